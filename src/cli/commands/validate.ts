@@ -1,0 +1,35 @@
+/**
+ * `e2rx validate [app]`: checks a Directive and its modules without starting anything.
+ *
+ * @module
+ */
+import { loadApp } from '../../app/index.js';
+import { formatProblems, type Problem } from '../../directive/index.js';
+import { E2rxError } from '../../errors.js';
+import type { Command } from '../command.js';
+import { printError } from '../io.js';
+
+/** The validate command: prints `found N problems:` and one line per problem (exit 1), or `valid` (exit 0). */
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check an app: its Directive (every problem at once) and its modules',
+  usage: '[app]',
+  description: 'app is a directory with a Directive.yaml, or a runnables.wasm.zip bundle (default: ./runnables.wasm.zip, else the current directory).',
+  options: {},
+  maxPositionals: 1,
+  examples: ['e2rx validate examples/hello', 'e2rx validate runnables.wasm.zip'],
+  async run({ positionals }, io) {
+    try {
+      const app = await loadApp(positionals[0], { cwd: io.cwd });
+      if (app.warnings.length > 0) io.stdout.write(`${formatProblems(app.warnings)}\n`);
+      io.stdout.write('valid\n');
+      return 0;
+    } catch (error) {
+      if (E2rxError.is(error, 'E2RX_DIRECTIVE_INVALID')) {
+        io.stdout.write(`${formatProblems(error.details['problems'] as Problem[])}\n`);
+        return 1;
+      }
+      return printError(io, error);
+    }
+  },
+};

@@ -1,0 +1,107 @@
+/**
+ * Handler rules (spec §1.3, §1.12), the e2rx extensions' consistency, and route conflicts.
+ *
+ * @module
+ */
+import type { HandlerInput } from '../schema.js';
+import type { Rule, RuleContext } from './context.js';
+import { findRouteConflicts, type RouteEntry } from './routes.js';
+import { checkSteps, classify } from './steps.js';
+
+/** The label the original used in step messages: `<METHOD> <resource>` (just the resource for streams). */
+export function handlerLabel(handler: HandlerInput): string {
+  return handler.method ? `${handler.method} ${handler.resource ?? ''}` : (handler.resource ?? '');
+}
+
+/** Every handler rule, then the route conflicts across handlers. */
+export const handlersRule: Rule = (context) => {
+  const routes: RouteEntry[] = [];
+  (context.directive.handlers ?? []).forEach((handler, index) => {
+    const route = checkHandler(context, handler, index);
+    if (route) routes.push(route);
+  });
+  for (const conflict of findRouteConflicts(routes)) context.report(['handlers', conflict.index, 'resource'], conflict.message);
+};
+
+function checkHandler(context: RuleContext, handler: HandlerInput, index: number): RouteEntry | undefined {
+  const { directive, report } = context;
+  const path = ['handlers', index];
+  const resource = handler.resource ?? '';
+  let route: RouteEntry | undefined;
+  if (handler.type !== 'request' && handler.type !== 'stream') {
+    report([...path, 'type'], `handler for resource ${resource} has invalid type, must be 'request' or 'stream'`);
+  }
+  if (!resource) {
+    report(path, `handler at position ${index} missing resource`);
+    return undefined;
+  }
+  const leadingSlash = (): boolean => {
+    if (resource.startsWith('/')) return true;
+    report([...path, 'resource'], `handler resource must begin with leading slash '/': ${resource}`);
+    return false;
+  };
+  const source = handler.source ?? '';
+  if (handler.type === 'request') {
+    const slash = leadingSlash();
+    if (!handler.method) {
+      report(path, `handler for resource ${resource} has type 'request', but does not specify a method`);
+    } else {
+      if (handler.method !== handler.method.toUpperCase()) {
+        report(
+          [...path, 'method'],
+          `handler for resource ${resource} has method '${handler.method}': HTTP methods are case-sensitive, so it would never match; write '${handler.method.toUpperCase()}'`,
+          'warning',
+        );
+      }
+      if (slash) route = { index, method: handler.method.toUpperCase(), path: resource };
+    }
+    if (handler.respondTo) {
+      report([...path, 'respondTo'], `handler for resource ${resource} has type 'request', but defines a 'respondTo' field, which only valid for type 'stream'`);
+    }
+  } else if (handler.type === 'stream') {
+    if (source === '' || source === 'server') {
+      if (leadingSlash()) route = { index, method: 'GET', path: resource };
+      if (handler.respondTo) {
+        report([...path, 'respondTo'], `handler for resource ${resource} is a websocket stream: 'respondTo' is ignored (the reply goes back on the socket)`, 'warning');
+      }
+    } else if (source === 'nats' || source === 'kafka') {
+      if (!directive.connections?.[source]) report([...path, 'source'], `handler for resource ${resource} references source ${source} that is not configured`);
+    } else {
+      report([...path, 'source'], `handler for resource ${resource} references source ${source} that does not exist`);
+    }
+  }
+  checkExtensions(context, handler, index, source);
+  const steps = handler.steps ?? [];
+  if (steps.length === 0) {
+    report(path, `handler for resource ${resource} missing steps`);
+    return route;
+  }
+  const label = handlerLabel(handler);
+  const available = checkSteps(context, steps, [...path, 'steps'], 'handler', label, []);
+  const last = steps[steps.length - 1];
+  if (last && classify(last) === 'group' && !handler.response) {
+    report(path, `handler for ${label} has group as last step but does not include 'response' field`);
+  }
+  if (handler.response && !available.has(handler.response)) {
+    report([...path, 'response'], `handler for ${label} lists response state key that does not exist: ${handler.response}`);
+  }
+  return route;
+}
+
+function checkExtensions(context: RuleContext, handler: HandlerInput, index: number, source: string): void {
+  const path = ['handlers', index];
+  const misplaced = (key: keyof HandlerInput, allowed: string, where: string): void => {
+    if (handler[key] !== undefined && source !== allowed) {
+      context.report([...path, key], `'${key}' only applies to handlers with source ${where}; remove it or change the source`);
+    }
+  };
+  misplaced('queueGroup', 'nats', 'nats');
+  misplaced('jetstream', 'nats', 'nats');
+  misplaced('consumerGroup', 'kafka', 'kafka');
+  const external = source === 'nats' || source === 'kafka';
+  if (!external) {
+    for (const key of ['deadLetter', 'retries'] as const) {
+      if (handler[key] !== undefined) context.report([...path, key], `'${key}' only applies to handlers with source nats or kafka; remove it or change the source`);
+    }
+  }
+}

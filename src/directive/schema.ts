@@ -1,0 +1,324 @@
+/**
+ * The one schema of the Directive: it gives the TypeScript types, the structural validation and the JSON Schema
+ * (`e2rx schema`). The Atmo v0.4.x keys come first in each object; e2rx's own extensions are optional keys in the
+ * same camelCase style and are marked `(e2rx)` in their descriptions.
+ *
+ * Only shapes and types live here. The rules with the original's messages (`identifier is missing`, …) are in
+ * `rules/`, so that a Directive that is well-formed but incomplete gets Atmo's exact wording.
+ *
+ * @see ../../shared/reference/e2core-spec.md §1
+ * @module
+ */
+import { z } from 'zod';
+
+const text = (description: string) => z.string().describe(description);
+const flag = (description: string) => z.boolean().describe(description);
+const count = (description: string) => z.number().int().min(0).describe(description);
+const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
+
+/** The error policy of one call (spec §2.4). */
+export const OnErrSchema = z
+  .object({
+    code: z
+      .record(z.string(), z.string())
+      .describe("Per error code: 'return' or 'continue'. Keys are the integer codes a function returns.")
+      .optional(),
+    any: text("'return' or 'continue' for every error; only when `code` is empty.").optional(),
+    other: text("'return' or 'continue' for codes not listed in `code`; only with `code`.").optional(),
+  })
+  .describe('What to do when the function returns an error (spec §2.4). Without it the error is returned.');
+
+const callFields = {
+  fn: text('The function: a bare name (default namespace), `namespace::name`, or a full FQFN.').optional(),
+  as: text('The state key under which the output is stored (default: the `fn` string as written).').optional(),
+  with: stringMap('Desired state: `alias: existingStateKey` pairs passed to the function as its state.').optional(),
+  onErr: OnErrSchema.optional(),
+};
+
+/** One concurrent call of a `group` step. */
+export const CallSchema = z.object(callFields).describe('A function call.');
+
+/** The historical `forEach` step (Atmo v0.3.x), restored by e2rx. */
+export const ForEachSchema = z
+  .object({
+    in: text('The state key that holds a JSON array; the function runs once per element.').optional(),
+    fn: callFields.fn,
+    as: text('The state key that receives the JSON array of outputs, in input order.').optional(),
+    onErr: OnErrSchema.optional(),
+    concurrency: z.number().int().min(1).describe('(e2rx) At most this many elements run at once (default 8).').optional(),
+  })
+  .describe('Runs `fn` once per element of the JSON array in state key `in` (each element is its input).');
+
+/** A step: exactly one of a function call, a `group`, or a `forEach`. */
+export const StepSchema = z
+  .object({
+    ...callFields,
+    group: z.array(CallSchema).describe('Calls run concurrently on the same state snapshot.').optional(),
+    forEach: ForEachSchema.optional(),
+  })
+  .describe('A step: a function call (`fn`), a `group` of concurrent calls, or a `forEach`.');
+
+const handlerLimits = z
+  .object({
+    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight at most; past it and the queue, 503.').optional(),
+    queueSize: count('(e2rx) Requests waiting for a slot before 503 is returned.').optional(),
+    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504.').optional(),
+    maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413.').optional(),
+  })
+  .describe('(e2rx) Bounds of this handler, overriding the app-wide `limits`.');
+
+const jetstream = z
+  .object({
+    stream: text('(e2rx) The JetStream stream that holds the subject (created when missing).').optional(),
+    durable: text('(e2rx) The durable consumer name (default: identifier and resource).').optional(),
+    ackWaitMs: z.number().int().min(1).describe('(e2rx) How long a message may run before redelivery.').optional(),
+    maxDeliver: z.number().int().min(1).describe('(e2rx) Deliveries before the message goes to the dead letter.').optional(),
+    nakDelayMs: count('(e2rx) Delay before a failed message is redelivered.').optional(),
+  })
+  .describe('(e2rx) Consume through a JetStream durable pull consumer: at-least-once, acked after the run.');
+
+const retries = z
+  .object({
+    max: count('(e2rx) Retries of a failed run before the dead letter.').optional(),
+    backoffMs: count('(e2rx) The first retry delay; it doubles each time.').optional(),
+  })
+  .describe('(e2rx) Retries of a failed stream run.');
+
+/** A handler: an input (request, websocket, NATS or Kafka) and its steps (spec §1.3). */
+export const HandlerSchema = z
+  .object({
+    type: text("'request' (HTTP) or 'stream' (websocket, NATS, Kafka).").optional(),
+    resource: text('The URL path (`/users/:id`) or, for NATS and Kafka, the subject or topic.').optional(),
+    method: text('The HTTP method, for `type: request`.').optional(),
+    source: text("For `type: stream`: 'server' (websocket, the default), 'nats' or 'kafka'.").optional(),
+    steps: z.array(StepSchema).describe('The steps, run in order.').optional(),
+    response: text('The state key whose value is the response (required when the last step is a group).').optional(),
+    respondTo: text('For NATS and Kafka streams: the subject or topic the result is published to.').optional(),
+    limits: handlerLimits.optional(),
+    queueGroup: text('(e2rx) NATS queue group (default: the identifier), so instances share the load.').optional(),
+    consumerGroup: text('(e2rx) Kafka consumer group (default: the identifier).').optional(),
+    jetstream: jetstream.optional(),
+    deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
+    retries: retries.optional(),
+  })
+  .describe('A handler (spec §1.3).');
+
+/** A schedule (spec §1.6). */
+export const ScheduleSchema = z
+  .object({
+    name: text('The schedule name (the request URL of its runs).').optional(),
+    every: z
+      .object({
+        seconds: count('Seconds.').optional(),
+        minutes: count('Minutes.').optional(),
+        hours: count('Hours.').optional(),
+        days: count('Days.').optional(),
+      })
+      .describe('The period: the sum of the given units; at least one must be non-zero.')
+      .optional(),
+    state: stringMap('Initial state of every run.').optional(),
+    steps: z.array(StepSchema).describe('The steps, run in order.').optional(),
+  })
+  .describe('A schedule (spec §1.6).');
+
+/** A named SQL query (spec §1.10). */
+export const QuerySchema = z
+  .object({
+    name: text('The name functions use.').optional(),
+    query: text('The SQL, with `$1` (PostgreSQL) or `?` (MySQL) placeholders.').optional(),
+    type: text("'select', 'insert', 'update' or 'delete' (inferred from the query when absent).").optional(),
+    varCount: z.number().int().describe('The number of variables (counted from the query when absent).').optional(),
+  })
+  .describe('A named query (spec §1.10).');
+
+/** A runnable entry (spec §1.2). */
+export const RunnableSchema = z
+  .object({
+    name: text('The function name; also the .wasm file stem.').optional(),
+    namespace: text("The namespace (default 'default').").optional(),
+    lang: text('The source language (informational).').optional(),
+    version: text('The version (default: appVersion).').optional(),
+    draftVersion: text('Informational.').optional(),
+    apiVersion: text('The SDK version it was built against (informational).').optional(),
+    fqfn: text('Computed: identifier#namespace::name@version.').optional(),
+    fqfnUri: text('Informational.').optional(),
+  })
+  .describe('A function of the app (spec §1.2).');
+
+const redisConnection = z.object({
+  serverAddress: text('`host:port` or a `redis://` URL; `env(VAR)` allowed.').optional(),
+  username: text('`env(VAR)` allowed.').optional(),
+  password: text('`env(VAR)` allowed.').optional(),
+});
+
+/** External connections (spec §1.7). */
+export const ConnectionsSchema = z
+  .object({
+    nats: z.object({ serverAddress: text('The NATS server URL; `env(VAR)` allowed.').optional() }).optional(),
+    kafka: z.object({ brokerAddress: text('A seed broker `host:port`; `env(VAR)` allowed.').optional() }).optional(),
+    redis: redisConnection.describe('Makes the cache capability use Redis.').optional(),
+    database: z
+      .object({
+        type: text("'mysql' or 'postgresql'.").optional(),
+        connectionString: text('A URL or DSN; `env(VAR)` allowed.').optional(),
+      })
+      .optional(),
+  })
+  .describe('External connections (spec §1.7).');
+
+const authHeader = z.object({
+  headerType: text("The scheme, 'bearer' by default.").optional(),
+  value: text('The credential; `env(VAR)` allowed.').optional(),
+});
+
+/** Outbound request rules (spec §1.9 HTTPRules). */
+export const HttpRulesSchema = z
+  .object({
+    allowedDomains: z.array(z.string()).describe('Allow-list of host patterns (`*.example.com`).').optional(),
+    blockedDomains: z.array(z.string()).describe('Block-list of host patterns.').optional(),
+    allowedPorts: z.array(z.number().int()).describe('Ports allowed besides 80 and 443.').optional(),
+    blockedPorts: z.array(z.number().int()).describe('Ports refused.').optional(),
+    allowIPs: flag('Whether literal IP hosts are allowed (default true).').optional(),
+    allowPrivate: flag('Whether private and loopback addresses are allowed (default true).').optional(),
+    allowHTTP: flag('Whether plain http:// is allowed (default true).').optional(),
+  })
+  .describe('Rules for outbound requests.');
+
+const outbound = z.object({
+  enabled: flag('Whether the capability is on.').optional(),
+  rules: HttpRulesSchema.optional(),
+  timeoutMs: z.number().int().min(1).describe('(e2rx) Client timeout (default 30000).').optional(),
+  maxResponseBytes: z.number().int().min(1).describe('(e2rx) Response size cap (default 16 MiB).').optional(),
+});
+
+const enabledOnly = z.object({ enabled: flag('Whether the capability is on.').optional() });
+
+/** Capabilities (spec §1.9). Each given object replaces that capability's default wholesale. */
+export const CapabilitiesSchema = z
+  .object({
+    logger: enabledOnly.optional(),
+    http: outbound.optional(),
+    graphql: outbound.optional(),
+    auth: z
+      .object({ enabled: flag('Whether auth headers are injected.').optional(), headers: z.record(z.string(), authHeader).optional() })
+      .optional(),
+    cache: z
+      .object({
+        enabled: flag('Whether the capability is on.').optional(),
+        rules: z
+          .object({
+            allowSet: flag('Whether functions may store values (default true).').optional(),
+            allowGet: flag('Whether functions may read values (default true).').optional(),
+            allowDelete: flag('Whether values may be deleted (default true).').optional(),
+          })
+          .optional(),
+        redis: redisConnection.optional(),
+        maxEntries: z.number().int().min(1).describe('(e2rx) Entries kept by the in-memory cache.').optional(),
+      })
+      .optional(),
+    file: enabledOnly.optional(),
+    db: z
+      .object({
+        enabled: flag('Whether the capability is on.').optional(),
+        dbType: text("'mysql' or 'pgx'.").optional(),
+        connectionString: text('`env(VAR)` allowed.').optional(),
+        queries: z.array(QuerySchema).optional(),
+      })
+      .optional(),
+    requestHandler: z
+      .object({
+        enabled: flag('Whether functions may read the request.').optional(),
+        allowGetField: flag('Whether request fields may be read (default true).').optional(),
+        allowSetField: flag('Whether request fields may be changed (default true).').optional(),
+      })
+      .optional(),
+    secrets: z
+      .object({
+        enabled: flag('Whether functions may read secrets.').optional(),
+        env: z
+          .object({ allowedKeys: z.array(z.string()).describe('Environment variables functions may read.').optional() })
+          .optional(),
+      })
+      .optional(),
+  })
+  .describe('Capabilities (spec §1.9).');
+
+/** App-wide bounds (e2rx). */
+export const LimitsSchema = z
+  .object({
+    timeoutMs: z.number().int().min(1).describe('(e2rx) Time limit of one function call (default 30000).').optional(),
+    maxMemoryMb: z.number().int().min(1).describe('(e2rx) Memory limit of one instance (default 256).').optional(),
+    maxInputBytes: z.number().int().min(0).describe('(e2rx) Largest function input (default 16 MiB).').optional(),
+    maxOutputBytes: z.number().int().min(0).describe('(e2rx) Largest function output (default 16 MiB).').optional(),
+    groupTimeoutMs: z.number().int().min(1).describe('(e2rx) Time limit of a group step (default 30000).').optional(),
+    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight per handler (default: from the pool).').optional(),
+    queueSize: count('(e2rx) Requests waiting per handler before 503.').optional(),
+    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504.').optional(),
+    maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413 (default 16 MiB).').optional(),
+  })
+  .describe('(e2rx) App-wide bounds.');
+
+/** Runtime settings (e2rx). */
+export const RuntimeSchema = z
+  .object({
+    workers: z.number().int().min(1).describe('(e2rx) Worker threads running functions.').optional(),
+    instancesPerWorker: z.number().int().min(1).describe('(e2rx) Instances of each function per worker.').optional(),
+    freshInstancePerCall: flag('(e2rx) Discard the instance after every call (no state kept).').optional(),
+  })
+  .describe('(e2rx) How functions are run.');
+
+/** The Directive (Atmo v0.4.x, spec §1.1), with e2rx's optional extensions. */
+export const DirectiveSchema = z
+  .object({
+    identifier: text('The app identifier, reverse-DNS by convention (`com.example.app`).').optional(),
+    appVersion: text('The app version, a semantic version with a leading v (`v0.1.0`).').optional(),
+    atmoVersion: text('The Atmo version the app targets (`v0.4.7`).').optional(),
+    headless: flag('Read by build tools only; headless serving is chosen with --headless.').optional(),
+    connections: ConnectionsSchema.optional(),
+    authentication: z
+      .object({ domains: z.record(z.string(), authHeader).describe('Per host: the Authorization header to add.').optional() })
+      .describe('Credentials the host adds to outbound requests (spec §1.8).')
+      .optional(),
+    capabilities: CapabilitiesSchema.optional(),
+    handlers: z.array(HandlerSchema).describe('Handlers (spec §1.3).').optional(),
+    schedules: z.array(ScheduleSchema).describe('Schedules (spec §1.6).').optional(),
+    queries: z.array(QuerySchema).describe('Named SQL queries (spec §1.10).').optional(),
+    runnables: z.array(RunnableSchema).describe('The functions (inferred from the .wasm files when absent).').optional(),
+    limits: LimitsSchema.optional(),
+    runtime: RuntimeSchema.optional(),
+  })
+  .meta({ title: 'e2rx Directive', description: 'An Atmo v0.4.x Directive, as run by e2rx.' });
+
+/** A Directive as written (every key optional; the rules check what is required). */
+export type DirectiveInput = z.infer<typeof DirectiveSchema>;
+/** A handler as written. */
+export type HandlerInput = z.infer<typeof HandlerSchema>;
+/** A step as written. */
+export type StepInput = z.infer<typeof StepSchema>;
+/** A call (fn, as, with, onErr) as written. */
+export type CallInput = z.infer<typeof CallSchema>;
+/** An onErr object as written. */
+export type OnErrInput = z.infer<typeof OnErrSchema>;
+/** A schedule as written. */
+export type ScheduleInput = z.infer<typeof ScheduleSchema>;
+/** A query as written. */
+export type QueryInput = z.infer<typeof QuerySchema>;
+/** A runnable as written. */
+export type RunnableInput = z.infer<typeof RunnableSchema>;
+/** HTTP rules as written. */
+export type HttpRulesInput = z.infer<typeof HttpRulesSchema>;
+/** Capabilities as written. */
+export type CapabilitiesInput = z.infer<typeof CapabilitiesSchema>;
+
+/**
+ * The Directive's JSON Schema (draft 2020-12), for editors and other tools.
+ *
+ * @example
+ * ```ts
+ * import { directiveJsonSchema } from 'e2rx';
+ * console.log(JSON.stringify(directiveJsonSchema(), null, 2));
+ * ```
+ */
+export function directiveJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(DirectiveSchema) as Record<string, unknown>;
+}

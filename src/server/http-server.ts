@@ -1,0 +1,101 @@
+/**
+ * HTTP ingress: a node:http server with a find-my-way router, `/health`, and a clean shutdown.
+ *
+ * @module
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
+import type { Logger } from 'pino';
+
+/** A route handler: path parameters come decoded in `params`. */
+export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
+
+/** Health of the server and of each connection. */
+export interface HealthReport {
+  readonly healthy: boolean;
+  /** Per connection (nats, kafka, redis, database): whether it answers. */
+  readonly connections?: Readonly<Record<string, boolean>>;
+}
+
+/** Options of {@link createHttpServer}. */
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  /** The health report served at `GET /health`: 200 when healthy, 503 otherwise. */
+  readonly health: () => HealthReport;
+}
+
+/** The HTTP server. */
+export interface HttpServer {
+  /** The router: add routes before or after listening. */
+  readonly router: Instance<findMyWay.HTTPVersion.V1>;
+  /** Adds a route. */
+  route(method: string, path: string, handler: RouteHandler): void;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number, host?: string): Promise<number>;
+  /** Stops accepting connections and closes idle ones; resolves when every open request has ended. */
+  close(): Promise<void>;
+  /** The underlying node:http server (for websocket upgrades). */
+  readonly server: Server;
+}
+
+/**
+ * Creates the HTTP server with `GET /health`. Unknown routes answer 404 with the error JSON of spec §2.3.
+ *
+ * @example
+ * ```ts
+ * const http = createHttpServer({ logger, health: () => ({ healthy: true }) });
+ * http.route('GET', '/hello', (_request, response) => response.end('hi'));
+ * await http.listen(8080);
+ * ```
+ */
+export function createHttpServer(options: HttpServerOptions): HttpServer {
+  const router = findMyWay({
+    ignoreTrailingSlash: false,
+    defaultRoute: (_request, response) => sendJson(response, 404, { status: 404, message: 'not found' }),
+  });
+  const route = (method: string, path: string, handler: RouteHandler): void => {
+    router.on(method as HTTPMethod, path, (request, response, params) => {
+      Promise.resolve(handler(request, response, params)).catch((error: unknown) => {
+        options.logger.error({ err: error, url: request.url }, 'request handler failed');
+        if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
+        else response.destroy();
+      });
+    });
+  };
+  route('GET', '/health', (_request, response) => {
+    const report = options.health();
+    sendJson(response, report.healthy ? 200 : 503, report);
+  });
+  const server = createServer((request, response) => router.lookup(request, response));
+  server.keepAliveTimeout = 5_000;
+  return {
+    router,
+    route,
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve((server.address() as AddressInfo).port);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!server.listening) {
+          resolve();
+          return;
+        }
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}
+
+/** Writes a JSON response. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const payload = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  response.end(payload);
+}
