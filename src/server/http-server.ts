@@ -5,11 +5,15 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
 
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
+
+/** Handles a websocket upgrade request for a route. */
+export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer, params: Readonly<Record<string, string | undefined>>) => void;
 
 /** Health of the server and of each connection. */
 export interface HealthReport {
@@ -31,6 +35,12 @@ export interface HttpServer {
   readonly router: Instance<findMyWay.HTTPVersion.V1>;
   /** Adds a route. */
   route(method: string, path: string, handler: RouteHandler): void;
+  /** Removes a route. */
+  unroute(method: string, path: string): void;
+  /** Adds a websocket upgrade route (GET with `Upgrade: websocket`). */
+  upgradeRoute(path: string, handler: UpgradeHandler): void;
+  /** Removes a websocket upgrade route. */
+  unrouteUpgrade(path: string): void;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting connections and closes idle ones; resolves when every open request has ended. */
@@ -67,11 +77,32 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const report = options.health();
     sendJson(response, report.healthy ? 200 : 503, report);
   });
+  const upgrades = findMyWay();
+  const upgradeHandlers = new Map<string, UpgradeHandler>();
   const server = createServer((request, response) => router.lookup(request, response));
   server.keepAliveTimeout = 5_000;
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = (request.url ?? '/').split('?')[0] ?? '/';
+    const found = upgrades.find('GET', path);
+    const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
+    if (!found || !handler) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      return;
+    }
+    handler(request, socket, head, found.params);
+  });
   return {
     router,
     route,
+    unroute: (method, path) => router.off(method as HTTPMethod, path),
+    upgradeRoute: (path, handler) => {
+      upgradeHandlers.set(path, handler);
+      upgrades.on('GET', path, () => undefined, path);
+    },
+    unrouteUpgrade: (path) => {
+      upgradeHandlers.delete(path);
+      upgrades.off('GET', path);
+    },
     server,
     listen: (port, host) =>
       new Promise((resolve, reject) => {

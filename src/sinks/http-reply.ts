@@ -1,0 +1,59 @@
+/**
+ * The HTTP reply of a run (spec §2.3).
+ *
+ * @module
+ */
+import type { ServerResponse } from 'node:http';
+import { E2rxError } from '../errors.js';
+import { sendJson } from '../server/http-server.js';
+import type { RunResult } from '../steps/steps.js';
+
+/** The HTTP status of a Runnable error: its code when it is 200..599, else 500. */
+export function statusOfRunError(code: number): number {
+  return code >= 200 && code <= 599 ? code : 500;
+}
+
+/**
+ * Writes a run's result as an HTTP response:
+ * - success: 200 with the body; headers set by functions applied with set semantics; `Content-Type` defaults to
+ *   `application/octet-stream` when no function set it;
+ * - Runnable error: status = its code when 200..599, else 500; body `{"status","message"}` as JSON;
+ * - any other failure: 500 (504 for a request timeout, 503 when overloaded) with the same JSON shape.
+ *
+ * @example
+ * ```ts
+ * runSteps(steps, response, request, runner).subscribe((result) => replyHttp(res, result));
+ * ```
+ */
+export function replyHttp(response: ServerResponse, result: RunResult, extraHeaders: Readonly<Record<string, string>> = {}): void {
+  if (response.headersSent || response.destroyed) return;
+  for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+  if (result.kind === 'ok') {
+    for (const [name, value] of Object.entries(result.request.respHeaders)) {
+      try {
+        response.setHeader(name, value);
+      } catch {
+        // A header name or value that HTTP cannot carry is dropped rather than failing the response.
+      }
+    }
+    if (!response.hasHeader('content-type')) response.setHeader('content-type', 'application/octet-stream');
+    response.setHeader('content-length', result.body.length);
+    response.writeHead(200);
+    response.end(result.body);
+    return;
+  }
+  if (result.kind === 'runError') {
+    const status = statusOfRunError(result.error.code);
+    sendJson(response, status, { status, message: result.error.message });
+    return;
+  }
+  const status = failureStatus(result.error);
+  sendJson(response, status, { status, message: result.error.message });
+}
+
+/** The status of a failure that is not a Runnable error. */
+export function failureStatus(error: Error): number {
+  if (E2rxError.is(error, 'E2RX_OVERLOADED')) return 503;
+  if (E2rxError.is(error) && error.details['requestTimeout'] === true) return 504;
+  return 500;
+}

@@ -1,0 +1,129 @@
+/**
+ * HTTP requests of one route as an Observable of jobs, with the handler's bounds enforced at the door: 413 for a
+ * body over the limit, 503 with `Retry-After` when the in-flight bound and its queue are full.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Observable } from 'rxjs';
+import type { Gate } from '../engine/gate.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import { sendJson, type HttpServer } from '../server/http-server.js';
+import { toRouterPath } from '../directive/index.js';
+
+/** One HTTP request waiting to be run. */
+export interface HttpJob {
+  readonly request: FunctionRequest;
+  readonly response: ServerResponse;
+  /** Aborts when the client goes away before the reply. */
+  readonly signal: AbortSignal;
+  /** Frees the in-flight slot; call once the reply is written. */
+  release(): void;
+}
+
+/** Options of {@link fromHttpRoute}. */
+export interface HttpRouteOptions {
+  readonly method: string;
+  /** The route in httprouter syntax (`/users/:id`, `/files/*path`). */
+  readonly path: string;
+  readonly gate: Gate;
+  readonly maxBodyBytes: number;
+  /** Builds the job's request (default: {@link requestFromHttp}). */
+  readonly toRequest?: (incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>) => FunctionRequest;
+}
+
+/**
+ * The requests of one route. The route is registered on subscribe and removed on unsubscribe (cold).
+ *
+ * @example
+ * ```ts
+ * fromHttpRoute(http, { method: 'POST', path: '/hello', gate, maxBodyBytes: 1 << 20 })
+ *   .pipe(mergeMap((job) => runSteps(steps, undefined, job.request, runner).pipe(tap((r) => replyHttp(job.response, r)), finalize(job.release))))
+ *   .subscribe();
+ * ```
+ */
+export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Observable<HttpJob> {
+  const { path: routerPath, catchAll } = toRouterPath(options.path);
+  const toRequest = options.toRequest ?? requestFromHttp;
+  return new Observable<HttpJob>((subscriber) => {
+    server.route(options.method, routerPath, async (incoming, response, rawParams) => {
+      const declared = Number(incoming.headers['content-length'] ?? 0);
+      if (declared > options.maxBodyBytes) {
+        incoming.resume();
+        sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
+        return;
+      }
+      const controller = new AbortController();
+      response.on('close', () => {
+        if (!response.writableFinished) controller.abort(new Error('client closed the connection'));
+      });
+      const slot = options.gate.acquire(controller.signal);
+      if (!slot) {
+        incoming.resume();
+        response.setHeader('retry-after', '1');
+        sendJson(response, 503, { status: 503, message: 'the handler is at its in-flight bound; retry later' });
+        return;
+      }
+      let release: () => void;
+      try {
+        release = await slot;
+      } catch {
+        return;
+      }
+      const body = await readBody(incoming, options.maxBodyBytes);
+      if (body === undefined) {
+        release();
+        sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
+        return;
+      }
+      const params: Record<string, string> = {};
+      for (const [name, value] of Object.entries(rawParams)) {
+        if (value !== undefined) params[name === '*' && catchAll ? catchAll : name] = value;
+      }
+      subscriber.next({ request: toRequest(incoming, body, params), response, signal: controller.signal, release });
+    });
+    return () => {
+      server.unroute(options.method, routerPath);
+    };
+  });
+}
+
+/** The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only. */
+export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(incoming.headers)) {
+    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? (value[0] ?? '') : value;
+  }
+  return {
+    method: incoming.method ?? 'GET',
+    url: incoming.url ?? '/',
+    id: randomUUID(),
+    body,
+    headers,
+    params,
+    state: {},
+    respHeaders: {},
+  };
+}
+
+/** Reads the body, or `undefined` when it passes `limit` bytes (the rest is drained). */
+export function readBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    incoming.on('data', (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limit) {
+        tooLarge = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    });
+    incoming.on('end', () => resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks))));
+    incoming.on('error', reject);
+  });
+}

@@ -1,0 +1,38 @@
+/**
+ * The fn step: one function call.
+ *
+ * @module
+ */
+import { map, type OperatorFunction } from 'rxjs';
+import type { Call } from '../directive/model.js';
+import { applyCallOutcome, executeCall } from './call.js';
+import type { FunctionRunner } from './function-runner.js';
+import type { RunState } from './run-state.js';
+import { stepOperator } from './step-operator.js';
+
+/**
+ * Runs `call` for every run that reaches it: the output is stored under the call's key; an error is handled by its
+ * `onErr` (continue stores the error JSON, return stops the run).
+ *
+ * @example
+ * ```ts
+ * import { of } from 'rxjs';
+ * import { fnStep, startRun } from 'e2rx';
+ * of(startRun(request)).pipe(fnStep(call, runner)).subscribe((state) => console.log(state.request.state));
+ * ```
+ * @see groupStep
+ * @see forEachStep
+ */
+export function fnStep(call: Call, runner: FunctionRunner, concurrency?: number): OperatorFunction<RunState, RunState> {
+  return stepOperator(
+    (state) =>
+      executeCall(call, state.request, runner).pipe(
+        map((outcome): RunState => {
+          const request = applyCallOutcome(state.request, state.request, outcome);
+          if (outcome.kind === 'return') return { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } };
+          return { request, lastKey: call.key };
+        }),
+      ),
+    concurrency,
+  );
+}

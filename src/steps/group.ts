@@ -1,0 +1,58 @@
+/**
+ * The group step: calls that run concurrently on the same state snapshot, under a timeout (spec §2.2).
+ *
+ * @module
+ */
+import { map, merge, throwError, timeout, toArray, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import type { Call } from '../directive/model.js';
+import { E2rxError } from '../errors.js';
+import { applyCallOutcome, executeCall, type CallOutcome } from './call.js';
+import type { FunctionRunner } from './function-runner.js';
+import type { RunState } from './run-state.js';
+import { stepOperator } from './step-operator.js';
+
+/** The original's group timeout. */
+export const DEFAULT_GROUP_TIMEOUT_MS = 30_000;
+
+/** Options of {@link groupStep}. */
+export interface GroupStepOptions {
+  /** The time limit of the whole group (default 30 s): past it the run fails with `fn group timed out`. */
+  readonly timeoutMs?: number;
+  /** The scheduler of the timeout (a `TestScheduler` in marble tests). */
+  readonly scheduler?: SchedulerLike;
+  /** How many runs may execute the group at once. */
+  readonly concurrency?: number;
+}
+
+/**
+ * Runs every call of the group at once against the same state; each applies its own `with` and `onErr`. Results
+ * are merged in completion order. A call whose `onErr` says return stops the run (the first to complete wins); a
+ * call that fails (trap, timeout…) fails the step.
+ *
+ * @example
+ * ```ts
+ * source.pipe(groupStep([callA, callB], runner, { timeoutMs: 5_000 }));
+ * ```
+ * @see fnStep
+ */
+export function groupStep(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): OperatorFunction<RunState, RunState> {
+  const limit = options.timeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
+  return stepOperator((state) => {
+    const snapshot = state.request;
+    return merge(...calls.map((call) => executeCall(call, snapshot, runner))).pipe(
+      toArray(),
+      timeout({
+        first: limit,
+        ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+        with: () => throwError(() => new E2rxError('E2RX_GROUP_TIMEOUT', 'fn group timed out')),
+      }),
+      map((outcomes: CallOutcome[]): RunState => {
+        let request = snapshot;
+        for (const outcome of outcomes) request = applyCallOutcome(request, snapshot, outcome);
+        const returned = outcomes.find((outcome) => outcome.kind === 'return');
+        if (returned?.kind === 'return') return { request, lastKey: undefined, stopped: { kind: 'runError', error: returned.error } };
+        return { request, lastKey: undefined };
+      }),
+    );
+  }, options.concurrency);
+}

@@ -1,0 +1,62 @@
+/**
+ * A function runner whose functions are marble diagrams.
+ *
+ * @module
+ */
+import { map, type Observable } from 'rxjs';
+import { parseFqfn } from '../directive/fqfn.js';
+import { E2rxError } from '../errors.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { FunctionOutcome, FunctionRunner } from '../steps/function-runner.js';
+
+/** What a stub emits: a string or bytes (output), `{ code, message }` (a Runnable error), or `null` (nothing). */
+export type StubValue = string | Uint8Array | { readonly code: number; readonly message: string } | null;
+
+/**
+ * A stub: a cold marble diagram of outcomes (`'--a|'`), its values, and the error for `#` (a failure such as a
+ * trap). A function given as a stub receives the request, to return values computed from it.
+ */
+export type StubSpec =
+  | { readonly marbles: string; readonly values?: Readonly<Record<string, StubValue>>; readonly error?: unknown }
+  | ((request: FunctionRequest) => Observable<FunctionOutcome>);
+
+/** `cold` from `TestScheduler.run`'s helpers. */
+export type ColdFactory = <T>(marbles: string, values?: Record<string, T>, error?: unknown) => Observable<T>;
+
+const encoder = new TextEncoder();
+
+/** The outcome of a stub value for a request. */
+export function stubOutcome(value: StubValue, request: FunctionRequest): FunctionOutcome {
+  if (value === null) return { kind: 'none', request };
+  if (typeof value === 'string') return { kind: 'output', output: encoder.encode(value), request };
+  if (value instanceof Uint8Array) return { kind: 'output', output: value, request };
+  return { kind: 'runError', code: value.code, message: value.message, request };
+}
+
+/**
+ * A runner whose functions are stubs, looked up by the fn string as written, then by FQFN, then by bare name. A
+ * call to a function with no stub fails with `E2RX_FUNCTION_NOT_FOUND`. `calls` records every call in order.
+ *
+ * @example
+ * ```ts
+ * scheduler.run(({ cold }) => {
+ *   const runner = marbleRunner(cold, {
+ *     get: { marbles: '--a|', values: { a: '{"id":1}' } },
+ *     fail: { marbles: '-e|', values: { e: { code: 404, message: 'not found' } } },
+ *     trap: { marbles: '-#', error: new Error('wasm trap') },
+ *   });
+ * });
+ * ```
+ */
+export function marbleRunner(cold: ColdFactory, stubs: Readonly<Record<string, StubSpec>>): FunctionRunner & { readonly calls: string[] } {
+  const calls: string[] = [];
+  const runner = (fn: { fqfn: string; fn: string }, request: FunctionRequest): Observable<FunctionOutcome> => {
+    const stub = stubs[fn.fn] ?? stubs[fn.fqfn] ?? stubs[parseFqfn(fn.fqfn).fn];
+    calls.push(fn.fn);
+    if (stub === undefined) throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no stub for function ${fn.fn}`);
+    if (typeof stub === 'function') return stub(request);
+    const values: Record<string, StubValue> = { ...(stub.values ?? {}) };
+    return cold<StubValue>(stub.marbles, values, stub.error).pipe(map((value) => stubOutcome(value, request)));
+  };
+  return Object.assign(runner, { calls });
+}
