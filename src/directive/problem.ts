@@ -11,7 +11,7 @@ export type DirectivePath = readonly (string | number)[];
 export interface Problem {
   /** `error` makes the Directive invalid; `warning` (for example an unknown key) does not. */
   readonly severity: 'error' | 'warning';
-  /** What is wrong. For the rules of Atmo v0.4.x this is the original's exact text. */
+  /** What is wrong. For the rules of Atmo v0.4.x this is the original's text, except where docs/deviations.md says. */
   readonly message: string;
   /** Where in the Directive. */
   readonly path: DirectivePath;
@@ -30,7 +30,8 @@ export function formatProblem(problem: Problem): string {
 }
 
 /**
- * The original's report: `found N problems:` and one tab-indented line per problem (errors only), followed by
+ * The original's report: `found N problems:` (plural even for one, as the original) and one tab-indented line per
+ * problem (errors only), followed by
  * warnings, each on its own line.
  *
  * @example
@@ -44,7 +45,7 @@ export function formatProblems(problems: readonly Problem[]): string {
   const warnings = problems.filter((problem) => problem.severity === 'warning');
   const lines: string[] = [];
   if (errors.length > 0) {
-    lines.push(`found ${errors.length} ${errors.length === 1 ? 'problem' : 'problems'}:`);
+    lines.push(`found ${errors.length} problems:`);
     for (const problem of errors) lines.push(`\t${formatProblem(problem)}`);
   }
   for (const problem of warnings) lines.push(formatProblem(problem));

@@ -66,12 +66,23 @@ export function parseDirective(text: string, options: ParseDirectiveOptions = {}
   const rawValue = parsed.yaml.value as Record<string, unknown>;
   const inferred = options.inferredRunnables ?? [];
   const listed = (input.runnables ?? []).map((runnable) => ({ name: runnable.name ?? '', namespace: runnable.namespace || 'default' }));
+  // A value of the wrong type is reported once, by the structural checks: the rules see it as absent and would
+  // report it again (`steps: hello` is not also 'missing steps').
+  const wronglyTyped = structure.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.path);
   const context: RuleContext = {
     directive: { ...rawValue, ...input } as DirectiveInput,
     runnables: listed.length > 0 ? listed : inferred,
-    report: (path, message, severity = 'error') => problems.push(parsed.yaml.problem(path, message, severity)),
+    report: (path, message, severity = 'error', at = 'value') => {
+      if (wronglyTyped.some((invalid) => invalid.every((segment, index) => path[index] === segment))) return;
+      problems.push(parsed.yaml.problem(path, message, severity, at));
+    },
   };
-  for (const rule of DIRECTIVE_RULES) rule(context);
+  const beforeRules = problems.length;
+  for (const rule of DIRECTIVE_RULES) {
+    rule(context);
+    // A config of another generation gets its one clear error, not every Atmo rule and unknown key it trips over.
+    if (rule === generationRule && problems.length > beforeRules) return { directive: undefined, problems: problems.slice(beforeRules) };
+  }
   return {
     directive: hasErrors(problems) ? undefined : normalizeDirective(input, inferred),
     problems,

@@ -37,6 +37,6 @@ export const connectionsRule: Rule = ({ directive, report }) => {
 /** Authentication rule: every domain needs a value. */
 export const authenticationRule: Rule = ({ directive, report }) => {
   for (const [domain, header] of Object.entries(directive.authentication?.domains ?? {})) {
-    if (!header.value) report(['authentication', 'domains', domain], `authentication for domain ${domain} has an empty value`);
+    if (!header.value) report(['authentication', 'domains', domain, 'value'], `authentication for domain ${domain} has an empty value`);
   }
 };

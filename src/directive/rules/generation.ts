@@ -16,5 +16,7 @@ export const generationRule: Rule = ({ directive, report }) => {
     [found[0] as string],
     `this looks like an E2 Core tenant config (it has ${found.map((key) => `'${key}'`).join(', ')}), not an Atmo Directive: ` +
       'e2rx runs Atmo v0.4.x Directives (identifier, appVersion, atmoVersion, handlers, runnables); see docs/reference/directive.md',
+    'error',
+    'key',
   );
 };

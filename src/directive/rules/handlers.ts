@@ -20,7 +20,7 @@ export const handlersRule: Rule = (context) => {
     const route = checkHandler(context, handler, index);
     if (route) routes.push(route);
   });
-  for (const conflict of findRouteConflicts(routes)) context.report(['handlers', conflict.index, 'resource'], conflict.message);
+  for (const conflict of findRouteConflicts(routes)) context.report(['handlers', conflict.index, conflict.key], conflict.message);
 };
 
 function checkHandler(context: RuleContext, handler: HandlerInput, index: number): RouteEntry | undefined {
@@ -31,25 +31,23 @@ function checkHandler(context: RuleContext, handler: HandlerInput, index: number
   if (handler.type !== 'request' && handler.type !== 'stream') {
     report([...path, 'type'], `handler for resource ${resource} has invalid type, must be 'request' or 'stream'`);
   }
-  if (!resource) {
-    report(path, `handler at position ${index} missing resource`);
-    return undefined;
-  }
+  // Without a resource the input cannot be checked, but the extensions and the steps still are (as in the original).
+  if (!resource) report([...path, 'resource'], `handler at position ${index} missing resource`);
   const leadingSlash = (): boolean => {
     if (resource.startsWith('/')) return true;
     report([...path, 'resource'], `handler resource must begin with leading slash '/': ${resource}`);
     return false;
   };
   const source = handler.source ?? '';
-  if (handler.type === 'request') {
+  if (resource && handler.type === 'request') {
     const slash = leadingSlash();
     if (!handler.method) {
-      report(path, `handler for resource ${resource} has type 'request', but does not specify a method`);
+      report([...path, 'method'], `handler for resource ${resource} has type 'request', but does not specify a method`);
     } else {
       if (handler.method !== handler.method.toUpperCase()) {
         report(
           [...path, 'method'],
-          `handler for resource ${resource} has method '${handler.method}': HTTP methods are case-sensitive, so it would never match; write '${handler.method.toUpperCase()}'`,
+          `handler for resource ${resource} has method '${handler.method}': HTTP methods are case-sensitive and Atmo would never match it; e2rx serves it as ${handler.method.toUpperCase()}, but write '${handler.method.toUpperCase()}'`,
           'warning',
         );
       }
@@ -58,7 +56,7 @@ function checkHandler(context: RuleContext, handler: HandlerInput, index: number
     if (handler.respondTo) {
       report([...path, 'respondTo'], `handler for resource ${resource} has type 'request', but defines a 'respondTo' field, which only valid for type 'stream'`);
     }
-  } else if (handler.type === 'stream') {
+  } else if (resource && handler.type === 'stream') {
     if (source === '' || source === 'server') {
       if (leadingSlash()) route = { index, method: 'GET', path: resource };
       if (handler.respondTo) {
@@ -73,7 +71,7 @@ function checkHandler(context: RuleContext, handler: HandlerInput, index: number
   checkExtensions(context, handler, index, source);
   const steps = handler.steps ?? [];
   if (steps.length === 0) {
-    report(path, `handler for resource ${resource} missing steps`);
+    report([...path, 'steps'], `handler for resource ${resource} missing steps`);
     return route;
   }
   const label = handlerLabel(handler);
@@ -92,7 +90,7 @@ function checkExtensions(context: RuleContext, handler: HandlerInput, index: num
   const path = ['handlers', index];
   const misplaced = (key: keyof HandlerInput, allowed: string, where: string): void => {
     if (handler[key] !== undefined && source !== allowed) {
-      context.report([...path, key], `'${key}' only applies to handlers with source ${where}; remove it or change the source`);
+      context.report([...path, key], `'${key}' only applies to handlers with source ${where}; remove it or change the source`, 'error', 'key');
     }
   };
   misplaced('queueGroup', 'nats', 'nats');
@@ -101,7 +99,9 @@ function checkExtensions(context: RuleContext, handler: HandlerInput, index: num
   const external = source === 'nats' || source === 'kafka';
   if (!external) {
     for (const key of ['deadLetter', 'retries'] as const) {
-      if (handler[key] !== undefined) context.report([...path, key], `'${key}' only applies to handlers with source nats or kafka; remove it or change the source`);
+      if (handler[key] !== undefined) {
+        context.report([...path, key], `'${key}' only applies to handlers with source nats or kafka; remove it or change the source`, 'error', 'key');
+      }
     }
   }
 }

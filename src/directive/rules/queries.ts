@@ -11,8 +11,8 @@ export const queriesRule: Rule = ({ directive, report }) => {
   const names = new Set<string>();
   (directive.queries ?? []).forEach((query, index) => {
     const path = ['queries', index];
-    if (!query.name) report(path, `query at position ${index} has no name`);
-    if (!query.query) report(path, `query at position ${index} has no query value`);
+    if (!query.name) report([...path, 'name'], `query at position ${index} has no name`);
+    if (!query.query) report([...path, 'query'], `query at position ${index} has no query value`);
     if (query.type !== undefined && query.type !== '' && !QUERY_TYPES.includes(query.type as QueryType)) {
       report([...path, 'type'], `query at position ${index} has invalid type ${query.type}`);
     }

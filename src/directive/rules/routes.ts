@@ -15,9 +15,10 @@ export interface RouteEntry {
   readonly path: string;
 }
 
-/** A conflict: the position of the handler whose route cannot be registered, and why. */
+/** A conflict: the position of the handler whose route cannot be registered, the key at fault, and why. */
 export interface RouteConflict {
   readonly index: number;
+  readonly key: 'method' | 'resource';
   readonly message: string;
 }
 
@@ -39,11 +40,12 @@ export function routeSyntaxError(path: string): string | undefined {
   for (let index = 0; index < segments.length; index += 1) {
     const segment = segments[index] ?? '';
     const wildcards = segment.match(/[:*]/g)?.length ?? 0;
-    if (wildcards > 1) return `only one wildcard per path segment is allowed, has: '${segment}' in path '${path}'`;
+    // httprouter quotes the wildcard: from its ':' or '*' to the end of the segment.
+    if (wildcards > 1) return `only one wildcard per path segment is allowed, has: '${segment.slice(segment.search(/[:*]/))}' in path '${path}'`;
     const wildcard = /[:*](.*)$/.exec(segment);
     if (!wildcard) continue;
     if (wildcard[1] === '') return `wildcards must be named with a non-empty name in path '${path}'`;
-    if (segment.startsWith('*') && index !== segments.length - 1) return `catch-all routes are only allowed at the end of the path in path '${path}'`;
+    if (segment.includes('*') && index !== segments.length - 1) return `catch-all routes are only allowed at the end of the path in path '${path}'`;
     if (segment.includes('*') && !segment.startsWith('*')) return `no / before catch-all in path '${path}'`;
   }
   return undefined;
@@ -55,12 +57,12 @@ export function findRouteConflicts(routes: readonly RouteEntry[]): RouteConflict
   const router = findMyWay();
   for (const route of routes) {
     if (!METHODS.includes(route.method)) {
-      conflicts.push({ index: route.index, message: `handler for resource ${route.path} has method ${route.method}, which is not an HTTP method` });
+      conflicts.push({ index: route.index, key: 'method', message: `handler for resource ${route.path} has method ${route.method}, which is not an HTTP method` });
       continue;
     }
     const syntax = routeSyntaxError(route.path);
     if (syntax) {
-      conflicts.push({ index: route.index, message: syntax });
+      conflicts.push({ index: route.index, key: 'resource', message: syntax });
       continue;
     }
     try {
@@ -70,7 +72,7 @@ export function findRouteConflicts(routes: readonly RouteEntry[]): RouteConflict
       const message = /already declared/.test(text)
         ? `a handle is already registered for path '${route.path}' (method ${route.method})`
         : `route ${route.method} ${route.path} cannot be registered: ${text}`;
-      conflicts.push({ index: route.index, message });
+      conflicts.push({ index: route.index, key: 'resource', message });
     }
   }
   return conflicts;

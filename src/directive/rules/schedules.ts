@@ -13,17 +13,17 @@ export const schedulesRule: Rule = (context) => {
   (directive.schedules ?? []).forEach((schedule, index) => {
     const path = ['schedules', index];
     if (!schedule.name) {
-      report(path, `schedule at position ${index} has no name`);
+      report([...path, 'name'], `schedule at position ${index} has no name`);
       return;
     }
     if (names.has(schedule.name)) report([...path, 'name'], `schedule at position ${index} has a duplicate name ${schedule.name}`);
     names.add(schedule.name);
     if (!schedule.steps || schedule.steps.length === 0) {
-      report(path, `schedule ${schedule.name} missing steps`);
+      report([...path, 'steps'], `schedule ${schedule.name} missing steps`);
     } else {
       checkSteps(context, schedule.steps, [...path, 'steps'], 'schedule', schedule.name, Object.keys(schedule.state ?? {}));
     }
     const every = schedule.every ?? {};
-    if (!every.seconds && !every.minutes && !every.hours && !every.days) report(path, `schedule ${schedule.name} has no 'every' values`);
+    if (!every.seconds && !every.minutes && !every.hours && !every.days) report([...path, 'every'], `schedule ${schedule.name} has no 'every' values`);
   });
 };

@@ -120,7 +120,7 @@ function checkOnErr(context: RuleContext, onErr: OnErrInput | undefined, path: D
   }
   for (const [code, directive] of codes) {
     if (!/^-?\d+$/.test(code)) {
-      context.report([...path, 'code', code], `${label} has 'onErr.code' key at step ${index} that is not an integer error code: ${code}`);
+      context.report([...path, 'code', code], `${label} has 'onErr.code' key at step ${index} that is not an integer error code: ${code}`, 'error', 'key');
     }
     if (!DIRECTIVES.includes(directive)) {
       context.report(
