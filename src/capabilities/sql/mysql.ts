@@ -1,0 +1,424 @@
+/**
+ * MySQL and MariaDB for the `db` capability, through a `mysql2/promise` pool.
+ *
+ * The connection string is the Go driver's DSN that the original used (`user:pass@tcp(host:3306)/db?params`), or a
+ * `mysql://` URL. Named queries run through `pool.execute`, which prepares each statement once per connection and
+ * caches it. Values are read with big numbers, decimals and dates as strings and converted by column type in one
+ * place, {@link mysqlValue}: text columns as strings (never base64), binary columns as base64, dates as RFC 3339,
+ * 64-bit integers as numbers when safe. Sessions use the UTC time zone, so `TIMESTAMP` values are exact instants.
+ *
+ * @module
+ */
+
+import mysql from 'mysql2/promise';
+import type { FieldPacket, PoolOptions, ResultSetHeader } from 'mysql2/promise';
+import { E2rxError, errorMessage } from '../../errors.js';
+import type { QueryCheck, SqlClient } from '../sql-client.js';
+import {
+  connectionFailure,
+  decimalValue,
+  insertIdFrom,
+  integerValue,
+  isConnectionFailure,
+  rfc3339,
+  type JsonValue,
+  type SqlRow,
+} from './shared.js';
+
+/** A parsed MySQL connection string. */
+export interface MysqlDsn {
+  readonly user: string;
+  readonly password: string;
+  /** `tcp` (host and port) or `unix` (socket path). */
+  readonly net: 'tcp' | 'unix';
+  readonly host: string;
+  readonly port: number;
+  /** The socket path, for `unix`. */
+  readonly socketPath?: string;
+  readonly database: string;
+  /** The DSN parameters, unescaped (`parseTime`, `tls`, `timeout`, session variables, ...). */
+  readonly params: Readonly<Record<string, string>>;
+}
+
+const invalidDsn = (why: string) =>
+  new E2rxError('E2RX_CONNECTION', `invalid MySQL connection string: ${why}`, {
+    hint: 'use user:password@tcp(host:3306)/database or mysql://user:password@host:3306/database',
+  });
+
+/** Unescapes a query value as Go's `url.QueryUnescape` does (`+` is a space). */
+function queryUnescape(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    throw invalidDsn(`bad escape in "${text}"`);
+  }
+}
+
+function parseParams(query: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  for (const pair of query.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw invalidDsn(`parameter "${pair}" has no value`);
+    params[pair.slice(0, eq)] = queryUnescape(pair.slice(eq + 1));
+  }
+  return params;
+}
+
+/** Splits `host:port`, `[v6]:port`, `host` or `:port` with 3306 and 127.0.0.1 as defaults. */
+function splitHostPort(address: string): { host: string; port: number } {
+  const bracketed = /^\[([^\]]+)\](?::(\d*))?$/.exec(address);
+  const match = bracketed ?? /^([^:]*)(?::(\d*))?$/.exec(address);
+  if (match === null) throw invalidDsn(`bad address "${address}"`);
+  const host = match[1] || '127.0.0.1';
+  const port = match[2] ? Number(match[2]) : 3306;
+  if (!(port > 0 && port < 65536)) throw invalidDsn(`bad port in "${address}"`);
+  return { host, port };
+}
+
+/**
+ * Parses a MySQL connection string: the Go driver's DSN
+ * `[user[:password]@][net[(address)]]/dbname[?param=value&...]` (the last `/` separates the database, the last `@`
+ * the credentials, the first `:` the password; `net` is `tcp` (default, address `127.0.0.1:3306`) or `unix`), or a
+ * `mysql://user:password@host:port/dbname?param=value` URL. Parameter values are URL-unescaped. Throws
+ * {@link E2rxError} `E2RX_CONNECTION` when it cannot be read.
+ *
+ * @example
+ * ```ts
+ * parseMysqlDsn('app:s3cret@tcp(db.internal:3307)/shop?parseTime=true');
+ * // { user: 'app', password: 's3cret', net: 'tcp', host: 'db.internal', port: 3307, database: 'shop', params: { parseTime: 'true' } }
+ * ```
+ */
+export function parseMysqlDsn(dsn: string): MysqlDsn {
+  const text = dsn.trim();
+  if (/^mysql:\/\//i.test(text)) {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      throw invalidDsn('not a valid URL');
+    }
+    const { host, port } = splitHostPort(url.host);
+    return {
+      user: queryUnescape(url.username),
+      password: queryUnescape(url.password),
+      net: 'tcp',
+      host,
+      port,
+      database: queryUnescape(url.pathname.replace(/^\//, '')),
+      params: parseParams(url.search.replace(/^\?/, '')),
+    };
+  }
+  const slash = text.lastIndexOf('/');
+  if (slash < 0) throw invalidDsn('missing the "/" before the database name');
+  const left = text.slice(0, slash);
+  const right = text.slice(slash + 1);
+  const at = left.lastIndexOf('@');
+  let user = '';
+  let password = '';
+  if (at >= 0) {
+    const credentials = left.slice(0, at);
+    const colon = credentials.indexOf(':');
+    user = colon < 0 ? credentials : credentials.slice(0, colon);
+    password = colon < 0 ? '' : credentials.slice(colon + 1);
+  }
+  const target = left.slice(at + 1);
+  let net = target;
+  let address = '';
+  const paren = target.indexOf('(');
+  if (paren >= 0) {
+    if (!target.endsWith(')')) throw invalidDsn('the address must be in parentheses, as in tcp(host:3306)');
+    net = target.slice(0, paren);
+    address = target.slice(paren + 1, -1);
+  }
+  if (net === '') net = 'tcp';
+  if (net !== 'tcp' && net !== 'unix') throw invalidDsn(`unsupported network "${net}"`);
+  const question = right.indexOf('?');
+  const database = queryUnescape(question < 0 ? right : right.slice(0, question));
+  const params = question < 0 ? {} : parseParams(right.slice(question + 1));
+  if (net === 'unix') {
+    return { user, password, net, host: 'localhost', port: 3306, socketPath: address || '/tmp/mysql.sock', database, params };
+  }
+  const { host, port } = splitHostPort(address);
+  return { user, password, net, host, port, database, params };
+}
+
+/** Go driver parameters that configure the driver itself (never session variables). */
+const DRIVER_PARAMS = new Set([
+  'allowAllFiles',
+  'allowCleartextPasswords',
+  'allowFallbackToPlaintext',
+  'allowNativePasswords',
+  'allowOldPasswords',
+  'charset',
+  'checkConnLiveness',
+  'clientFoundRows',
+  'collation',
+  'columnsWithAlias',
+  'connectionAttributes',
+  'interpolateParams',
+  'loc',
+  'maxAllowedPacket',
+  'multiStatements',
+  'parseTime',
+  'readTimeout',
+  'rejectReadOnly',
+  'serverPubKey',
+  'timeTruncate',
+  'timeout',
+  'tls',
+  'writeTimeout',
+  // mysql:// URL conveniences
+  'ssl',
+]);
+
+/** A Go duration (`5s`, `1m30s`, `500ms`) in milliseconds, or `undefined`. */
+function goDurationMs(text: string): number | undefined {
+  const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  if (!/^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/.test(text)) return undefined;
+  let total = 0;
+  for (const [, amount, , name] of text.matchAll(/(\d+(\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) {
+    total += Number(amount) * (unit[name ?? 's'] ?? 0);
+  }
+  return Math.round(total);
+}
+
+/** The `mysql2` pool settings for a DSN, the session variables to set on each connection, and the options used. */
+export interface MysqlConnectionSettings {
+  readonly pool: PoolOptions;
+  /** `SET` statements run on every new connection (time zone, and the DSN's system variables). */
+  readonly sessionVariables: readonly (readonly [string, string])[];
+}
+
+/**
+ * The `mysql2` settings for a parsed DSN: `tls` (`true`, `skip-verify`, `preferred`, `false`), `timeout` (a Go
+ * duration), `charset` / `collation`, `clientFoundRows`; other Go driver parameters are accepted and ignored; any other
+ * parameter is a session system variable set on every connection (as the Go driver did). The session time zone is
+ * UTC unless the DSN sets `time_zone`.
+ *
+ * @example
+ * ```ts
+ * mysqlPoolOptions(parseMysqlDsn('u:p@tcp(127.0.0.1:3306)/db?tls=skip-verify')).pool.ssl; // { rejectUnauthorized: false }
+ * ```
+ */
+export function mysqlPoolOptions(dsn: MysqlDsn): MysqlConnectionSettings {
+  const { params } = dsn;
+  const tls = params['tls'] ?? params['ssl'];
+  let ssl: PoolOptions['ssl'];
+  if (tls === 'true') ssl = { rejectUnauthorized: true };
+  else if (tls === 'skip-verify' || tls === 'preferred') ssl = { rejectUnauthorized: false };
+  else if (tls !== undefined && tls !== 'false') throw invalidDsn(`unsupported tls "${tls}" (custom TLS configs are not supported)`);
+  const timeout = params['timeout'];
+  const connectTimeout = timeout === undefined ? undefined : goDurationMs(timeout);
+  if (timeout !== undefined && connectTimeout === undefined) throw invalidDsn(`bad timeout "${timeout}"`);
+  const charset = params['collation'] ?? params['charset']?.split(',')[0];
+  const foundRows = params['clientFoundRows'] === 'true';
+
+  const sessionVariables: [string, string][] = [];
+  if (params['time_zone'] === undefined) sessionVariables.push(['time_zone', "'+00:00'"]);
+  for (const [name, value] of Object.entries(params)) {
+    if (DRIVER_PARAMS.has(name)) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_.]*$/.test(name)) throw invalidDsn(`bad parameter name "${name}"`);
+    sessionVariables.push([name, value]);
+  }
+  const pool: PoolOptions = {
+    user: dsn.user,
+    password: dsn.password,
+    database: dsn.database,
+    ...(dsn.socketPath === undefined ? { host: dsn.host, port: dsn.port } : { socketPath: dsn.socketPath }),
+    ...(ssl === undefined ? {} : { ssl }),
+    ...(connectTimeout === undefined ? {} : { connectTimeout }),
+    ...(charset === undefined ? {} : { charset }),
+    // The Go driver reports changed rows unless clientFoundRows=true; mysql2 reports found rows by default.
+    flags: foundRows ? ['FOUND_ROWS'] : ['-FOUND_ROWS'],
+    supportBigNumbers: true,
+    bigNumberStrings: true,
+    dateStrings: true,
+    jsonStrings: true,
+    decimalNumbers: false,
+  };
+  return { pool, sessionVariables };
+}
+
+/** MySQL column types (protocol numbers) that need a conversion. */
+const TYPE = {
+  decimal: 0,
+  timestamp: 7,
+  longlong: 8,
+  date: 10,
+  datetime: 12,
+  newdate: 14,
+  newdecimal: 246,
+} as const;
+
+/** The binary character set: such columns hold bytes, not text. */
+const BINARY_CHARSET = 63;
+
+/**
+ * A column value as `mysql2` returned it (with big numbers, decimals and dates as strings), as JSON.
+ *
+ * @example
+ * ```ts
+ * mysqlValue(Buffer.from('hi'), { columnType: 252, characterSet: 63 }); // 'aGk=' (a BLOB)
+ * mysqlValue('2024-01-02 03:04:05', { columnType: 12 }); // '2024-01-02T03:04:05Z'
+ * ```
+ */
+export function mysqlValue(value: unknown, field: { readonly columnType?: number; readonly characterSet?: number }): JsonValue {
+  if (value === null || value === undefined) return null;
+  if (Buffer.isBuffer(value) || value instanceof Uint8Array) {
+    const buffer = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    return field.characterSet === BINARY_CHARSET || field.characterSet === undefined
+      ? buffer.toString('base64')
+      : buffer.toString('utf8');
+  }
+  if (typeof value === 'string') {
+    switch (field.columnType) {
+      case TYPE.longlong:
+        return integerValue(value);
+      case TYPE.decimal:
+      case TYPE.newdecimal:
+        return decimalValue(value);
+      case TYPE.date:
+      case TYPE.datetime:
+      case TYPE.timestamp:
+      case TYPE.newdate:
+        return rfc3339(value);
+      default:
+        return value;
+    }
+  }
+  if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
+  if (typeof value === 'bigint') return Number.isSafeInteger(Number(value)) ? Number(value) : value.toString();
+  if (typeof value === 'boolean') return value;
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? null : value.toISOString();
+  return JSON.parse(JSON.stringify(value)) as JsonValue; // geometry and other structured values
+}
+
+/** Options of {@link createMysqlClient}. */
+export interface MysqlClientOptions {
+  /** At most this many connections (10 by default). */
+  readonly maxConnections?: number;
+  /** Time allowed to open a connection (10 s by default, unless the DSN sets `timeout`). */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * Creates the {@link SqlClient} for a MySQL or MariaDB connection string.
+ *
+ * @example
+ * ```ts
+ * const sql = createMysqlClient('e2rx:e2rx@tcp(127.0.0.1:3306)/e2rx');
+ * await sql.exec({ name: 'q', query: 'SELECT 1 AS one', type: 'select', varCount: 0 }, []);
+ * await sql.close();
+ * ```
+ */
+export function createMysqlClient(connectionString: string, options: MysqlClientOptions = {}): SqlClient {
+  const dsn = parseMysqlDsn(connectionString);
+  const { pool: poolOptions, sessionVariables } = mysqlPoolOptions(dsn);
+  const location = dsn.socketPath ?? (dsn.host.includes(':') ? `[${dsn.host}]:${dsn.port}` : `${dsn.host}:${dsn.port}`);
+  const server = `MySQL at ${location}/${dsn.database}`;
+  const pool = mysql.createPool({
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    connectionLimit: options.maxConnections ?? 10,
+    enableKeepAlive: true,
+    ...poolOptions,
+  });
+  const sessionStatement =
+    sessionVariables.length === 0
+      ? undefined
+      : `SET ${sessionVariables.map(([name, value]) => `${name} = ${value}`).join(', ')}`;
+  // The core (callback) pool: its 'connection' event hands over the callback connection.
+  pool.pool.on('connection', (connection) => {
+    // Pool connections report fatal errors through 'error'; the pool drops them. Never let one go unhandled.
+    connection.on('error', () => undefined);
+    if (sessionStatement === undefined) return;
+    // Queued before any query of the connection: it runs first.
+    connection.query(sessionStatement, () => undefined); // a failure is reported by connect()
+  });
+
+  const wrap = (error: unknown): unknown => (isConnectionFailure(error) ? connectionFailure(server, error) : error);
+
+  return {
+    kind: 'mysql',
+    server,
+    async connect() {
+      let connection: mysql.PoolConnection;
+      try {
+        connection = await pool.getConnection();
+      } catch (error) {
+        throw connectionFailure(server, error);
+      }
+      try {
+        if (sessionStatement !== undefined) await connection.query(sessionStatement);
+      } catch (error) {
+        throw new E2rxError('E2RX_CONNECTION', `${server}: the session variables of the DSN were refused: ${errorMessage(error)}`, {
+          cause: error,
+        });
+      } finally {
+        connection.release();
+      }
+    },
+    async prepare(queries) {
+      let connection: mysql.PoolConnection;
+      try {
+        connection = await pool.getConnection();
+      } catch (error) {
+        throw connectionFailure(server, error);
+      }
+      const checks: QueryCheck[] = [];
+      try {
+        for (const query of queries) {
+          try {
+            await connection.prepare(query.query); // cached on this connection for later executes
+            checks.push({ name: query.name });
+          } catch (error) {
+            checks.push({ name: query.name, error: errorMessage(error) });
+          }
+        }
+      } finally {
+        connection.release();
+      }
+      return checks;
+    },
+    async exec(query, vars) {
+      let result: unknown;
+      let fields: FieldPacket[] | undefined;
+      try {
+        [result, fields] = await pool.execute({ sql: query.query, rowsAsArray: true }, [...vars]);
+      } catch (error) {
+        throw wrap(error);
+      }
+      if (query.type === 'select') {
+        const rows = Array.isArray(result) ? (result as unknown[][]) : [];
+        const columns = fields ?? [];
+        return {
+          kind: 'rows',
+          rows: rows.map((row): SqlRow => {
+            const object: Record<string, JsonValue> = {};
+            columns.forEach((field, index) => {
+              object[field.name] = mysqlValue(row[index], field);
+            });
+            return object;
+          }),
+        };
+      }
+      const header = (Array.isArray(result) ? {} : result) as Partial<ResultSetHeader>;
+      return {
+        kind: 'write',
+        lastInsertId: query.type === 'insert' ? insertIdFrom(header.insertId ?? 0) : 0,
+        rowsAffected: Number(header.affectedRows ?? 0),
+      };
+    },
+    async health() {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    async close() {
+      await pool.end();
+    },
+  };
+}
