@@ -130,7 +130,13 @@ async function readAppFiles(path: string | undefined, cwd: string): Promise<AppF
   }
   if (info.isFile()) {
     if (basename(target) === 'tenant.json') throw generationError(display(target));
-    if (DIRECTIVE_FILE_NAMES.some((name) => name === basename(target))) return readDirectory(resolve(target, '..'), display);
+    const named = DIRECTIVE_FILE_NAMES.find((name) => name === basename(target));
+    if (named) return readDirectory(resolve(target, '..'), display, named);
+    if (!target.endsWith('.zip')) {
+      throw new E2rxError('E2RX_APP_NOT_FOUND', `${display(target)} is neither an app directory, a Directive.yaml, nor a .zip bundle`, {
+        hint: 'pass an app directory holding a Directive.yaml, or a runnables.wasm.zip bundle',
+      });
+    }
     return readBundle(target, display);
   }
   const directiveName = DIRECTIVE_FILE_NAMES.find((name) => existsSync(join(target, name)));
@@ -149,8 +155,9 @@ function generationError(file: string): E2rxError {
   );
 }
 
-async function readDirectory(root: string, display: (path: string) => string): Promise<AppFiles> {
-  const directiveName = DIRECTIVE_FILE_NAMES.find((name) => existsSync(join(root, name))) ?? 'Directive.yaml';
+async function readDirectory(root: string, display: (path: string) => string, named?: string): Promise<AppFiles> {
+  // A Directive file given by path is the one read, even when the directory holds another of the accepted names.
+  const directiveName = named ?? DIRECTIVE_FILE_NAMES.find((name) => existsSync(join(root, name))) ?? 'Directive.yaml';
   const directivePath = join(root, directiveName);
   let directiveText: string;
   try {

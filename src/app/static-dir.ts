@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, realpath } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import type { StaticFiles } from './static-files.js';
 
@@ -32,7 +32,9 @@ export function staticFilesFromDirectory(root: string): StaticFiles {
       const path = resolve(join(base, relative));
       if (!path.startsWith(base + sep)) return undefined;
       try {
-        return new Uint8Array(await readFile(path));
+        const [realBase, realPath] = await Promise.all([realpath(base), realpath(path)]);
+        if (!realPath.startsWith(realBase + sep)) return undefined;
+        return new Uint8Array(await readFile(realPath));
       } catch {
         return undefined;
       }

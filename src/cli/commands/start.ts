@@ -34,12 +34,14 @@ export function resolveStartSettings(
   positionals: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): StartSettings {
-  const portText = (values['port'] as string | undefined) ?? env['E2RX_HTTP_PORT'] ?? env['ATMO_HTTP_PORT'];
+  // An empty variable counts as unset (`E2RX_LOG_LEVEL=` in a compose file must not fail the start).
+  const fromEnv = (...names: string[]): string | undefined => names.map((name) => env[name]).find((value) => value !== undefined && value !== '');
+  const portText = (values['port'] as string | undefined) ?? fromEnv('E2RX_HTTP_PORT', 'ATMO_HTTP_PORT');
   const port = portText === undefined || portText === '' ? DEFAULT_HTTP_PORT : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new E2rxError('E2RX_CLI_USAGE', `port '${portText ?? ''}' is not a valid port`, { hint: 'use a number from 0 to 65535 (0 picks a free port)' });
   }
-  const levelText = (values['log-level'] as string | undefined) ?? env['E2RX_LOG_LEVEL'] ?? env['ATMO_LOG_LEVEL'] ?? 'info';
+  const levelText = (values['log-level'] as string | undefined) ?? fromEnv('E2RX_LOG_LEVEL', 'ATMO_LOG_LEVEL') ?? 'info';
   if (!isLogLevel(levelText)) {
     throw new E2rxError('E2RX_CLI_USAGE', `log level '${levelText}' is not valid`, { hint: `use one of ${LOG_LEVELS.join(', ')}` });
   }
@@ -47,11 +49,11 @@ export function resolveStartSettings(
   if (formatText !== undefined && formatText !== 'json' && formatText !== 'pretty') {
     throw new E2rxError('E2RX_CLI_USAGE', `log format '${formatText}' is not valid`, { hint: 'use json or pretty' });
   }
-  const headlessText = env['E2RX_HEADLESS'] ?? env['ATMO_HEADLESS'];
+  const headlessText = fromEnv('E2RX_HEADLESS', 'ATMO_HEADLESS');
   return {
     app: positionals[0],
     port,
-    host: (values['host'] as string | undefined) ?? env['E2RX_HTTP_HOST'],
+    host: (values['host'] as string | undefined) ?? fromEnv('E2RX_HTTP_HOST'),
     logLevel: levelText,
     logFormat: formatText,
     headless: values['headless'] === true || headlessText === 'true' || headlessText === '1',

@@ -1,0 +1,124 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadApp } from '../../../src/app/index.js';
+import { buildApp } from '../../../src/build/build-app.js';
+import { appSlug, createApp, fillTemplate, initCommand } from '../../../src/cli/commands/init.js';
+import { createEngine } from '../../../src/engine/engine.js';
+import { captureIo, cleanupApps, makeTempDir } from '../../support/apps.js';
+
+afterAll(cleanupApps);
+
+const EXPECTED_FILES = [
+  '.gitignore',
+  'Directive.yaml',
+  'README.md',
+  'hello/index.ts',
+  'hello/tsconfig.json',
+  'package.json',
+  'tests/hello.spec.ts',
+];
+
+async function runInit(cwd: string, positionals: string[]) {
+  const io = captureIo({ cwd });
+  const code = await initCommand.run({ values: {}, positionals }, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('init command', () => {
+  it('init - creates the app files in a new directory and prints the next steps', async () => {
+    const cwd = await makeTempDir();
+    const { code, out, err } = await runInit(cwd, ['my-app']);
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toContain('created my-app:\n  .gitignore\n  Directive.yaml\n');
+    expect(out).toContain('  cd my-app\n  npm install\n');
+    for (const file of EXPECTED_FILES) expect(existsSync(join(cwd, 'my-app', file)), file).toBe(true);
+  });
+
+  it('init - writes a Directive with identifier com.example.<dir>, v0.1.0, atmo v0.4.7 and POST /hello', async () => {
+    const cwd = await makeTempDir();
+    await runInit(cwd, ['shop']);
+    const directive = await readFile(join(cwd, 'shop', 'Directive.yaml'), 'utf8');
+    expect(directive).toContain('identifier: com.example.shop\n');
+    expect(directive).toContain('appVersion: v0.1.0\n');
+    expect(directive).toContain('atmoVersion: v0.4.7\n');
+    expect(directive).toMatch(/resource: \/hello\n\s+method: POST\n\s+steps:\n\s+- fn: hello\n/);
+    expect(directive).not.toContain('{{');
+  });
+
+  it('init - fills package.json with the app name and the versions', async () => {
+    const cwd = await makeTempDir();
+    await runInit(cwd, ['My_App']);
+    const pkg = JSON.parse(await readFile(join(cwd, 'My_App', 'package.json'), 'utf8')) as {
+      name: string;
+      scripts: Record<string, string>;
+      devDependencies: Record<string, string>;
+    };
+    expect(pkg.name).toBe('my-app');
+    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'e2rx start', test: 'vitest run' });
+    expect(pkg.devDependencies['e2rx']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    expect(pkg.devDependencies['assemblyscript']).toMatch(/^\^0\.28\.\d+$/);
+  });
+
+  it('init - accepts an existing empty directory', async () => {
+    const cwd = await makeTempDir();
+    await mkdir(join(cwd, 'empty'));
+    expect((await runInit(cwd, ['empty'])).code).toBe(0);
+  });
+
+  it('init - refuses a directory that is not empty, and writes nothing', async () => {
+    const cwd = await makeTempDir();
+    await mkdir(join(cwd, 'taken'));
+    await writeFile(join(cwd, 'taken', 'notes.txt'), 'mine');
+    const { code, err } = await runInit(cwd, ['taken']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/^e2rx: .*taken is not empty \(it holds notes\.txt\); init creates an app in a new or empty directory\nhint: /);
+    expect(existsSync(join(cwd, 'taken', 'Directive.yaml'))).toBe(false);
+  });
+
+  it('init - refuses a path that is a file', async () => {
+    const cwd = await makeTempDir();
+    await writeFile(join(cwd, 'file'), 'x');
+    const { code, err } = await runInit(cwd, ['file']);
+    expect(code).toBe(1);
+    expect(err).toMatch(/exists and is not a directory/);
+  });
+
+  it('init - without a directory prints the usage and exits 2', async () => {
+    const { code, err } = await runInit(await makeTempDir(), []);
+    expect(code).toBe(2);
+    expect(err).toContain('Usage: e2rx init <dir>');
+  });
+
+  it('init - the created app builds, loads, and answers POST /hello with hello <body>', async () => {
+    const dir = join(await makeTempDir(), 'greeter');
+    await createApp(dir);
+    const report = await buildApp(dir);
+    expect(report.ok, JSON.stringify(report.functions)).toBe(true);
+    const app = await loadApp(dir);
+    expect([...app.functions.keys()]).toEqual(['com.example.greeter#default::hello@v0.1.0']);
+    const engine = createEngine({ app, port: 0, host: '127.0.0.1', logger: (await import('pino')).pino({ level: 'silent' }) });
+    try {
+      const port = await engine.start();
+      const response = await fetch(`http://127.0.0.1:${port}/hello`, { method: 'POST', body: 'world' });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('hello world');
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it('appSlug - makes a lower-case dashed name', () => {
+    expect(appSlug('My App_2')).toBe('my-app-2');
+    expect(appSlug('--')).toBe('app');
+    expect(appSlug('shop')).toBe('shop');
+  });
+
+  it('fillTemplate - replaces known keys and keeps unknown ones', () => {
+    const values = { name: 'n', identifier: 'com.example.n', e2rxVersion: '1', sdkVersion: '2', ascVersion: '3' };
+    expect(fillTemplate('{{name}} {{identifier}} {{other}}', values)).toBe('n com.example.n {{other}}');
+  });
+});
