@@ -4,9 +4,11 @@
  * @module
  */
 import type { Command } from '../command.js';
+import { buildCommand } from './build.js';
+import { initCommand } from './init.js';
 import { schemaCommand } from './schema.js';
 import { startCommand } from './start.js';
 import { validateCommand } from './validate.js';
 
 /** The commands. */
-export const COMMANDS: readonly Command[] = [startCommand, validateCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [initCommand, buildCommand, startCommand, validateCommand, schemaCommand];

@@ -1,0 +1,9 @@
+// The `hello` function: it answers "hello <body>".
+// Build it with `npm run build` (e2rx build), which writes hello.wasm next to the Directive.
+import { Output, log } from "@e2rx/sdk-assemblyscript";
+
+export function run(input: ArrayBuffer): Output {
+  const name = String.UTF8.decode(input);
+  log.info("saying hello to " + name);
+  return Output.ok("hello " + name);
+}
