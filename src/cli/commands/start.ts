@@ -3,11 +3,10 @@
  *
  * @module
  */
-import { loadApp } from '../../app/index.js';
 import { formatProblem } from '../../directive/index.js';
 import { E2rxError } from '../../errors.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../../logging/logger.js';
-import { createHttpServer } from '../../server/http-server.js';
+import { createEngine } from '../../engine/engine.js';
 import type { Command, CommandIo } from '../command.js';
 
 /** The default HTTP port (as Atmo). */
@@ -21,6 +20,8 @@ export interface StartSettings {
   readonly logLevel: LogLevel;
   readonly logFormat: 'json' | 'pretty' | undefined;
   readonly headless: boolean;
+  /** Whether this instance runs schedules (`E2RX_RUN_SCHEDULES` / `ATMO_RUN_SCHEDULES`, default true). */
+  readonly runSchedules: boolean;
 }
 
 /**
@@ -37,7 +38,7 @@ export function resolveStartSettings(
   // An empty variable counts as unset (`E2RX_LOG_LEVEL=` in a compose file must not fail the start).
   const fromEnv = (...names: string[]): string | undefined => names.map((name) => env[name]).find((value) => value !== undefined && value !== '');
   const portText = (values['port'] as string | undefined) ?? fromEnv('E2RX_HTTP_PORT', 'ATMO_HTTP_PORT');
-  const port = portText === undefined || portText === '' ? DEFAULT_HTTP_PORT : Number(portText);
+  const port = portText === undefined ? DEFAULT_HTTP_PORT : portText.trim() === '' ? Number.NaN : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new E2rxError('E2RX_CLI_USAGE', `port '${portText ?? ''}' is not a valid port`, { hint: 'use a number from 0 to 65535 (0 picks a free port)' });
   }
@@ -57,6 +58,7 @@ export function resolveStartSettings(
     logLevel: levelText,
     logFormat: formatText,
     headless: values['headless'] === true || headlessText === 'true' || headlessText === '1',
+    runSchedules: (fromEnv('E2RX_RUN_SCHEDULES', 'ATMO_RUN_SCHEDULES') ?? 'true') !== 'false',
   };
 }
 
@@ -85,34 +87,32 @@ export const startCommand: Command = {
 
 async function runStart(settings: StartSettings, io: CommandIo): Promise<number> {
   const logger = createLogger({ level: settings.logLevel, destination: io.stdout as NodeJS.WritableStream, ...(settings.logFormat ? { format: settings.logFormat } : {}) });
-  let ready = false;
-  const http = createHttpServer({ logger, health: () => ({ healthy: ready }) });
-  let port: number;
+  const engine = createEngine({
+    cwd: io.cwd,
+    logger,
+    port: settings.port,
+    headless: settings.headless,
+    runSchedules: settings.runSchedules,
+    env: io.env,
+    ...(settings.app !== undefined ? { app: settings.app } : {}),
+    ...(settings.host !== undefined ? { host: settings.host } : {}),
+  });
+  const stop = watchStopSignals(io);
   try {
-    port = await http.listen(settings.port, settings.host);
+    await engine.start();
   } catch (error) {
+    stop.dispose();
     const code = (error as NodeJS.ErrnoException).code;
-    const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
-    throw new E2rxError('E2RX_CLI_USAGE', `cannot listen on port ${settings.port}: ${(error as Error).message}`, { cause: error, hint });
-  }
-  logger.info({ port }, `serving on :${port}`);
-  try {
-    const app = await loadApp(settings.app, { cwd: io.cwd });
-    for (const warning of app.warnings) logger.warn(formatProblem(warning));
-    logger.info(
-      { app: app.directive.identifier, version: app.directive.appVersion, functions: [...app.functions.keys()], headless: settings.headless },
-      `loaded ${app.path}`,
-    );
-    ready = true;
-  } catch (error) {
-    await http.close();
+    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+      const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
+      throw new E2rxError('E2RX_CLI_USAGE', `cannot listen on port ${settings.port}: ${(error as Error).message}`, { cause: error, hint });
+    }
     throw error;
   }
-  const stop = watchStopSignals(io);
+  for (const warning of engine.warnings) logger.warn(formatProblem(warning));
   await stop.requested;
-  ready = false;
   logger.info('shutting down');
-  await http.close();
+  await engine.stop();
   stop.dispose();
   logger.info('stopped');
   return 0;

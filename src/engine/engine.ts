@@ -1,0 +1,201 @@
+/**
+ * The engine: loads an app, compiles it, runs its pipelines, and owns start, drain and stop.
+ *
+ * @module
+ */
+import { EMPTY, Subject, catchError, merge, type Subscription } from 'rxjs';
+import type { Logger } from 'pino';
+import { loadApp, type App } from '../app/index.js';
+import type { Problem } from '../directive/index.js';
+import { errorMessage } from '../errors.js';
+import { createLogger } from '../logging/logger.js';
+import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
+import { createMetrics, type EngineMetrics } from '../server/metrics.js';
+import type { FunctionRunner } from '../steps/function-runner.js';
+import { createAppRuntime, type AppRuntime } from './app-runtime.js';
+import { compileDirective } from './compile.js';
+import type { Gate } from './gate.js';
+import { buildPipelines, type PipelineDeps } from './pipeline.js';
+import type { Plan } from './plan.js';
+import { runtimeRunner } from './runtime-runner.js';
+
+/** The default time in-flight runs get to finish on stop. */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+
+/** Options of {@link createEngine}. */
+export interface EngineOptions {
+  /**
+   * The app: a loaded {@link App}, or a path for {@link loadApp} (a directory or a bundle); when absent,
+   * `./runnables.wasm.zip` if it exists, else the working directory.
+   */
+  readonly app?: App | string;
+  /** The directory a relative app path is resolved against (default `process.cwd()`). */
+  readonly cwd?: string;
+  readonly logger?: Logger;
+  /** The HTTP port (default 8080; 0 picks a free one). */
+  readonly port?: number;
+  readonly host?: string;
+  /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
+  readonly headless?: boolean;
+  /** Whether this instance runs schedules (default true; `ATMO_RUN_SCHEDULES=false` turns them off). */
+  readonly runSchedules?: boolean;
+  /** How long in-flight runs get to finish on stop (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** The environment for `env(VAR)` values (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Replaces the Wasm runtime: every function call goes to this runner (tests, custom hosts). */
+  readonly runner?: FunctionRunner;
+  /** Builds NATS and Kafka pipelines (the streams module); see {@link PipelineDeps.stream}. */
+  readonly stream?: PipelineDeps['stream'];
+}
+
+/** A running (or startable) engine. */
+export interface Engine {
+  /** The compiled plan (after start). */
+  readonly plan: Plan | undefined;
+  /** The Directive's warnings (unknown keys…), after start. */
+  readonly warnings: readonly Problem[];
+  /** The bound HTTP port (after start). */
+  readonly port: number | undefined;
+  readonly metrics: EngineMetrics;
+  /** In-flight bounds per handler. */
+  readonly gates: ReadonlyMap<string, Gate>;
+  /** Loads, compiles, starts every source and listens; resolves with the port. */
+  start(): Promise<number>;
+  /** Stops accepting, lets in-flight runs finish (up to the shutdown timeout), then closes everything. */
+  stop(): Promise<void>;
+  /** Ready or not, and each connection. */
+  health(): HealthReport;
+  /** `await using engine = createEngine(...)` stops it at the end of the scope. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates an engine.
+ *
+ * @example
+ * ```ts
+ * import { createEngine } from 'e2rx';
+ * const engine = createEngine({ app: 'examples/hello', port: 8080 });
+ * await engine.start();
+ * process.once('SIGTERM', () => void engine.stop());
+ * ```
+ */
+export function createEngine(options: EngineOptions): Engine {
+  const logger = options.logger ?? createLogger();
+  const metrics = createMetrics();
+  const stopAccepting = new Subject<void>();
+  let ready = false;
+  let plan: Plan | undefined;
+  let port: number | undefined;
+  let http: HttpServer | undefined;
+  let runtime: AppRuntime | undefined;
+  let gates: ReadonlyMap<string, Gate> = new Map();
+  let subscription: Subscription | undefined;
+  let completed: Promise<void> = Promise.resolve();
+  let connectionHealth: Record<string, boolean> = {};
+  let stopping: Promise<void> | undefined;
+  let warnings: readonly Problem[] = [];
+
+  const health = (): HealthReport => ({ healthy: ready && Object.values(connectionHealth).every(Boolean), connections: connectionHealth });
+
+  const start = async (): Promise<number> => {
+    http = createHttpServer({ logger, health });
+    http.route('GET', '/metrics', async (_request, response) => {
+      const text = await metrics.registry.metrics();
+      response.writeHead(200, { 'content-type': metrics.registry.contentType });
+      response.end(text);
+    });
+    port = await http.listen(options.port ?? 8080, options.host);
+    logger.info({ port }, `serving on :${port}`);
+    try {
+      const app =
+        options.app === undefined || typeof options.app === 'string'
+          ? await loadApp(options.app, options.cwd === undefined ? {} : { cwd: options.cwd })
+          : options.app;
+      warnings = app.warnings;
+      runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
+      const runner = options.runner ?? runtimeRunner(runtime as AppRuntime, metrics);
+      plan = compileDirective(app.directive, {
+        headless: options.headless ?? false,
+        defaultMaxInFlight: runtime?.capacity ?? 8,
+        runSchedules: options.runSchedules ?? true,
+      });
+      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(options.stream ? { stream: options.stream } : {}) });
+      gates = built.gates;
+      completed = new Promise<void>((resolve) => {
+        subscription = merge(
+          ...built.pipelines.map(({ id, pipeline }) =>
+            pipeline.pipe(
+              catchError((error: unknown) => {
+                logger.error({ err: error, handler: id }, `pipeline ${id} stopped: ${errorMessage(error)}`);
+                return EMPTY;
+              }),
+            ),
+          ),
+        ).subscribe({ complete: resolve });
+      });
+      connectionHealth = runtime ? await runtime.health() : {};
+      ready = true;
+      logger.info(
+        {
+          app: app.directive.identifier,
+          version: app.directive.appVersion,
+          handlers: [...plan.requests, ...plan.websockets, ...plan.streams].map((handler) => handler.id),
+          schedules: plan.schedules.map((schedule) => schedule.schedule.name),
+          headless: plan.headless,
+        },
+        `loaded ${app.path}`,
+      );
+      return port;
+    } catch (error) {
+      await closeAll();
+      throw error;
+    }
+  };
+
+  const closeAll = async (): Promise<void> => {
+    subscription?.unsubscribe();
+    await http?.close();
+    await runtime?.close();
+  };
+
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      ready = false;
+      http?.setDraining(true);
+      stopAccepting.next();
+      const timeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), timeoutMs);
+      });
+      const outcome = await Promise.race([completed.then(() => 'drained' as const), deadline]);
+      clearTimeout(timer);
+      if (outcome === 'timeout') logger.warn({ timeoutMs }, 'shutdown deadline reached: cancelling the runs still in flight');
+      await closeAll();
+    })();
+    return stopping;
+  };
+
+  return {
+    get plan() {
+      return plan;
+    },
+    get port() {
+      return port;
+    },
+    get warnings() {
+      return warnings;
+    },
+    get gates() {
+      return gates;
+    },
+    metrics,
+    start,
+    stop,
+    health,
+    [Symbol.asyncDispose]: stop,
+  };
+}
+
