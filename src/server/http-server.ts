@@ -45,6 +45,8 @@ export interface HttpServer {
   listen(port: number, host?: string): Promise<number>;
   /** Stops accepting connections and closes idle ones; resolves when every open request has ended. */
   close(): Promise<void>;
+  /** While draining, every request but /health gets 503 with `Connection: close`. */
+  setDraining(draining: boolean): void;
   /** The underlying node:http server (for websocket upgrades). */
   readonly server: Server;
 }
@@ -79,7 +81,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   const upgrades = findMyWay();
   const upgradeHandlers = new Map<string, UpgradeHandler>();
-  const server = createServer((request, response) => router.lookup(request, response));
+  let draining = false;
+  const server = createServer((request, response) => {
+    if (draining && request.url !== '/health') {
+      response.setHeader('connection', 'close');
+      sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
+      return;
+    }
+    router.lookup(request, response);
+  });
   server.keepAliveTimeout = 5_000;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
@@ -94,6 +104,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   return {
     router,
     route,
+    setDraining: (value) => {
+      draining = value;
+    },
     unroute: (method, path) => router.off(method as HTTPMethod, path),
     upgradeRoute: (path, handler) => {
       upgradeHandlers.set(path, handler);
