@@ -1,0 +1,112 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { E2rxError } from '../../src/errors.js';
+import { makeRequest, Program, text } from './support/driver.js';
+import { startRuntime, type TestRuntime } from './support/runtime.js';
+
+let current: TestRuntime | undefined;
+async function start(options: Parameters<typeof startRuntime>[0]): Promise<TestRuntime> {
+  current = await startRuntime({ inline: false, workers: 2, ...options });
+  return current;
+}
+afterEach(async () => {
+  await current?.runtime.close();
+  current = undefined;
+});
+
+const loopRequest = () => makeRequest({ body: new Program().loop().build() });
+
+describe('pool', () => {
+  it('run - a runaway loop is stopped at its timeout while calls on the other worker keep completing', async () => {
+    const t = await start({ fixtures: ['hostcall', 'echo'], limits: { timeoutMs: 600 } });
+    const start_ = performance.now();
+    let settled = false;
+    const looping = t.runtime.invoke('hostcall', loopRequest()).then(
+      (r) => r,
+      (e: unknown) => e,
+    );
+    void looping.then(() => (settled = true));
+    let completed = 0;
+    while (!settled) {
+      const r = await t.runtime.invoke('echo', makeRequest({ bodyText: 'ping' }));
+      if (r.kind === 'output' && text(r.output) === 'ping') completed += 1;
+    }
+    const error = await looping;
+    const elapsed = performance.now() - start_;
+    expect(E2rxError.is(error, 'E2RX_WASM_TIMEOUT')).toBe(true);
+    expect((error as E2rxError).details).toMatchObject({ fn: 'hostcall', timeoutMs: 600 });
+    expect((error as E2rxError).retriable).toBe(true);
+    expect(elapsed).toBeGreaterThanOrEqual(590);
+    expect(elapsed).toBeLessThan(2000);
+    expect(completed).toBeGreaterThan(10);
+    expect(t.runtime.stats()).toMatchObject({ timeouts: 1, workerRestarts: 1 });
+    await t.runtime.ready();
+    expect(t.runtime.stats().workers).toBe(2);
+    const after = await Promise.all([1, 2, 3, 4].map(() => t.runtime.invoke('echo', makeRequest({ bodyText: 'after' }))));
+    expect(after.map((r) => r.kind)).toEqual(['output', 'output', 'output', 'output']);
+  });
+
+  it('run - a trap, an OOM and a stack overflow on a worker fail their call only', async () => {
+    const t = await start({ fixtures: ['trap', 'oom', 'recursion', 'echo'], limits: { maxMemoryMb: 16 }, workers: 1 });
+    const errors = await Promise.all(['trap', 'oom', 'recursion'].map((name) => t.runtime.invoke(name, makeRequest()).catch((e: unknown) => e)));
+    expect(errors.map((e) => (e as E2rxError).code)).toEqual(['E2RX_WASM_TRAP', 'E2RX_WASM_MEMORY', 'E2RX_WASM_TRAP']);
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'fine' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('fine');
+    expect(t.runtime.stats().workerRestarts).toBe(0);
+  });
+
+  it('run - concurrent calls never share an instance', async () => {
+    const t = await start({ fixtures: ['exclusive'] });
+    t.services.delayMs = 40;
+    const results = await Promise.all(Array.from({ length: 8 }, () => t.runtime.invoke('exclusive', makeRequest())));
+    expect(results.every((r) => r.kind === 'output')).toBe(true);
+    const counts = results.map((r) => (r.kind === 'output' ? (r.output[0] ?? 0) : 0));
+    // each worker's one instance served its calls one after the other, so its counts are 1, 2, 3, ...:
+    // a count k appears at most twice (two instances) and never more often than k - 1
+    const occurrences = (k: number): number => counts.filter((c) => c === k).length;
+    for (let k = 1; k <= 8; k += 1) {
+      expect(occurrences(k)).toBeLessThanOrEqual(2);
+      expect(occurrences(k + 1)).toBeLessThanOrEqual(occurrences(k));
+    }
+    expect(counts.every((c) => c > 0)).toBe(true);
+    expect(t.runtime.stats().functions['exclusive']?.instances).toBe(2);
+  });
+
+  it('run - aborting a queued call removes it; aborting a running call stops its worker', async () => {
+    const t = await start({ fixtures: ['hostcall', 'echo'], workers: 1, limits: { timeoutMs: 10_000 } });
+    const running = new AbortController();
+    const queued = new AbortController();
+    const first = t.runtime.invoke('hostcall', loopRequest(), { signal: running.signal }).catch((e: unknown) => e);
+    const second = t.runtime.invoke('echo', makeRequest(), { signal: queued.signal }).catch((e: unknown) => e);
+    expect(t.runtime.stats().queued).toBe(1);
+    queued.abort(new Error('client went away'));
+    expect(await second).toEqual(new Error('client went away'));
+    expect(t.runtime.stats().queued).toBe(0);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    running.abort(new Error('stop'));
+    expect(await first).toEqual(new Error('stop'));
+    await t.runtime.ready();
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'back' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('back');
+    expect(t.runtime.stats().workerRestarts).toBe(1);
+    const aborted = AbortSignal.abort(new Error('already'));
+    await expect(t.runtime.invoke('echo', makeRequest(), { signal: aborted })).rejects.toThrow('already');
+  });
+
+  it('close - fails queued calls with E2RX_POOL_CLOSED, lets the running one finish, refuses new work', async () => {
+    const t = await start({ fixtures: ['exclusive'], workers: 1 });
+    t.services.delayMs = 100;
+    const running = t.runtime.invoke('exclusive', makeRequest());
+    const queued = t.runtime.invoke('exclusive', makeRequest()).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(t.runtime.stats()).toMatchObject({ busyWorkers: 1, queued: 1, running: 1 });
+    const closing = t.runtime.close();
+    expect((await running).kind).toBe('output');
+    const error = await queued;
+    expect(E2rxError.is(error, 'E2RX_POOL_CLOSED')).toBe(true);
+    expect((error as E2rxError).details['fn']).toBe('exclusive');
+    await closing;
+    expect(t.runtime.closed).toBe(true);
+    expect(t.runtime.stats().workers).toBe(0);
+    await expect(t.runtime.invoke('exclusive', makeRequest())).rejects.toMatchObject({ code: 'E2RX_POOL_CLOSED' });
+  });
+});

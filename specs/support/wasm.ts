@@ -1,0 +1,63 @@
+/**
+ * Compiles the WAT fixtures of `specs/fixtures/wasm/` with the `wabt` npm package, once per name.
+ *
+ * @example
+ * ```ts
+ * const echo = await compileWat('echo');
+ * ```
+ */
+import { readFile } from 'node:fs/promises';
+import wabt from 'wabt';
+
+const FIXTURES = new URL('../fixtures/wasm/', import.meta.url);
+const cache = new Map<string, Promise<Uint8Array>>();
+let toolkit: ReturnType<typeof wabt> | undefined;
+
+async function compile(name: string, source?: string): Promise<Uint8Array> {
+  toolkit ??= wabt();
+  const kit = await toolkit;
+  const text = source ?? (await readFile(new URL(`${name}.wat`, FIXTURES), 'utf8'));
+  const parsed = kit.parseWat(`${name}.wat`, text, { mutable_globals: true, sign_extension: true, bulk_memory: true, multi_value: true });
+  try {
+    parsed.resolveNames();
+    parsed.validate();
+    return new Uint8Array(parsed.toBinary({}).buffer);
+  } finally {
+    parsed.destroy();
+  }
+}
+
+/** The binary of `specs/fixtures/wasm/<name>.wat`, compiled once and cached. */
+export function compileWat(name: string): Promise<Uint8Array> {
+  let pending = cache.get(name);
+  if (pending === undefined) {
+    pending = compile(name);
+    cache.set(name, pending);
+  }
+  return pending;
+}
+
+const assemblyScriptCache = new Map<string, Promise<Uint8Array>>();
+
+async function compileAs(name: string): Promise<Uint8Array> {
+  const asc = await import('assemblyscript/asc');
+  const source = await readFile(new URL(`${name}.ts`, FIXTURES), 'utf8');
+  const result = await asc.compileString({ 'runnable.ts': source }, { runtime: 'incremental', optimizeLevel: 2, use: ['abort=runnable/runnableAbort'] });
+  if (result.error !== null || result.binary === null) throw new Error(`asc failed: ${result.stderr.toString()}`);
+  return result.binary;
+}
+
+/** The binary of the AssemblyScript fixture `specs/fixtures/wasm/<name>.ts`, compiled once with asc and cached. */
+export function compileAssemblyScript(name: string): Promise<Uint8Array> {
+  let pending = assemblyScriptCache.get(name);
+  if (pending === undefined) {
+    pending = compileAs(name);
+    assemblyScriptCache.set(name, pending);
+  }
+  return pending;
+}
+
+/** Compiles WAT source text given inline (not cached). */
+export function compileWatSource(source: string, name = 'inline'): Promise<Uint8Array> {
+  return compile(name, source);
+}

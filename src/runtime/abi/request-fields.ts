@@ -1,0 +1,126 @@
+/**
+ * The semantics of request fields (spec §3.6), on a plain {@link Invocation}: what `request_get_field` reads and
+ * what `request_set_field` changes. No guest memory here; `request.ts` does the ABI glue.
+ *
+ * @module
+ */
+import type { HostCallResult } from '../../capabilities/host-services.js';
+import type { Invocation } from '../invocation.js';
+
+/** Request field types (spec §3.7). */
+export const FIELD_TYPE = { meta: 0, body: 1, header: 2, params: 3, state: 4, query: 5 } as const;
+
+const encoder = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+const FAIL: HostCallResult = { kind: 'status', status: -1 };
+
+function data(value: string | Uint8Array | undefined): HostCallResult {
+  if (value === undefined) return { kind: 'data', data: EMPTY };
+  return { kind: 'data', data: typeof value === 'string' ? encoder.encode(value) : value };
+}
+
+function bodyField(invocation: Invocation, key: string): HostCallResult {
+  if (invocation.request.body.length === 0) return data(undefined);
+  try {
+    const value = invocation.bodyObject()[key];
+    return typeof value === 'string' ? data(value) : FAIL;
+  } catch {
+    return FAIL;
+  }
+}
+
+function queryField(url: string, key: string): HostCallResult {
+  try {
+    return data(new URL(url, 'http://localhost').searchParams.get(key) ?? undefined);
+  } catch {
+    return data(undefined);
+  }
+}
+
+/**
+ * Reads a field. Missing keys give an empty result; an invalid field type, a bad JSON body or a non-string body value
+ * give the bare status -1 (nothing stored).
+ *
+ * @example
+ * ```ts
+ * getField(invocation, FIELD_TYPE.header, 'Content-Type'); // headers are looked up lower-cased
+ * ```
+ */
+export function getField(invocation: Invocation, fieldType: number, key: string): HostCallResult {
+  const request = invocation.request;
+  switch (fieldType) {
+    case FIELD_TYPE.meta:
+      if (key === 'method') return data(request.method);
+      if (key === 'url') return data(request.url);
+      if (key === 'id') return data(request.id);
+      if (key === 'body') return data(request.body);
+      return data(undefined);
+    case FIELD_TYPE.body:
+      return bodyField(invocation, key);
+    case FIELD_TYPE.header:
+      return data(request.headers[key.toLowerCase()]);
+    case FIELD_TYPE.params:
+      return data(request.params[key]);
+    case FIELD_TYPE.state:
+      return data(request.state[key]);
+    case FIELD_TYPE.query:
+      return queryField(request.url, key);
+    default:
+      return FAIL;
+  }
+}
+
+/** Serialises an object like Go's `json.Marshal` of a map: keys sorted. */
+function marshalSorted(value: Record<string, unknown>): Uint8Array {
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) sorted[key] = value[key];
+  return encoder.encode(JSON.stringify(sorted));
+}
+
+function setBodyField(invocation: Invocation, key: string, value: Uint8Array): HostCallResult {
+  if (invocation.request.body.length === 0) return data(undefined);
+  let object: Record<string, unknown>;
+  try {
+    object = { ...invocation.bodyObject() };
+  } catch (error) {
+    return { kind: 'error', message: `failed to loadBodyValues: ${error instanceof Error ? error.message : String(error)}` };
+  }
+  object[key] = new TextDecoder().decode(value);
+  invocation.request.body = marshalSorted(object);
+  return data(undefined);
+}
+
+/**
+ * Changes a field (`value` is taken over, not copied). Success stores an empty result (size 0); failures store an
+ * error text: `key not found` for an unknown meta key, `invalid field type` for Query and unknown types.
+ *
+ * @example
+ * ```ts
+ * setField(invocation, FIELD_TYPE.state, 'user', bytes);
+ * ```
+ */
+export function setField(invocation: Invocation, fieldType: number, key: string, value: Uint8Array): HostCallResult {
+  const request = invocation.request;
+  const text = (): string => new TextDecoder().decode(value);
+  switch (fieldType) {
+    case FIELD_TYPE.meta:
+      if (key === 'method') request.method = text();
+      else if (key === 'url') request.url = text();
+      else if (key === 'body') request.body = value;
+      else if (key !== 'id') return { kind: 'error', message: 'key not found' };
+      return data(undefined);
+    case FIELD_TYPE.body:
+      return setBodyField(invocation, key, value);
+    case FIELD_TYPE.header:
+      request.headers[key] = text();
+      return data(undefined);
+    case FIELD_TYPE.params:
+      request.params[key] = text();
+      return data(undefined);
+    case FIELD_TYPE.state:
+      request.state[key] = value;
+      return data(undefined);
+    default:
+      return { kind: 'error', message: 'invalid field type' };
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The context of one function invocation (spec §3.3): its ident, the request it may read and mutate, the one-slot
+ * FFI result (§3.4), the FFI variables, and what the guest returned.
+ *
+ * @module
+ */
+import { randomInt } from 'node:crypto';
+import type { HostCallResult } from '../capabilities/host-services.js';
+import type { FunctionRequest } from './request.js';
+
+const encoder = new TextEncoder();
+
+/** Copies a request so that the guest's mutations do not reach the caller's object. */
+export function copyRequest(request: FunctionRequest): FunctionRequest {
+  return {
+    method: request.method,
+    url: request.url,
+    id: request.id,
+    body: request.body,
+    headers: { ...request.headers },
+    params: { ...request.params },
+    state: { ...request.state },
+    respHeaders: { ...request.respHeaders },
+  };
+}
+
+/** How the guest settled the call: the first of return_result / return_error / return_abort wins. */
+export type Settlement =
+  | { readonly kind: 'output'; readonly output: Uint8Array }
+  | { readonly kind: 'runError'; readonly code: number; readonly message: string }
+  | { readonly kind: 'outputTooLarge'; readonly size: number };
+
+/**
+ * One invocation: created per call with a fresh ident, registered while `run_e` runs.
+ *
+ * @example
+ * ```ts
+ * const invocation = new Invocation(idents.next(), 'hello', request);
+ * const size = invocation.store({ kind: 'data', data: bytes }); // bytes.length
+ * ```
+ */
+export class Invocation {
+  /** The request, mutated by request_set_field and resp_set_header. */
+  readonly request: FunctionRequest;
+  /** What the guest returned, if it did. */
+  settlement: Settlement | undefined;
+  /** Variables added with add_ffi_var, consumed by the next db_exec. */
+  readonly ffiVars: Array<readonly [name: string, value: string]> = [];
+  #pending: Uint8Array | undefined;
+  #bodyJson: { readonly body: Uint8Array; readonly value: Record<string, unknown> } | undefined;
+
+  constructor(
+    readonly ident: number,
+    readonly fn: string,
+    request: FunctionRequest,
+  ) {
+    this.request = copyRequest(request);
+  }
+
+  /** Whether an FFI result is stored and not yet collected by get_ffi_result. */
+  get hasPending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /**
+   * Stores a host call's outcome in the FFI slot and returns the size the guest sees: the length for data, minus the
+   * message length for an error, the bare status otherwise (nothing stored).
+   */
+  store(result: HostCallResult): number {
+    switch (result.kind) {
+      case 'data':
+        this.#pending = result.data;
+        return result.data.length;
+      case 'error': {
+        const bytes = encoder.encode(result.message);
+        this.#pending = bytes;
+        return -bytes.length;
+      }
+      case 'status':
+        return result.status;
+    }
+  }
+
+  /** Takes the stored FFI result, clearing the slot. */
+  take(): Uint8Array | undefined {
+    const pending = this.#pending;
+    this.#pending = undefined;
+    return pending;
+  }
+
+  /** Records the guest's result unless it already settled; returns whether it was recorded. */
+  settle(settlement: Settlement): boolean {
+    if (this.settlement !== undefined) return false;
+    this.settlement = settlement;
+    return true;
+  }
+
+  /** The body parsed as a JSON object, cached until the body changes; throws on invalid JSON or a non-object. */
+  bodyObject(): Record<string, unknown> {
+    const body = this.request.body;
+    if (this.#bodyJson?.body === body) return this.#bodyJson.value;
+    const value: unknown = JSON.parse(new TextDecoder().decode(body));
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('body is not a JSON object');
+    this.#bodyJson = { body, value: value as Record<string, unknown> };
+    return this.#bodyJson.value;
+  }
+}
+
+/** The exclusive upper bound of idents: idents are uniform in [0, 2^31 - 1). */
+export const IDENT_LIMIT = 2 ** 31 - 1;
+
+/**
+ * The ident → invocation map of one thread (spec §3.1). Idents are random, never reused while live.
+ *
+ * @example
+ * ```ts
+ * const ident = registry.next();
+ * registry.add(new Invocation(ident, 'fn', request));
+ * ```
+ */
+export class IdentRegistry {
+  readonly #live = new Map<number, Invocation>();
+
+  /** A fresh random ident not in use. */
+  next(): number {
+    for (;;) {
+      const ident = randomInt(0, IDENT_LIMIT);
+      if (!this.#live.has(ident)) return ident;
+    }
+  }
+
+  /** Registers a live invocation under its ident. */
+  add(invocation: Invocation): void {
+    this.#live.set(invocation.ident, invocation);
+  }
+
+  /** The live invocation of an ident. */
+  get(ident: number): Invocation | undefined {
+    return this.#live.get(ident);
+  }
+
+  /** Unregisters an ident when its call ends. */
+  delete(ident: number): void {
+    this.#live.delete(ident);
+  }
+
+  /** How many invocations are live. */
+  get size(): number {
+    return this.#live.size;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * The outcome of one call as a thread reports it ({@link RunOutcome}, plain data that crosses `postMessage`), and
+ * its conversion into what {@link Runtime.invoke} resolves or rejects with.
+ *
+ * @module
+ */
+import { E2rxError, type ErrorCode } from '../errors.js';
+import type { FunctionRequest } from './request.js';
+
+/** The codes a call can fail with besides a Runnable error. */
+export type FailureCode = Extract<
+  ErrorCode,
+  | 'E2RX_WASM_TRAP'
+  | 'E2RX_WASM_TIMEOUT'
+  | 'E2RX_WASM_MEMORY'
+  | 'E2RX_WASM_EXIT'
+  | 'E2RX_INPUT_TOO_LARGE'
+  | 'E2RX_OUTPUT_TOO_LARGE'
+  | 'E2RX_POOL_CLOSED'
+  | 'E2RX_FUNCTION_NOT_FOUND'
+  | 'E2RX_MODULE_NOT_RUNNABLE'
+  | 'E2RX_INTERNAL'
+>;
+
+/** A failure that is not a Runnable error, as plain data. */
+export interface Failure {
+  readonly code: FailureCode;
+  readonly message: string;
+  readonly details?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * What a call produced: the guest's result, its Runnable error, nothing, or a failure. `request` is the request after
+ * the guest's mutations.
+ */
+export type RunOutcome =
+  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
+  | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
+  | { readonly kind: 'none'; readonly request: FunctionRequest }
+  | { readonly kind: 'failure'; readonly failure: Failure };
+
+/**
+ * What {@link Runtime.invoke} resolves with: the output, a Runnable error (`return_error` / `return_abort`), or
+ * `none` when the function returned neither. `request` is the request after the function's `request_set_field` and
+ * `resp_set_header` calls.
+ */
+export type InvocationResult =
+  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
+  | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
+  | { readonly kind: 'none'; readonly request: FunctionRequest };
+
+const RETRIABLE: ReadonlySet<FailureCode> = new Set(['E2RX_WASM_TIMEOUT', 'E2RX_POOL_CLOSED']);
+
+/** The {@link E2rxError} of a failure, with the function's name in `details.fn`. */
+export function failureError(fn: string, failure: Failure, cause?: unknown): E2rxError {
+  return new E2rxError(failure.code, `${fn}: ${failure.message}`, {
+    details: { fn, ...failure.details },
+    retriable: RETRIABLE.has(failure.code),
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+/**
+ * Turns an outcome into the invocation result, or throws the {@link E2rxError} of a failure.
+ *
+ * @example
+ * ```ts
+ * const result = settle('hello', outcome);
+ * if (result.kind === 'output') console.log(new TextDecoder().decode(result.output));
+ * ```
+ */
+export function settle(fn: string, outcome: RunOutcome): InvocationResult {
+  if (outcome.kind === 'failure') throw failureError(fn, outcome.failure);
+  return outcome;
+}

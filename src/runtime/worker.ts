@@ -1,0 +1,42 @@
+/**
+ * The entry of a worker thread: runs calls with an {@link Executor} whose asynchronous host calls go through the
+ * bridge and whose log lines are posted to the main thread.
+ *
+ * @module
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { BridgeClient } from './bridge.js';
+import { Executor } from './executor.js';
+import { IdentRegistry } from './invocation.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('src/runtime/worker.ts must run in a worker thread');
+const init = workerData as WorkerInit;
+const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+
+const executor = new Executor(
+  {
+    capabilities: init.capabilities,
+    secrets: init.secrets,
+    async: new BridgeClient(init.bridge, post),
+    log: (level, message, fields) => post({ type: 'log', level, message, fields }),
+    idents: new IdentRegistry(),
+    limits: init.limits,
+  },
+  { fresh: init.fresh, instances: init.instances },
+);
+for (const definition of init.functions) executor.register(definition);
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'register') {
+    executor.register(message.definition);
+    return;
+  }
+  const outcome = executor.run(message.name, message.request);
+  const transfer = outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : [];
+  post({ type: 'done', id: message.id, outcome, instances: executor.instances(message.name) }, transfer);
+  setImmediate(() => executor.prewarm(message.name));
+});
+
+post({ type: 'ready' });
