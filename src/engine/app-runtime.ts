@@ -15,7 +15,7 @@ import type { FunctionInvoker } from './runtime-runner.js';
 
 /** An app's runtime, as the engine uses it. */
 export interface AppRuntime extends FunctionInvoker {
-  /** How many calls can run at once (workers × instances per worker): the default in-flight bound. */
+  /** How many calls can run at once (one per worker): the default in-flight bound. */
   readonly capacity: number;
   /** Whether each configured connection (redis, sql) answers. */
   health(): Promise<Record<string, boolean>>;
@@ -71,7 +71,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
     throw error;
   }
   return {
-    capacity: workers * instancesPerWorker,
+    capacity: workers,
     invoke: (name, request, invokeOptions) => runtime.invoke(name, request, invokeOptions),
     health: async () => {
       const state = await services.health();
