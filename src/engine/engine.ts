@@ -102,6 +102,13 @@ export function createEngine(options: EngineOptions): Engine {
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
     http.route('GET', '/metrics', async (_request, response) => {
+      if (runtime && !runtime.closed) {
+        for (const [fn, load] of Object.entries(runtime.stats().functions)) {
+          metrics.setPool(fn, 'instances', load.instances);
+          metrics.setPool(fn, 'busy', load.running);
+          metrics.setPool(fn, 'queued', load.queued);
+        }
+      }
       const text = await metrics.registry.metrics();
       response.writeHead(200, { 'content-type': metrics.registry.contentType });
       response.end(text);
@@ -141,6 +148,7 @@ export function createEngine(options: EngineOptions): Engine {
         {
           app: app.directive.identifier,
           version: app.directive.appVersion,
+          functions: [...app.functions.keys()],
           handlers: [...plan.requests, ...plan.websockets, ...plan.streams].map((handler) => handler.id),
           schedules: plan.schedules.map((schedule) => schedule.schedule.name),
           headless: plan.headless,

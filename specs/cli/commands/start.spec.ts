@@ -98,7 +98,7 @@ describe('start - serving', () => {
     const loaded = await waitForLog(run, /^loaded /);
     expect(loaded['app']).toBe('com.example.spec');
     expect(loaded['functions']).toEqual(['com.example.spec#default::hello@v1.0.0']);
-    expect(await health(port)).toEqual({ status: 200, body: { healthy: true } });
+    expect(await health(port)).toEqual({ status: 200, body: { healthy: true, connections: {} } });
   });
 
   it('start - answers /health with 503 {"healthy":false} while the app is loading', async () => {
@@ -108,10 +108,10 @@ describe('start - serving', () => {
     execFileSync('mkfifo', [join(dir, 'Directive.yaml')]);
     const run = start(['--port', '0', '.'], { cwd: dir });
     const port = await boundPort(run);
-    expect(await health(port)).toEqual({ status: 503, body: { healthy: false } });
+    expect(await health(port)).toEqual({ status: 503, body: { healthy: false, connections: {} } });
     await writeFile(join(dir, 'Directive.yaml'), minimalDirective());
     await waitForLog(run, /^loaded /);
-    expect(await health(port)).toEqual({ status: 200, body: { healthy: true } });
+    expect(await health(port)).toEqual({ status: 200, body: { healthy: true, connections: {} } });
   });
 
   it('start - serves a bundle, found at ./runnables.wasm.zip by default', async () => {
@@ -259,7 +259,7 @@ describe('start - environment', () => {
 
 describe('resolveStartSettings', () => {
   it('resolveStartSettings - defaults: port 8080, level info, no host, not headless', () => {
-    expect(resolveStartSettings({}, [], {})).toEqual({ app: undefined, port: DEFAULT_HTTP_PORT, host: undefined, logLevel: 'info', logFormat: undefined, headless: false });
+    expect(resolveStartSettings({}, [], {})).toEqual({ app: undefined, port: DEFAULT_HTTP_PORT, host: undefined, logLevel: 'info', logFormat: undefined, headless: false, runSchedules: true });
     expect(DEFAULT_HTTP_PORT).toBe(8080);
   });
 
