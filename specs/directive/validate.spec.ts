@@ -251,4 +251,21 @@ describe('parseDirective - behaviour', () => {
     expect(problems.map((problem) => problem.severity)).toEqual(['warning']);
     expect(directive?.handlers[0]?.method).toBe('GET');
   });
+
+  it('parseDirective - accepts bare host:port addresses for NATS, Kafka and Redis, as Atmo Directives carry them', () => {
+    for (const address of ['127.0.0.1:6379', 'localhost:9092', '[::1]:4222', 'redis:6379']) {
+      const text = [
+        'identifier: com.example.app',
+        'appVersion: v0.1.0',
+        'atmoVersion: v0.4.7',
+        'connections:',
+        `  nats: { serverAddress: "${address}" }`,
+        `  kafka: { brokerAddress: "${address}" }`,
+        `  redis: { serverAddress: "${address}" }`,
+        'runnables:',
+        '  - { name: hello, namespace: default }',
+      ].join('\n');
+      expect(parseDirective(text).problems, address).toEqual([]);
+    }
+  });
 });

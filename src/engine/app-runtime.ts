@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { App } from '../app/index.js';
 import { createHostServices } from '../capabilities/host-services-impl.js';
 import { resolveCapabilities } from '../directive/index.js';
-import { createRuntime, type Runtime } from '../runtime/runtime.js';
+import { createRuntime, type Runtime, type RuntimeStats } from '../runtime/runtime.js';
 import type { EngineMetrics } from '../server/metrics.js';
 import type { FunctionInvoker } from './runtime-runner.js';
 
@@ -17,6 +17,8 @@ import type { FunctionInvoker } from './runtime-runner.js';
 export interface AppRuntime extends FunctionInvoker {
   /** How many calls can run at once (one per worker): the default in-flight bound. */
   readonly capacity: number;
+  /** Pool sizes, busy workers and queued calls (for `/metrics`). */
+  stats(): RuntimeStats;
   /** Whether each configured connection (redis, sql) answers. */
   health(): Promise<Record<string, boolean>>;
   close(): Promise<void>;
@@ -58,6 +60,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
       workers,
       instancesPerWorker,
       freshInstancePerCall: directive.runtime.freshInstancePerCall ?? false,
+      env: options.env,
       limits: {
         ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
         ...(limits.maxMemoryMb !== undefined ? { maxMemoryMb: limits.maxMemoryMb } : {}),
@@ -73,6 +76,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
   return {
     capacity: workers,
     invoke: (name, request, invokeOptions) => runtime.invoke(name, request, invokeOptions),
+    stats: () => runtime.stats(),
     health: async () => {
       const state = await services.health();
       const result: Record<string, boolean> = {};

@@ -43,6 +43,8 @@ export interface RuntimeOptions {
    * Asynchronous capabilities fail with `capability is not available in inline mode` and timeouts are not enforced.
    */
   readonly inline?: boolean;
+  /** Where `get_secret_value` reads the allowed keys (default `process.env`), read once at creation. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Options of one invocation. */
@@ -98,15 +100,15 @@ export interface Runtime {
   readonly closed: boolean;
 }
 
-function resolveSecrets(capabilities: CapabilityConfig): Record<string, string> {
+function resolveSecrets(capabilities: CapabilityConfig, env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const secrets: Record<string, string> = {};
   if (!capabilities.secrets.enabled) return secrets;
-  for (const key of capabilities.secrets.allowedKeys) secrets[key] = process.env[key] ?? '';
+  for (const key of capabilities.secrets.allowedKeys) secrets[key] = env[key] ?? '';
   return secrets;
 }
 
 function createRunner(options: RuntimeOptions, limits: ResolvedLimits): Runner {
-  const secrets = resolveSecrets(options.capabilities);
+  const secrets = resolveSecrets(options.capabilities, options.env ?? process.env);
   const log = pinoSink(options.logger);
   const fresh = options.freshInstancePerCall ?? false;
   const instances = Math.max(1, options.instancesPerWorker ?? 1);

@@ -8,12 +8,18 @@ import { goUrlParseError } from '../go-url.js';
 import type { DirectivePath } from '../problem.js';
 import type { Rule, RuleContext } from './context.js';
 
+/**
+ * A bare `host:port` (`127.0.0.1:6379`, `[::1]:4222`, `redis:6379`): what Atmo Directives carry for Redis, NATS and
+ * Kafka, accepted although Go's URL parser refuses it when the host starts with a digit.
+ */
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/;
+
 function checkAddress(report: RuleContext['report'], path: DirectivePath, field: string, value: string | undefined): void {
   if (!value) {
     report(path, `${field} is empty`);
     return;
   }
-  if (envReference(value) !== undefined) return;
+  if (envReference(value) !== undefined || HOST_PORT.test(value)) return;
   const error = goUrlParseError(value);
   if (error) report(path, `failed to parse ${field} as URL: ${error}`);
 }
