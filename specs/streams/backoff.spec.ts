@@ -1,0 +1,15 @@
+import { describe, expect, it } from 'vitest';
+import { backoffDelay, DEFAULT_MAX_BACKOFF_MS } from '../../src/streams/backoff.js';
+
+describe('backoffDelay', () => {
+  it('backoffDelay - doubles from the base', () => {
+    expect([1, 2, 3, 4].map((attempt) => backoffDelay(attempt, { baseMs: 100 }))).toEqual([100, 200, 400, 800]);
+  });
+
+  it('backoffDelay - is capped, and a zero base gives zero', () => {
+    expect(backoffDelay(50, { baseMs: 100 })).toBe(DEFAULT_MAX_BACKOFF_MS);
+    expect(backoffDelay(5, { baseMs: 100, maxMs: 1_000 })).toBe(1_000);
+    expect(backoffDelay(3, { baseMs: 0 })).toBe(0);
+    expect(backoffDelay(0, { baseMs: 100 })).toBe(100);
+  });
+});

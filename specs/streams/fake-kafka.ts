@@ -1,0 +1,93 @@
+import type {
+  KafkaCommit,
+  KafkaConsumer,
+  KafkaConsumerListener,
+  KafkaConsumerOptions,
+  KafkaDriver,
+  KafkaOutgoing,
+  KafkaRecord,
+  TopicPartition,
+} from '../../src/connections/kafka-driver.js';
+
+/** A consumer of the fake driver: specs push records and assignments, and read pauses and commits. */
+export class FakeConsumer implements KafkaConsumer {
+  listener: KafkaConsumerListener | undefined;
+  readonly paused = new Set<string>();
+  readonly commits: KafkaCommit[][] = [];
+  readonly calls: string[] = [];
+  stopped = false;
+  healthy = true;
+  failCommits = false;
+
+  constructor(readonly options: KafkaConsumerOptions) {}
+
+  async start(listener: KafkaConsumerListener): Promise<void> {
+    this.listener = listener;
+  }
+  pause(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.paused.add(`${tp.topic}:${tp.partition}`);
+      this.calls.push(`pause ${tp.topic}:${tp.partition}`);
+    }
+  }
+  resume(partitions: readonly TopicPartition[]): void {
+    for (const tp of partitions) {
+      this.paused.delete(`${tp.topic}:${tp.partition}`);
+      this.calls.push(`resume ${tp.topic}:${tp.partition}`);
+    }
+  }
+  async commit(commits: readonly KafkaCommit[]): Promise<void> {
+    if (this.failCommits) throw new Error('rebalancing');
+    this.commits.push([...commits]);
+  }
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+
+  /** The last committed offset of a partition. */
+  committed(topic: string, partition: number): string | undefined {
+    let last: string | undefined;
+    for (const batch of this.commits) for (const commit of batch) if (commit.topic === topic && commit.partition === partition) last = commit.offset;
+    return last;
+  }
+
+  /** Hands records over, as the client's fetch loop would. */
+  deliver(...records: KafkaRecord[]): void {
+    for (const one of records) this.listener?.onRecord(one);
+  }
+}
+
+/** A driver whose consumers are {@link FakeConsumer}s and whose producer records what it is given. */
+export class FakeKafkaDriver implements KafkaDriver {
+  readonly address = 'fake:9092';
+  readonly consumers: FakeConsumer[] = [];
+  readonly produced: KafkaOutgoing[] = [];
+  healthy = true;
+  failProduce: ((record: KafkaOutgoing) => boolean) | undefined;
+
+  async connect(): Promise<void> {}
+  async produce(records: readonly KafkaOutgoing[]): Promise<void> {
+    for (const one of records) if (this.failProduce?.(one)) throw new Error(`cannot produce to ${one.topic}`);
+    this.produced.push(...records);
+  }
+  consumer(options: KafkaConsumerOptions): KafkaConsumer {
+    const consumer = new FakeConsumer(options);
+    this.consumers.push(consumer);
+    return consumer;
+  }
+  async close(): Promise<void> {}
+}
+
+/** A record for specs. */
+export function record(topic: string, partition: number, offset: number, value: string, extra: Partial<KafkaRecord> = {}): KafkaRecord {
+  return {
+    topic,
+    partition,
+    offset: String(offset),
+    key: null,
+    value: new TextEncoder().encode(value),
+    headers: [],
+    timestamp: '0',
+    ...extra,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * The {@link KafkaDriver} on kafkajs 2.x: one client, one producer (acks from all in-sync replicas, the
+ * Java-compatible partitioner, so a key lands where a Java producer would put it), consumers with `autoCommit` off.
+ *
+ * @module
+ */
+import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from 'pino';
+import { E2rxError, errorMessage } from '../errors.js';
+import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaOutgoing, KafkaRecord, TopicPartition } from './kafka-driver.js';
+import { connectWithRetry } from './retry.js';
+
+/** Options of {@link createKafkajsDriver}. */
+export interface KafkajsDriverOptions {
+  readonly logger: Logger;
+  /** The client id brokers see (default `e2rx`). */
+  readonly clientId?: string;
+  /**
+   * How long a fetch waits for records when there are none (default 250 ms). kafkajs also sleeps this long when every
+   * partition is paused, so it bounds how late a resumed partition is fetched again.
+   */
+  readonly maxWaitTimeMs?: number;
+  /** The group session timeout (default 30 s): a member silent that long is removed and its partitions reassigned. */
+  readonly sessionTimeoutMs?: number;
+  /** The heartbeat interval (default 3 s). */
+  readonly heartbeatIntervalMs?: number;
+}
+
+/**
+ * Splits a Directive `brokerAddress` into seed brokers: `host:port`, a comma-separated list, or URLs
+ * (`kafka://host:9092`), whose scheme is dropped.
+ *
+ * @example
+ * ```ts
+ * seedBrokers('kafka://k1:9092, k2:9093'); // ['k1:9092', 'k2:9093']
+ * ```
+ */
+export function seedBrokers(address: string | readonly string[]): string[] {
+  const list = typeof address === 'string' ? address.split(',') : [...address];
+  return list
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => {
+      if (!entry.includes('://')) return entry;
+      const url = new URL(entry);
+      return `${url.hostname}:${url.port === '' ? '9092' : url.port}`;
+    });
+}
+
+/**
+ * Creates the kafkajs driver.
+ *
+ * @example
+ * ```ts
+ * const driver = createKafkajsDriver('127.0.0.1:9092', { logger });
+ * await driver.connect({ timeoutMs: 10_000 });
+ * await driver.produce([{ topic: 'orders', key: 'o-1', value: '{"id":1}' }]);
+ * await driver.close();
+ * ```
+ */
+export function createKafkajsDriver(address: string | readonly string[], options: KafkajsDriverOptions): KafkaDriver {
+  const brokers = seedBrokers(address);
+  const display = brokers.join(',');
+  const logger = options.logger.child({ connection: 'kafka' });
+  const clientId = options.clientId ?? 'e2rx';
+  const kafka = new Kafka({
+    clientId,
+    brokers,
+    connectionTimeout: 3_000,
+    requestTimeout: 30_000,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
+    logLevel: logLevel.WARN,
+    logCreator: kafkajsLogCreator(logger),
+  });
+  let producer: Producer | undefined;
+  let producerConnected = false;
+  const consumers = new Set<KafkajsConsumer>();
+
+  const driver: KafkaDriver = {
+    address: display,
+    get healthy() {
+      return producerConnected && [...consumers].every((consumer) => consumer.healthy);
+    },
+    async connect(connectOptions = {}) {
+      await connectWithRetry(
+        async (timeLeft) => {
+          // A probe client that does not retry by itself, so that each attempt is bounded by the time left.
+          const probe = new Kafka({
+            clientId,
+            brokers,
+            connectionTimeout: Math.max(100, Math.min(timeLeft, 3_000)),
+            requestTimeout: Math.max(100, Math.min(timeLeft, 5_000)),
+            retry: { retries: 0 },
+            logLevel: logLevel.NOTHING,
+          }).admin();
+          try {
+            await probe.connect();
+            await probe.describeCluster();
+          } finally {
+            await probe.disconnect().catch(() => undefined);
+          }
+        },
+        {
+          service: 'Kafka',
+          address: display,
+          ...(connectOptions.timeoutMs !== undefined ? { timeoutMs: connectOptions.timeoutMs } : {}),
+          onRetry: (error, attempt, delayMs) =>
+            logger.warn({ address: display, attempt, delayMs, err: errorMessage(error) }, `Kafka at ${display} is not reachable yet`),
+        },
+      );
+      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      producer.on(producer.events.CONNECT, () => (producerConnected = true));
+      producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
+      try {
+        await producer.connect();
+      } catch (error) {
+        throw new E2rxError('E2RX_CONNECTION', `cannot connect the Kafka producer to ${display}: ${errorMessage(error)}`, {
+          cause: error,
+          retriable: true,
+          details: { service: 'Kafka', address: display },
+        });
+      }
+      producerConnected = true;
+    },
+    async produce(records) {
+      if (!producer) throw new E2rxError('E2RX_CONNECTION', `the Kafka producer for ${display} is not connected`, { retriable: true });
+      const byTopic = new Map<string, KafkaOutgoing[]>();
+      for (const record of records) {
+        const list = byTopic.get(record.topic) ?? [];
+        list.push(record);
+        byTopic.set(record.topic, list);
+      }
+      await producer.sendBatch({
+        acks: -1,
+        topicMessages: [...byTopic].map(([topic, list]) => ({
+          topic,
+          messages: list.map((record) => ({
+            key: toBuffer(record.key ?? null),
+            value: toBuffer(record.value),
+            ...(record.partition !== undefined ? { partition: record.partition } : {}),
+            ...(record.headers ? { headers: toKafkajsHeaders(record.headers) } : {}),
+          })),
+        })),
+      });
+    },
+    consumer(consumerOptions) {
+      const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self));
+      consumers.add(consumer);
+      return consumer;
+    },
+    async close() {
+      await Promise.allSettled([...consumers].map((consumer) => consumer.stop()));
+      if (producer) await producer.disconnect().catch(() => undefined);
+      producerConnected = false;
+    },
+  };
+  return driver;
+}
+
+class KafkajsConsumer implements KafkaConsumer {
+  private readonly consumer: Consumer;
+  private running = false;
+  /** Crashed, and not (yet) back in its group. */
+  private crashed = false;
+  fatal = false;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly options: KafkaConsumerOptions,
+    private readonly logger: Logger,
+    driverOptions: KafkajsDriverOptions,
+    private readonly onStopped: (self: KafkajsConsumer) => void,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      allowAutoTopicCreation: true,
+      maxWaitTimeInMs: driverOptions.maxWaitTimeMs ?? 250,
+      sessionTimeout: driverOptions.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: driverOptions.heartbeatIntervalMs ?? 3_000,
+    });
+  }
+
+  /** Started, in its group, and not crashed (a consumer restarting after a crash is unhealthy until it re-joins). */
+  get healthy(): boolean {
+    return this.running && !this.fatal && !this.crashed;
+  }
+
+  async start(listener: KafkaConsumerListener): Promise<void> {
+    const { consumer } = this;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const partitions: TopicPartition[] = [];
+      for (const [topic, list] of Object.entries(event.payload.memberAssignment)) {
+        for (const partition of list) partitions.push({ topic, partition });
+      }
+      this.crashed = false;
+      this.logger.debug({ groupId: this.options.groupId, partitions }, 'Kafka consumer joined its group');
+      listener.onAssigned(partitions);
+    });
+    consumer.on(consumer.events.REBALANCING, () => listener.onRevoked());
+    consumer.on(consumer.events.CRASH, (event) => {
+      this.crashed = true;
+      this.logger.warn({ groupId: this.options.groupId, err: errorMessage(event.payload.error), restart: event.payload.restart }, 'Kafka consumer crashed');
+      listener.onRevoked();
+      if (!event.payload.restart) {
+        this.fatal = true;
+        this.running = false;
+        listener.onFatal(event.payload.error);
+      }
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+    this.running = true;
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ topic, partition, message }) => {
+        listener.onRecord({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key ? bytes(message.key) : null,
+          value: message.value ? bytes(message.value) : null,
+          headers: fromKafkajsHeaders(message.headers),
+          timestamp: message.timestamp,
+        });
+      },
+    });
+  }
+
+  pause(partitions: readonly TopicPartition[]): void {
+    if (!this.running || partitions.length === 0) return;
+    try {
+      this.consumer.pause(groupByTopic(partitions));
+    } catch (error) {
+      this.logger.debug({ err: errorMessage(error) }, 'Kafka pause ignored');
+    }
+  }
+
+  resume(partitions: readonly TopicPartition[]): void {
+    if (!this.running || partitions.length === 0) return;
+    try {
+      this.consumer.resume(groupByTopic(partitions));
+    } catch (error) {
+      this.logger.debug({ err: errorMessage(error) }, 'Kafka resume ignored');
+    }
+  }
+
+  async commit(commits: readonly KafkaCommit[]): Promise<void> {
+    if (commits.length === 0) return;
+    // kafkajs silently skips a commit once the consumer stopped: say so instead.
+    if (!this.running) throw new Error('the Kafka consumer is not running: nothing was committed');
+    await this.consumer.commitOffsets(commits.map((commit) => ({ topic: commit.topic, partition: commit.partition, offset: commit.offset })));
+  }
+
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.running = false;
+      await this.consumer.disconnect().catch((error: unknown) => this.logger.warn({ err: errorMessage(error) }, 'Kafka consumer disconnect failed'));
+      this.onStopped(this);
+    })();
+    return this.stopping;
+  }
+}
+
+function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
+  const byTopic = new Map<string, number[]>();
+  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
+}
+
+function bytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function toBuffer(value: Uint8Array | string | null): Buffer | string | null {
+  if (value === null || typeof value === 'string') return value;
+  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function fromKafkajsHeaders(headers: IHeaders | undefined): Array<readonly [string, Uint8Array]> {
+  const entries: Array<readonly [string, Uint8Array]> = [];
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === undefined) continue;
+    for (const one of Array.isArray(value) ? value : [value]) {
+      entries.push([name, typeof one === 'string' ? new TextEncoder().encode(one) : bytes(one)]);
+    }
+  }
+  return entries;
+}
+
+function toKafkajsHeaders(entries: readonly (readonly [string, Uint8Array | string])[]): IHeaders {
+  const headers: Record<string, Array<Buffer | string>> = {};
+  for (const [name, value] of entries) {
+    const converted = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    (headers[name] ??= []).push(converted);
+  }
+  const out: IHeaders = {};
+  for (const [name, values] of Object.entries(headers)) out[name] = values.length === 1 ? values[0] : values;
+  return out;
+}
+
+function kafkajsLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry): void => {
+      const { message, ...extra } = log;
+      const text = `kafkajs: ${message}`;
+      if (level === logLevel.ERROR) logger.error(extra, text);
+      else if (level === logLevel.WARN) logger.warn(extra, text);
+      else if (level === logLevel.INFO) logger.info(extra, text);
+      else logger.debug(extra, text);
+    };
+}

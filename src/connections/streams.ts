@@ -1,0 +1,263 @@
+/**
+ * The NATS and Kafka side of an app: connects what its stream handlers need, builds each handler's pipeline (the
+ * engine's `PipelineDeps.stream`), reports health, drains and closes.
+ *
+ * Lifecycle, as the engine drives it:
+ *
+ * 1. `await streams.connect()` at start, before building the pipelines: fails with `E2RX_CONNECTION` (retriable)
+ *    naming the address when a broker cannot be reached within `connectTimeoutMs`.
+ * 2. `buildPipelines(plan, { ..., stream: streams.stream })`: subscribing a handler's Observable starts consuming;
+ *    the engine's `takeUntil(stopAccepting)` stops consuming, while the messages already taken go on.
+ * 3. On stop, after `stopAccepting`: `await streams.drain(timeLeftMs)` (runs finish, are acknowledged or committed;
+ *    Kafka consumers commit and leave their groups), then `await streams.close()` (cancels what is left, flushes
+ *    producers, closes connections).
+ *
+ * @module
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import { defer, throwError } from 'rxjs';
+import type { Logger } from 'pino';
+import { resolveEnv } from '../directive/env.js';
+import type { Directive, Handler } from '../directive/model.js';
+import type { Gate } from '../engine/gate.js';
+import type { HandlerPlan } from '../engine/plan.js';
+import { E2rxError, errorMessage } from '../errors.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { KafkaFlowEvent } from '../sources/kafka.js';
+import { DEFAULT_MAX_DELIVER, defaultDurableName, ensureJetStream } from '../sources/nats.js';
+import type { RunResult } from '../steps/steps.js';
+import { createInFlight } from '../streams/in-flight.js';
+import { kafkaPipeline, type KafkaHandlerConfig } from '../streams/kafka-pipeline.js';
+import { natsPipeline, retriesOf, type NatsHandlerConfig } from '../streams/nats-pipeline.js';
+import type { StreamOutcome } from '../streams/outcome.js';
+import type { KafkaDriver } from './kafka-driver.js';
+import { shareConsumerGroups } from './kafka-groups.js';
+import { createKafkajsDriver } from './kafkajs-driver.js';
+import { connectNats, type NatsConnectionHandle } from './nats.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from './retry.js';
+
+/** Options of {@link createStreamConnections}. */
+export interface StreamConnectionsOptions {
+  readonly logger: Logger;
+  /** The environment for `env(VAR)` addresses. */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** How long each broker may take to answer at start (default 10 s). */
+  readonly connectTimeoutMs?: number;
+  /** Replaces the Kafka client (default: kafkajs, {@link createKafkajsDriver}). */
+  readonly kafkaDriver?: (address: string, logger: Logger) => KafkaDriver;
+  /** Where a new Kafka consumer group starts: the earliest record (default true) or the end of the topic. */
+  readonly kafkaFromBeginning?: boolean;
+  /** Records a Kafka partition may hold, not yet running, before it is paused (default 128; see `fromKafkaTopic`). */
+  readonly kafkaPartitionBuffer?: number;
+  /** The scheduler of retry delays (a `TestScheduler` in marble tests). */
+  readonly scheduler?: SchedulerLike;
+  /** Flow events, for metrics and specs: Kafka pauses, resumes, assignments, commits; JetStream pull sizes. */
+  readonly observe?: {
+    readonly kafkaFlow?: (handler: string, event: KafkaFlowEvent) => void;
+    readonly jetStreamPull?: (handler: string, batch: number) => void;
+  };
+}
+
+/** The stream connections of an app. */
+export interface StreamConnections {
+  /** Connects NATS and Kafka if the app's stream handlers use them (and prepares JetStream streams and consumers). */
+  connect(): Promise<void>;
+  /**
+   * Builds the pipeline of one NATS or Kafka handler: the engine's `PipelineDeps.stream`. Emits one
+   * {@link StreamOutcome} per message while subscribed.
+   */
+  readonly stream: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<StreamOutcome>;
+  /** Each connection in use: `true` when connected. */
+  health(): Partial<Record<'nats' | 'kafka', boolean>>;
+  /** Messages being handled, and background tasks (final commits). */
+  readonly inFlight: number;
+  /**
+   * Waits for the messages taken to finish and be acknowledged or committed, and for the Kafka consumers to commit
+   * and leave; `true` when all did within `timeoutMs`. Call it after the pipelines were unsubscribed.
+   */
+  drain(timeoutMs?: number): Promise<boolean>;
+  /** Cancels what is still running (not acknowledged, not committed: redelivered later), then closes the connections. */
+  close(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Creates the stream connections of an app (nothing is opened until {@link StreamConnections.connect}).
+ *
+ * @example
+ * ```ts
+ * const streams = createStreamConnections(app.directive, { logger, env: process.env });
+ * await streams.connect();
+ * const { pipelines } = buildPipelines(plan, { ...deps, stream: streams.stream });
+ * // ... on stop, after the pipelines were unsubscribed:
+ * await streams.drain(10_000);
+ * await streams.close();
+ * ```
+ */
+export function createStreamConnections(directive: Directive, options: StreamConnectionsOptions): StreamConnections {
+  const { logger } = options;
+  const inFlight = createInFlight();
+  const streamHandlers = directive.handlers.filter((handler) => handler.source === 'nats' || handler.source === 'kafka');
+  const needsNats = streamHandlers.some((handler) => handler.source === 'nats');
+  const needsKafka = streamHandlers.some((handler) => handler.source === 'kafka');
+  const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+  let nats: NatsConnectionHandle | undefined;
+  let kafka: KafkaDriver | undefined;
+  let kafkaConnected = false;
+  let closing: Promise<void> | undefined;
+
+  const natsConfig = (handler: Handler, id: string): NatsHandlerConfig => {
+    const retries = retriesOf(handler.retries);
+    const js = handler.jetstream;
+    return {
+      id,
+      subject: handler.resource,
+      queue: handler.queueGroup ?? directive.identifier,
+      respondTo: handler.respondTo,
+      deadLetter: handler.deadLetter,
+      retries,
+      jetstream: js
+        ? {
+            stream: js.stream,
+            durable: js.durable ?? defaultDurableName(directive.identifier, handler.resource),
+            ackWaitMs: js.ackWaitMs,
+            maxDeliver: js.maxDeliver ?? (handler.retries ? handler.retries.max + 1 : DEFAULT_MAX_DELIVER),
+            nakDelayMs: js.nakDelayMs,
+          }
+        : undefined,
+    };
+  };
+  const kafkaConfig = (handler: Handler, id: string): KafkaHandlerConfig => ({
+    id,
+    topic: handler.resource,
+    groupId: handler.consumerGroup ?? directive.identifier,
+    respondTo: handler.respondTo,
+    deadLetter: handler.deadLetter,
+    retries: retriesOf(handler.retries),
+    fromBeginning: options.kafkaFromBeginning ?? true,
+    ...(options.kafkaPartitionBuffer !== undefined ? { partitionBuffer: options.kafkaPartitionBuffer } : {}),
+  });
+
+  const address = (kind: 'nats' | 'kafka'): string => {
+    const raw = kind === 'nats' ? directive.connections.nats?.serverAddress : directive.connections.kafka?.brokerAddress;
+    const resolved = resolveEnv(raw, options.env)?.trim();
+    if (resolved === undefined || resolved === '') {
+      const key = kind === 'nats' ? 'connections.nats.serverAddress' : 'connections.kafka.brokerAddress';
+      throw new E2rxError('E2RX_CONNECTION', `the app has ${kind === 'nats' ? 'NATS' : 'Kafka'} handlers but ${key} is ${raw === undefined ? 'not set' : `empty (${raw})`}`, {
+        hint: `set ${key} in the Directive (env(VAR) is allowed)`,
+      });
+    }
+    return resolved;
+  };
+
+  const connectNatsSide = async (): Promise<void> => {
+    nats = await connectNats(address('nats'), { logger, connectTimeoutMs, name: `e2rx ${directive.identifier}` });
+    for (const handler of streamHandlers) {
+      if (handler.source !== 'nats' || !handler.jetstream) continue;
+      const config = natsConfig(handler, `nats ${handler.resource}`).jetstream;
+      if (!config) continue;
+      try {
+        await ensureJetStream(nats, {
+          subject: handler.resource,
+          durable: config.durable,
+          ...(config.stream !== undefined ? { stream: config.stream } : {}),
+          ...(config.ackWaitMs !== undefined ? { ackWaitMs: config.ackWaitMs } : {}),
+          maxDeliver: config.maxDeliver,
+        });
+      } catch (error) {
+        throw E2rxError.is(error)
+          ? error
+          : new E2rxError('E2RX_CONNECTION', `cannot prepare the JetStream consumer of ${handler.resource} at ${nats.address}: ${errorMessage(error)}`, {
+              cause: error,
+              retriable: true,
+              details: { subject: handler.resource, durable: config.durable },
+            });
+      }
+    }
+  };
+
+  const connectKafkaSide = async (): Promise<void> => {
+    const where = address('kafka');
+    const base = options.kafkaDriver ? options.kafkaDriver(where, logger) : createKafkajsDriver(where, { logger, clientId: `e2rx-${directive.identifier}` });
+    const groups = new Map<string, string[]>();
+    for (const handler of streamHandlers) {
+      if (handler.source !== 'kafka') continue;
+      const groupId = handler.consumerGroup ?? directive.identifier;
+      groups.set(groupId, [...(groups.get(groupId) ?? []), handler.resource]);
+    }
+    kafka = shareConsumerGroups(base, groups, logger);
+    await kafka.connect({ timeoutMs: connectTimeoutMs });
+    kafkaConnected = true;
+  };
+
+  const streams: StreamConnections = {
+    async connect() {
+      const results = await Promise.allSettled([needsNats ? connectNatsSide() : Promise.resolve(), needsKafka ? connectKafkaSide() : Promise.resolve()]);
+      const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      if (failed) {
+        await Promise.allSettled([nats?.close(), kafka?.close()]);
+        throw failed.reason;
+      }
+      if (needsNats || needsKafka) {
+        logger.info({ nats: nats?.address, kafka: kafka?.address }, 'stream connections ready');
+      }
+    },
+    stream(plan, run, gate) {
+      return defer(() => {
+        const handler = plan.handler;
+        if (handler.source === 'nats') {
+          if (!nats) return throwError(() => notConnected('NATS', plan.id));
+          return natsPipeline(natsConfig(handler, plan.id), run, gate, {
+            nats,
+            inFlight,
+            logger,
+            ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+            ...(options.observe?.jetStreamPull ? { onPull: (batch: number) => options.observe?.jetStreamPull?.(plan.id, batch) } : {}),
+          });
+        }
+        if (handler.source === 'kafka') {
+          if (!kafka || !kafkaConnected) return throwError(() => notConnected('Kafka', plan.id));
+          return kafkaPipeline(kafkaConfig(handler, plan.id), run, gate, {
+            driver: kafka,
+            inFlight,
+            logger,
+            ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+            ...(options.observe?.kafkaFlow ? { onFlow: (event: KafkaFlowEvent) => options.observe?.kafkaFlow?.(plan.id, event) } : {}),
+          });
+        }
+        return throwError(() => new E2rxError('E2RX_INTERNAL', `${plan.id} is not a NATS or Kafka handler`));
+      });
+    },
+    health() {
+      const report: Partial<Record<'nats' | 'kafka', boolean>> = {};
+      if (needsNats) report.nats = nats?.healthy ?? false;
+      if (needsKafka) report.kafka = kafkaConnected && (kafka?.healthy ?? false);
+      return report;
+    },
+    get inFlight() {
+      return inFlight.size;
+    },
+    drain(timeoutMs) {
+      return inFlight.drain(timeoutMs);
+    },
+    close() {
+      closing ??= (async () => {
+        if (inFlight.size > 0) logger.warn({ inFlight: inFlight.size }, 'closing stream connections with messages in flight: they will be redelivered');
+        inFlight.cancel();
+        // Cancelled Kafka jobs let their consumers commit what completed and leave: give that a moment.
+        await inFlight.drain(5_000);
+        await Promise.allSettled([nats?.drain(), kafka?.close()]);
+        kafkaConnected = false;
+      })();
+      return closing;
+    },
+    [Symbol.asyncDispose]() {
+      return streams.close();
+    },
+  };
+  return streams;
+}
+
+function notConnected(service: string, handler: string): E2rxError {
+  return new E2rxError('E2RX_CONNECTION', `${handler} needs ${service}, which is not connected: call connect() first`, { retriable: true });
+}

@@ -1,0 +1,453 @@
+/**
+ * NATS stream handlers (source `nats`): a core NATS subscription in a queue group, or a JetStream durable pull
+ * consumer, as an Observable of jobs.
+ *
+ * - **Core NATS** ({@link fromNatsSubject}): at-most-once, as NATS itself. The subscription uses a callback (no async
+ *   iterator in the hot path). Each message asks the handler's {@link Gate} for a slot; when the in-flight bound and
+ *   its queue are full the job is emitted with `slot: undefined` (refused) so that the pipeline can answer it.
+ * - **JetStream** ({@link fromJetStream}): at-least-once. Messages are pulled in batches sized by the gate's free
+ *   slots (that is the backpressure: nothing is pulled that could not run now), each job holds a slot, tells the
+ *   server it is still working every `ackWaitMs / 2`, and is acknowledged (`ack`, confirmed), refused for later
+ *   (`nak`, with a delay) or given up (`term`) by the pipeline. A job released without any of these is nak'ed, so
+ *   that it is redelivered at once.
+ *
+ * @module
+ */
+import { AckPolicy, DeliverPolicy, type Consumer, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { nanos, type Msg, type MsgHdrs } from '@nats-io/transport-node';
+import { Observable } from 'rxjs';
+import type { Logger } from 'pino';
+import type { NatsConnectionHandle } from '../connections/nats.js';
+import { E2rxError, errorMessage } from '../errors.js';
+import type { Gate } from '../engine/gate.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import { backoffDelay } from '../streams/backoff.js';
+import type { HeaderEntry } from '../streams/headers.js';
+import { streamRequest } from '../streams/request.js';
+
+/** JetStream's own default: how long a delivered message may go unacknowledged before it is redelivered. */
+export const DEFAULT_ACK_WAIT_MS = 30_000;
+/** e2rx's default for `jetstream.maxDeliver`, when neither it nor `retries` is set. */
+export const DEFAULT_MAX_DELIVER = 5;
+/** How long one pull request waits for messages (JetStream's minimum is 1 s). */
+export const DEFAULT_PULL_EXPIRES_MS = 5_000;
+
+/** One NATS message waiting to be run. */
+export interface NatsJob {
+  readonly kind: 'core' | 'jetstream';
+  readonly subject: string;
+  /** The payload as received (a Grav envelope still wrapped). */
+  readonly payload: Uint8Array;
+  /** The headers as received, in order. */
+  readonly headers: readonly HeaderEntry<string>[];
+  /** Core NATS: the reply subject of a request. */
+  readonly reply: string | undefined;
+  /** The request of the run. */
+  readonly request: FunctionRequest;
+  /** 1 for core NATS; for JetStream, this delivery's number (1 the first time). */
+  readonly deliveryCount: number;
+  /** JetStream: the stream and the message's sequence in it. */
+  readonly stream: string | undefined;
+  readonly sequence: number | undefined;
+  /** Resolves once the job holds an in-flight slot; `undefined` when it was refused (bound and queue full). */
+  readonly slot: Promise<void> | undefined;
+  /** JetStream: acknowledges, and resolves once the server confirmed it. Core NATS: nothing to do. */
+  ack(): Promise<void>;
+  /** JetStream: asks for a redelivery after `delayMs`. */
+  nak(delayMs?: number): void;
+  /**
+   * JetStream: gives the message up (no redelivery). A reason is sent only when given; servers before 2.10 ignore a
+   * term that carries one, so e2rx itself never passes it.
+   */
+  term(reason?: string): void;
+  /** Frees the slot (idempotent); a JetStream job not yet acked, nak'ed or termed is nak'ed. */
+  release(): void;
+}
+
+/** Options of {@link fromNatsSubject}. */
+export interface NatsSubjectOptions {
+  /** The queue group: instances in the same group share the messages (each goes to one of them). */
+  readonly queue?: string;
+  /** The handler's in-flight bound; without it every message runs at once. */
+  readonly gate?: Gate;
+  /** The request url (default: the subject). */
+  readonly resource?: string;
+}
+
+/**
+ * The messages of a core NATS subject, as jobs. Cold: subscribing subscribes (in the queue group, with a callback);
+ * unsubscribing unsubscribes.
+ *
+ * @example
+ * ```ts
+ * fromNatsSubject(nats, 'user.login', { queue: 'auth-app', gate })
+ *   .pipe(mergeMap((job) => from(job.slot ?? Promise.reject(new Error('overloaded'))).pipe(
+ *     switchMap(() => run(job.request)),
+ *     finalize(() => job.release()),
+ *   )))
+ *   .subscribe();
+ * ```
+ */
+export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, options: NatsSubjectOptions = {}): Observable<NatsJob> {
+  const resource = options.resource ?? subject;
+  return new Observable<NatsJob>((subscriber) => {
+    const subscription = nats.connection.subscribe(subject, {
+      ...(options.queue !== undefined && options.queue !== '' ? { queue: options.queue } : {}),
+      callback: (error, msg) => {
+        if (error) {
+          subscriber.error(
+            new E2rxError('E2RX_CONNECTION', `the NATS subscription to ${subject} failed: ${errorMessage(error)}`, {
+              cause: error,
+              retriable: true,
+              details: { subject, address: nats.address },
+            }),
+          );
+          return;
+        }
+        subscriber.next(coreJob(msg, resource, options.gate));
+      },
+    });
+    return () => {
+      if (!subscription.isClosed()) subscription.unsubscribe();
+    };
+  });
+}
+
+function coreJob(msg: Msg, resource: string, gate: Gate | undefined): NatsJob {
+  const headers = headerEntries(msg.headers);
+  // An abort signal only for a job that has to wait for its slot (creating one per message is measurable).
+  const controller = gate && gate.free === 0 ? new AbortController() : undefined;
+  let release: (() => void) | undefined;
+  let released = false;
+  const acquired = gate ? gate.acquire(controller?.signal) : Promise.resolve(() => undefined);
+  const slot = acquired?.then((free) => {
+    if (released) free();
+    else release = free;
+  });
+  slot?.catch(() => undefined);
+  return {
+    kind: 'core',
+    subject: msg.subject,
+    payload: msg.data,
+    headers,
+    reply: msg.reply === undefined || msg.reply === '' ? undefined : msg.reply,
+    request: streamRequest(resource, msg.data, headers),
+    deliveryCount: 1,
+    stream: undefined,
+    sequence: undefined,
+    slot,
+    ack: () => Promise.resolve(),
+    nak: () => undefined,
+    term: () => undefined,
+    release() {
+      if (released) return;
+      released = true;
+      if (release) release();
+      else controller?.abort(new Error('released before it got a slot'));
+    },
+  };
+}
+
+/**
+ * The headers of a NATS message as entries (a repeated name once per value).
+ *
+ * @example
+ * ```ts
+ * const h = headers();
+ * h.append('baggage', 'a=1');
+ * h.append('baggage', 'b=2');
+ * headerEntries(h); // [['baggage', 'a=1'], ['baggage', 'b=2']]
+ * ```
+ */
+export function headerEntries(headers: MsgHdrs | undefined): HeaderEntry<string>[] {
+  const entries: HeaderEntry<string>[] = [];
+  if (!headers) return entries;
+  for (const [name, values] of headers) for (const value of values) entries.push([name, value]);
+  return entries;
+}
+
+/** Where a JetStream handler reads: its stream and durable consumer, and their settings. */
+export interface JetStreamTarget {
+  /** The subject (the handler's resource). */
+  readonly subject: string;
+  /** The stream; by default the one that stores the subject, else a new one named after it ({@link defaultStreamName}). */
+  readonly stream?: string;
+  /** The durable consumer's name. */
+  readonly durable: string;
+  /** Redelivery after this long without an ack (default {@link DEFAULT_ACK_WAIT_MS}). */
+  readonly ackWaitMs?: number;
+  /** Deliveries at most (default {@link DEFAULT_MAX_DELIVER}). */
+  readonly maxDeliver?: number;
+}
+
+/**
+ * A NATS name (stream, consumer) from any text: characters other than letters, digits, `_` and `-` become `_`.
+ *
+ * @example
+ * ```ts
+ * natsName('com.example.app_orders.*'); // 'com_example_app_orders__'
+ * ```
+ */
+export function natsName(text: string): string {
+  const name = text.replace(/[^A-Za-z0-9_-]/g, '_');
+  return name === '' ? '_' : name;
+}
+
+/**
+ * The stream e2rx creates for a subject no stream stores.
+ *
+ * @example
+ * ```ts
+ * defaultStreamName('orders.created'); // 'E2RX_orders_created'
+ * ```
+ */
+export function defaultStreamName(subject: string): string {
+  return `E2RX_${natsName(subject)}`;
+}
+
+/**
+ * The default durable name of a handler: `<identifier>_<resource>`, made a valid NATS name.
+ *
+ * @example
+ * ```ts
+ * defaultDurableName('com.example.shop', 'orders.created'); // 'com_example_shop_orders_created'
+ * ```
+ */
+export function defaultDurableName(identifier: string, resource: string): string {
+  return natsName(`${identifier}_${resource}`);
+}
+
+/**
+ * Makes sure the stream and the durable pull consumer of a JetStream handler exist: finds the stream that stores
+ * the subject, or creates the named one (subjects `[subject]`, file storage, limits retention); creates the consumer
+ * (explicit acks, deliver all, filtered on the subject), or updates its `ack_wait` and `max_deliver`. Resolves with
+ * the stream's name.
+ *
+ * @example
+ * ```ts
+ * const stream = await ensureJetStream(nats, { subject: 'orders', durable: 'shop_orders', maxDeliver: 5 });
+ * ```
+ */
+export async function ensureJetStream(nats: NatsConnectionHandle, target: JetStreamTarget): Promise<string> {
+  let jsm;
+  try {
+    jsm = await nats.manager();
+  } catch (error) {
+    throw new E2rxError('E2RX_CONNECTION', `JetStream is not available at ${nats.address}: ${errorMessage(error)}`, {
+      cause: error,
+      retriable: true,
+      details: { address: nats.address },
+      hint: 'start nats-server with JetStream enabled (-js), or remove the `jetstream` key of the handler',
+    });
+  }
+  let stream = target.stream;
+  if (stream === undefined) stream = await nats.streamOf(target.subject);
+  stream ??= defaultStreamName(target.subject);
+  try {
+    await jsm.streams.info(stream);
+  } catch (error) {
+    if (!/stream not found/i.test(errorMessage(error))) throw error;
+    await jsm.streams.add({ name: stream, subjects: [target.subject] });
+  }
+  const ackWait = nanos(target.ackWaitMs ?? DEFAULT_ACK_WAIT_MS);
+  const maxDeliver = target.maxDeliver ?? DEFAULT_MAX_DELIVER;
+  try {
+    const info = await jsm.consumers.info(stream, target.durable);
+    if (info.config.ack_wait !== ackWait || info.config.max_deliver !== maxDeliver) {
+      await jsm.consumers.update(stream, target.durable, { ack_wait: ackWait, max_deliver: maxDeliver });
+    }
+  } catch (error) {
+    if (!/consumer not found/i.test(errorMessage(error))) throw error;
+    await jsm.consumers.add(stream, {
+      durable_name: target.durable,
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: target.subject,
+      ack_wait: ackWait,
+      max_deliver: maxDeliver,
+    });
+  }
+  return stream;
+}
+
+/** Options of {@link fromJetStream}. */
+export interface JetStreamSourceOptions extends JetStreamTarget {
+  /** The handler's in-flight bound: each pull asks for as many messages as it has free slots. */
+  readonly gate: Gate;
+  /** The request url (default: the subject). */
+  readonly resource?: string;
+  /** How long one pull waits for messages (default {@link DEFAULT_PULL_EXPIRES_MS}, at least 1 s). */
+  readonly expiresMs?: number;
+  /** Create the stream and consumer when missing (default true). */
+  readonly create?: boolean;
+  readonly logger?: Logger;
+  /** Called with the size of every pull request (for metrics and specs). */
+  readonly onPull?: (batch: number) => void;
+}
+
+/**
+ * The messages of a JetStream durable pull consumer, as jobs holding in-flight slots. Cold: subscribing ensures the
+ * stream and consumer (see {@link ensureJetStream}) and starts pulling; unsubscribing stops pulling (a message that
+ * arrives after that is nak'ed for immediate redelivery). Jobs already emitted are unaffected.
+ *
+ * @example
+ * ```ts
+ * fromJetStream(nats, { subject: 'orders', durable: 'shop_orders', gate })
+ *   .pipe(mergeMap((job) => run(job.request).pipe(
+ *     concatMap((result) => result.kind === 'ok' ? from(job.ack()) : of(job.nak(1_000))),
+ *     finalize(() => job.release()),
+ *   )))
+ *   .subscribe();
+ * ```
+ */
+export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSourceOptions): Observable<NatsJob> {
+  return new Observable<NatsJob>((subscriber) => {
+    const { gate, logger } = options;
+    const resource = options.resource ?? options.subject;
+    const ackWaitMs = options.ackWaitMs ?? DEFAULT_ACK_WAIT_MS;
+    const expires = Math.max(1_000, options.expiresMs ?? DEFAULT_PULL_EXPIRES_MS);
+    let stopped = false;
+    let consumer: Consumer | undefined;
+    let stream = options.stream;
+    let pending = 0;
+    let failures = 0;
+    let retryTimer: NodeJS.Timeout | undefined;
+    const active = new Set<ConsumerMessages>();
+
+    const bound = (): number => gate.free + gate.inFlight;
+    const pump = (): void => {
+      if (stopped || !consumer || retryTimer) return;
+      const want = gate.free - pending;
+      if (want <= 0) return;
+      // While a pull is open, top it up only by a good share of the bound: no pull request per message.
+      if (pending > 0 && want < Math.max(1, Math.ceil(bound() / 2))) return;
+      pending += want;
+      void pull(consumer, want);
+    };
+
+    const pull = async (from: Consumer, batch: number): Promise<void> => {
+      let received = 0;
+      let messages: ConsumerMessages | undefined;
+      let failed = false;
+      try {
+        options.onPull?.(batch);
+        messages = await from.fetch({ max_messages: batch, expires });
+        active.add(messages);
+        for await (const msg of messages) {
+          received += 1;
+          pending -= 1;
+          if (stopped || subscriber.closed) {
+            msg.nak();
+            continue;
+          }
+          failures = 0;
+          dispatch(msg);
+        }
+      } catch (error) {
+        failed = !stopped;
+        if (failed) logger?.warn({ subject: options.subject, durable: options.durable, err: errorMessage(error) }, 'JetStream pull failed; retrying');
+      } finally {
+        if (messages) active.delete(messages);
+        pending -= batch - received;
+      }
+      if (failed) {
+        failures += 1;
+        retryTimer = setTimeout(() => {
+          retryTimer = undefined;
+          pump();
+        }, backoffDelay(failures, { baseMs: 250, maxMs: 5_000 }));
+        return;
+      }
+      pump();
+    };
+
+    const dispatch = (msg: JsMsg): void => {
+      const slot = gate.acquire();
+      if (!slot) {
+        msg.nak();
+        return;
+      }
+      void slot.then((free) => {
+        const headers = headerEntries(msg.headers);
+        let settled = false;
+        let released = false;
+        const heartbeat = setInterval(() => {
+          if (!settled) msg.working();
+        }, Math.max(500, Math.floor(ackWaitMs / 2)));
+        heartbeat.unref();
+        const settle = (): boolean => {
+          if (settled) return false;
+          settled = true;
+          clearInterval(heartbeat);
+          return true;
+        };
+        const job: NatsJob = {
+          kind: 'jetstream',
+          subject: msg.subject,
+          payload: msg.data,
+          headers,
+          reply: undefined,
+          request: streamRequest(resource, msg.data, headers),
+          deliveryCount: msg.info.deliveryCount,
+          stream: msg.info.stream,
+          sequence: msg.info.streamSequence,
+          slot: Promise.resolve(),
+          async ack() {
+            if (!settle()) return;
+            const confirmed = await msg.ackAck();
+            if (!confirmed) throw new E2rxError('E2RX_CONNECTION', `JetStream did not confirm the ack of ${msg.info.stream} #${msg.info.streamSequence}`, { retriable: true });
+          },
+          nak(delayMs) {
+            if (settle()) msg.nak(delayMs);
+          },
+          term(reason) {
+            if (!settle()) return;
+            if (reason === undefined) msg.term();
+            else msg.term(reason);
+          },
+          release() {
+            if (released) return;
+            released = true;
+            if (settle()) msg.nak();
+            free();
+            pump();
+          },
+        };
+        if (subscriber.closed) {
+          job.release();
+          return;
+        }
+        subscriber.next(job);
+      });
+    };
+
+    void (async () => {
+      try {
+        if (options.create !== false) stream = await ensureJetStream(nats, options);
+        stream ??= (await nats.streamOf(options.subject)) ?? defaultStreamName(options.subject);
+        consumer = await nats.jetstream.consumers.get(stream, options.durable);
+        pump();
+      } catch (error) {
+        if (stopped) return;
+        subscriber.error(
+          E2rxError.is(error)
+            ? error
+            : new E2rxError('E2RX_CONNECTION', `cannot consume JetStream subject ${options.subject} (durable ${options.durable}): ${errorMessage(error)}`, {
+                cause: error,
+                retriable: true,
+                details: { subject: options.subject, durable: options.durable, address: nats.address },
+              }),
+        );
+      }
+    })();
+
+    return () => {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      for (const messages of active) {
+        void Promise.resolve(messages.close()).catch(() => undefined);
+      }
+      active.clear();
+    };
+  });
+}

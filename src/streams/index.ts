@@ -1,0 +1,88 @@
+/**
+ * NATS and Kafka stream handlers: the factory the engine uses, and the building blocks of the programmatic API
+ * (sources, sinks, the Kafka driver interface). `src/index.ts` re-exports this module.
+ *
+ * @example
+ * ```ts
+ * import { createStreamConnections } from 'e2rx';
+ * const streams = createStreamConnections(directive, { logger, env: process.env });
+ * await streams.connect();
+ * ```
+ *
+ * @module
+ */
+export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../connections/streams.js';
+export { connectNats, DEFAULT_NATS_ADDRESS, type NatsConnectionHandle, type NatsConnectOptions } from '../connections/nats.js';
+export type {
+  KafkaCommit,
+  KafkaConsumer,
+  KafkaConsumerListener,
+  KafkaConsumerOptions,
+  KafkaDriver,
+  KafkaOutgoing,
+  KafkaRecord,
+  TopicPartition,
+} from '../connections/kafka-driver.js';
+export { createKafkajsDriver, seedBrokers, type KafkajsDriverOptions } from '../connections/kafkajs-driver.js';
+export { shareConsumerGroups } from '../connections/kafka-groups.js';
+export { connectWithRetry, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectRetryOptions } from '../connections/retry.js';
+export {
+  fromNatsSubject,
+  fromJetStream,
+  ensureJetStream,
+  headerEntries,
+  natsName,
+  defaultStreamName,
+  defaultDurableName,
+  DEFAULT_ACK_WAIT_MS,
+  DEFAULT_MAX_DELIVER,
+  DEFAULT_PULL_EXPIRES_MS,
+  type NatsJob,
+  type NatsSubjectOptions,
+  type JetStreamTarget,
+  type JetStreamSourceOptions,
+} from '../sources/nats.js';
+export {
+  fromKafkaTopic,
+  DEFAULT_PARTITION_BUFFER,
+  DEFAULT_COMMIT_INTERVAL_MS,
+  type KafkaJob,
+  type KafkaTopicOptions,
+  type KafkaFlowEvent,
+} from '../sources/kafka.js';
+export {
+  respondToNats,
+  respondToKafka,
+  publishNats,
+  replyNatsFailure,
+  deadLetterNats,
+  deadLetterKafka,
+  type NatsRun,
+  type NatsDelivery,
+  type NatsConfirm,
+  type RespondToNatsOptions,
+  type PublishNatsOptions,
+  type KafkaRun,
+  type KafkaDelivery,
+  type RespondToKafkaOptions,
+} from '../sinks/respond-to.js';
+export { natsPipeline, DEFAULT_NAK_DELAY_MS, type NatsHandlerConfig, type NatsPipelineDeps } from './nats-pipeline.js';
+export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from './kafka-pipeline.js';
+export { createInFlight, type InFlight } from './in-flight.js';
+export { createOffsetTracker, type OffsetTracker } from './offset-tracker.js';
+export { withRetries, okOrThrow, RunFailed, type Attempted, type RetryPolicy } from './attempts.js';
+export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from './backoff.js';
+export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from './envelope.js';
+export {
+  CORRELATION_HEADER,
+  DEAD_LETTER_HEADERS,
+  requestHeaders,
+  outputHeaders,
+  describeFailure,
+  deadLetterHeaders,
+  isReservedNatsHeader,
+  type HeaderEntry,
+  type FailureDescription,
+} from './headers.js';
+export { streamRequest } from './request.js';
+export type { StreamOutcome, StreamOutcomeKind } from './outcome.js';

@@ -1,0 +1,37 @@
+/**
+ * A NATS or Kafka message as the request of a run (spec §2.1): method `STREAM`, url = the handler's resource, body =
+ * the payload (a Grav envelope unwrapped), the message headers lower-cased, and a fresh id, or the input's
+ * {@link CORRELATION_HEADER} when it carries one.
+ *
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { FunctionRequest } from '../runtime/request.js';
+import { unwrapPayload } from './envelope.js';
+import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.js';
+
+/**
+ * Builds the request of one stream message. Each call returns a new object (a retry runs on a fresh request, since
+ * functions mutate theirs).
+ *
+ * @example
+ * ```ts
+ * const request = streamRequest('orders', new TextEncoder().encode('{"id":1}'), [['X-Request-Id', 'abc']]);
+ * request.method; // 'STREAM'
+ * request.id; // 'abc'
+ * ```
+ */
+export function streamRequest(resource: string, payload: Uint8Array, headers: Iterable<HeaderEntry>): FunctionRequest {
+  const lowered = requestHeaders(headers);
+  const correlation = lowered[CORRELATION_HEADER];
+  return {
+    method: 'STREAM',
+    url: resource,
+    id: correlation !== undefined && correlation !== '' ? correlation : randomUUID(),
+    body: unwrapPayload(payload).data,
+    headers: lowered,
+    params: {},
+    state: {},
+    respHeaders: {},
+  };
+}
