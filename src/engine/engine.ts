@@ -102,7 +102,7 @@ export function createEngine(options: EngineOptions): Engine {
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
     http.route('GET', '/metrics', async (_request, response) => {
-      if (runtime && !runtime.closed) {
+      if (runtime) {
         for (const [fn, load] of Object.entries(runtime.stats().functions)) {
           metrics.setPool(fn, 'instances', load.instances);
           metrics.setPool(fn, 'busy', load.running);

@@ -24,7 +24,7 @@ import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { EngineMetrics, Outcome } from '../server/metrics.js';
 import type { HttpServer } from '../server/http-server.js';
-import { replyHttp } from '../sinks/http-reply.js';
+import { replyCancelled, replyHttp } from '../sinks/http-reply.js';
 import { replyWebSocket } from '../sinks/websocket-reply.js';
 import { fromHttpRoute } from '../sources/http.js';
 import { headlessRequest } from '../sources/headless.js';
@@ -34,6 +34,9 @@ import type { FunctionRunner } from '../steps/function-runner.js';
 import { runSteps, type RunResult } from '../steps/steps.js';
 import { createGate, type Gate } from './gate.js';
 import type { HandlerPlan, Plan } from './plan.js';
+
+/** The longest delay a Node.js timer can hold (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /** What the pipelines need from outside. */
 export interface PipelineDeps {
@@ -67,20 +70,30 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
     gates.set(id, gate);
     return gate;
   };
-  const runner = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number) =>
+  /**
+   * Runs the steps of one handler for one request, under its request timeout (`undefined`: none, as for schedules;
+   * a timer cannot hold more than 2^31-1 ms, larger values fire at once, so they count as none too).
+   */
+  const runner = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined) =>
     (request: FunctionRequest): Observable<RunResult> => {
       const started = performance.now();
-      return runSteps(steps, response, request, deps.runner, { groupTimeoutMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) }).pipe(
-        timeout({
-          first: requestTimeoutMs,
-          ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
-          with: () =>
-            of<RunResult>({
-              kind: 'failure',
-              error: new E2rxError('E2RX_STEP_FAILED', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeout: true } }),
-              request,
-            }),
-        }),
+      const run = runSteps(steps, response, request, deps.runner, { groupTimeoutMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) });
+      const bounded =
+        requestTimeoutMs === undefined || requestTimeoutMs > MAX_TIMER_MS
+          ? run
+          : run.pipe(
+              timeout({
+                first: requestTimeoutMs,
+                ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+                with: () =>
+                  of<RunResult>({
+                    kind: 'failure',
+                    error: new E2rxError('E2RX_STEP_FAILED', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeout: true } }),
+                    request,
+                  }),
+              }),
+            );
+      return bounded.pipe(
         tap((result) => {
           deps.metrics?.recordRun(id, outcomeOf(result), (performance.now() - started) / 1000);
           logResult(deps.logger, id, request, result);
@@ -98,6 +111,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         path: handler.handler.resource,
         gate,
         maxBodyBytes: handler.bounds.maxBodyBytes,
+        onRejected: () => deps.metrics?.recordRejected(handler.id),
       }).pipe(
         takeUntil(deps.stopAccepting),
         mergeMap((job) => {
@@ -106,6 +120,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
             takeUntil(fromEvent(job.signal, 'abort')),
             tap((result) => replyHttp(job.response, result)),
             finalize(() => {
+              replyCancelled(job.response);
               job.release();
               deps.metrics?.setInFlight(handler.id, gate.inFlight);
             }),
@@ -116,22 +131,35 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   }
 
   for (const route of plan.headlessRoutes) {
-    const gate = gateFor(`headless ${route.path}`, route.bounds);
+    const id = `headless ${route.path}`;
+    const gate = gateFor(id, route.bounds);
     const steps: Step[] = [{ kind: 'fn', call: { fn: route.fn, fqfn: route.fqfn, name: route.fn, key: route.fn, with: {}, onErr: undefined } }];
-    const run = runner(`headless ${route.path}`, steps, undefined, 30_000, route.bounds.requestTimeoutMs);
+    const run = runner(id, steps, undefined, 30_000, route.bounds.requestTimeoutMs);
     pipelines.push({
-      id: `headless ${route.path}`,
-      pipeline: fromHttpRoute(deps.http, { method: 'POST', path: route.path, gate, maxBodyBytes: route.bounds.maxBodyBytes, toRequest: headlessRequest }).pipe(
+      id,
+      pipeline: fromHttpRoute(deps.http, {
+        method: 'POST',
+        path: route.path,
+        gate,
+        maxBodyBytes: route.bounds.maxBodyBytes,
+        toRequest: headlessRequest,
+        onRejected: () => deps.metrics?.recordRejected(id),
+      }).pipe(
         takeUntil(deps.stopAccepting),
-        mergeMap((job) =>
-          run(job.request).pipe(
+        mergeMap((job) => {
+          deps.metrics?.setInFlight(id, gate.inFlight);
+          return run(job.request).pipe(
             takeUntil(fromEvent(job.signal, 'abort')),
             tap((result) =>
               replyHttp(job.response, result, { 'x-atmo-requestid': job.request.id, 'x-suborbital-requestid': job.request.id }),
             ),
-            finalize(() => job.release()),
-          ),
-        ),
+            finalize(() => {
+              replyCancelled(job.response);
+              job.release();
+              deps.metrics?.setInFlight(id, gate.inFlight);
+            }),
+          );
+        }),
       ),
     });
   }
@@ -142,14 +170,36 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
       id: handler.id,
       pipeline: fromWebSocketRoute(deps.http, { path: handler.handler.resource, maxMessageBytes: handler.bounds.maxBodyBytes }).pipe(
         takeUntil(deps.stopAccepting),
-        mergeMap((connection) => connection.messages.pipe(concatMap((job) => run(job.request).pipe(tap((result) => replyWebSocket(job.socket, result)))))),
+        mergeMap((connection) => {
+          // Messages of one connection run one at a time; concatMap would buffer a flood without limit, so past
+          // `queueSize` waiting messages the socket is paused (TCP pushes back on the client) until they drain.
+          const backlog = Math.max(1, handler.bounds.queueSize);
+          let pending = 0;
+          return connection.messages.pipe(
+            tap(() => {
+              pending += 1;
+              if (pending > backlog && !connection.socket.isPaused) connection.socket.pause();
+            }),
+            concatMap((job) =>
+              run(job.request).pipe(
+                tap((result) => replyWebSocket(job.socket, result)),
+                finalize(() => {
+                  pending -= 1;
+                  if (pending <= backlog && connection.socket.isPaused) connection.socket.resume();
+                }),
+              ),
+            ),
+            // After the last reply: the source ended the messages (stopping) or the client left (then a no-op).
+            finalize(() => connection.close()),
+          );
+        }),
       ),
     });
   }
 
   for (const schedule of plan.schedules) {
     const { steps, name } = schedule.schedule;
-    const run = runner(schedule.id, steps, undefined, schedule.groupTimeoutMs, Number.MAX_SAFE_INTEGER);
+    const run = runner(schedule.id, steps, undefined, schedule.groupTimeoutMs, undefined);
     let running = false;
     pipelines.push({
       id: schedule.id,

@@ -9,6 +9,9 @@ import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
 
+/** How long {@link HttpServer.close} waits for open connections before destroying them. */
+export const DEFAULT_CLOSE_GRACE_MS = 2_000;
+
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
 
@@ -43,8 +46,11 @@ export interface HttpServer {
   unrouteUpgrade(path: string): void;
   /** Starts listening; resolves with the bound port. */
   listen(port: number, host?: string): Promise<number>;
-  /** Stops accepting connections and closes idle ones; resolves when every open request has ended. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting connections and closes idle ones; resolves when every open request has ended, or after
+   * `graceMs` (default {@link DEFAULT_CLOSE_GRACE_MS}), when the connections still open are destroyed.
+   */
+  close(graceMs?: number): Promise<void>;
   /** While draining, every request but /health gets 503 with `Connection: close`. */
   setDraining(draining: boolean): void;
   /** The underlying node:http server (for websocket upgrades). */
@@ -125,13 +131,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           resolve((server.address() as AddressInfo).port);
         });
       }),
-    close: () =>
+    close: (graceMs = DEFAULT_CLOSE_GRACE_MS) =>
       new Promise((resolve) => {
         if (!server.listening) {
           resolve();
           return;
         }
-        server.close(() => resolve());
+        // A client that never finishes its request (or keeps reading slowly) must not hold the stop forever.
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        server.close(() => {
+          clearTimeout(force);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };

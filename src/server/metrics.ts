@@ -14,6 +14,8 @@ export interface EngineMetrics {
   readonly registry: Registry;
   /** Records a handler run. */
   recordRun(handler: string, outcome: Outcome, seconds: number): void;
+  /** Records work refused at the door (503 overloaded, 413 too large): counted as a run with outcome `rejected`. */
+  recordRejected(handler: string): void;
   /** Records one function call. */
   recordCall(fn: string, outcome: Outcome, seconds: number): void;
   /** Sets the in-flight gauge of a handler. */
@@ -25,7 +27,8 @@ export interface EngineMetrics {
 /** Creates the metrics in a registry of their own (several engines may live in one process). */
 export function createMetrics(): EngineMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'e2rx_process_' });
+  // Default metrics are already named process_* and nodejs_*: prefixed, they read e2rx_process_resident_memory_bytes, e2rx_nodejs_heap_size_used_bytes…
+  collectDefaultMetrics({ register: registry, prefix: 'e2rx_' });
   const runs = new Counter({ name: 'e2rx_runs_total', help: 'Handler runs by outcome.', labelNames: ['handler', 'outcome'], registers: [registry] });
   const runDuration = new Histogram({
     name: 'e2rx_run_duration_seconds',
@@ -49,6 +52,9 @@ export function createMetrics(): EngineMetrics {
     recordRun(handler, outcome, seconds) {
       runs.inc({ handler, outcome });
       runDuration.observe({ handler }, seconds);
+    },
+    recordRejected(handler) {
+      runs.inc({ handler, outcome: 'rejected' });
     },
     recordCall(fn, outcome, seconds) {
       calls.inc({ fn, outcome });

@@ -51,6 +51,22 @@ export function replyHttp(response: ServerResponse, result: RunResult, extraHead
   sendJson(response, status, { status, message: result.error.message });
 }
 
+/**
+ * Answers a request whose run ended without a result (the engine stopped past its shutdown deadline and cancelled
+ * it): 503 `the server is shutting down` with `Connection: close`. Does nothing when a reply was already written or
+ * the client went away, so it can sit in a `finalize` after {@link replyHttp}.
+ *
+ * @example
+ * ```ts
+ * run(job.request).pipe(tap((result) => replyHttp(job.response, result)), finalize(() => replyCancelled(job.response)));
+ * ```
+ */
+export function replyCancelled(response: ServerResponse): void {
+  if (response.headersSent || response.writableEnded || response.destroyed) return;
+  response.setHeader('connection', 'close');
+  sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
+}
+
 /** The status of a failure that is not a Runnable error. */
 export function failureStatus(error: Error): number {
   if (E2rxError.is(error, 'E2RX_OVERLOADED')) return 503;

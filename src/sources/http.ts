@@ -29,6 +29,8 @@ export interface HttpRouteOptions {
   readonly path: string;
   readonly gate: Gate;
   readonly maxBodyBytes: number;
+  /** Called for each request refused at the door: 413 (body too large) or 503 (in-flight bound and queue full). */
+  readonly onRejected?: (status: 413 | 503) => void;
   /** Builds the job's request (default: {@link requestFromHttp}). */
   readonly toRequest?: (incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>) => FunctionRequest;
 }
@@ -51,6 +53,7 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       const declared = Number(incoming.headers['content-length'] ?? 0);
       if (declared > options.maxBodyBytes) {
         incoming.resume();
+        options.onRejected?.(413);
         sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
         return;
       }
@@ -61,6 +64,7 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       const slot = options.gate.acquire(controller.signal);
       if (!slot) {
         incoming.resume();
+        options.onRejected?.(503);
         response.setHeader('retry-after', '1');
         sendJson(response, 503, { status: 503, message: 'the handler is at its in-flight bound; retry later' });
         return;
@@ -71,15 +75,41 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       } catch {
         return;
       }
-      const body = await readBody(incoming, options.maxBodyBytes);
+      if (subscriber.closed) {
+        // The source stopped (the engine is stopping) while this request waited for a slot.
+        release();
+        refuseStopping(incoming, response);
+        return;
+      }
+      let body: Uint8Array | undefined;
+      try {
+        body = await readBody(incoming, options.maxBodyBytes);
+      } catch {
+        // The client went away before the end of its body: nothing to run or answer, but the slot must be freed.
+        release();
+        return;
+      }
+      if (controller.signal.aborted) {
+        release();
+        return;
+      }
+      if (subscriber.closed) {
+        release();
+        refuseStopping(incoming, response);
+        return;
+      }
       if (body === undefined) {
         release();
+        options.onRejected?.(413);
         sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
         return;
       }
       const params: Record<string, string> = {};
       for (const [name, value] of Object.entries(rawParams)) {
-        if (value !== undefined) params[name === '*' && catchAll ? catchAll : name] = value;
+        if (value === undefined) continue;
+        // httprouter (Atmo's router) gives a catch-all its leading slash: `/files/*path` on `/files/a/b` is `/a/b`.
+        if (name === '*' && catchAll) params[catchAll] = `/${value}`;
+        else params[name] = value;
       }
       subscriber.next({ request: toRequest(incoming, body, params), response, signal: controller.signal, release });
     });
@@ -89,11 +119,20 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
   });
 }
 
+/** 503 for a request that was accepted but can no longer be run: the route stopped while it waited. */
+function refuseStopping(incoming: IncomingMessage, response: ServerResponse): void {
+  incoming.resume();
+  response.setHeader('connection', 'close');
+  sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
+}
+
 /** The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only. */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
+  // headersDistinct keeps repeated headers apart (incoming.headers joins most of them with ', '): the first value
+  // is the one Go's Header.Get gave Atmo's functions.
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(incoming.headers)) {
-    if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? (value[0] ?? '') : value;
+  for (const [name, values] of Object.entries(incoming.headersDistinct)) {
+    if (values !== undefined) headers[name.toLowerCase()] = values[0] ?? '';
   }
   return {
     method: incoming.method ?? 'GET',
@@ -107,12 +146,16 @@ export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, par
   };
 }
 
-/** Reads the body, or `undefined` when it passes `limit` bytes (the rest is drained). */
+/**
+ * Reads the body, or `undefined` when it passes `limit` bytes (the rest is drained). Rejects when the connection
+ * closes before the end of the body.
+ */
 export function readBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     let tooLarge = false;
+    let ended = false;
     incoming.on('data', (chunk: Buffer) => {
       if (tooLarge) return;
       size += chunk.length;
@@ -123,7 +166,13 @@ export function readBody(incoming: IncomingMessage, limit: number): Promise<Uint
       }
       chunks.push(chunk);
     });
-    incoming.on('end', () => resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks))));
+    incoming.on('end', () => {
+      ended = true;
+      resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks)));
+    });
     incoming.on('error', reject);
+    incoming.on('close', () => {
+      if (!ended) reject(new Error('the client closed the connection before the end of the body'));
+    });
   });
 }

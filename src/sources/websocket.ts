@@ -18,10 +18,16 @@ export interface WebSocketJob {
   readonly socket: WebSocket;
 }
 
-/** One websocket connection: its messages, in order. */
+/**
+ * One websocket connection: its messages, in order. `messages` completes when the client closes the connection, or
+ * when the route's source is unsubscribed (the engine stops accepting work): then the consumer finishes the runs it
+ * holds, sends their replies and calls {@link WebSocketConnection.close} (for instance in a `finalize`).
+ */
 export interface WebSocketConnection {
   readonly socket: WebSocket;
   readonly messages: Observable<WebSocketJob>;
+  /** Closes the connection (default 1001 `server shutting down`) unless it is already closing or closed. */
+  close(code?: number, reason?: string): void;
 }
 
 /** Options of {@link fromWebSocketRoute}. */
@@ -36,10 +42,16 @@ export interface WebSocketRouteOptions {
  * library's defaults), an upgrade whose `Origin` host differs from `Host` is refused with 403. A plain GET without
  * upgrade gets 426.
  *
+ * Unsubscribing removes the route and ends every connection's `messages`: a connection whose messages nobody
+ * subscribed to is closed at once (1001); the others are closed by their consumer once its last reply is sent, so
+ * that a message in flight when the engine stops still gets its answer.
+ *
  * @example
  * ```ts
  * fromWebSocketRoute(http, { path: '/stream', maxMessageBytes: 1 << 20 }).pipe(
- *   mergeMap((connection) => connection.messages.pipe(concatMap((job) => run(job)))),
+ *   mergeMap((connection) =>
+ *     connection.messages.pipe(concatMap((job) => run(job)), finalize(() => connection.close())),
+ *   ),
  * );
  * ```
  */
@@ -47,6 +59,7 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
   const { path } = toRouterPath(options.path);
   return new Observable<WebSocketConnection>((subscriber) => {
     const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    const live = new Set<LiveConnection>();
     server.route('GET', path, (_request, response) => {
       response.setHeader('upgrade', 'websocket');
       sendJson(response, 426, { status: 426, message: 'this resource is a websocket: connect with Upgrade: websocket' });
@@ -58,21 +71,51 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         return;
       }
       sockets.handleUpgrade(request, socket, head, (ws) => {
-        const url = request.url ?? options.path;
-        subscriber.next({ socket: ws, messages: messagesOf(ws, url) });
+        if (subscriber.closed) {
+          ws.close(1001, 'server shutting down');
+          return;
+        }
+        const connection = liveConnection(ws, request.url ?? options.path, live);
+        subscriber.next(connection.connection);
       });
     });
     return () => {
       server.unroute('GET', path);
       server.unrouteUpgrade(path);
-      for (const client of sockets.clients) client.close(1001, 'server shutting down');
+      for (const connection of [...live]) connection.end();
       sockets.close();
     };
   });
 }
 
-function messagesOf(socket: WebSocket, url: string): Observable<WebSocketJob> {
+interface LiveConnection {
+  readonly connection: WebSocketConnection;
+  /** Ends the messages (the consumer closes after its last reply), or closes at once when nobody listens. */
+  end(): void;
+}
+
+function liveConnection(socket: WebSocket, url: string, live: Set<LiveConnection>): LiveConnection {
+  const listeners = new Set<() => void>();
+  const close = (code = 1001, reason = 'server shutting down'): void => {
+    if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(code, reason);
+  };
+  const entry: LiveConnection = {
+    connection: { socket, messages: messagesOf(socket, url, listeners), close },
+    end: () => {
+      live.delete(entry);
+      if (listeners.size === 0) close();
+      for (const end of [...listeners]) end();
+    },
+  };
+  live.add(entry);
+  socket.once('close', () => live.delete(entry));
+  return entry;
+}
+
+function messagesOf(socket: WebSocket, url: string, listeners: Set<() => void>): Observable<WebSocketJob> {
   return new Observable<WebSocketJob>((subscriber) => {
+    const end = (): void => subscriber.complete();
+    listeners.add(end);
     const onMessage = (data: Buffer | ArrayBuffer | Buffer[]): void => {
       const body = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
       subscriber.next({
@@ -85,6 +128,7 @@ function messagesOf(socket: WebSocket, url: string): Observable<WebSocketJob> {
     socket.on('close', onClose);
     socket.on('error', onClose);
     return () => {
+      listeners.delete(end);
       socket.off('message', onMessage);
       socket.off('close', onClose);
       socket.off('error', onClose);
