@@ -77,3 +77,10 @@ export type { HostServices, HostCallResult } from './capabilities/host-services.
 // Building functions
 export { buildApp, writeBundle, findFunctions, type BuildAppOptions, type BuildReport, type BuildEvent } from './build/index.js';
 export { createApp } from './cli/commands/init.js';
+
+// Streams: NATS, JetStream and Kafka sources, respondTo sinks, the Kafka driver interface
+export * from './streams/index.js';
+
+// The Wasm runtime and the host services, for hand-built hosts
+export { createRuntime, DEFAULT_LIMITS, type Runtime, type RuntimeOptions, type InvocationResult, type FunctionInfo, type RuntimeLimits } from './runtime/runtime.js';
+export { createHostServices, type CapabilityHostServices, type CreateHostServicesOptions } from './capabilities/host-services-impl.js';

@@ -12,12 +12,16 @@ import { createLogger } from '../logging/logger.js';
 import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
+import { createStreamConnections, type StreamConnections } from '../connections/streams.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from './gate.js';
 import { buildPipelines, type PipelineDeps } from './pipeline.js';
 import type { Plan } from './plan.js';
 import { runtimeRunner } from './runtime-runner.js';
+
+/** How often the health of Redis and SQL connections is checked again. */
+export const HEALTH_REFRESH_MS = 5_000;
 
 /** The default time in-flight runs get to finish on stop. */
 export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -96,8 +100,16 @@ export function createEngine(options: EngineOptions): Engine {
   let connectionHealth: Record<string, boolean> = {};
   let stopping: Promise<void> | undefined;
   let warnings: readonly Problem[] = [];
+  let streams: StreamConnections | undefined;
+  let healthTimer: NodeJS.Timeout | undefined;
 
-  const health = (): HealthReport => ({ healthy: ready && Object.values(connectionHealth).every(Boolean), connections: connectionHealth });
+  const health = (): HealthReport => {
+    const connections = { ...connectionHealth, ...streams?.health() };
+    return { healthy: ready && Object.values(connections).every(Boolean), connections };
+  };
+  const refreshConnectionHealth = async (): Promise<void> => {
+    if (runtime) connectionHealth = await runtime.health();
+  };
 
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
@@ -128,7 +140,12 @@ export function createEngine(options: EngineOptions): Engine {
         defaultMaxInFlight: runtime?.capacity ?? 8,
         runSchedules: options.runSchedules ?? true,
       });
-      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(options.stream ? { stream: options.stream } : {}) });
+      if (!options.stream && plan.streams.length > 0) {
+        streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
+        await streams.connect();
+      }
+      const stream = options.stream ?? streams?.stream;
+      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
         subscription = merge(
@@ -142,7 +159,11 @@ export function createEngine(options: EngineOptions): Engine {
           ),
         ).subscribe({ complete: resolve });
       });
-      connectionHealth = runtime ? await runtime.health() : {};
+      await refreshConnectionHealth();
+      healthTimer = setInterval(() => {
+        refreshConnectionHealth().catch((error: unknown) => logger.warn({ err: error }, 'connection health check failed'));
+      }, HEALTH_REFRESH_MS);
+      healthTimer.unref();
       ready = true;
       logger.info(
         {
@@ -163,8 +184,10 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const closeAll = async (): Promise<void> => {
+    clearInterval(healthTimer);
     subscription?.unsubscribe();
     await http?.close();
+    await streams?.close();
     await runtime?.close();
   };
 
@@ -178,7 +201,12 @@ export function createEngine(options: EngineOptions): Engine {
       const deadline = new Promise<'timeout'>((resolve) => {
         timer = setTimeout(() => resolve('timeout'), timeoutMs);
       });
-      const outcome = await Promise.race([completed.then(() => 'drained' as const), deadline]);
+      const started = Date.now();
+      const drained = completed.then(async () => {
+        if (streams && !(await streams.drain(Math.max(0, timeoutMs - (Date.now() - started))))) return 'timeout' as const;
+        return 'drained' as const;
+      });
+      const outcome = await Promise.race([drained, deadline]);
       clearTimeout(timer);
       if (outcome === 'timeout') logger.warn({ timeoutMs }, 'shutdown deadline reached: cancelling the runs still in flight');
       await closeAll();
