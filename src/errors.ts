@@ -189,3 +189,9 @@ export function errorMessage(value: unknown): string {
   if (value instanceof Error) return value.message;
   return typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
 }
+
+/** The reason an `AbortSignal` was aborted, as an `Error` (a non-error reason is wrapped). */
+export function abortReason(signal: AbortSignal): Error {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason : new Error(reason === undefined ? 'aborted' : errorMessage(reason));
+}

@@ -65,7 +65,7 @@ export function parseGraphqlResponse(text: string): GraphqlResponse {
   const errors = Array.isArray(record.errors)
     ? record.errors.map((entry: unknown) => {
         const e = (entry ?? {}) as { message?: unknown; path?: unknown };
-        return { message: typeof e.message === 'string' ? e.message : String(e.message ?? ''), path: formatGraphqlPath(e.path) };
+        return { message: typeof e.message === 'string' ? e.message : e.message === undefined || e.message === null ? '' : JSON.stringify(e.message), path: formatGraphqlPath(e.path) };
       })
     : [];
   return { data: record.data ?? null, errors };

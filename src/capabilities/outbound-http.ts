@@ -356,7 +356,7 @@ function exchange(options: ExchangeOptions): Promise<Omit<OutboundResponse, 'url
     try {
       request = (options.isHttps ? https : http).request(requestOptions);
     } catch (error) {
-      reject(error);
+      reject(error instanceof Error ? error : new Error(String(error)));
       return;
     }
     request.on('error', reject);

@@ -43,12 +43,13 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
   }
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
-    parsed = parseArgs({
+    const result = parseArgs({
       args: [...rest],
       options: { ...command.options, help: { type: 'boolean', short: 'h' } },
       allowPositionals: true,
       strict: true,
-    }) as typeof parsed;
+    });
+    parsed = { values: result.values, positionals: result.positionals };
   } catch (error) {
     io.stderr.write(`e2rx ${command.name}: ${usageErrorText(error)}\n${usageLine(command)} (see e2rx ${command.name} --help)\n`);
     return 2;

@@ -24,7 +24,7 @@ export function goUrlParseError(value: string): string | undefined {
 type Mode = 'host' | 'zone' | 'path' | 'userinfo' | 'fragment';
 
 function parseError(raw: string): string | undefined {
-  if (/[\u0000-\u001f\u007f]/.test(raw)) return 'net/url: invalid control character in URL';
+  if ([...raw].some(isControlCharacter)) return 'net/url: invalid control character in URL';
   if (raw === '*') return undefined;
   if (raw.startsWith(':')) return 'missing protocol scheme';
   const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(raw)?.[0];
@@ -114,4 +114,9 @@ function goQuote(text: string): string {
     else quoted += char;
   }
   return `${quoted}"`;
+}
+
+function isControlCharacter(character: string): boolean {
+  const code = character.charCodeAt(0);
+  return code < 0x20 || code === 0x7f;
 }

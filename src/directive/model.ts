@@ -119,7 +119,13 @@ export interface Limits {
 /** Connections as written (`env(VAR)` unresolved). */
 export interface Connections {
   readonly nats?: { readonly serverAddress: string };
-  readonly kafka?: { readonly brokerAddress: string };
+  readonly kafka?: {
+    readonly brokerAddress: string;
+    /** (e2rx) The consumer group session timeout, in ms (default: the client's, 30 s). */
+    readonly sessionTimeoutMs?: number;
+    /** (e2rx) The consumer heartbeat interval, in ms (default: the client's, 3 s). */
+    readonly heartbeatIntervalMs?: number;
+  };
   readonly redis?: { readonly serverAddress: string; readonly username: string; readonly password: string };
   readonly database?: { readonly type: 'mysql' | 'postgresql'; readonly connectionString: string };
 }

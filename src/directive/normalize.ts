@@ -137,7 +137,13 @@ function normalizeConnections(input: DirectiveInput): Connections {
   const connections = input.connections ?? {};
   return compact({
     nats: connections.nats ? { serverAddress: connections.nats.serverAddress ?? '' } : undefined,
-    kafka: connections.kafka ? { brokerAddress: connections.kafka.brokerAddress ?? '' } : undefined,
+    kafka: connections.kafka
+      ? compact({
+          brokerAddress: connections.kafka.brokerAddress ?? '',
+          sessionTimeoutMs: connections.kafka.sessionTimeoutMs,
+          heartbeatIntervalMs: connections.kafka.heartbeatIntervalMs,
+        })
+      : undefined,
     redis: connections.redis
       ? { serverAddress: connections.redis.serverAddress ?? '', username: connections.redis.username ?? '', password: connections.redis.password ?? '' }
       : undefined,

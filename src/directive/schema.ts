@@ -155,7 +155,18 @@ const redisConnection = z.object({
 export const ConnectionsSchema = z
   .object({
     nats: z.object({ serverAddress: text('The NATS server URL; `env(VAR)` allowed.').optional() }).optional(),
-    kafka: z.object({ brokerAddress: text('A seed broker `host:port`; `env(VAR)` allowed.').optional() }).optional(),
+    kafka: z
+      .object({
+        brokerAddress: text('A seed broker `host:port`; `env(VAR)` allowed.').optional(),
+        sessionTimeoutMs: z
+          .number()
+          .int()
+          .min(1)
+          .describe('(e2rx) Consumer group session timeout (default 30000): a silent instance loses its partitions after it.')
+          .optional(),
+        heartbeatIntervalMs: z.number().int().min(1).describe('(e2rx) Consumer heartbeat interval (default 3000); keep it below a third of the session timeout.').optional(),
+      })
+      .optional(),
     redis: redisConnection.describe('Makes the cache capability use Redis.').optional(),
     database: z
       .object({
@@ -320,5 +331,5 @@ export type CapabilitiesInput = z.infer<typeof CapabilitiesSchema>;
  * ```
  */
 export function directiveJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(DirectiveSchema) as Record<string, unknown>;
+  return z.toJSONSchema(DirectiveSchema);
 }

@@ -70,7 +70,7 @@ export function parseDirective(text: string, options: ParseDirectiveOptions = {}
   // report it again (`steps: hello` is not also 'missing steps').
   const wronglyTyped = structure.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.path);
   const context: RuleContext = {
-    directive: { ...rawValue, ...input } as DirectiveInput,
+    directive: { ...rawValue, ...input },
     runnables: listed.length > 0 ? listed : inferred,
     report: (path, message, severity = 'error', at = 'value') => {
       if (wronglyTyped.some((invalid) => invalid.every((segment, index) => path[index] === segment))) return;

@@ -9,6 +9,7 @@
  * @module
  */
 import type { CapabilityConfig } from '../capabilities/config.js';
+import { abortReason } from '../errors.js';
 import { Executor } from './executor.js';
 import { INLINE_ASYNC_HOST, type LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
@@ -63,7 +64,7 @@ export class InlineRunner implements Runner {
 
   /** {@inheritDoc Runner.run} */
   run(name: string, request: FunctionRequest, signal?: AbortSignal): Promise<RunOutcome> {
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     this.#running += 1;
     try {
       return Promise.resolve(this.#executor.run(name, request));

@@ -7,14 +7,14 @@
  * @module
  */
 import type { HostServices } from '../capabilities/host-services.js';
-import { E2rxError } from '../errors.js';
+import { E2rxError, abortReason } from '../errors.js';
 import { serveHostCall } from './bridge.js';
 import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
 import type { FunctionRequest } from './request.js';
-import type { FunctionLoad, Runner, RunnerStats } from './runner.js';
+import type { Runner, RunnerStats } from './runner.js';
 import { WorkerHandle } from './worker-handle.js';
 
 /** What the pool needs. */
@@ -84,7 +84,7 @@ export class WorkerPool implements Runner {
   /** {@inheritDoc Runner.run} */
   run(name: string, request: FunctionRequest, signal?: AbortSignal): Promise<RunOutcome> {
     if (this.#closed) return Promise.resolve(failure('E2RX_POOL_CLOSED', 'the worker pool is closed'));
-    if (signal?.aborted === true) return Promise.reject(signal.reason);
+    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
     return new Promise<RunOutcome>((resolve, reject) => {
       const task: Task = {
         id: this.#nextId++,
@@ -122,7 +122,7 @@ export class WorkerPool implements Runner {
       running: this.#running.size,
       timeouts: this.#timeouts,
       workerRestarts: this.#restarts,
-      functions: functions as Record<string, FunctionLoad>,
+      functions: functions,
     };
   }
 
@@ -164,8 +164,10 @@ export class WorkerPool implements Runner {
     while (this.#queue.length > 0) {
       const idle = [...this.#workers].filter((w) => w.idle);
       if (idle.length === 0) return;
-      const task = this.#queue.shift() as Task;
-      const worker = idle.find((w) => (w.instances.get(task.name) ?? 0) > 0) ?? (idle[0] as WorkerHandle);
+      const task = this.#queue[0];
+      const worker = idle.find((w) => (w.instances.get(task?.name ?? '') ?? 0) > 0) ?? idle[0];
+      if (task === undefined || worker === undefined) return;
+      this.#queue.shift();
       worker.callId = task.id;
       this.#running.set(task.id, task);
       task.timer = setTimeout(() => this.#timeout(worker, task), this.#options.settings.limits.timeoutMs);

@@ -13,7 +13,7 @@ declare namespace WebAssembly {
     module: string;
     name: string;
   }
-  type ExportValue = Function | Global | Memory | Table;
+  type ExportValue = ((...args: never[]) => unknown) | Global | Memory | Table;
   type Exports = Record<string, ExportValue>;
   type ImportValue = ExportValue | number | bigint;
   type ModuleImports = Record<string, ImportValue>;

@@ -332,7 +332,7 @@ export function createPostgresClient(connectionString: string, options: Postgres
         throw wrap(error);
       }
       if (query.type === 'select') return { kind: 'rows', rows: toRows(result.fields, result.rows) };
-      const first = result.rows[0]?.[0];
+      const first: unknown = result.rows[0]?.[0];
       const lastInsertId = query.type === 'insert' && first !== undefined ? insertIdFrom(first) : 0;
       const write: SqlExecResult = { kind: 'write', lastInsertId, rowsAffected: result.rowCount ?? 0 };
       return write;

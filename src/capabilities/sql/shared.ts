@@ -173,10 +173,15 @@ export function isConnectionFailure(error: unknown): boolean {
  * server (`PostgreSQL at 127.0.0.1:5432/app`), never the credentials.
  */
 export function connectionFailure(server: string, error: unknown): E2rxError {
-  const detail = errorMessage(error) || String((error as { code?: unknown } | null)?.code ?? 'unknown error');
+  const detail = errorMessage(error) || codeOf(error);
   return new E2rxError('E2RX_CONNECTION', `cannot connect to ${server}: ${detail}`, {
     cause: error,
     retriable: true,
     details: { server },
   });
+}
+
+function codeOf(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown error';
 }

@@ -19,7 +19,7 @@ export interface RuleContext {
   /** The runnables the app has: listed in the Directive or inferred from its files. */
   readonly runnables: readonly RunnableEntry[];
   /** Reports an error (or a warning) located at `path`: at its value, or at its key when `at` is `'key'`. */
-  report(path: DirectivePath, message: string, severity?: 'error' | 'warning', at?: 'key' | 'value'): void;
+  readonly report: (path: DirectivePath, message: string, severity?: 'error' | 'warning', at?: 'key' | 'value') => void;
 }
 
 /** One validation rule: reads the context and reports what is wrong. */

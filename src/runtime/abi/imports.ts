@@ -177,7 +177,7 @@ export function buildImports(
         break;
       case 'memory': {
         const maximum = Math.min(binding.limits.max ?? maxPages, maxPages);
-        memory = new WebAssembly.Memory({ initial: binding.limits.min, maximum, shared: binding.limits.shared } as WebAssembly.MemoryDescriptor);
+        memory = new WebAssembly.Memory({ initial: binding.limits.min, maximum, shared: binding.limits.shared });
         value = memory;
         break;
       }
