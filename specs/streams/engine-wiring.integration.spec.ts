@@ -1,4 +1,5 @@
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { pino } from 'pino';
 import { of } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/load-app.js';
@@ -6,7 +7,7 @@ import { NO_STATIC_FILES } from '../../src/app/static-files.js';
 import { createStreamConnections } from '../../src/connections/streams.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { FunctionRunner } from '../../src/steps/function-runner.js';
-import { NATS_URL, requireService } from '../support/services.js';
+import { NATS_URL, requireService, requireServices } from '../support/services.js';
 import { app, decode, encode, silent, SPEC_ENV, unique, waitFor } from './support.js';
 
 /** A function runner that upper-cases the body (the Wasm runtime is not needed to test the wiring). */
@@ -45,5 +46,29 @@ describe('stream connections in the engine', () => {
     expect(await streams.drain(5_000)).toBe(true);
     await streams.close();
     expect(streams.health()).toEqual({ nats: false });
+  });
+
+  it('connections.kafka.sessionTimeoutMs - reaches the Kafka consumer: a value the broker refuses stops the handler, and /health answers 503', async () => {
+    await requireServices('kafka');
+    const topic = unique('wire-session');
+    const { directive } = app(
+      `  - { type: stream, source: kafka, resource: ${topic}, consumerGroup: ${unique('g')}, steps: [ { fn: echo } ] }`,
+      // Below the broker's group.min.session.timeout.ms (6 s by default): the group join is refused.
+      'kafka: { brokerAddress: env(E2RX_SPEC_KAFKA), sessionTimeoutMs: 3000, heartbeatIntervalMs: 500 }',
+    );
+    const loaded: App = { path: '/spec', kind: 'directory', directiveFile: 'Directive.yaml', directive, warnings: [], functions: new Map(), staticFiles: NO_STATIC_FILES };
+    const lines: Array<{ msg: string; err?: { message?: string } }> = [];
+    const logger = pino({ level: 'error' }, { write: (line: string) => void lines.push(JSON.parse(line) as (typeof lines)[number]) });
+    const engine = createEngine({ app: loaded, runner: upper, port: 0, host: '127.0.0.1', logger, env: SPEC_ENV });
+    try {
+      const port = await engine.start();
+      await waitFor(() => lines.some((line) => line.msg.startsWith(`pipeline kafka ${topic} stopped`)), 20_000, 'the handler to stop');
+      expect(lines.find((line) => line.msg.startsWith(`pipeline kafka ${topic} stopped`))?.msg).toContain('session timeout is not within the range allowed by the broker');
+      const health = await fetch(`http://127.0.0.1:${port}/health`);
+      expect(health.status).toBe(503);
+      expect(engine.health()).toMatchObject({ healthy: false, connections: { kafka: false } });
+    } finally {
+      await engine.stop();
+    }
   });
 });

@@ -19,6 +19,8 @@ export interface KafkaSpecClient {
   read(topic: string): Promise<ReadRecord[]>;
   /** The committed offsets of a group for a topic, by partition. */
   committed(groupId: string, topic: string): Promise<Record<number, string>>;
+  /** A consumer group's state (`Stable`, `PreparingRebalance`, …) and its members' client ids. */
+  describeGroup(groupId: string): Promise<{ state: string; members: string[] }>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,11 @@ export async function kafkaSpecClient(): Promise<KafkaSpecClient> {
       const result: Record<number, string> = {};
       for (const { partition, offset } of entry?.partitions ?? []) result[partition] = offset;
       return result;
+    },
+    async describeGroup(groupId) {
+      const { groups } = await admin.describeGroups([groupId]);
+      const group = groups[0];
+      return { state: group?.state ?? 'Unknown', members: (group?.members ?? []).map((member) => member.clientId) };
     },
     async close() {
       await Promise.allSettled(readers.map((reader) => reader.disconnect()));

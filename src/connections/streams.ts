@@ -15,7 +15,7 @@
  * @module
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { defer, throwError } from 'rxjs';
+import { defer, tap, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { resolveEnv } from '../directive/env.js';
 import type { Directive, Handler } from '../directive/model.js';
@@ -67,7 +67,7 @@ export interface StreamConnections {
    * {@link StreamOutcome} per message while subscribed.
    */
   readonly stream: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<StreamOutcome>;
-  /** Each connection in use: `true` when connected. */
+  /** Each connection in use: `true` when connected and none of its handlers' pipelines stopped on an error. */
   health(): Partial<Record<'nats' | 'kafka', boolean>>;
   /** Messages being handled, and background tasks (final commits). */
   readonly inFlight: number;
@@ -105,6 +105,11 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   let kafka: KafkaDriver | undefined;
   let kafkaConnected = false;
   let closing: Promise<void> | undefined;
+  /**
+   * Handlers whose pipeline stopped on an error (a Kafka consumer that crashed for good, a JetStream consumer that
+   * could not be prepared, …): they take no more messages, so their connection reports unhealthy from then on.
+   */
+  const failed = { nats: new Set<string>(), kafka: new Set<string>() };
 
   const natsConfig = (handler: Handler, id: string): NatsHandlerConfig => {
     const retries = retriesOf(handler.retries);
@@ -178,7 +183,15 @@ export function createStreamConnections(directive: Directive, options: StreamCon
 
   const connectKafkaSide = async (): Promise<void> => {
     const where = address('kafka');
-    const base = options.kafkaDriver ? options.kafkaDriver(where, logger) : createKafkajsDriver(where, { logger, clientId: `e2rx-${directive.identifier}` });
+    const { sessionTimeoutMs, heartbeatIntervalMs } = directive.connections.kafka ?? {};
+    const base = options.kafkaDriver
+      ? options.kafkaDriver(where, logger)
+      : createKafkajsDriver(where, {
+          logger,
+          clientId: `e2rx-${directive.identifier}`,
+          ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+          ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+        });
     const groups = new Map<string, string[]>();
     for (const handler of streamHandlers) {
       if (handler.source !== 'kafka') continue;
@@ -203,6 +216,8 @@ export function createStreamConnections(directive: Directive, options: StreamCon
       }
     },
     stream(plan, run, gate) {
+      const source = plan.handler.source;
+      const markFailed = tap<StreamOutcome>({ error: () => (source === 'nats' || source === 'kafka') && failed[source].add(plan.id) });
       return defer(() => {
         const handler = plan.handler;
         if (handler.source === 'nats') {
@@ -226,12 +241,12 @@ export function createStreamConnections(directive: Directive, options: StreamCon
           });
         }
         return throwError(() => new E2rxError('E2RX_INTERNAL', `${plan.id} is not a NATS or Kafka handler`));
-      });
+      }).pipe(markFailed);
     },
     health() {
       const report: Partial<Record<'nats' | 'kafka', boolean>> = {};
-      if (needsNats) report.nats = nats?.healthy ?? false;
-      if (needsKafka) report.kafka = kafkaConnected && (kafka?.healthy ?? false);
+      if (needsNats) report.nats = (nats?.healthy ?? false) && failed.nats.size === 0;
+      if (needsKafka) report.kafka = kafkaConnected && (kafka?.healthy ?? false) && failed.kafka.size === 0;
       return report;
     },
     get inFlight() {
