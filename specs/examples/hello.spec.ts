@@ -3,16 +3,16 @@
  * createEngine (headless too, where the README starts it so) and its output compared with the `# ` lines under it.
  * And the committed `.wasm` files must be what their sources build to today.
  */
-import { cp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/build/build-app.js';
 import { createEngine } from '../../src/engine/engine.js';
-import { cleanupApps, makeTempDir } from '../support/apps.js';
+import { cleanupApps } from '../support/apps.js';
 import { httpRequest } from '../engine/support/engine.js';
+import { expectCommittedWasm } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APP = join(ROOT, 'examples', 'hello');
@@ -132,15 +132,6 @@ describe('examples/hello', () => {
   });
 
   it('hello - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {
-    const copy = join(await makeTempDir('e2rx-hello-'), 'hello');
-    await cp(APP, copy, { recursive: true, filter: (source) => !source.endsWith('.wasm') && !source.endsWith('.e2rx-build.json') });
-    const report = await buildApp(copy, { force: true });
-    expect(report.ok, JSON.stringify(report.functions)).toBe(true);
-    expect(report.functions.map((fn) => fn.name)).toEqual(['greet', 'hello']);
-    for (const name of ['greet', 'hello']) {
-      const built = await readFile(join(copy, `${name}.wasm`));
-      const committed = await readFile(join(APP, `${name}.wasm`));
-      expect(Buffer.compare(built, committed), `examples/hello/${name}.wasm is stale: run npx e2rx build examples/hello and commit it`).toBe(0);
-    }
+    await expectCommittedWasm('hello');
   }, 120_000);
 });

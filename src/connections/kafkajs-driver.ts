@@ -5,6 +5,7 @@
  * @module
  */
 import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaOutgoing, KafkaRecord, TopicPartition } from './kafka-driver.js';
@@ -157,6 +158,28 @@ export function createKafkajsDriver(address: string | readonly string[], options
   return driver;
 }
 
+/** How many times {@link subscribeRetrying} tries. */
+const SUBSCRIBE_ATTEMPTS = 8;
+
+/**
+ * Subscribes to the consumer's topics, retrying a retriable error: a topic that does not exist yet is created by the
+ * broker on the first metadata request (auto-creation), which is nevertheless answered "This server does not host
+ * this topic-partition" (or "There is no leader for this topic-partition"), and kafkajs does not retry that in
+ * `subscribe`.
+ */
+async function subscribeRetrying(consumer: Consumer, options: KafkaConsumerOptions, logger: Logger): Promise<void> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning });
+      return;
+    } catch (error) {
+      if ((error as { retriable?: unknown }).retriable !== true || attempt >= SUBSCRIBE_ATTEMPTS) throw error;
+      logger.debug({ groupId: options.groupId, topics: options.topics, err: errorMessage(error), attempt }, 'Kafka subscribe retried');
+      await sleep(Math.min(100 * 2 ** attempt, 2_000));
+    }
+  }
+}
+
 class KafkajsConsumer implements KafkaConsumer {
   private readonly consumer: Consumer;
   private running = false;
@@ -209,7 +232,7 @@ class KafkajsConsumer implements KafkaConsumer {
       }
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...this.options.topics], fromBeginning: this.options.fromBeginning });
+    await subscribeRetrying(consumer, this.options, this.logger);
     this.running = true;
     await consumer.run({
       autoCommit: false,

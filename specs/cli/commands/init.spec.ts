@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/app/index.js';
 import { buildApp } from '../../../src/build/build-app.js';
-import { appSlug, createApp, fillTemplate, initCommand } from '../../../src/cli/commands/init.js';
+import { appSlug, createApp, e2rxDependency, e2rxPackageDir, fillTemplate, initCommand } from '../../../src/cli/commands/init.js';
 import { createEngine } from '../../../src/engine/engine.js';
 import { captureIo, cleanupApps, makeTempDir } from '../../support/apps.js';
 
@@ -33,7 +33,7 @@ describe('init command', () => {
     expect(err).toBe('');
     expect(code).toBe(0);
     expect(out).toContain('created my-app:\n  .gitignore\n  Directive.yaml\n');
-    expect(out).toContain('  cd my-app\n  npm install\n');
+    expect(out).toContain('  cd my-app\n  npm install          # e2rx (linked from ');
     for (const file of EXPECTED_FILES) expect(existsSync(join(cwd, 'my-app', file)), file).toBe(true);
   });
 
@@ -58,8 +58,9 @@ describe('init command', () => {
     };
     expect(pkg.name).toBe('my-app');
     expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'e2rx start', test: 'vitest run' });
-    expect(pkg.devDependencies['e2rx']).toMatch(/^\^\d+\.\d+\.\d+$/);
-    expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toMatch(/^\^\d+\.\d+\.\d+$/);
+    // e2rx is not on npm: an app created from a checkout links it; the SDK comes inside e2rx, so it is not listed.
+    expect(pkg.devDependencies['e2rx']).toBe(`file:${e2rxPackageDir()}`);
+    expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toBeUndefined();
     expect(pkg.devDependencies['assemblyscript']).toMatch(/^\^0\.28\.\d+$/);
   });
 
@@ -111,6 +112,12 @@ describe('init command', () => {
     }
   });
 
+  it('e2rxDependency - file:<dir> for a checkout, ^<version> for an e2rx installed in node_modules', () => {
+    expect(e2rxDependency('/home/ada/e2rx', '1.2.3')).toBe('file:/home/ada/e2rx');
+    expect(e2rxDependency('/home/ada/app/node_modules/e2rx', '1.2.3')).toBe('^1.2.3');
+    expect(e2rxDependency('/home/ada/.npm/_npx/0a1b/node_modules/e2rx', '1.2.3')).toBe('^1.2.3');
+  });
+
   it('appSlug - makes a lower-case dashed name', () => {
     expect(appSlug('My App_2')).toBe('my-app-2');
     expect(appSlug('--')).toBe('app');
@@ -118,7 +125,7 @@ describe('init command', () => {
   });
 
   it('fillTemplate - replaces known keys and keeps unknown ones', () => {
-    const values = { name: 'n', identifier: 'com.example.n', e2rxVersion: '1', sdkVersion: '2', ascVersion: '3' };
+    const values = { name: 'n', identifier: 'com.example.n', e2rxVersion: '1', e2rxDependency: 'file:/e2rx', sdkVersion: '2', ascVersion: '3' };
     expect(fillTemplate('{{name}} {{identifier}} {{other}}', values)).toBe('n com.example.n {{other}}');
   });
 });

@@ -23,8 +23,10 @@ export interface TemplateValues {
   readonly name: string;
   /** The Directive identifier, `com.example.<name>`. */
   readonly identifier: string;
-  /** The e2rx version, for the app's devDependencies. */
+  /** The e2rx version. */
   readonly e2rxVersion: string;
+  /** How the app's package.json depends on e2rx (see {@link e2rxDependency}). */
+  readonly e2rxDependency: string;
   /** The AssemblyScript SDK version. */
   readonly sdkVersion: string;
   /** The AssemblyScript compiler version. */
@@ -63,6 +65,28 @@ export function appSlug(name: string): string {
   return slug === '' ? 'app' : slug;
 }
 
+/** The directory of the e2rx package this code runs from (the one holding `templates/app`). */
+export function e2rxPackageDir(): string {
+  return dirname(dirname(appTemplateDir()));
+}
+
+/**
+ * How a new app's `package.json` depends on e2rx. An e2rx installed from a registry lives in a `node_modules`
+ * directory: the app then asks for the same release, `^<version>`. Otherwise this e2rx is a checkout (e2rx is not
+ * published on npm): the app gets `file:<checkout>`, so that `npm install` links it and the app's scripts and test
+ * run the very e2rx that created it.
+ *
+ * @example
+ * ```ts
+ * e2rxDependency('/home/ada/e2rx', '0.1.0'); // 'file:/home/ada/e2rx'
+ * e2rxDependency('/home/ada/app/node_modules/e2rx', '0.1.0'); // '^0.1.0'
+ * ```
+ */
+export function e2rxDependency(packageDir: string = e2rxPackageDir(), version: string = packageVersion()): string {
+  const installed = resolve(packageDir).split(/[\\/]/).includes('node_modules');
+  return installed ? `^${version}` : `file:${resolve(packageDir).split('\\').join('/')}`;
+}
+
 /** The template values for an app created in `dir`. */
 export function templateValues(dir: string): TemplateValues {
   const name = appSlug(basename(resolve(dir)));
@@ -72,7 +96,14 @@ export function templateValues(dir: string): TemplateValues {
   } catch {
     // the SDK is not installed next to this e2rx: keep the default
   }
-  return { name, identifier: `com.example.${name}`, e2rxVersion: packageVersion(), sdkVersion, ascVersion: ascVersion() };
+  return {
+    name,
+    identifier: `com.example.${name}`,
+    e2rxVersion: packageVersion(),
+    e2rxDependency: e2rxDependency(),
+    sdkVersion,
+    ascVersion: ascVersion(),
+  };
 }
 
 function ascVersion(): string {
@@ -159,7 +190,7 @@ export const initCommand: Command = {
   summary: 'create a new app with one AssemblyScript function, ready to build, run and test',
   usage: '<dir>',
   description:
-    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), hello/index.ts, a test in tests/, a package.json and a README.',
+    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), hello/index.ts, a test in tests/, a package.json and a README. e2rx build and e2rx start work at once; npm install gets what the scripts and the test use (an e2rx run from a checkout is linked as a file: dependency, since e2rx is not on npm).',
   options: {},
   maxPositionals: 1,
   examples: ['e2rx init my-app', 'cd my-app && npm install && npm run build && npm start'],
@@ -173,6 +204,7 @@ export const initCommand: Command = {
       const target = resolve(io.cwd, dir);
       const files = await createApp(target);
       const shown = relative(io.cwd, target) || '.';
+      const dependency = e2rxDependency();
       io.stdout.write(`created ${shown}:\n`);
       for (const file of files) io.stdout.write(`  ${file}\n`);
       io.stdout.write(
@@ -180,10 +212,11 @@ export const initCommand: Command = {
           '',
           'next:',
           `  cd ${shown}`,
-          '  npm install',
+          `  npm install          # e2rx (${dependency.startsWith('file:') ? `linked from ${dependency.slice('file:'.length)}` : dependency}), assemblyscript, vitest`,
           '  npm run build        # e2rx build: hello/index.ts -> hello.wasm',
           '  npm start            # e2rx start: serves http://localhost:8080',
           "  curl -d 'world' http://localhost:8080/hello",
+          '  npm test             # vitest: builds the app, starts it, calls POST /hello',
           '',
         ].join('\n'),
       );

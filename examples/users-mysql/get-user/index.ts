@@ -1,0 +1,2 @@
+// get-user: the function of examples/users, unchanged (the queries differ, not the code).
+export { run } from "../../users/get-user/index";

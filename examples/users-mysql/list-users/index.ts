@@ -1,0 +1,2 @@
+// list-users: the function of examples/users, unchanged (the queries differ, not the code).
+export { run } from "../../users/list-users/index";
