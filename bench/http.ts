@@ -102,15 +102,15 @@ handlers:
 /** The bare baseline: node:http, the body read, the Wasm echo called inline on the main thread. */
 async function startBaseline(echo: Uint8Array): Promise<{ server: Server; port: number }> {
   let output = new Uint8Array(0);
-  let memory: WebAssembly.Memory | undefined;
   const instance = await WebAssembly.instantiate(await WebAssembly.compile(echo), {
     env: {
+      // Called only from run_e, after `memory` below is initialised.
       return_result: (ptr: number, size: number) => {
-        output = new Uint8Array((memory as WebAssembly.Memory).buffer, ptr, size).slice();
+        output = new Uint8Array(memory.buffer, ptr, size).slice();
       },
     },
   });
-  memory = instance.exports['memory'] as WebAssembly.Memory;
+  const memory = instance.exports['memory'] as WebAssembly.Memory;
   const allocate = instance.exports['allocate'] as (size: number) => number;
   const deallocate = instance.exports['deallocate'] as (ptr: number, size: number) => void;
   const runE = instance.exports['run_e'] as (ptr: number, size: number, ident: number) => void;
@@ -120,7 +120,7 @@ async function startBaseline(echo: Uint8Array): Promise<{ server: Server; port: 
     req.on('end', () => {
       const body = Buffer.concat(chunks);
       const ptr = allocate(body.length);
-      new Uint8Array((memory as WebAssembly.Memory).buffer, ptr, body.length).set(body);
+      new Uint8Array(memory.buffer, ptr, body.length).set(body);
       runE(ptr, body.length, 1);
       deallocate(ptr, body.length);
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': output.length });
@@ -134,7 +134,7 @@ async function startBaseline(echo: Uint8Array): Promise<{ server: Server; port: 
 /** node:http calling the e2rx Wasm runtime directly (worker threads, no pipeline): splits the runtime's cost from the engine's. */
 async function startRuntimeOnly(echo: Uint8Array): Promise<{ server: Server; port: number; close(): Promise<void> }> {
   const logger = pino({ level: 'silent' });
-  const services = createHostServices(DEFAULT_CAPABILITIES, { logger, staticFiles: { read: async () => undefined } });
+  const services = createHostServices(DEFAULT_CAPABILITIES, { logger, staticFiles: { read: () => Promise.resolve(undefined) } });
   const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services, logger });
   await runtime.register('echo', echo);
   await runtime.ready();
@@ -179,7 +179,7 @@ async function startE2rx(echo: Uint8Array, sleep: Uint8Array, runner?: FunctionR
     const module = bytes[runnable.name] as Uint8Array;
     functions.set(runnable.fqfn, { runnable, file: `${runnable.name}.wasm`, bytes: module, module: await WebAssembly.compile(module) });
   }
-  const app: App = { path: 'bench', kind: 'directory', directiveFile: 'bench Directive', directive, warnings: [], functions, staticFiles: { read: async () => undefined } };
+  const app: App = { path: 'bench', kind: 'directory', directiveFile: 'bench Directive', directive, warnings: [], functions, staticFiles: { read: () => Promise.resolve(undefined) } };
   const engine = createEngine({ app, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }), shutdownTimeoutMs: 2_000, ...(runner ? { runner } : {}) });
   return { engine, port: await engine.start() };
 }

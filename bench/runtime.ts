@@ -33,18 +33,18 @@ const request = (body: Uint8Array = input): FunctionRequest => ({
 });
 
 const cache = new Map<string, Uint8Array>([['k', encoder.encode('cached value')]]);
-const status = async (): Promise<HostCallResult> => ({ kind: 'status', status: -1 });
+const status = (): Promise<HostCallResult> => Promise.resolve({ kind: 'status', status: -1 });
 const services: HostServices = {
-  cacheGet: async (key) => {
+  cacheGet: (key) => {
     const value = cache.get(key);
-    return value === undefined ? { kind: 'error', message: 'key not found' } : { kind: 'data', data: value };
+    return Promise.resolve(value === undefined ? { kind: 'error', message: 'key not found' } : { kind: 'data', data: value });
   },
   cacheSet: status,
   fetchUrl: status,
   graphqlQuery: status,
   dbExec: status,
   getStaticFile: status,
-  close: async () => undefined,
+  close: () => Promise.resolve(),
 };
 
 const echoWasm = await compileWat('echo');
@@ -62,7 +62,7 @@ async function start(options: Partial<RuntimeOptions>): Promise<Runtime> {
  * Calls per second of `call` with `concurrency` calls in flight: the best of ROUNDS rounds of DURATION_MS (the best,
  * not the mean, to keep out other processes' interference on a shared machine).
  */
-async function rate(call: () => Promise<unknown> | unknown, concurrency = 1): Promise<number> {
+async function rate(call: () => unknown, concurrency = 1): Promise<number> {
   for (let i = 0; i < 200; i += 1) await call();
   let best = 0;
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -84,19 +84,19 @@ async function rate(call: () => Promise<unknown> | unknown, concurrency = 1): Pr
 /** A direct call of echo's run_e on this thread: allocate, copy in, run_e, copy out. */
 function directEcho(): () => Uint8Array {
   let output = new Uint8Array(0);
-  let memory: WebAssembly.Memory | undefined;
   const instance = new WebAssembly.Instance(new WebAssembly.Module(echoWasm), {
     env: {
+      // Called only from run_e, after `memory` below is initialised.
       return_result: (ptr: number, size: number) => {
-        output = new Uint8Array((memory as WebAssembly.Memory).buffer, ptr, size).slice();
+        output = new Uint8Array(memory.buffer, ptr, size).slice();
       },
     },
   });
-  memory = instance.exports['memory'] as WebAssembly.Memory;
+  const memory = instance.exports['memory'] as WebAssembly.Memory;
   const { allocate, run_e, deallocate } = instance.exports as Record<string, (...a: number[]) => number>;
   return () => {
     const ptr = (allocate as (n: number) => number)(input.length);
-    new Uint8Array((memory as WebAssembly.Memory).buffer, ptr, input.length).set(input);
+    new Uint8Array(memory.buffer, ptr, input.length).set(input);
     (run_e as (...a: number[]) => void)(ptr, input.length, 1);
     (deallocate as (...a: number[]) => void)(ptr, input.length);
     return output;

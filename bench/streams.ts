@@ -67,10 +67,10 @@ interface Row {
 /** The Wasm function called directly on this thread: allocate, copy in, `run_e`, copy the result out. */
 function inlineFunction(bytes: Uint8Array): (input: Uint8Array) => Uint8Array {
   const decoder = new TextDecoder();
-  let memory: WebAssembly.Memory | undefined;
   let output: Uint8Array | undefined;
   let failure: string | undefined;
-  const view = (ptr: number, size: number): Uint8Array => new Uint8Array((memory as WebAssembly.Memory).buffer, ptr, size);
+  // Called only from run_e, after `memory` below is initialised.
+  const view = (ptr: number, size: number): Uint8Array => new Uint8Array(memory.buffer, ptr, size);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
     env: {
       return_result: (ptr: number, size: number) => void (output = view(ptr, size).slice()),
@@ -78,7 +78,7 @@ function inlineFunction(bytes: Uint8Array): (input: Uint8Array) => Uint8Array {
       return_abort: (msgPtr: number, msgSize: number) => void (failure = `abort: ${decoder.decode(view(msgPtr, msgSize))}`),
     },
   });
-  memory = instance.exports['memory'] as WebAssembly.Memory;
+  const memory = instance.exports['memory'] as WebAssembly.Memory;
   const allocate = instance.exports['allocate'] as (size: number) => number;
   const deallocate = instance.exports['deallocate'] as (ptr: number, size: number) => void;
   const runE = instance.exports['run_e'] as (ptr: number, size: number, ident: number) => void;
@@ -258,7 +258,7 @@ async function jetStream(client: NatsConnection, jsm: JetStreamManager, wasm: Ui
     const call = inlineFunction(wasm);
     const echo = await connect({ servers: NATS_URL });
     const echoJsm = await jetstreamManager(echo);
-    await echoJsm.consumers.add(stream, { durable_name: 'bench', ack_policy: 'explicit' as never, filter_subject: input });
+    await echoJsm.consumers.add(stream, { durable_name: 'bench', ack_policy: 'explicit', filter_subject: input });
     const consumer = await echoJsm.jetstream().consumers.get(stream, 'bench');
     const messages = await consumer.consume({
       max_messages: IN_FLIGHT,
@@ -314,7 +314,12 @@ async function kafka(wasm: Uint8Array): Promise<Row[]> {
     const reader = client.consumer({ groupId: `bench-reader-${suffix()}`, maxWaitTimeInMs: 50 });
     await reader.connect();
     await reader.subscribe({ topic: name, fromBeginning: true });
-    await reader.run({ eachBatch: async ({ batch }) => void (received += batch.messages.length) });
+    await reader.run({
+      eachBatch: ({ batch }) => {
+        received += batch.messages.length;
+        return Promise.resolve();
+      },
+    });
     return { received: () => received, stop: () => reader.disconnect() };
   };
   const produceAll = (name: string) => (round: number) => async () => {

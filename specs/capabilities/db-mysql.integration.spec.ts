@@ -68,7 +68,7 @@ describe('db on MySQL/MariaDB', () => {
 
   it('createHostServices - insert gives LAST_INSERT_ID and the rows affected', async () => {
     const first = json(await services.dbExec(0, 'add', ['alice', '9007199254740993', '12.50'], context)) as { lastInsertID: number };
-    expect(first).toEqual({ lastInsertID: expect.any(Number), rowsAffected: 1 });
+    expect(first).toEqual({ lastInsertID: expect.any(Number) as number, rowsAffected: 1 });
     expect(first.lastInsertID).toBeGreaterThan(0);
     const second = json(await services.dbExec(0, 'add', ['bob', '1', '0.10'], context)) as { lastInsertID: number };
     expect(second.lastInsertID).toBe(first.lastInsertID + 1);
@@ -81,7 +81,7 @@ describe('db on MySQL/MariaDB', () => {
     const rows = json(await services.dbExec(1, 'get', ['alice'], context));
     expect(rows).toEqual([
       {
-        id: expect.any(Number),
+        id: expect.any(Number) as number,
         name: 'alice',
         body: 'héllo wörld',
         data: Buffer.from([0x00, 0xff, 0x10]).toString('base64'),
@@ -91,7 +91,7 @@ describe('db on MySQL/MariaDB', () => {
         stamp: '2024-05-06T07:08:09Z',
         day: '2024-02-29T00:00:00Z',
         flag: 1,
-        doc: expect.stringMatching(/^\{"a":\s?1\}$/),
+        doc: expect.stringMatching(/^\{"a":\s?1\}$/) as string,
         ratio: 0.25,
       },
     ]);

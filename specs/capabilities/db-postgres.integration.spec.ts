@@ -59,7 +59,7 @@ describe('db on PostgreSQL', () => {
 
   it('createHostServices - insert gives the RETURNING id as lastInsertID and the rows affected', async () => {
     const first = json(await services.dbExec(0, 'add', ['alice', '9007199254740993', '12.50'], context));
-    expect(first).toEqual({ lastInsertID: expect.any(Number), rowsAffected: 1 });
+    expect(first).toEqual({ lastInsertID: expect.any(Number) as number, rowsAffected: 1 });
     const plain = json(await services.dbExec(0, 'add-plain', ['bob'], context));
     expect(plain).toEqual({ lastInsertID: 0, rowsAffected: 1 });
   });
@@ -69,7 +69,7 @@ describe('db on PostgreSQL', () => {
     const rows = json(await services.dbExec(1, 'get', ['alice'], context));
     expect(rows).toEqual([
       {
-        id: expect.any(Number),
+        id: expect.any(Number) as number,
         name: 'alice',
         big: '9007199254740993',
         price: 12.5,

@@ -52,7 +52,7 @@ describe('graphql_query against a real server', () => {
     expect(result.kind === 'data' && JSON.parse(new TextDecoder().decode(result.data))).toEqual({
       data: { hello: 'world', viewer: 'bearer gql-token' },
     });
-    const seen = server.seen.at(-1)!;
+    const seen = server.seen.at(-1);
     expect(seen.method).toBe('POST');
     expect(seen.headers['content-type']).toBe('application/json');
     expect(JSON.parse(seen.body)).toEqual({ query: '{ hello }', variables: {} });

@@ -6,7 +6,7 @@ import type { HostCallResult } from '../../src/capabilities/host-services.js';
 import { createHostServices, type CreateHostServicesOptions } from '../../src/capabilities/host-services-impl.js';
 import type { DnsResolver, ResolvedAddress } from '../../src/capabilities/http-rules.js';
 import type { DialOverride } from '../../src/capabilities/outbound-http.js';
-import { startServer, type TestServer } from './support/http-server.js';
+import { startServer, type SeenRequest, type TestServer } from './support/http-server.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };
@@ -44,6 +44,10 @@ const asText = (result: HostCallResult) => {
   if (result.kind !== 'data') throw new Error(`expected data, got ${JSON.stringify(result)}`);
   return new TextDecoder().decode(result.data);
 };
+
+/** A reply of the test servers, parsed: the echo server's {@link SeenRequest}, or the secret server's `{ secret, headers }`. */
+type Reply = Partial<SeenRequest> & { readonly headers: SeenRequest['headers']; readonly secret?: boolean };
+const asReply = (result: HostCallResult): Reply => JSON.parse(asText(result)) as Reply;
 
 /** A resolver from a table of fake names, counting lookups. */
 function fakeResolver(table: Record<string, string[] | (() => string[])>): DnsResolver & { lookups: string[] } {
@@ -120,24 +124,24 @@ describe('fetch_url against a real server', () => {
       expect(result.kind, name).toBe('data');
       expect(echo.seen[before]?.method).toBe(name);
       if (name === 'HEAD') expect(asText(result)).toBe('');
-      else if (name !== 'OPTIONS') expect(JSON.parse(asText(result)).method).toBe(name);
+      else if (name !== 'OPTIONS') expect(asReply(result).method).toBe(name);
     }
     expect(await fetchWith(config(), 7, `${echo.origin}/m`)).toEqual({ kind: 'status', status: -2 });
   });
 
   it('fetchUrl - sends the ::headers and the body; a body without Content-Type is octet-stream', async () => {
-    const sent = JSON.parse(asText(await fetchWith(config(), 3, `${echo.origin}/h::x-one:1::content-type:text/plain`, bytes('hi'))));
+    const sent = asReply(await fetchWith(config(), 3, `${echo.origin}/h::x-one:1::content-type:text/plain`, bytes('hi')));
     expect(sent.headers['x-one']).toBe('1');
     expect(sent.headers['content-type']).toBe('text/plain');
     expect(sent.body).toBe('hi');
-    const raw = JSON.parse(asText(await fetchWith(config(), 4, `${echo.origin}/h`, bytes('raw'))));
+    const raw = asReply(await fetchWith(config(), 4, `${echo.origin}/h`, bytes('raw')));
     expect(raw.headers['content-type']).toBe('application/octet-stream');
     expect(raw.body).toBe('raw');
-    const plain = JSON.parse(asText(await fetchWith(config(), 0, `${echo.origin}/h?q=1`)));
+    const plain = asReply(await fetchWith(config(), 0, `${echo.origin}/h?q=1`));
     expect(plain.headers['content-type']).toBeUndefined();
     expect(plain.url).toBe('/h?q=1');
     // A guest cannot rewrite the Host header.
-    const host = JSON.parse(asText(await fetchWith(config(), 0, `${echo.origin}/h::host:evil.example`)));
+    const host = asReply(await fetchWith(config(), 0, `${echo.origin}/h::host:evil.example`));
     expect(host.headers.host).toBe(`127.0.0.1:${echo.port}`);
   });
 
@@ -150,11 +154,11 @@ describe('fetch_url against a real server', () => {
 
   it('fetchUrl - injects the configured Authorization header of the exact host:port, replacing a guest one', async () => {
     const auth = { enabled: true, headers: { [`127.0.0.1:${echo.port}`]: { headerType: 'bearer', value: 's3cret' } } };
-    const seen = JSON.parse(asText(await fetchWith(config({}, auth), 0, `${echo.origin}/auth::authorization:bearer guest`)));
+    const seen = asReply(await fetchWith(config({}, auth), 0, `${echo.origin}/auth::authorization:bearer guest`));
     expect(seen.headers.authorization).toBe('bearer s3cret');
-    const off = JSON.parse(asText(await fetchWith(config({}, { ...auth, enabled: false }), 0, `${echo.origin}/auth`)));
+    const off = asReply(await fetchWith(config({}, { ...auth, enabled: false }), 0, `${echo.origin}/auth`));
     expect(off.headers.authorization).toBeUndefined();
-    const otherHost = JSON.parse(asText(await fetchWith(config({}, auth), 0, `http://localhost:${echo.port}/auth`)));
+    const otherHost = asReply(await fetchWith(config({}, auth), 0, `http://localhost:${echo.port}/auth`));
     expect(otherHost.headers.authorization).toBeUndefined();
   });
 
@@ -179,7 +183,7 @@ describe('fetch_url against a real server', () => {
 
   it('fetchUrl - transport errors are returned as text', async () => {
     const result = await fetchWith(config(), 0, 'http://127.0.0.1:1/x');
-    expect(result).toEqual({ kind: 'error', message: expect.stringMatching(/^Get "http:\/\/127\.0\.0\.1:1\/x": .*ECONNREFUSED/) });
+    expect(result).toEqual({ kind: 'error', message: expect.stringMatching(/^Get "http:\/\/127\.0\.0\.1:1\/x": .*ECONNREFUSED/) as string });
     expect(await fetchWith(config(), 0, 'http://nowhere.test/x', NO_BODY, { resolver: fakeResolver({}) })).toEqual({
       kind: 'error',
       message: 'Get "http://nowhere.test/x": lookup nowhere.test: no such host',
@@ -191,11 +195,11 @@ describe('fetch_url against a real server', () => {
   });
 
   it('fetchUrl - follows redirects (303 turns POST into GET, 307 keeps it) and stops after 5', async () => {
-    const followed = JSON.parse(asText(await fetchWith(config(), 3, `${echo.origin}/redirect?code=303&to=/after`, bytes('x'))));
+    const followed = asReply(await fetchWith(config(), 3, `${echo.origin}/redirect?code=303&to=/after`, bytes('x')));
     expect(followed).toMatchObject({ method: 'GET', url: '/after', body: '' });
-    const kept = JSON.parse(asText(await fetchWith(config(), 3, `${echo.origin}/redirect?code=307&to=/after`, bytes('x'))));
+    const kept = asReply(await fetchWith(config(), 3, `${echo.origin}/redirect?code=307&to=/after`, bytes('x')));
     expect(kept).toMatchObject({ method: 'POST', url: '/after', body: 'x' });
-    const put = JSON.parse(asText(await fetchWith(config(), 4, `${echo.origin}/redirect?code=302&to=/after`, bytes('x'))));
+    const put = asReply(await fetchWith(config(), 4, `${echo.origin}/redirect?code=302&to=/after`, bytes('x')));
     expect(put).toMatchObject({ method: 'GET', url: '/after', body: '' });
     expect(put.headers['content-type']).toBeUndefined();
     expect(await fetchWith(config(), 0, `${echo.origin}/loop`)).toEqual({
@@ -207,7 +211,7 @@ describe('fetch_url against a real server', () => {
   it('fetchUrl - a redirect to another host drops the credentials', async () => {
     const auth = { enabled: true, headers: { [`127.0.0.1:${echo.port}`]: { headerType: 'bearer', value: 's3cret' } } };
     const to = encodeURIComponent(`http://localhost:${secret.port}/landing`);
-    const landed = JSON.parse(asText(await fetchWith(config({}, auth), 0, `${echo.origin}/redirect?to=${to}::cookie:a=1::x-keep:yes`)));
+    const landed = asReply(await fetchWith(config({}, auth), 0, `${echo.origin}/redirect?to=${to}::cookie:a=1::x-keep:yes`));
     expect(landed.secret).toBe(true);
     expect(landed.headers.authorization).toBeUndefined();
     expect(landed.headers.cookie).toBeUndefined();
@@ -241,7 +245,7 @@ describe('fetch_url against a real server', () => {
       const before = secret.seen.length;
       const to = encodeURIComponent(`http://127.0.0.1:${secret.port}/secret`);
       const result = await fetchWith(config(), 0, `http://public.test:${echo.port}/redirect?to=${to}`, NO_BODY, network(resolver));
-      expect(JSON.parse(asText(result)).secret).toBe(true);
+      expect(asReply(result).secret).toBe(true);
       expect(secret.seen.length).toBe(before + 1);
     });
 
@@ -270,7 +274,7 @@ describe('fetch_url against a real server', () => {
       let calls = 0;
       const resolver = fakeResolver({ 'flip.test': () => (++calls === 1 ? [PUBLIC_IP] : ['127.0.0.1']) });
       const first = await fetchWith(noPrivate, 0, `http://flip.test:${echo.port}/pinned`, NO_BODY, network(resolver));
-      expect(JSON.parse(asText(first)).url).toBe('/pinned');
+      expect(asReply(first).url).toBe('/pinned');
       // One lookup: the socket did not resolve flip.test again (a real lookup of that name would fail).
       expect(resolver.lookups).toEqual(['flip.test']);
       const second = await fetchWith(noPrivate, 0, `http://flip.test:${echo.port}/pinned`, NO_BODY, network(resolver));

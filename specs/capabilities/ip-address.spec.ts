@@ -12,8 +12,8 @@ describe('ip-address', () => {
   });
 
   it('parseIPv6 - reads compressed, bracketed, zoned and IPv4-embedding forms', () => {
-    expect(parseIPv6('::1')).toEqual([...new Array(15).fill(0), 1]);
-    expect(parseIPv6('[::1]')).toEqual([...new Array(15).fill(0), 1]);
+    expect(parseIPv6('::1')).toEqual([...new Array<number>(15).fill(0), 1]);
+    expect(parseIPv6('[::1]')).toEqual([...new Array<number>(15).fill(0), 1]);
     expect(parseIPv6('::')).toEqual(new Array(16).fill(0));
     expect(parseIPv6('fe80::1%eth0')?.slice(0, 2)).toEqual([0xfe, 0x80]);
     expect(parseIPv6('::ffff:127.0.0.1')).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 127, 0, 0, 1]);

@@ -121,6 +121,7 @@ describe('main - failures of a command', () => {
     options: {},
     maxPositionals: 0,
     examples: [],
+    // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- these tests reject with non-Error values on purpose (e.g. a plain string)
     run: () => Promise.reject(error),
   });
 

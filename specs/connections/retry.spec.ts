@@ -6,10 +6,9 @@ describe('connectWithRetry', () => {
   it('connectWithRetry - resolves with the first attempt that succeeds', async () => {
     let attempts = 0;
     const value = await connectWithRetry(
-      async () => {
+      () => {
         attempts += 1;
-        if (attempts < 3) throw new Error('refused');
-        return 'connected';
+        return attempts < 3 ? Promise.reject(new Error('refused')) : Promise.resolve('connected');
       },
       { service: 'NATS', address: 'nats://x:4222', timeoutMs: 5_000, initialDelayMs: 5 },
     );

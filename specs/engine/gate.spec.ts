@@ -52,10 +52,14 @@ describe('createGate', () => {
     const gate = createGate({ maxInFlight: 1, queueSize: 3 });
     const release = await gate.acquire();
     const order: number[] = [];
-    const waiters = [1, 2, 3].map((n) => gate.acquire()?.then((next) => {
-      order.push(n);
-      next();
-    }));
+    const waiters = [1, 2, 3].map((n) => {
+      const waiting = gate.acquire();
+      if (waiting === undefined) throw new Error(`waiter ${n} was refused`);
+      return waiting.then((next) => {
+        order.push(n);
+        next();
+      });
+    });
     release?.();
     await Promise.all(waiters);
     expect(order).toEqual([1, 2, 3]);

@@ -385,7 +385,7 @@ describe('HTTP handlers through createEngine', () => {
       const started = performance.now();
       const reply = await httpRequest(limited.port, { path: '/spin', headers: { 'x-spin-ms': '10000' } });
       expect(reply.status).toBe(500);
-      expect(JSON.parse(reply.body)).toMatchObject({ status: 500, message: expect.stringMatching(/time limit/) });
+      expect(JSON.parse(reply.body)).toMatchObject({ status: 500, message: expect.stringMatching(/time limit/) as string });
       expect(performance.now() - started).toBeLessThan(5_000);
       expect((await httpRequest(limited.port, { path: '/spin', headers: { 'x-spin-ms': '1' } })).status).toBe(200);
     } finally {

@@ -20,7 +20,7 @@ const logger = pino({ level: 'silent' });
 const call = (fn: string, extra: Partial<Call> = {}): Call => ({ fn, fqfn: fn, name: fn, key: fn, with: {}, onErr: undefined, ...extra });
 
 let runtime: Runtime;
-const services = createHostServices(DEFAULT_CAPABILITIES, { logger, staticFiles: { read: async () => undefined } });
+const services = createHostServices(DEFAULT_CAPABILITIES, { logger, staticFiles: { read: () => Promise.resolve(undefined) } });
 
 beforeAll(async () => {
   const modules = await specFunctions();

@@ -147,9 +147,9 @@ describe('the new-user path (README.md, docs/guides/writing-functions.md)', () =
     const pkg = JSON.parse(await readFile(join(app, 'package.json'), 'utf8')) as { devDependencies: Record<string, string>; dependencies?: unknown };
     expect(pkg.dependencies).toBeUndefined();
     expect(pkg.devDependencies).toEqual({
-      assemblyscript: expect.stringMatching(/^\^0\.28\.\d+$/),
+      assemblyscript: expect.stringMatching(/^\^0\.28\.\d+$/) as string,
       e2rx: `file:${resolve(ROOT).replace(/\/$/, '')}`,
-      vitest: expect.stringMatching(/^\^4\./),
+      vitest: expect.stringMatching(/^\^4\./) as string,
     });
   });
 

@@ -263,10 +263,10 @@ describe('http capability, redirects under allowPrivate false (fake public name,
       logger,
       network: {
         resolver: {
-          lookup: async (name) => {
-            if (name === PUBLIC_NAME) return [{ address: '93.184.215.14', family: 4 }];
-            throw new Error(`getaddrinfo ENOTFOUND ${name}`);
-          },
+          lookup: (name) =>
+            name === PUBLIC_NAME
+              ? Promise.resolve([{ address: '93.184.215.14', family: 4 }])
+              : Promise.reject(new Error(`getaddrinfo ENOTFOUND ${name}`)),
         },
         // Every connection goes to the loopback server, whatever address passed the rules.
         dial: () => ({ address: '127.0.0.1', family: 4 }),

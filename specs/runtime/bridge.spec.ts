@@ -58,9 +58,9 @@ describe('bridge (protocol)', () => {
 
   it('serveHostCall - routes each operation to its service and turns a throw into an error text', async () => {
     const seen: string[] = [];
-    const ok = (name: string) => async () => {
+    const ok = (name: string) => () => {
       seen.push(name);
-      return { kind: 'status', status: 0 } as const;
+      return Promise.resolve({ kind: 'status', status: 0 } as const);
     };
     const services: HostServices = {
       cacheGet: ok('cacheGet'),
@@ -68,10 +68,8 @@ describe('bridge (protocol)', () => {
       fetchUrl: ok('fetchUrl'),
       graphqlQuery: ok('graphqlQuery'),
       dbExec: ok('dbExec'),
-      getStaticFile: async () => {
-        throw new Error('disk on fire');
-      },
-      close: async () => undefined,
+      getStaticFile: () => Promise.reject(new Error('disk on fire')),
+      close: () => Promise.resolve(),
     };
     await serveHostCall(services, { op: 'cacheGet', key: 'k' }, context);
     await serveHostCall(services, { op: 'cacheSet', key: 'k', value: new Uint8Array(), ttlSeconds: 0 }, context);

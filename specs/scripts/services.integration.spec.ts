@@ -174,7 +174,12 @@ describe('local services (scripts/services.sh)', () => {
       await consumer.subscribe({ topics: [topic], fromBeginning: true });
       const received = new Promise<string>((resolve, reject) => {
         consumer
-          .run({ eachMessage: async ({ message }) => resolve(message.value?.toString() ?? '') })
+          .run({
+            eachMessage: ({ message }) => {
+              resolve(message.value?.toString() ?? '');
+              return Promise.resolve();
+            },
+          })
           .catch(reject);
       });
       expect(await within(received, 30_000, 'Kafka consumer')).toBe('hello kafka');

@@ -4,7 +4,7 @@ import { createGate } from '../../src/engine/gate.js';
 import { deadLetterKafka, respondToKafka } from '../../src/sinks/respond-to.js';
 import { fromKafkaTopic, type KafkaJob } from '../../src/sources/kafka.js';
 import type { RunResult } from '../../src/steps/steps.js';
-import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafka.js';
+import { FakeKafkaDriver, record } from '../streams/fake-kafka.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array | string | null | undefined): string => (typeof bytes === 'string' ? bytes : bytes ? new TextDecoder().decode(bytes) : '');
@@ -12,7 +12,7 @@ const decode = (bytes: Uint8Array | string | null | undefined): string => (typeo
 async function kafkaJob(driver: FakeKafkaDriver, headers: Array<readonly [string, Uint8Array]> = []): Promise<KafkaJob> {
   const jobs: KafkaJob[] = [];
   fromKafkaTopic(driver, 'orders', { groupId: 'g', gate: createGate({ maxInFlight: 1, queueSize: 0 }) }).subscribe((job) => jobs.push(job));
-  const consumer = driver.consumers.at(-1) as FakeConsumer;
+  const consumer = driver.consumers.at(-1);
   consumer.deliver(record('orders', 3, 42, 'in', { key: encode('k-1'), headers }));
   await new Promise((resolve) => setImmediate(resolve));
   const job = jobs[0];

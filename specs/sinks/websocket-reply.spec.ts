@@ -28,7 +28,7 @@ describe('replyWebSocket', () => {
       { kind: 'failure', error: new Error('trap'), request: testRequest() },
     ];
     for (const result of results) replyWebSocket(socket, result);
-    expect(sent.map((frame) => JSON.parse(frame as string))).toEqual([
+    expect(sent.map((frame) => JSON.parse(frame as string) as unknown)).toEqual([
       { status: 404, message: 'not found' },
       { status: 500, message: 'abort' },
       { status: 500, message: 'trap' },

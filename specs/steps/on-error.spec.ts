@@ -26,7 +26,7 @@ describe('decideOnError', () => {
 });
 
 describe('onErr routing', () => {
-  const errorThenNext = (policy: OnErr | undefined, code: number): Step[] => [
+  const errorThenNext = (policy: OnErr | undefined, _code: number): Step[] => [
     { kind: 'fn', call: call('fails', { onErr: policy as OnErr }) },
     { kind: 'fn', call: call('next') },
   ];

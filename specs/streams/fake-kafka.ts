@@ -21,8 +21,9 @@ export class FakeConsumer implements KafkaConsumer {
 
   constructor(readonly options: KafkaConsumerOptions) {}
 
-  async start(listener: KafkaConsumerListener): Promise<void> {
+  start(listener: KafkaConsumerListener): Promise<void> {
     this.listener = listener;
+    return Promise.resolve();
   }
   pause(partitions: readonly TopicPartition[]): void {
     for (const tp of partitions) {
@@ -36,12 +37,14 @@ export class FakeConsumer implements KafkaConsumer {
       this.calls.push(`resume ${tp.topic}:${tp.partition}`);
     }
   }
-  async commit(commits: readonly KafkaCommit[]): Promise<void> {
-    if (this.failCommits) throw new Error('rebalancing');
+  commit(commits: readonly KafkaCommit[]): Promise<void> {
+    if (this.failCommits) return Promise.reject(new Error('rebalancing'));
     this.commits.push([...commits]);
+    return Promise.resolve();
   }
-  async stop(): Promise<void> {
+  stop(): Promise<void> {
     this.stopped = true;
+    return Promise.resolve();
   }
 
   /** The last committed offset of a partition. */
@@ -66,9 +69,10 @@ export class FakeKafkaDriver implements KafkaDriver {
   failProduce: ((record: KafkaOutgoing) => boolean) | undefined;
 
   async connect(): Promise<void> {}
-  async produce(records: readonly KafkaOutgoing[]): Promise<void> {
-    for (const one of records) if (this.failProduce?.(one)) throw new Error(`cannot produce to ${one.topic}`);
+  produce(records: readonly KafkaOutgoing[]): Promise<void> {
+    for (const one of records) if (this.failProduce?.(one)) return Promise.reject(new Error(`cannot produce to ${one.topic}`));
     this.produced.push(...records);
+    return Promise.resolve();
   }
   consumer(options: KafkaConsumerOptions): KafkaConsumer {
     const consumer = new FakeConsumer(options);

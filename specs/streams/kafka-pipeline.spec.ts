@@ -28,10 +28,10 @@ function start(config: Partial<KafkaHandlerConfig>, run: (request: FunctionReque
 }
 
 const echo = (request: FunctionRequest): Observable<RunResult> =>
-  defer(async (): Promise<RunResult> => {
+  defer((): Promise<RunResult> => {
     const text = decode(request.body);
-    if (text.startsWith('fail')) return { kind: 'runError', error: { code: 422, message: `bad ${text}` }, request };
-    return { kind: 'ok', body: new TextEncoder().encode(text.toUpperCase()), request };
+    if (text.startsWith('fail')) return Promise.resolve({ kind: 'runError', error: { code: 422, message: `bad ${text}` }, request });
+    return Promise.resolve({ kind: 'ok', body: new TextEncoder().encode(text.toUpperCase()), request });
   });
 
 describe('kafkaPipeline', () => {

@@ -56,7 +56,7 @@ export async function kafkaSpecClient(): Promise<KafkaSpecClient> {
       await reader.connect();
       await reader.subscribe({ topic, fromBeginning: true });
       await reader.run({
-        eachMessage: async ({ partition, message }) => {
+        eachMessage: ({ partition, message }) => {
           records.push({
             topic,
             partition,
@@ -65,6 +65,7 @@ export async function kafkaSpecClient(): Promise<KafkaSpecClient> {
             value: message.value ? message.value.toString() : '',
             headers: textHeaders(message.headers),
           });
+          return Promise.resolve();
         },
       });
       return records;

@@ -72,7 +72,7 @@ describe('JetStream handlers', () => {
     const outStream = `${defaultStreamName(out)}_OUT`;
     streams.push(defaultStreamName(subject), outStream);
     // The output stream holds one message and refuses more: the second result cannot be published.
-    await jsm.streams.add({ name: outStream, subjects: [out], max_msgs: 1, discard: 'new' as never });
+    await jsm.streams.add({ name: outStream, subjects: [out], max_msgs: 1, discard: 'new' });
     const letters = collect(dead);
     await client.flush();
     const probe = probeRun();

@@ -6,6 +6,7 @@
  * const echo = await compileWat('echo');
  * ```
  */
+import type { MemoryStream } from 'assemblyscript/asc';
 import { readFile } from 'node:fs/promises';
 import wabt from 'wabt';
 
@@ -43,7 +44,8 @@ async function compileAs(name: string): Promise<Uint8Array> {
   const asc = await import('assemblyscript/asc');
   const source = await readFile(new URL(`${name}.ts`, FIXTURES), 'utf8');
   const result = await asc.compileString({ 'runnable.ts': source }, { runtime: 'incremental', optimizeLevel: 2, use: ['abort=runnable/runnableAbort'] });
-  if (result.error !== null || result.binary === null) throw new Error(`asc failed: ${result.stderr.toString()}`);
+  // Without a stderr option, compileString writes to a memory stream, which has a toString().
+  if (result.error !== null || result.binary === null) throw new Error(`asc failed: ${(result.stderr as MemoryStream).toString()}`);
   return result.binary;
 }
 

@@ -8,7 +8,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type LogEn
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaOutgoing, KafkaRecord, TopicPartition } from './kafka-driver.js';
+import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaOutgoing, TopicPartition } from './kafka-driver.js';
 import { connectWithRetry } from './retry.js';
 
 /** Options of {@link createKafkajsDriver}. */
@@ -236,7 +236,8 @@ class KafkajsConsumer implements KafkaConsumer {
     this.running = true;
     await consumer.run({
       autoCommit: false,
-      eachMessage: async ({ topic, partition, message }) => {
+      // Not async: kafkajs awaits this call inside a try, so a synchronous throw is handled as a rejection would be.
+      eachMessage: ({ topic, partition, message }) => {
         listener.onRecord({
           topic,
           partition,
@@ -246,6 +247,7 @@ class KafkajsConsumer implements KafkaConsumer {
           headers: fromKafkajsHeaders(message.headers),
           timestamp: message.timestamp,
         });
+        return Promise.resolve();
       },
     });
   }

@@ -77,6 +77,7 @@ export function createGate(options: { readonly maxInFlight: number; readonly que
             entry.cancelled = true;
             const index = queue.indexOf(entry);
             if (index >= 0) queue.splice(index, 1);
+            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the AbortSignal's reason through unchanged, as platform abortable APIs do; it is whatever the aborter chose (an AbortError by default)
             reject(signal.reason);
           },
           { once: true },

@@ -18,8 +18,8 @@ export interface HttpJob {
   readonly response: ServerResponse;
   /** Aborts when the client goes away before the reply. */
   readonly signal: AbortSignal;
-  /** Frees the in-flight slot; call once the reply is written. */
-  release(): void;
+  /** Frees the in-flight slot; call once the reply is written. A plain function: may be passed on detached (`finalize(job.release)`). */
+  readonly release: () => void;
 }
 
 /** Options of {@link fromHttpRoute}. */

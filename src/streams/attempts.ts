@@ -39,7 +39,12 @@ export interface RetryPolicy {
 /** How the attempts of one message ended. */
 export type Attempted<T> =
   | { readonly kind: 'done'; readonly value: T; readonly attempts: number }
-  | { readonly kind: 'failed'; readonly failure: Exclude<RunResult, { kind: 'ok' }> | unknown; readonly attempts: number };
+  | {
+      readonly kind: 'failed';
+      /** The failed {@link RunResult}, else the error thrown. */
+      readonly failure: unknown;
+      readonly attempts: number;
+    };
 
 /**
  * Tries `attempt` (given the attempt number, from 1) until it emits, at most `1 + retries` times, waiting

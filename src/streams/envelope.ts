@@ -48,10 +48,10 @@ export function unwrapPayload(bytes: Uint8Array): InboundPayload {
   }
   if (!isObject(parsed) || !isObject(parsed['meta']) || !isObject(parsed['payload'])) return raw;
   const data = parsed['payload']['data'];
-  if (data === undefined || data === null) return { data: new Uint8Array(), meta: parsed['meta'] as GravMeta };
+  if (data === undefined || data === null) return { data: new Uint8Array(), meta: parsed['meta'] };
   if (typeof data !== 'string' || data.length % 4 !== 0 || !BASE64.test(data)) return raw;
   const decoded = Buffer.from(data, 'base64');
-  return { data: new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength), meta: parsed['meta'] as GravMeta };
+  return { data: new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength), meta: parsed['meta'] };
 }
 
 /**

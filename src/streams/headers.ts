@@ -134,15 +134,15 @@ export interface FailureDescription {
 }
 
 /**
- * The failure of a run that did not succeed, or of an error thrown while publishing its result.
- *
+ * The failure of a run that did not succeed (its {@link RunResult}), or of an error thrown while publishing its
+ * result (the error).
  * @example
  * ```ts
  * describeFailure({ kind: 'runError', error: { code: 400, message: 'bad input' }, request });
  * // { message: 'bad input', code: 'E2RX_RUN_ERROR', runErrorCode: 400 }
  * ```
  */
-export function describeFailure(failure: Exclude<RunResult, { kind: 'ok' }> | unknown): FailureDescription {
+export function describeFailure(failure: unknown): FailureDescription {
   if (isRunResult(failure)) {
     if (failure.kind === 'runError') return { message: failure.error.message, code: 'E2RX_RUN_ERROR', runErrorCode: failure.error.code };
     return { message: failure.error.message, code: E2rxError.is(failure.error) ? failure.error.code : 'E2RX_STEP_FAILED' };
@@ -195,7 +195,7 @@ function isRunResult(value: unknown): value is Exclude<RunResult, { kind: 'ok' }
     typeof value === 'object' &&
     value !== null &&
     'kind' in value &&
-    ((value as { kind: unknown }).kind === 'runError' || (value as { kind: unknown }).kind === 'failure') &&
+    (value.kind === 'runError' || value.kind === 'failure') &&
     'request' in value
   );
 }

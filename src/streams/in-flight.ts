@@ -57,7 +57,8 @@ export function createInFlight(): InFlight {
       return new Observable<T>((subscriber) => {
         let listening = true;
         let finished = false;
-        let subscription: Subscription | undefined;
+        // Still undefined if `work` finishes synchronously inside subscribe() below.
+        let subscription: Subscription | undefined = undefined;
         const finish = (): void => {
           finished = true;
           if (subscription) running.delete(subscription);
@@ -79,7 +80,7 @@ export function createInFlight(): InFlight {
         if (!finished) {
           running.add(subscription);
           subscription.add(() => {
-            running.delete(subscription as Subscription);
+            running.delete(subscription);
             settle();
           });
         }

@@ -103,7 +103,7 @@ function processRecord(
   return withRetries(
     () =>
       defer(() => run(cloneRequest(job.request))).pipe(
-        map((result) => ({ job, result: okOrThrow(result) as RunResult })),
+        map((result) => ({ job, result: okOrThrow(result) })),
         respondToKafka(driver, { topic: config.respondTo }),
       ),
     { retries: config.retries.max, backoffMs: config.retries.backoffMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) },

@@ -115,7 +115,7 @@ function coreJob(job: NatsJob, config: NatsHandlerConfig, run: (request: Functio
       withRetries(
         () =>
           defer(() => run(cloneRequest(job.request))).pipe(
-            map((result) => ({ job, result: okOrThrow(result) as RunResult })),
+            map((result) => ({ job, result: okOrThrow(result) })),
             respondToNats(nats, { subject: config.respondTo }),
           ),
         { retries: config.retries.max, backoffMs: config.retries.backoffMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) },
@@ -180,7 +180,7 @@ function jetStreamJob(job: NatsJob, config: NatsHandlerConfig, run: (request: Fu
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
   const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
   return defer(() => run(cloneRequest(job.request))).pipe(
-    map((result) => ({ job, result: okOrThrow(result) as RunResult })),
+    map((result) => ({ job, result: okOrThrow(result) })),
     respondToNats(nats, { subject: config.respondTo, dedupeScope: config.id }),
     concatMap((delivery) =>
       from(job.ack()).pipe(

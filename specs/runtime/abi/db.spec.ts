@@ -49,6 +49,6 @@ describe('abi/db (workers)', () => {
     p.call('request_get_field', 0, m, ml).call('db_exec', 0, q, ql).collect().call('db_exec', 0, q, ql).collect();
     const out = await run(t, p);
     expect(out.slice(0, 3)).toEqual([0, 3, -1]);
-    expect(JSON.parse((out[5] as Exclude<OutputRecord, number>).text).variables).toEqual([]);
+    expect((JSON.parse((out[5] as Exclude<OutputRecord, number>).text) as { variables: unknown }).variables).toEqual([]);
   });
 });

@@ -232,8 +232,9 @@ export class FakeServices implements HostServices {
     );
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
     this.closed = true;
+    return Promise.resolve();
   }
 }
 
