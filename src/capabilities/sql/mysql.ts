@@ -13,8 +13,9 @@
 import mysql from 'mysql2/promise';
 import type { FieldPacket, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import { E2rxError, errorMessage } from '../../errors.js';
-import type { QueryCheck, SqlClient } from '../sql-client.js';
+import type { SqlClient } from '../sql-client.js';
 import {
+  checkQueries,
   connectionFailure,
   decimalValue,
   insertIdFrom,
@@ -365,20 +366,12 @@ export function createMysqlClient(connectionString: string, options: MysqlClient
       } catch (error) {
         throw connectionFailure(server, error);
       }
-      const checks: QueryCheck[] = [];
       try {
-        for (const query of queries) {
-          try {
-            await connection.prepare(query.query); // cached on this connection for later executes
-            checks.push({ name: query.name });
-          } catch (error) {
-            checks.push({ name: query.name, error: errorMessage(error) });
-          }
-        }
+        // Prepared statements are cached on this connection for later executes.
+        return await checkQueries(queries, async (query) => void (await connection.prepare(query.query)));
       } finally {
         connection.release();
       }
-      return checks;
     },
     async exec(query, vars) {
       let result: unknown;

@@ -13,10 +13,11 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { FieldDef, PoolConfig, QueryArrayConfig } from 'pg';
-import { E2rxError, errorMessage } from '../../errors.js';
+import { E2rxError } from '../../errors.js';
 import type { NamedQuery } from '../config.js';
-import type { QueryCheck, SqlClient } from '../sql-client.js';
+import type { SqlClient } from '../sql-client.js';
 import {
+  checkQueries,
   connectionFailure,
   decimalValue,
   floatValue,
@@ -300,7 +301,6 @@ export function createPostgresClient(connectionString: string, options: Postgres
       }
     },
     async prepare(queries) {
-      const checks: QueryCheck[] = [];
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -308,20 +308,14 @@ export function createPostgresClient(connectionString: string, options: Postgres
         throw connectionFailure(server, error);
       }
       try {
-        for (const [index, query] of queries.entries()) {
+        return await checkQueries(queries, async (query, index) => {
           const name = `e2rx_check_${index}`;
-          try {
-            await client.query(`PREPARE ${name} AS ${query.query}`);
-            await client.query(`DEALLOCATE ${name}`);
-            checks.push({ name: query.name });
-          } catch (error) {
-            checks.push({ name: query.name, error: errorMessage(error) });
-          }
-        }
+          await client.query(`PREPARE ${name} AS ${query.query}`);
+          await client.query(`DEALLOCATE ${name}`);
+        });
       } finally {
         client.release();
       }
-      return checks;
     },
     async exec(query, vars) {
       const config: QueryArrayConfig = { name: statementName(query), text: query.query, values: [...vars], rowMode: 'array' };

@@ -5,6 +5,8 @@
  */
 
 import { E2rxError, errorMessage } from '../../errors.js';
+import type { NamedQuery } from '../config.js';
+import type { QueryCheck } from '../sql-client.js';
 
 /** A JSON value, as a select row's column may hold. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
@@ -184,4 +186,24 @@ export function connectionFailure(server: string, error: unknown): E2rxError {
 function codeOf(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' || typeof code === 'number' ? String(code) : 'unknown error';
+}
+
+/**
+ * Prepares each query in turn with `prepare`, and reports each: a query the database refuses is reported with its
+ * error, not thrown, so one bad query does not hide the others.
+ */
+export async function checkQueries(
+  queries: readonly NamedQuery[],
+  prepare: (query: NamedQuery, index: number) => Promise<void>,
+): Promise<QueryCheck[]> {
+  const checks: QueryCheck[] = [];
+  for (const [index, query] of queries.entries()) {
+    try {
+      await prepare(query, index);
+      checks.push({ name: query.name });
+    } catch (error) {
+      checks.push({ name: query.name, error: errorMessage(error) });
+    }
+  }
+  return checks;
 }

@@ -39,16 +39,19 @@ export function checkSteps(
       return;
     }
     const produced: string[] = [];
-    const checkCall = (call: CallInput, callPath: DirectivePath): void => {
-      checkFn(context, call.fn, [...callPath, 'fn'], kind, name, index);
-      for (const [alias, key] of Object.entries(call.with ?? {})) {
+    const checkWith = (aliases: Readonly<Record<string, string>> | undefined, withPath: DirectivePath): void => {
+      for (const [alias, key] of Object.entries(aliases ?? {})) {
         if (!available.has(key)) {
           context.report(
-            [...callPath, 'with', alias],
+            [...withPath, 'with', alias],
             `${kind} for ${name} has 'with' value at step ${index} referencing a key that is not yet available in the handler's state: ${key}`,
           );
         }
       }
+    };
+    const checkCall = (call: CallInput, callPath: DirectivePath): void => {
+      checkFn(context, call.fn, [...callPath, 'fn'], kind, name, index);
+      checkWith(call.with, callPath);
       checkOnErr(context, call.onErr, [...callPath, 'onErr'], kind, name, index);
       produced.push(stateKeyOf(call));
     };
@@ -57,14 +60,7 @@ export function checkSteps(
     } else if (shape === 'group') {
       (step.group ?? []).forEach((member, memberIndex) => checkCall(member, [...stepPath, 'group', memberIndex]));
       checkOnErr(context, step.onErr, [...stepPath, 'onErr'], kind, name, index);
-      for (const [alias, key] of Object.entries(step.with ?? {})) {
-        if (!available.has(key)) {
-          context.report(
-            [...stepPath, 'with', alias],
-            `${kind} for ${name} has 'with' value at step ${index} referencing a key that is not yet available in the handler's state: ${key}`,
-          );
-        }
-      }
+      checkWith(step.with, stepPath);
     } else {
       const forEach = step.forEach ?? {};
       const forEachPath = [...stepPath, 'forEach'];
