@@ -53,6 +53,7 @@ describe('graphql_query against a real server', () => {
       data: { hello: 'world', viewer: 'bearer gql-token' },
     });
     const seen = server.seen.at(-1);
+    if (!seen) throw new Error('the server saw no request');
     expect(seen.method).toBe('POST');
     expect(seen.headers['content-type']).toBe('application/json');
     expect(JSON.parse(seen.body)).toEqual({ query: '{ hello }', variables: {} });

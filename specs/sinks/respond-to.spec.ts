@@ -13,6 +13,7 @@ async function kafkaJob(driver: FakeKafkaDriver, headers: Array<readonly [string
   const jobs: KafkaJob[] = [];
   fromKafkaTopic(driver, 'orders', { groupId: 'g', gate: createGate({ maxInFlight: 1, queueSize: 0 }) }).subscribe((job) => jobs.push(job));
   const consumer = driver.consumers.at(-1);
+  if (!consumer) throw new Error('no consumer was created');
   consumer.deliver(record('orders', 3, 42, 'in', { key: encode('k-1'), headers }));
   await new Promise((resolve) => setImmediate(resolve));
   const job = jobs[0];

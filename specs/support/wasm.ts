@@ -6,7 +6,7 @@
  * const echo = await compileWat('echo');
  * ```
  */
-import type { MemoryStream } from 'assemblyscript/asc';
+import { loadAsc } from '../../src/build/asc-api.js';
 import { readFile } from 'node:fs/promises';
 import wabt from 'wabt';
 
@@ -41,11 +41,11 @@ export function compileWat(name: string): Promise<Uint8Array> {
 const assemblyScriptCache = new Map<string, Promise<Uint8Array>>();
 
 async function compileAs(name: string): Promise<Uint8Array> {
-  const asc = await import('assemblyscript/asc');
+  const asc = await loadAsc();
   const source = await readFile(new URL(`${name}.ts`, FIXTURES), 'utf8');
   const result = await asc.compileString({ 'runnable.ts': source }, { runtime: 'incremental', optimizeLevel: 2, use: ['abort=runnable/runnableAbort'] });
   // Without a stderr option, compileString writes to a memory stream, which has a toString().
-  if (result.error !== null || result.binary === null) throw new Error(`asc failed: ${(result.stderr as MemoryStream).toString()}`);
+  if (result.error !== null || result.binary === null) throw new Error(`asc failed: ${result.stderr.toString()}`);
   return result.binary;
 }
 

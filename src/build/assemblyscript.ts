@@ -11,7 +11,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { E2rxError } from '../errors.js';
+import type { E2rxError } from '../errors.js';
+import { loadAsc } from './asc-api.js';
 import { type BuildDiagnostic, lineAndColumn } from './diagnostics.js';
 import { SDK_PACKAGE_NAME, type SdkLocation, resolveSdk } from './sdk.js';
 
@@ -161,7 +162,7 @@ export async function compileAssemblyScript(options: CompileAssemblyScriptOption
   const entry = definesRunE(sourceText) ? source : join(dirname(source), GENERATED_ENTRY_NAME);
   const entryText = entry === source ? sourceText : generatedEntry(stem);
 
-  const asc = await loadCompiler();
+  const asc = await loadAsc();
   const texts = new Map<string, string>();
   const inputs = new Set<string>();
   const diagnostics: BuildDiagnostic[] = [];
@@ -265,18 +266,6 @@ export async function compileAssemblyScript(options: CompileAssemblyScriptOption
   );
   if (problems.length > 0) return { ok: false, inputs: inputList, diagnostics: [...diagnostics, ...problems] };
   return { ok: true, binary, inputs: inputList, diagnostics };
-}
-
-/** Loads the AssemblyScript compiler on first use (it is large: commands that do not build never load it). */
-async function loadCompiler(): Promise<typeof import('assemblyscript/asc').default> {
-  try {
-    return (await import('assemblyscript/asc')).default;
-  } catch (cause) {
-    throw new E2rxError('E2RX_BUILD_FAILED', 'the AssemblyScript compiler (the npm package assemblyscript) is not installed', {
-      cause,
-      hint: 'install it next to e2rx: npm install --save-dev assemblyscript@0.28',
-    });
-  }
 }
 
 /** Hints for imports that AssemblyScript emits for features no Runnable host provides. */
