@@ -11,7 +11,6 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import type { E2rxError } from '../errors.js';
 import { loadAsc } from './asc-api.js';
 import { type BuildDiagnostic, lineAndColumn } from './diagnostics.js';
 import { SDK_PACKAGE_NAME, type SdkLocation, resolveSdk } from './sdk.js';
