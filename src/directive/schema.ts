@@ -273,7 +273,7 @@ export const LimitsSchema = z
 export const RuntimeSchema = z
   .object({
     workers: z.number().int().min(1).describe('(e2rx) Worker threads running functions.').optional(),
-    instancesPerWorker: z.number().int().min(1).describe('(e2rx) Instances of each function per worker.').optional(),
+    instancesPerWorker: z.number().int().min(1).describe('(e2rx) Instances of each function kept warm per worker (default 1); a worker runs one call at a time, so more are spares, not parallelism: raise workers for that.').optional(),
     freshInstancePerCall: flag('(e2rx) Discard the instance after every call (no state kept).').optional(),
   })
   .describe('(e2rx) How functions are run.');
