@@ -4,7 +4,9 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { cleanupApps } from '../support/apps.js';
+import { pino } from 'pino';
+import { createEngine } from '../../src/engine/engine.js';
+import { cleanupApps, makeAppDir } from '../support/apps.js';
 import { delay, httpRequest, specDirective, startApp, stopApps, waitFor } from './support/engine.js';
 import { specFunctions } from './support/functions.js';
 
@@ -133,5 +135,17 @@ describe('engine lifecycle', () => {
     await Promise.all([app.engine.stop(), app.engine.stop()]);
     await app.engine[Symbol.asyncDispose]();
     await expect(httpRequest(app.port, { path: '/health' })).rejects.toThrow();
+  }, 30_000);
+
+  it('stop - called while start() is still loading, it makes start fail and leaves nothing running', async () => {
+    const modules = await specFunctions();
+    const dir = await makeAppDir({ directive: DIRECTIVE, files: { 'echo.wasm': modules.echo, 'sleep.wasm': modules.sleep } });
+    const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
+    const starting = engine.start();
+    await engine.stop();
+    await expect(starting).rejects.toThrow(/stopped while it was starting/);
+    expect(engine.health().healthy).toBe(false);
+    const port = engine.port;
+    if (port !== undefined) await expect(httpRequest(port, { path: '/health' })).rejects.toThrow();
   }, 30_000);
 });

@@ -7,7 +7,7 @@ import { EMPTY, Subject, catchError, merge, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { loadApp, type App } from '../app/index.js';
 import type { Problem } from '../directive/index.js';
-import { errorMessage } from '../errors.js';
+import { E2rxError, errorMessage } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
 import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
@@ -111,6 +111,11 @@ export function createEngine(options: EngineOptions): Engine {
     if (runtime) connectionHealth = await runtime.health();
   };
 
+  /** `stop()` may be called while `start()` awaits: then start releases what it created since, and fails. */
+  const throwIfStopped = (): void => {
+    if (stopping) throw new E2rxError('E2RX_POOL_CLOSED', 'the engine was stopped while it was starting');
+  };
+
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
     http.route('GET', '/metrics', async (_request, response) => {
@@ -134,6 +139,7 @@ export function createEngine(options: EngineOptions): Engine {
           : options.app;
       warnings = app.warnings;
       runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
+      throwIfStopped();
       const runner = options.runner ?? runtimeRunner(runtime as AppRuntime, metrics);
       plan = compileDirective(app.directive, {
         headless: options.headless ?? false,
@@ -143,6 +149,7 @@ export function createEngine(options: EngineOptions): Engine {
       if (!options.stream && plan.streams.length > 0) {
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
         await streams.connect();
+        throwIfStopped();
       }
       const stream = options.stream ?? streams?.stream;
       const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });

@@ -26,3 +26,29 @@ export interface FunctionRequest {
   /** Response headers accumulated from functions. */
   respHeaders: Record<string, string>;
 }
+
+/**
+ * Bytes that own their whole buffer. A view into a larger buffer (a socket read chunk, a Kafka fetch response,
+ * Node's small-buffer pool) is copied; posting it to a worker would otherwise copy the whole underlying buffer and
+ * keep it alive.
+ *
+ * @example
+ * ```ts
+ * const body = ownBytes(message.data); // message.data may be a subarray of a 64 KiB read buffer
+ * ```
+ */
+export function ownBytes(view: Uint8Array): Uint8Array {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength ? view : new Uint8Array(view);
+}
+
+/** Concatenates chunks into one new, exactly sized array (one copy). */
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+  const total = chunks.reduce((sum, chunk) => sum + chunk.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate } from '../engine/gate.js';
-import type { FunctionRequest } from '../runtime/request.js';
+import { concatBytes, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 
@@ -168,7 +168,7 @@ export function readBody(incoming: IncomingMessage, limit: number): Promise<Uint
     });
     incoming.on('end', () => {
       ended = true;
-      resolve(tooLarge ? undefined : new Uint8Array(Buffer.concat(chunks)));
+      resolve(tooLarge ? undefined : concatBytes(chunks));
     });
     incoming.on('error', reject);
     incoming.on('close', () => {

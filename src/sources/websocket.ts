@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { FunctionRequest } from '../runtime/request.js';
+import { concatBytes, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
@@ -109,6 +109,9 @@ function liveConnection(socket: WebSocket, url: string, live: Set<LiveConnection
   };
   live.add(entry);
   socket.once('close', () => live.delete(entry));
+  // For the socket's whole life: ws emits 'error' for a bad or oversized frame (and then closes the connection),
+  // also while the server drains after the messages stream completed; an unhandled 'error' would crash the process.
+  socket.on('error', () => close(1011, 'connection error'));
   return entry;
 }
 
@@ -117,10 +120,10 @@ function messagesOf(socket: WebSocket, url: string, listeners: Set<() => void>):
     const end = (): void => subscriber.complete();
     listeners.add(end);
     const onMessage = (data: Buffer | ArrayBuffer | Buffer[]): void => {
-      const body = Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data as ArrayBuffer);
+      const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
       subscriber.next({
         socket,
-        request: { method: 'GET', url, id: randomUUID(), body: new Uint8Array(body), headers: {}, params: {}, state: {}, respHeaders: {} },
+        request: { method: 'GET', url, id: randomUUID(), body, headers: {}, params: {}, state: {}, respHeaders: {} },
       });
     };
     const onClose = (): void => subscriber.complete();

@@ -6,7 +6,7 @@
  * @module
  */
 import { randomUUID } from 'node:crypto';
-import type { FunctionRequest } from '../runtime/request.js';
+import { ownBytes, type FunctionRequest } from '../runtime/request.js';
 import { unwrapPayload } from './envelope.js';
 import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.js';
 
@@ -28,7 +28,7 @@ export function streamRequest(resource: string, payload: Uint8Array, headers: It
     method: 'STREAM',
     url: resource,
     id: correlation !== undefined && correlation !== '' ? correlation : randomUUID(),
-    body: unwrapPayload(payload).data,
+    body: ownBytes(unwrapPayload(payload).data),
     headers: lowered,
     params: {},
     state: {},
