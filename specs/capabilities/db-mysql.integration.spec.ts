@@ -6,7 +6,8 @@ import { DEFAULT_CAPABILITIES, type CapabilityConfig, type NamedQuery } from '..
 import { createHostServices, type CapabilityHostServices } from '../../src/capabilities/host-services-impl.js';
 import { createMysqlClient } from '../../src/capabilities/sql-client.js';
 import { E2rxError } from '../../src/errors.js';
-import { SERVICES, serviceGate, uniqueSuffix } from './support/services.js';
+import { MYSQL_URL } from '../support/services.js';
+import { serviceGate, uniqueSuffix } from './support/services.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };
@@ -42,20 +43,20 @@ function json(result: Awaited<ReturnType<CapabilityHostServices['dbExec']>>): un
 }
 
 describe('db on MySQL/MariaDB', () => {
-  const gate = serviceGate('MariaDB', SERVICES.mysql, 3306);
+  const gate = serviceGate('mysql');
   beforeEach(() => gate.enforce());
   let admin: mysql.Connection;
   let services: CapabilityHostServices;
 
   beforeAll(async () => {
     if (!(await gate.check())) return;
-    admin = await mysql.createConnection(SERVICES.mysql);
+    admin = await mysql.createConnection(MYSQL_URL);
     await admin.query(`CREATE TABLE ${table} (
       id INT AUTO_INCREMENT PRIMARY KEY, name VARCHAR(64) NOT NULL, body TEXT, data BLOB, big BIGINT,
       price DECIMAL(10,2), created DATETIME(6) DEFAULT '2024-01-02 03:04:05.123456',
       stamp TIMESTAMP NULL DEFAULT NULL, day DATE DEFAULT '2024-02-29', flag TINYINT(1) DEFAULT 1,
       doc JSON, ratio DOUBLE DEFAULT 0.25) CHARACTER SET utf8mb4`);
-    services = createHostServices(config(goDsn(SERVICES.mysql)), { staticFiles: NO_STATIC_FILES, logger });
+    services = createHostServices(config(goDsn(MYSQL_URL)), { staticFiles: NO_STATIC_FILES, logger });
     const report = await services.start();
     expect(report.queries.filter((q) => q.error !== undefined)).toEqual([]);
   });
@@ -119,7 +120,7 @@ describe('db on MySQL/MariaDB', () => {
   });
 
   it('createMysqlClient - accepts a mysql:// URL', async () => {
-    const client = createMysqlClient(SERVICES.mysql);
+    const client = createMysqlClient(MYSQL_URL);
     try {
       await client.connect();
       const result = await client.exec({ name: 'one', query: 'SELECT 1 AS one, ? AS echo', type: 'select', varCount: 1 }, ['hi']);
@@ -131,7 +132,7 @@ describe('db on MySQL/MariaDB', () => {
   });
 
   it('createMysqlClient - prepare reports a query on a missing table without failing', async () => {
-    const client = createMysqlClient(goDsn(SERVICES.mysql));
+    const client = createMysqlClient(goDsn(MYSQL_URL));
     try {
       const checks = await client.prepare([
         { name: 'ok', query: `SELECT id FROM ${table} WHERE name = ?`, type: 'select', varCount: 1 },

@@ -6,7 +6,8 @@ import { DEFAULT_CAPABILITIES, type CapabilityConfig, type NamedQuery } from '..
 import { createHostServices, type CapabilityHostServices } from '../../src/capabilities/host-services-impl.js';
 import { createPostgresClient } from '../../src/capabilities/sql-client.js';
 import { E2rxError } from '../../src/errors.js';
-import { SERVICES, serviceGate, uniqueSuffix } from './support/services.js';
+import { POSTGRES_URL } from '../support/services.js';
+import { serviceGate, uniqueSuffix } from './support/services.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };
@@ -33,20 +34,20 @@ function json(result: Awaited<ReturnType<CapabilityHostServices['dbExec']>>): un
 }
 
 describe('db on PostgreSQL', () => {
-  const gate = serviceGate('PostgreSQL', SERVICES.postgres, 5432);
+  const gate = serviceGate('postgres');
   beforeEach(() => gate.enforce());
   let admin: pg.Client;
   let services: CapabilityHostServices;
 
   beforeAll(async () => {
     if (!(await gate.check())) return;
-    admin = new pg.Client({ connectionString: SERVICES.postgres });
+    admin = new pg.Client({ connectionString: POSTGRES_URL });
     await admin.connect();
     await admin.query(`CREATE TABLE ${table} (
       id serial PRIMARY KEY, name text NOT NULL, big bigint, price numeric(10,2), data bytea,
       created timestamptz DEFAULT '2024-01-02 03:04:05.123456+00', flag boolean DEFAULT true,
       doc jsonb DEFAULT '{"a": 1}', note varchar(20) DEFAULT 'hé')`);
-    services = createHostServices(config(SERVICES.postgres), { staticFiles: NO_STATIC_FILES, logger });
+    services = createHostServices(config(POSTGRES_URL), { staticFiles: NO_STATIC_FILES, logger });
     const report = await services.start();
     expect(report.queries.filter((q) => q.error !== undefined)).toEqual([]);
   });
@@ -107,7 +108,7 @@ describe('db on PostgreSQL', () => {
 
   it('createHostServices - a disabled db capability gives "capability is not enabled"', async () => {
     const off = createHostServices(
-      { ...DEFAULT_CAPABILITIES, db: { enabled: false, database: { type: 'postgresql', connectionString: SERVICES.postgres }, queries: QUERIES } },
+      { ...DEFAULT_CAPABILITIES, db: { enabled: false, database: { type: 'postgresql', connectionString: POSTGRES_URL }, queries: QUERIES } },
       { staticFiles: NO_STATIC_FILES, logger },
     );
     expect(await off.dbExec(1, 'get', ['alice'], context)).toEqual({ kind: 'error', message: 'capability is not enabled' });
@@ -115,7 +116,7 @@ describe('db on PostgreSQL', () => {
   });
 
   it('createPostgresClient - accepts a key=value DSN', async () => {
-    const url = new URL(SERVICES.postgres);
+    const url = new URL(POSTGRES_URL);
     const dsn = `host=${url.hostname} port=${url.port || 5432} user=${decodeURIComponent(url.username)} password='${decodeURIComponent(url.password)}' dbname=${url.pathname.slice(1)} sslmode=disable`;
     const client = createPostgresClient(dsn);
     try {
@@ -129,7 +130,7 @@ describe('db on PostgreSQL', () => {
   });
 
   it('createPostgresClient - prepare reports a query on a missing table without failing', async () => {
-    const client = createPostgresClient(SERVICES.postgres);
+    const client = createPostgresClient(POSTGRES_URL);
     try {
       const checks = await client.prepare([
         { name: 'ok', query: `SELECT id FROM ${table} WHERE name = $1`, type: 'select', varCount: 1 },

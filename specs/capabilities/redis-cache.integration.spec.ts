@@ -6,13 +6,14 @@ import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/capabilit
 import { createHostServices, type CapabilityHostServices } from '../../src/capabilities/host-services-impl.js';
 import { connectRedis, createRedisClient } from '../../src/capabilities/redis-client.js';
 import { E2rxError } from '../../src/errors.js';
-import { SERVICES, serviceGate, uniqueSuffix } from './support/services.js';
+import { REDIS_URL } from '../support/services.js';
+import { serviceGate, uniqueSuffix } from './support/services.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (data: Uint8Array) => new TextDecoder().decode(data);
-const redisConfig = { serverAddress: SERVICES.redis, username: '', password: '' };
+const redisConfig = { serverAddress: REDIS_URL, username: '', password: '' };
 const prefix = `e2rx-spec-${uniqueSuffix()}:`;
 
 const withRedis = (rules: Partial<CapabilityConfig['cache']['rules']> = {}): CapabilityConfig => ({
@@ -21,7 +22,7 @@ const withRedis = (rules: Partial<CapabilityConfig['cache']['rules']> = {}): Cap
 });
 
 describe('redis cache', () => {
-  const gate = serviceGate('Redis', SERVICES.redis, 6379);
+  const gate = serviceGate('redis');
   beforeEach(() => gate.enforce());
   let services: CapabilityHostServices;
   let observer: Redis;

@@ -7,6 +7,7 @@
 import { catchError, concatMap, defer, finalize, from, map, mergeMap, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
+import { errorMessage } from '../errors.js';
 import type { Gate } from '../engine/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { deadLetterNats, replyNatsFailure, respondToNats } from '../sinks/respond-to.js';
@@ -182,19 +183,32 @@ function jetStreamJob(job: NatsJob, config: NatsHandlerConfig, run: (request: Fu
   return defer(() => run(cloneRequest(job.request))).pipe(
     map((result) => ({ job, result: okOrThrow(result) })),
     respondToNats(nats, { subject: config.respondTo, dedupeScope: config.id }),
+    // The ack has its own error handling: the run succeeded and its result is published, so an ack the server does
+    // not confirm (a timeout during a reconnect) must not nak, term or dead-letter the message. It is settled
+    // already; at worst JetStream redelivers it (at-least-once).
     concatMap((delivery) =>
-      from(job.ack()).pipe(
+      defer(() => job.ack()).pipe(
+        map(() => true),
+        catchError((error: unknown) => {
+          logger.warn(
+            { handler: config.id, request_id: job.request.id, stream: job.stream, sequence: job.sequence, delivery: job.deliveryCount, err: errorMessage(error) },
+            `${config.id}: ack not confirmed: the message may be redelivered (at-least-once)`,
+          );
+          return of(false);
+        }),
         map(
-          (): StreamOutcome => ({
+          (confirmed): StreamOutcome => ({
             handler: config.id,
             requestId: job.request.id,
             outcome: delivery.publishedTo !== undefined ? 'published' : 'done',
             attempts: job.deliveryCount,
             ...(delivery.publishedTo !== undefined ? { publishedTo: delivery.publishedTo } : {}),
+            ...(confirmed ? {} : { unconfirmed: true }),
           }),
         ),
       ),
     ),
+    // Only a failed run or a failed respondTo publish gets here.
     catchError((error: unknown) =>
       defer(async (): Promise<StreamOutcome> => {
         const failure = describeFailure(error instanceof RunFailed ? error.result : error);
