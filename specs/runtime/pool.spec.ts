@@ -71,25 +71,97 @@ describe('pool', () => {
     expect(t.runtime.stats().functions['exclusive']?.instances).toBe(2);
   });
 
-  it('run - aborting a queued call removes it; aborting a running call stops its worker', async () => {
-    const t = await start({ fixtures: ['hostcall', 'echo'], workers: 1, limits: { timeoutMs: 10_000 } });
-    const running = new AbortController();
+  it('run - aborting a queued call removes it from the queue and rejects with the reason', async () => {
+    const t = await start({ fixtures: ['exclusive', 'echo'], workers: 1 });
+    t.services.delayMs = 150;
+    const running = t.runtime.invoke('exclusive', makeRequest());
     const queued = new AbortController();
-    const first = t.runtime.invoke('hostcall', loopRequest(), { signal: running.signal }).catch((e: unknown) => e);
     const second = t.runtime.invoke('echo', makeRequest(), { signal: queued.signal }).catch((e: unknown) => e);
-    expect(t.runtime.stats().queued).toBe(1);
+    expect(t.runtime.stats()).toMatchObject({ queued: 1, running: 1 });
     queued.abort(new Error('client went away'));
     expect(await second).toEqual(new Error('client went away'));
-    expect(t.runtime.stats().queued).toBe(0);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    running.abort(new Error('stop'));
-    expect(await first).toEqual(new Error('stop'));
-    await t.runtime.ready();
-    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'back' }));
-    expect(echo.kind === 'output' && text(echo.output)).toBe('back');
-    expect(t.runtime.stats().workerRestarts).toBe(1);
+    expect(t.runtime.stats()).toMatchObject({ queued: 0, running: 1 });
+    expect((await running).kind).toBe('output');
+    expect(t.runtime.stats()).toMatchObject({ queued: 0, running: 0, workerRestarts: 0 });
+    expect(t.runtime.stats().functions['echo']).toMatchObject({ calls: 0, running: 0, queued: 0 });
     const aborted = AbortSignal.abort(new Error('already'));
     await expect(t.runtime.invoke('echo', makeRequest(), { signal: aborted })).rejects.toThrow('already');
+  });
+
+  it('run - aborting a running call rejects with the reason at once; the call ends on its worker, which serves the next one', async () => {
+    const t = await start({ fixtures: ['exclusive', 'echo'], workers: 1, limits: { timeoutMs: 10_000 } });
+    t.services.delayMs = 300;
+    const controller = new AbortController();
+    const first = t.runtime.invoke('exclusive', makeRequest(), { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(t.services.calls.map((c) => c.op)).toEqual(['cacheGet']);
+    const aborted = performance.now();
+    controller.abort(new Error('client went away'));
+    expect(await first).toEqual(new Error('client went away'));
+    expect(performance.now() - aborted).toBeLessThan(100);
+    // the detached call still holds its worker until it ends
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 1, running: 1, queued: 0, workerRestarts: 0 });
+    expect(t.runtime.stats().functions['exclusive']).toMatchObject({ running: 1, calls: 0 });
+    const next = t.runtime.invoke('echo', makeRequest({ bodyText: 'next' }));
+    expect(t.runtime.stats()).toMatchObject({ queued: 1, running: 1 });
+    const echo = await next;
+    expect(echo.kind === 'output' && text(echo.output)).toBe('next');
+    expect(performance.now() - aborted).toBeGreaterThanOrEqual(200);
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 0, running: 0, queued: 0, timeouts: 0, workerRestarts: 0 });
+    // the same instance ran the detached call to its end: the next call is its second, not a 409 (busy) nor a first
+    t.services.delayMs = 0;
+    const again = await t.runtime.invoke('exclusive', makeRequest());
+    expect(again.kind === 'output' && again.output[0]).toBe(2);
+    expect(t.runtime.stats().workerRestarts).toBe(0);
+  });
+
+  it('run - a detached call that loops forever is still stopped at its timeout (worker replaced)', async () => {
+    const t = await start({ fixtures: ['hostcall', 'echo'], workers: 1, limits: { timeoutMs: 600 } });
+    const controller = new AbortController();
+    const started = performance.now();
+    const looping = t.runtime.invoke('hostcall', loopRequest(), { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error('stop'));
+    expect(await looping).toEqual(new Error('stop'));
+    expect(performance.now() - started).toBeLessThan(400);
+    expect(t.runtime.stats()).toMatchObject({ busyWorkers: 1, running: 1, timeouts: 0, workerRestarts: 0 });
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'back' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('back');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(590);
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 0, running: 0, timeouts: 1, workerRestarts: 1 });
+  });
+
+  it('close - lets a call with a caller finish but stops the worker of a detached call', async () => {
+    const t = await start({ fixtures: ['exclusive'], workers: 2, limits: { timeoutMs: 10_000 } });
+    t.services.delayMs = 300;
+    const kept = t.runtime.invoke('exclusive', makeRequest());
+    const gone = new AbortController();
+    const detached = t.runtime.invoke('exclusive', makeRequest(), { signal: gone.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    gone.abort(new Error('gone'));
+    expect(await detached).toEqual(new Error('gone'));
+    expect(t.runtime.stats()).toMatchObject({ busyWorkers: 2, running: 2 });
+    const closing = t.runtime.close();
+    expect(t.runtime.stats().running).toBe(1);
+    expect((await kept).kind).toBe('output');
+    await closing;
+    expect(t.runtime.stats()).toMatchObject({ workers: 0, running: 0, workerRestarts: 0 });
+  });
+
+  it('close - a call aborted while closing is no longer waited for', async () => {
+    const t = await start({ fixtures: ['exclusive'], workers: 1, limits: { timeoutMs: 10_000 } });
+    t.services.delayMs = 2_000;
+    const controller = new AbortController();
+    const call = t.runtime.invoke('exclusive', makeRequest(), { signal: controller.signal }).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const started = performance.now();
+    const closing = t.runtime.close();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    controller.abort(new Error('deadline'));
+    expect(await call).toEqual(new Error('deadline'));
+    await closing;
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(t.runtime.stats()).toMatchObject({ workers: 0, running: 0 });
   });
 
   it('close - fails queued calls with E2RX_POOL_CLOSED, lets the running one finish, refuses new work', async () => {

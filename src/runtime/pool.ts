@@ -1,8 +1,11 @@
 /**
  * The worker pool: a fixed number of worker threads, each running one guest call at a time with its own instances
  * of every function. Calls wait in one FIFO queue; a free worker that already has a warm instance of the function is
- * preferred. A call running past `limits.timeoutMs` (or aborted) has its worker terminated and replaced; the other
- * workers keep serving.
+ * preferred. A call running past `limits.timeoutMs` has its worker terminated and replaced; the other workers keep
+ * serving. Aborting a call's signal removes it from the queue, or, once it runs, detaches it: its promise rejects with
+ * the reason at once, but the worker is not stopped (a client going away must not cost a worker and a re-registration
+ * of every module). The detached call runs to its end (its result is discarded) and still occupies its worker and
+ * counts as running until then; its time limit still applies, so a detached runaway loop is stopped like any other.
  *
  * @module
  */
@@ -34,6 +37,9 @@ interface Task {
   readonly signal: AbortSignal | undefined;
   readonly onAbort: () => void;
   timer?: NodeJS.Timeout;
+  /** The caller's promise is settled (outcome delivered, or rejected on abort). */
+  replied: boolean;
+  /** The call left the queue and its worker for good (it ended, timed out, its worker stopped, or the pool closed). */
   done: boolean;
 }
 
@@ -94,6 +100,7 @@ export class WorkerPool implements Runner {
         reject,
         signal,
         onAbort: () => this.#abort(task),
+        replied: false,
         done: false,
       };
       signal?.addEventListener('abort', task.onAbort, { once: true });
@@ -140,11 +147,16 @@ export class WorkerPool implements Runner {
     }
   }
 
-  /** {@inheritDoc Runner.close} */
+  /**
+   * {@inheritDoc Runner.close}
+   *
+   * Calls whose caller still waits run to their end; a detached call (its caller aborted) is stopped with its worker.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const task of this.#queue.splice(0)) this.#settle(task, failure('E2RX_POOL_CLOSED', 'the worker pool is closed'));
+    for (const task of [...this.#running.values()]) if (task.replied) this.#dropDetached(task);
     if (this.#running.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     this.#workers.clear();
@@ -204,15 +216,23 @@ export class WorkerPool implements Runner {
     }
   }
 
+  /** Ends the call and settles its caller's promise (a no-op for the promise of a call already detached). */
   #settle(task: Task, outcome: RunOutcome | { reject: unknown }): void {
+    this.#reply(task, outcome);
     if (task.done) return;
     task.done = true;
     clearTimeout(task.timer);
-    task.signal?.removeEventListener('abort', task.onAbort);
     this.#running.delete(task.id);
+    if (this.#running.size === 0) this.#drained?.();
+  }
+
+  /** Settles the caller's promise once; the call itself may go on running (detached). */
+  #reply(task: Task, outcome: RunOutcome | { reject: unknown }): void {
+    if (task.replied) return;
+    task.replied = true;
+    task.signal?.removeEventListener('abort', task.onAbort);
     if ('reject' in outcome) task.reject(outcome.reject);
     else task.resolve(outcome);
-    if (this.#running.size === 0) this.#drained?.();
   }
 
   #timeout(worker: WorkerHandle, task: Task): void {
@@ -222,14 +242,31 @@ export class WorkerPool implements Runner {
     this.#replace(worker);
   }
 
+  /**
+   * A queued call leaves the queue; a running one is detached: its caller gets the reason now, while the call keeps
+   * its worker (and its timer) until it ends. Either way the worker is not stopped.
+   */
   #abort(task: Task): void {
+    if (task.done || task.signal === undefined) return;
+    const reason = { reject: abortReason(task.signal) };
     const queued = this.#queue.indexOf(task);
-    if (queued >= 0) this.#queue.splice(queued, 1);
-    else {
-      const worker = [...this.#workers].find((w) => w.callId === task.id);
-      if (worker !== undefined) this.#replace(worker);
+    if (queued >= 0) {
+      this.#queue.splice(queued, 1);
+      this.#settle(task, reason);
+    } else {
+      this.#reply(task, reason);
+      if (this.#closed) this.#dropDetached(task);
     }
-    this.#settle(task, { reject: task.signal?.reason });
+  }
+
+  /**
+   * While closing, a detached call is not waited for (nobody wants its result): its worker is stopped now and the
+   * call ends, so that `close()` returns once the calls that still have a caller are done.
+   */
+  #dropDetached(task: Task): void {
+    const worker = [...this.#workers].find((w) => w.callId === task.id);
+    this.#settle(task, { reject: undefined });
+    if (worker !== undefined) void worker.stop();
   }
 
   #replace(worker: WorkerHandle): void {

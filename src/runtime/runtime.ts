@@ -49,7 +49,11 @@ export interface RuntimeOptions {
 
 /** Options of one invocation. */
 export interface InvokeOptions {
-  /** Aborting a queued call removes it; aborting a running call stops its worker. The promise rejects with the reason. */
+  /**
+   * Aborting a queued call removes it. Aborting a running call detaches it: the worker is not stopped, the call runs
+   * to its end (or to `limits.timeoutMs`, which still stops its worker) and its result is discarded. Either way the
+   * promise rejects with the reason at once.
+   */
   readonly signal?: AbortSignal;
 }
 
@@ -94,7 +98,10 @@ export interface Runtime {
   ready(): Promise<void>;
   /** Pool sizes, busy workers, queued calls, per-function counters. */
   stats(): RuntimeStats;
-  /** Fails queued calls with `E2RX_POOL_CLOSED`, lets running ones finish, stops the workers. Does not close `services`. */
+  /**
+   * Fails queued calls with `E2RX_POOL_CLOSED`, lets running ones finish (not a detached one, whose caller aborted: its
+   * worker is stopped), stops the workers. Does not close `services`.
+   */
   close(): Promise<void>;
   /** Whether {@link close} was called. */
   readonly closed: boolean;
