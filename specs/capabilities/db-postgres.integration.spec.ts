@@ -159,4 +159,25 @@ describe('db on PostgreSQL', () => {
       await down.close();
     }
   });
+
+  it('createHostServices - an unreachable Redis and an unreachable PostgreSQL are reported together by start', async () => {
+    const both: CapabilityConfig = {
+      ...config('postgresql://e2rx:e2rx@127.0.0.1:1/e2rx'),
+      cache: { ...DEFAULT_CAPABILITIES.cache, redis: { serverAddress: 'redis://127.0.0.1:1', username: '', password: '' } },
+    };
+    const down = createHostServices(both, { staticFiles: NO_STATIC_FILES, logger, cache: { connectTimeoutMs: 500 } });
+    try {
+      const failure = await down.start().then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      expect(E2rxError.is(failure, 'E2RX_CONNECTION')).toBe(true);
+      const message = (failure as E2rxError).message;
+      expect(message).toMatch(/Redis at 127\.0\.0\.1:1/);
+      expect(message).toMatch(/PostgreSQL at 127\.0\.0\.1:1\/e2rx/);
+      expect((failure as E2rxError).details['errors']).toHaveLength(2);
+    } finally {
+      await down.close();
+    }
+  });
 });

@@ -102,7 +102,8 @@ function failingStore(error: Error): CacheStore {
 export function createHostServices(config: CapabilityConfig, options: CreateHostServicesOptions): CapabilityHostServices {
   const logger = options.logger.child({ component: 'capabilities' });
   const owned: { redis?: Redis; sql?: SqlClient } = {};
-  let setupError: E2rxError | undefined;
+  let redisSetupError: E2rxError | undefined;
+  let sqlSetupError: E2rxError | undefined;
 
   // Cache: Redis when configured, in memory otherwise.
   let redis = options.connections?.redis;
@@ -110,7 +111,7 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
     try {
       redis = owned.redis = createRedisClient(config.cache.redis, { ...options.cache, logger });
     } catch (error) {
-      setupError = E2rxError.is(error) ? error : new E2rxError('E2RX_CONNECTION', errorMessage(error), { cause: error });
+      redisSetupError = asConnectionError(error);
     }
   }
   const cacheStore: CacheStore =
@@ -121,7 +122,7 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
         })
       : redis !== undefined
         ? createRedisCacheStore(redis, { ownsClient: owned.redis !== undefined })
-        : failingStore(setupError ?? new E2rxError('E2RX_CONNECTION', 'no Redis client'));
+        : failingStore(redisSetupError ?? new E2rxError('E2RX_CONNECTION', 'no Redis client'));
   const cache: CacheCapability = createCacheCapability(config.cache, cacheStore, logger);
 
   // Database.
@@ -130,7 +131,7 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
     try {
       sql = owned.sql = createSqlClient(config.db.database);
     } catch (error) {
-      setupError = E2rxError.is(error) ? error : new E2rxError('E2RX_CONNECTION', errorMessage(error), { cause: error });
+      sqlSetupError = asConnectionError(error);
     }
   }
   const db: DbCapability = createDbCapability(config.db, sql, logger);
@@ -168,21 +169,36 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
       guard('graphql_query', context, () => graphql.graphqlQuery(endpoint, query, context)),
     dbExec: (type, name, vars, context) =>
       guard('db_exec', context, async () =>
-        setupError !== undefined && sql === undefined && config.db.enabled
-          ? errorResult(setupError.message)
+        sqlSetupError !== undefined && sql === undefined && config.db.enabled
+          ? errorResult(sqlSetupError.message)
           : db.dbExec(type, name, vars, context),
       ),
     getStaticFile: (name, context) => guard('get_static_file', context, () => file.getStaticFile(name, context)),
 
     async start() {
-      if (setupError !== undefined) throw setupError;
+      // Every connection is tried, so that a wrong Redis and a wrong database are reported together.
+      const failures = [redisSetupError, sqlSetupError].filter((error): error is E2rxError => error !== undefined);
       if (redis !== undefined && config.cache.enabled && config.cache.redis !== undefined) {
-        await connectRedis(redis, options.cache?.connectTimeoutMs);
+        await connectRedis(redis, options.cache?.connectTimeoutMs).catch((error: unknown) => failures.push(asConnectionError(error)));
       }
       let queries: readonly QueryCheck[] = [];
       if (sql !== undefined && config.db.enabled) {
-        await sql.connect();
-        queries = await db.prepare();
+        const client = sql;
+        await client
+          .connect()
+          .then(async () => {
+            queries = await db.prepare();
+          })
+          .catch((error: unknown) => failures.push(asConnectionError(error)));
+      }
+      const [first] = failures;
+      if (first !== undefined && failures.length === 1) throw first;
+      if (first !== undefined) {
+        throw new E2rxError('E2RX_CONNECTION', failures.map((failure) => failure.message).join('; '), {
+          cause: first,
+          retriable: failures.every((failure) => failure.retriable),
+          details: { errors: failures.map((failure) => failure.message) },
+        });
       }
       return { queries };
     },
@@ -212,4 +228,8 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
       }
     },
   };
+}
+
+function asConnectionError(error: unknown): E2rxError {
+  return E2rxError.is(error) ? error : new E2rxError('E2RX_CONNECTION', errorMessage(error), { cause: error, retriable: true });
 }
