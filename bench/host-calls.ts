@@ -18,7 +18,7 @@ import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../src/app/static-files.js';
 import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../src/capabilities/config.js';
 import { createHostServices, type CapabilityHostServices } from '../src/capabilities/host-services-impl.js';
-import type { FunctionRequest } from '../src/runtime/request.js';
+import { createRequest, type FunctionRequest } from '../src/runtime/request.js';
 import { createRuntime, type Runtime } from '../src/runtime/runtime.js';
 import { Program } from '../specs/runtime/support/driver.js';
 import { REDIS_URL, requireService } from '../specs/support/services.js';
@@ -33,16 +33,7 @@ const logger = pino({ level: 'silent' });
 const context = { fn: 'bench', requestId: 'bench' };
 const hostcall = await compileWat('hostcall');
 
-const request = (body: Uint8Array): FunctionRequest => ({
-  method: 'POST',
-  url: '/bench',
-  id: 'bench',
-  body,
-  headers: {},
-  params: {},
-  state: {},
-  respHeaders: {},
-});
+const request = (body: Uint8Array): FunctionRequest => createRequest({ method: 'POST', url: '/bench', id: 'bench', body });
 
 /** Invocations per second of `call`: the best of ROUNDS rounds, after a warm-up. */
 async function rate(call: () => Promise<unknown>): Promise<number> {

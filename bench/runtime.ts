@@ -12,7 +12,7 @@ import { availableParallelism, cpus } from 'node:os';
 import pino from 'pino';
 import { DEFAULT_CAPABILITIES } from '../src/capabilities/config.js';
 import type { HostCallResult, HostServices } from '../src/capabilities/host-services.js';
-import type { FunctionRequest } from '../src/runtime/request.js';
+import { createRequest, type FunctionRequest } from '../src/runtime/request.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime/runtime.js';
 import { Program } from '../specs/runtime/support/driver.js';
 import { compileWat } from '../specs/support/wasm.js';
@@ -21,16 +21,7 @@ const DURATION_MS = 500;
 const ROUNDS = 3;
 const encoder = new TextEncoder();
 const input = encoder.encode('hello, world: a small request body of about 64 bytes, like JSON');
-const request = (body: Uint8Array = input): FunctionRequest => ({
-  method: 'POST',
-  url: '/bench',
-  id: 'bench',
-  body,
-  headers: {},
-  params: {},
-  state: {},
-  respHeaders: {},
-});
+const request = (body: Uint8Array = input): FunctionRequest => createRequest({ method: 'POST', url: '/bench', id: 'bench', body });
 
 const cache = new Map<string, Uint8Array>([['k', encoder.encode('cached value')]]);
 const status = (): Promise<HostCallResult> => Promise.resolve({ kind: 'status', status: -1 });

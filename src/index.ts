@@ -70,7 +70,7 @@ export { createMetrics, type EngineMetrics } from './server/metrics.js';
 export { createLogger, type LoggerOptions, type LogLevel } from './logging/logger.js';
 
 // Runtime
-export type { FunctionRequest } from './runtime/request.js';
+export { createRequest, type FunctionRequest, type RequestFields } from './runtime/request.js';
 export { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from './capabilities/config.js';
 export type { HostServices, HostCallResult } from './capabilities/host-services.js';
 

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { randomUUID } from 'node:crypto';
 
 /**
  * One invocation's request: HTTP request, websocket message, bus message or schedule tick, normalised.
@@ -25,6 +26,22 @@ export interface FunctionRequest {
   state: Record<string, Uint8Array>;
   /** Response headers accumulated from functions. */
   respHeaders: Record<string, string>;
+}
+
+/** The fields of {@link createRequest}: method and url are required, the rest default to empty. */
+export type RequestFields = Pick<FunctionRequest, 'method' | 'url'> & Partial<FunctionRequest>;
+
+/**
+ * A new request: a fresh UUID unless `id` is given, an empty body, and empty headers, params, state and response
+ * headers unless given.
+ *
+ * @example
+ * ```ts
+ * const request = createRequest({ method: 'SCHED', url: 'nightly-report' });
+ * ```
+ */
+export function createRequest(fields: RequestFields): FunctionRequest {
+  return { id: randomUUID(), body: new Uint8Array(), headers: {}, params: {}, state: {}, respHeaders: {}, ...fields };
 }
 
 /**

@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate } from '../engine/gate.js';
-import { concatBytes, type FunctionRequest } from '../runtime/request.js';
+import { concatBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 
@@ -134,16 +133,7 @@ export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, par
   for (const [name, values] of Object.entries(incoming.headersDistinct)) {
     if (values !== undefined) headers[name.toLowerCase()] = values[0] ?? '';
   }
-  return {
-    method: incoming.method ?? 'GET',
-    url: incoming.url ?? '/',
-    id: randomUUID(),
-    body,
-    headers,
-    params,
-    state: {},
-    respHeaders: {},
-  };
+  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', body, headers, params });
 }
 
 /**

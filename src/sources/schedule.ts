@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { map, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { Schedule } from '../directive/model.js';
-import type { FunctionRequest } from '../runtime/request.js';
+import { createRequest, type FunctionRequest } from '../runtime/request.js';
 
 const encoder = new TextEncoder();
 
@@ -29,5 +28,5 @@ export function fromSchedule(schedule: Schedule, scheduler?: SchedulerLike): Obs
 export function scheduleRequest(schedule: Schedule): FunctionRequest {
   const state: Record<string, Uint8Array> = {};
   for (const [key, value] of Object.entries(schedule.state)) state[key] = encoder.encode(value);
-  return { method: 'SCHED', url: schedule.name, id: randomUUID(), body: new Uint8Array(), headers: {}, params: {}, state, respHeaders: {} };
+  return createRequest({ method: 'SCHED', url: schedule.name, state });
 }

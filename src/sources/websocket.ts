@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
 import { Observable } from 'rxjs';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { concatBytes, ownBytes, type FunctionRequest } from '../runtime/request.js';
+import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
@@ -123,7 +122,7 @@ function messagesOf(socket: WebSocket, url: string, listeners: Set<() => void>):
       const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
       subscriber.next({
         socket,
-        request: { method: 'GET', url, id: randomUUID(), body, headers: {}, params: {}, state: {}, respHeaders: {} },
+        request: createRequest({ method: 'GET', url, body }),
       });
     };
     const onClose = (): void => subscriber.complete();

@@ -5,8 +5,7 @@
  *
  * @module
  */
-import { randomUUID } from 'node:crypto';
-import { ownBytes, type FunctionRequest } from '../runtime/request.js';
+import { createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import { unwrapPayload } from './envelope.js';
 import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.js';
 
@@ -24,14 +23,11 @@ import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.
 export function streamRequest(resource: string, payload: Uint8Array, headers: Iterable<HeaderEntry>): FunctionRequest {
   const lowered = requestHeaders(headers);
   const correlation = lowered[CORRELATION_HEADER];
-  return {
+  return createRequest({
     method: 'STREAM',
     url: resource,
-    id: correlation !== undefined && correlation !== '' ? correlation : randomUUID(),
+    ...(correlation !== undefined && correlation !== '' ? { id: correlation } : {}),
     body: ownBytes(unwrapPayload(payload).data),
     headers: lowered,
-    params: {},
-    state: {},
-    respHeaders: {},
-  };
+  });
 }
