@@ -1,0 +1,3 @@
+module e2rx
+
+go 1.24
