@@ -125,6 +125,10 @@ export const ERROR_CODES = {
     message: 'a function failed to build',
     hint: 'fix the compile errors shown',
   },
+  E2RX_TOOLCHAIN_MISSING: {
+    message: 'a compiler that a function needs is not installed, or is too old',
+    hint: 'install the toolchain named in the message (Go 1.24 or later for Go functions: https://go.dev/dl/)',
+  },
   E2RX_INTERNAL: {
     message: 'an internal error',
     hint: 'please report it with the log lines around it',

@@ -76,6 +76,7 @@ export type { HostServices, HostCallResult } from './capabilities/host-services.
 
 // Building functions
 export { buildApp, writeBundle, findFunctions, type BuildAppOptions, type BuildReport, type BuildEvent } from './build/index.js';
+export { compileGo, findGoToolchain, GO_BUILD_ENV, GO_BUILD_FLAGS, type FunctionSource, type GoToolchain } from './build/index.js';
 export { createApp } from './cli/commands/init.js';
 
 // Streams: NATS, JetStream and Kafka sources, respondTo sinks, the Kafka driver interface

@@ -1,9 +1,10 @@
 /**
- * Helpers for the build specs: AssemblyScript function sources and temp apps holding them.
+ * Helpers for the build specs: AssemblyScript and Go function sources and temp apps holding them.
  *
  * @module
  */
 
+import { fileURLToPath } from 'node:url';
 import { makeAppDir, minimalDirective } from '../support/apps.js';
 
 /** A hello function: answers `hello <body>`. */
@@ -40,4 +41,46 @@ export function run(input: ArrayBuffer): Output {
 /** An app directory with a Directive listing `functions` and the given source files. */
 export function makeFunctionApp(files: Readonly<Record<string, string | Uint8Array>>, functions: readonly string[] = ['hello']): Promise<string> {
   return makeAppDir({ directive: minimalDirective({ functions }), files });
+}
+
+/** The Go SDK of this repository, as a `replace` target. */
+export const GO_SDK = fileURLToPath(new URL('../../sdk/go', import.meta.url));
+
+/** The go.mod of a Go function module named `module`, requiring the SDK from this repository. */
+export function goMod(module: string, extra = ''): string {
+  return `module ${module}\n\ngo 1.24\n\nrequire e2rx v0.0.0\n\nreplace e2rx => ${GO_SDK}\n${extra}`;
+}
+
+/** A Go hello function: answers `hello <body>`. */
+export const GO_HELLO_SOURCE = `package main
+
+import "e2rx"
+
+func init() { e2rx.Handle(hello) }
+
+func hello(input []byte) ([]byte, error) {
+	return append([]byte("hello "), input...), nil
+}
+
+func main() {}
+`;
+
+/** A Go function with a type error at line 8, column 17. */
+export const GO_BROKEN_SOURCE = `package main
+
+import "e2rx"
+
+func init() { e2rx.Handle(broken) }
+
+func broken(input []byte) ([]byte, error) {
+	var n string = len(input)
+	return []byte(n), nil
+}
+
+func main() {}
+`;
+
+/** The files of a Go function `name` with its own module. */
+export function goFunction(name: string, source = GO_HELLO_SOURCE): Record<string, string> {
+  return { [`${name}/go.mod`]: goMod(`example.com/${name}`), [`${name}/main.go`]: source };
 }

@@ -1,5 +1,5 @@
 /**
- * Building every AssemblyScript function of an app, skipping those whose sources did not change.
+ * Building every function of an app, AssemblyScript and Go, skipping those whose sources did not change.
  *
  * App layout:
  *
@@ -7,7 +7,10 @@
  * my-app/
  *   Directive.yaml
  *   hello/               one directory per function, named after it
- *     index.ts           exports run(input: ArrayBuffer); may import other files
+ *     index.ts           AssemblyScript: exports run(input: ArrayBuffer); may import other files
+ *   greet/               or Go: a main package that calls e2rx.Handle in an init function
+ *     go.mod             its module (or one go.mod at the app's root for every Go function)
+ *     main.go
  *   hello.wasm           written by the build: <app>/<name>.wasm, which `e2rx start` loads
  *   .e2rx-build.json     the build manifest (hashes of what each module was built from)
  *   static/              static files (not a function)
@@ -16,14 +19,16 @@
  * @module
  */
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { E2rxError } from '../errors.js';
-import { ASC_FLAGS, compileAssemblyScript, definesRunE, generatedEntry } from './assemblyscript.js';
+import { ASC_FLAGS, type CompileAssemblyScriptOutcome, compileAssemblyScript, definesRunE, generatedEntry } from './assemblyscript.js';
 import type { BuildDiagnostic } from './diagnostics.js';
+import { type CompileGoOutcome, GO_BUILD_ENV, GO_BUILD_FLAGS, GO_BUILD_VARIABLES, compileGo } from './go.js';
+import { type GoToolchain, findGoToolchain } from './go-toolchain.js';
 import {
   type BuildManifest,
   type ManifestEntry,
@@ -34,33 +39,50 @@ import {
 } from './manifest.js';
 import { type SdkLocation, resolveSdk } from './sdk.js';
 
-/** The file a function directory must contain to be built. */
+/** The file a directory must contain to be an AssemblyScript function. */
 export const FUNCTION_ENTRY_FILE = 'index.ts';
 
+/** The file of a Go module. */
+export const GO_MODULE_FILE = 'go.mod';
+
+/** What a function is written in, as `e2rx build` knows it. */
+export type FunctionLanguage = 'assemblyscript' | 'go';
+
 /** Directories of an app that are never functions. */
-const NOT_FUNCTIONS = new Set(['node_modules', 'static', 'dist', 'tests', 'test', 'specs']);
+const NOT_FUNCTIONS = new Set(['node_modules', 'static', 'dist', 'tests', 'test', 'specs', 'vendor', 'testdata']);
 
 /** One function found in an app. */
 export interface FunctionSource {
   /** Its name: the directory's name, and the runnable name in the Directive. */
   readonly name: string;
+  /** Its language. */
+  readonly lang: FunctionLanguage;
   /** Its directory. */
   readonly dir: string;
-  /** Its entry file (`<dir>/index.ts`). */
+  /**
+   * Its entry: `<dir>/index.ts` for AssemblyScript; for Go, the `go.mod` of its module: `<dir>/go.mod`, else
+   * `<app>/go.mod` (which may not exist: the build then says so).
+   */
   readonly entry: string;
   /** The module the build writes (`<app>/<name>.wasm`). */
   readonly output: string;
 }
 
 /**
- * The AssemblyScript functions of an app: each directory directly inside it that holds an `index.ts`, except
- * `node_modules`, `static`, `dist`, `test(s)`, `specs`, hidden directories, and directories whose `.runnable.yaml`
- * names another language. Sorted by name.
+ * The functions of an app, each a directory directly inside it (except `node_modules`, `static`, `dist`, `test(s)`,
+ * `specs`, `vendor`, `testdata` and hidden ones), sorted by name:
+ *
+ * - a Go function: the directory holds a Go main package (`.go` files, not tests, with `package main`); its module is
+ *   the directory's `go.mod`, or else the app's;
+ * - an AssemblyScript function: the directory holds an `index.ts` (and no `go.mod` with a main package).
+ *
+ * A `.runnable.yaml` in the directory whose `lang` is neither `assemblyscript` nor `go` (a Rust function, say)
+ * leaves it out; one that says `go` or `assemblyscript` picks that language.
  *
  * @example
  * ```ts
  * import { findFunctions } from 'e2rx';
- * for (const fn of await findFunctions('./my-app')) console.log(fn.name, '->', fn.output);
+ * for (const fn of await findFunctions('./my-app')) console.log(fn.name, fn.lang, '->', fn.output);
  * ```
  */
 export async function findFunctions(appDir: string): Promise<FunctionSource[]> {
@@ -75,11 +97,48 @@ export async function findFunctions(appDir: string): Promise<FunctionSource[]> {
   for (const entry of entries) {
     if (!entry.isDirectory() || entry.name.startsWith('.') || NOT_FUNCTIONS.has(entry.name)) continue;
     const dir = join(root, entry.name);
-    const source = join(dir, FUNCTION_ENTRY_FILE);
-    if (!(await isFile(source)) || !(await isAssemblyScript(dir))) continue;
-    found.push({ name: entry.name, dir, entry: source, output: join(root, `${entry.name}.wasm`) });
+    const lang = await functionLanguage(dir);
+    if (lang === undefined) continue;
+    const output = join(root, `${entry.name}.wasm`);
+    if (lang === 'go') {
+      const own = join(dir, GO_MODULE_FILE);
+      found.push({ name: entry.name, lang, dir, entry: existsSync(own) ? own : join(root, GO_MODULE_FILE), output });
+    } else {
+      found.push({ name: entry.name, lang, dir, entry: join(dir, FUNCTION_ENTRY_FILE), output });
+    }
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The language of the function in `dir`, or `undefined` when it is not one `e2rx build` builds. */
+async function functionLanguage(dir: string): Promise<FunctionLanguage | undefined> {
+  const declared = await declaredLanguage(dir);
+  if (declared === 'other') return undefined;
+  const go = await hasGoMainPackage(dir);
+  const assemblyScript = await isFile(join(dir, FUNCTION_ENTRY_FILE));
+  if (declared === 'go') return go ? 'go' : undefined;
+  if (declared === 'assemblyscript') return assemblyScript ? 'assemblyscript' : undefined;
+  if (go && (existsSync(join(dir, GO_MODULE_FILE)) || !assemblyScript)) return 'go';
+  return assemblyScript ? 'assemblyscript' : undefined;
+}
+
+/** Whether `dir` holds a `.go` file (not a test) of package main. */
+async function hasGoMainPackage(dir: string): Promise<boolean> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    if (!name.endsWith('.go') || name.endsWith('_test.go')) continue;
+    try {
+      if (/^package\s+main\b/m.test(await readFile(join(dir, name), 'utf8'))) return true;
+    } catch {
+      // not readable: not a source
+    }
+  }
+  return false;
 }
 
 async function isFile(path: string): Promise<boolean> {
@@ -90,18 +149,20 @@ async function isFile(path: string): Promise<boolean> {
   }
 }
 
-async function isAssemblyScript(dir: string): Promise<boolean> {
+/** What the `lang` of the directory's `.runnable.yaml` says: a language e2rx builds, another one, or nothing. */
+async function declaredLanguage(dir: string): Promise<FunctionLanguage | 'other' | undefined> {
   let text: string;
   try {
     text = await readFile(join(dir, '.runnable.yaml'), 'utf8');
   } catch {
-    return true;
+    return undefined;
   }
   try {
     const lang = (parseYaml(text) as { lang?: unknown } | null)?.lang;
-    return lang === undefined || lang === 'assemblyscript';
+    if (lang === undefined) return undefined;
+    return lang === 'assemblyscript' || lang === 'go' ? lang : 'other';
   } catch {
-    return true;
+    return undefined;
   }
 }
 
@@ -145,8 +206,13 @@ export interface BuildAppOptions {
   readonly force?: boolean;
   /** Build only these functions (by name). */
   readonly only?: readonly string[];
-  /** The SDK's directory; by default it is resolved from the app (see {@link resolveSdk}). */
+  /** The AssemblyScript SDK's directory; by default it is resolved from the app (see {@link resolveSdk}). */
   readonly sdkDir?: string;
+  /**
+   * The environment of the Go toolchain (default `process.env`): its `PATH` finds `go`, unless `E2RX_GO` names
+   * the command; `GOFLAGS`, `GOCACHE`, `GOPROXY`… apply as usual.
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Called on each step, for progress output. */
   readonly onProgress?: (event: BuildEvent) => void;
 }
@@ -164,8 +230,8 @@ function readAscVersion(): string {
 }
 
 /**
- * What a build depends on besides the source files: the flags, the compiler and SDK versions, where the SDK is, and
- * the generated entry.
+ * What an AssemblyScript build depends on besides the source files: the flags, the compiler and SDK versions, where
+ * the SDK is, and the generated entry.
  */
 function buildSalt(appDir: string, sdk: SdkLocation, manual: boolean): string {
   return JSON.stringify({
@@ -178,16 +244,43 @@ function buildSalt(appDir: string, sdk: SdkLocation, manual: boolean): string {
   });
 }
 
+/**
+ * What a Go build depends on besides its inputs: the flags, the build environment, the Go version, and the
+ * caller's variables that change the build (GOFLAGS, GOEXPERIMENT, …).
+ */
+function goSalt(go: GoToolchain): string {
+  return JSON.stringify({
+    format: 1,
+    lang: 'go',
+    flags: GO_BUILD_FLAGS,
+    env: GO_BUILD_ENV,
+    go: go.version,
+    variables: Object.fromEntries(GO_BUILD_VARIABLES.map((name) => [name, go.env[name] ?? ''])),
+  });
+}
+
 const toPosix = (path: string): string => path.split(sep).join('/');
 
+/** The outcome of either compiler (the module is written to the function's output when it succeeded). */
+type CompileOutcome = CompileAssemblyScriptOutcome | CompileGoOutcome;
+
+/** An input as the manifest records it: relative to the app, with `/`, a directory keeping its trailing `/`. */
+function manifestPath(root: string, path: string): string {
+  const rel = toPosix(relative(root, path));
+  if (!path.endsWith(sep)) return rel;
+  return rel === '' ? './' : `${rel}/`;
+}
+
 /**
- * Builds the AssemblyScript functions of an app (see {@link findFunctions}) to `<app>/<name>.wasm`, one at a time.
- * A function is skipped when the hash of everything it was built from (its sources and the SDK's, the compiler flags
- * and versions) equals the one in `.e2rx-build.json` and its module was not touched since. Compile errors do not
- * throw: they are in the report, with file, line and column.
+ * Builds the functions of an app (see {@link findFunctions}) to `<app>/<name>.wasm`, one at a time: AssemblyScript
+ * with the bundled compiler, Go with the installed Go toolchain (see {@link compileGo}). A function is skipped when
+ * the hash of everything it was built from (its sources and the SDK's, the compiler flags and versions) equals the
+ * one in `.e2rx-build.json` and its module was not touched since. Compile errors do not throw: they are in the
+ * report, with file, line and column.
  *
  * @throws {@link E2rxError} `E2RX_APP_NOT_FOUND` when `appDir` does not exist, `E2RX_BUILD_FAILED` when `only` names
- * a function that does not exist or the SDK cannot be found.
+ * a function that does not exist or the AssemblyScript SDK cannot be found, `E2RX_TOOLCHAIN_MISSING` when a Go
+ * function is to be built and Go (1.24 or later) is not installed: then nothing is built.
  *
  * @example
  * ```ts
@@ -203,12 +296,21 @@ export async function buildApp(appDir: string, options: BuildAppOptions = {}): P
     const unknown = options.only.filter((name) => !functions.some((fn) => fn.name === name));
     if (unknown.length > 0) {
       throw new E2rxError('E2RX_BUILD_FAILED', `no function named ${unknown.join(', ')} in ${appDir}`, {
-        hint: `a function is a directory of the app holding an ${FUNCTION_ENTRY_FILE}`,
+        hint: `a function is a directory of the app holding an ${FUNCTION_ENTRY_FILE} or a Go main package`,
       });
     }
     functions = functions.filter((fn) => options.only?.includes(fn.name));
   }
-  const sdk = resolveSdk(root, options.sdkDir);
+  const sdk = functions.some((fn) => fn.lang === 'assemblyscript') ? resolveSdk(root, options.sdkDir) : undefined;
+  const goFunctions = functions.filter((fn) => fn.lang === 'go').map((fn) => fn.name);
+  const go =
+    goFunctions.length === 0
+      ? undefined
+      : await findGoToolchain({
+          cwd: root,
+          ...(options.env === undefined ? {} : { env: options.env }),
+          why: `${goFunctions.join(', ')} ${goFunctions.length === 1 ? 'is a Go function' : 'are Go functions'}`,
+        });
   const manifest = await readBuildManifest(root);
   const entries: Record<string, ManifestEntry> = { ...manifest.functions };
   if (options.only === undefined) {
@@ -217,10 +319,31 @@ export async function buildApp(appDir: string, options: BuildAppOptions = {}): P
   const emit = options.onProgress ?? (() => undefined);
   const results: FunctionBuildResult[] = [];
 
+  /** How to build a function: what its hash depends on besides its inputs, and the compiler call. */
+  const plan = async (fn: FunctionSource): Promise<{ salt: string; compile: () => Promise<CompileOutcome> }> => {
+    if (fn.lang === 'go' && go !== undefined) {
+      return { salt: goSalt(go), compile: () => compileGo({ moduleDir: dirname(fn.entry), dir: fn.dir, output: fn.output, baseDir: root, go }) };
+    }
+    if (fn.lang === 'assemblyscript' && sdk !== undefined) {
+      const salt = buildSalt(root, sdk, definesRunE(await readFile(fn.entry, 'utf8')));
+      return {
+        salt,
+        compile: async () => {
+          const outcome = await compileAssemblyScript({ source: fn.entry, baseDir: root, sdk });
+          if (outcome.ok) {
+            await writeFile(`${fn.output}.tmp`, outcome.binary);
+            await rename(`${fn.output}.tmp`, fn.output);
+          }
+          return outcome;
+        },
+      };
+    }
+    throw new E2rxError('E2RX_INTERNAL', `no compiler for the ${fn.lang} function ${fn.name}`);
+  };
+
   for (const fn of functions) {
     emit({ type: 'start', name: fn.name });
-    const manual = definesRunE(await readFile(fn.entry, 'utf8'));
-    const salt = buildSalt(root, sdk, manual);
+    const { salt, compile } = await plan(fn);
     const output = toPosix(relative(root, fn.output));
     const previous = entries[fn.name];
     if (options.force !== true && previous !== undefined && (await isUnchanged(root, salt, previous, output))) {
@@ -229,16 +352,14 @@ export async function buildApp(appDir: string, options: BuildAppOptions = {}): P
       continue;
     }
     const started = performance.now();
-    const outcome = await compileAssemblyScript({ source: fn.entry, baseDir: root, sdk });
+    const outcome = await compile();
     if (!outcome.ok) {
       delete entries[fn.name];
       emit({ type: 'failed', name: fn.name, diagnostics: outcome.diagnostics });
       results.push({ name: fn.name, status: 'failed', output: fn.output, diagnostics: outcome.diagnostics });
       continue;
     }
-    await writeFile(`${fn.output}.tmp`, outcome.binary);
-    await rename(`${fn.output}.tmp`, fn.output);
-    const inputs = outcome.inputs.map((path) => toPosix(relative(root, path)));
+    const inputs = outcome.inputs.map((path) => manifestPath(root, path));
     const hash = (await hashInputs(root, salt, inputs)) ?? '';
     entries[fn.name] = { hash, inputs, output, outputHash: sha256(outcome.binary) };
     const durationMs = Math.round(performance.now() - started);

@@ -1,6 +1,6 @@
 /**
- * Building functions: compiling AssemblyScript functions to Runnable modules, skipping unchanged ones, and writing
- * bundles.
+ * Building functions: compiling AssemblyScript and Go functions to Runnable modules, skipping unchanged ones, and
+ * writing bundles.
  *
  * @module
  */
@@ -19,15 +19,37 @@ export {
 } from './assemblyscript.js';
 export {
   FUNCTION_ENTRY_FILE,
+  GO_MODULE_FILE,
   buildApp,
   findFunctions,
   type BuildAppOptions,
+  type FunctionLanguage,
   type BuildEvent,
   type BuildReport,
   type FunctionBuildResult,
   type FunctionSource,
 } from './build-app.js';
 export { writeBundle, type BundleOptions, type BundleReport } from './bundle.js';
+export {
+  GO_BUILD_ENV,
+  GO_BUILD_FLAGS,
+  GO_BUILD_VARIABLES,
+  compileGo,
+  goBuildEnv,
+  parseGoDiagnostics,
+  type CompileGoOptions,
+  type CompileGoOutcome,
+} from './go.js';
+export {
+  GO_COMMAND_VARIABLE,
+  MIN_GO_VERSION,
+  findGoToolchain,
+  isSupportedGoVersion,
+  parseGoVersion,
+  runGo,
+  type GoRun,
+  type GoToolchain,
+} from './go-toolchain.js';
 export { formatDiagnostic, lineAndColumn, type BuildDiagnostic, type DiagnosticSeverity } from './diagnostics.js';
 export {
   BUILD_MANIFEST_FILE,

@@ -6,7 +6,7 @@
  */
 
 import { createHash } from 'node:crypto';
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The manifest's file name, in the app directory next to the built modules. */
@@ -16,7 +16,10 @@ export const BUILD_MANIFEST_FILE = '.e2rx-build.json';
 export interface ManifestEntry {
   /** SHA-256 of the compiler flags, compiler and SDK versions, and every input's path and content. */
   readonly hash: string;
-  /** The files the compiler read, relative to the app directory (with `/`). */
+  /**
+   * The files the compiler read, relative to the app directory (with `/`). An entry ending with `/` is a directory:
+   * the names of the files in it (but Go tests) are part of the hash (a Go package is every file of its directory).
+   */
   readonly inputs: readonly string[];
   /** The module file, relative to the app directory. */
   readonly output: string;
@@ -73,19 +76,30 @@ export function sha256(data: Uint8Array | string): string {
 }
 
 /**
- * The hash of a build: `salt` (flags, versions, the generated entry) and each input's path and content, in path order.
- * Resolves to `undefined` when an input cannot be read (then the function must be rebuilt).
+ * The hash of a build: `salt` (flags, versions, the generated entry) and each input's path and content, in path order;
+ * for a directory (an input ending with `/`), the sorted names of the files in it. Resolves to `undefined` when an
+ * input cannot be read (then the function must be rebuilt).
  */
 export async function hashInputs(appDir: string, salt: string, inputs: readonly string[]): Promise<string | undefined> {
   const hash = createHash('sha256').update(salt).update('\0');
   for (const input of [...inputs].sort()) {
-    let content: Buffer;
+    let content: string;
     try {
-      content = await readFile(join(appDir, input));
+      content = input.endsWith('/') ? await listing(join(appDir, input)) : sha256(await readFile(join(appDir, input)));
     } catch {
       return undefined;
     }
-    hash.update(input).update('\0').update(sha256(content)).update('\0');
+    hash.update(input).update('\0').update(content).update('\0');
   }
   return hash.digest('hex');
+}
+
+/** The names of the files directly in `dir`, sorted, one per line; Go tests (`_test.go`) are left out. */
+async function listing(dir: string): Promise<string> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile() && !entry.name.endsWith('_test.go'))
+    .map((entry) => entry.name)
+    .sort()
+    .join('\n');
 }

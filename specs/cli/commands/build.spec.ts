@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildCommand } from '../../../src/cli/commands/build.js';
-import { BROKEN_SOURCE, HELLO_SOURCE, makeFunctionApp } from '../../build/support.js';
-import { captureIo, cleanupApps, makeAppDir, minimalDirective, runnableWasm } from '../../support/apps.js';
+import { BROKEN_SOURCE, GO_BROKEN_SOURCE, HELLO_SOURCE, goFunction, makeFunctionApp } from '../../build/support.js';
+import { captureIo, cleanupApps, makeAppDir, makeTempDir, minimalDirective, runnableWasm } from '../../support/apps.js';
+import { describeWithGo } from '../../support/go.js';
 
 afterAll(cleanupApps);
 
-async function runBuild(cwd: string, positionals: string[] = [], values: Record<string, boolean> = {}) {
-  const io = captureIo({ cwd });
+async function runBuild(cwd: string, positionals: string[] = [], values: Record<string, boolean> = {}, env: Readonly<Record<string, string | undefined>> = process.env) {
+  const io = captureIo({ cwd, env });
   const code = await buildCommand.run({ values, positionals }, io);
   return { code, out: io.out(), err: io.err() };
 }
@@ -79,7 +82,7 @@ describe('build command', () => {
     const app = await makeAppDir({ directive: minimalDirective() });
     const { code, err } = await runBuild(app);
     expect(code).toBe(1);
-    expect(err).toBe('e2rx: no functions to build in .\nhint: a function is a directory of the app holding an index.ts that exports run\n');
+    expect(err).toBe('e2rx: no functions to build in .\nhint: a function is a directory of the app holding an index.ts that exports run, or a Go main package that calls e2rx.Handle\n');
   });
 
   it('build - exits 1 for a missing app directory', async () => {
@@ -93,5 +96,49 @@ describe('build command', () => {
     expect(buildCommand.name).toBe('build');
     expect(Object.keys(buildCommand.options)).toEqual(['bundle', 'force']);
     expect(buildCommand.maxPositionals).toBe(1);
+  });
+});
+
+describeWithGo('build command with Go', () => {
+  it('build - builds a Go function, prints its line, then says unchanged', async () => {
+    const app = await makeFunctionApp(goFunction('hello'));
+    const first = await runBuild(app);
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.out).toMatch(/^building 1 function in \.\n {2}hello {2}built {6}hello\.wasm \(\d+\.\d kB, \d+ ms\)\n$/);
+    expect((await runBuild(app)).out).toBe('building 1 function in .\n  hello  unchanged  hello.wasm\n');
+  }, 120_000);
+
+  it('build - a Go compile error prints the function, file:line:col and the compiler message, and exits 1', async () => {
+    const app = await makeFunctionApp({ ...goFunction('broken', GO_BROKEN_SOURCE), 'hello/index.ts': HELLO_SOURCE }, ['broken', 'hello']);
+    const { code, out, err } = await runBuild(app);
+    expect(code).toBe(1);
+    expect(out).toContain('  broken  failed\n');
+    expect(out).toContain('  hello   built');
+    expect(err).toMatch(/^broken: broken\/main\.go:8:17 - error GO: cannot use len\(input\) \(value of type int\) as string value/);
+    expect(err).toContain('e2rx: a function failed to build: broken\nhint: fix the compile errors shown\n');
+  }, 120_000);
+
+  it('build - --bundle puts the Go module in runnables.wasm.zip', async () => {
+    const app = await makeFunctionApp({ ...goFunction('hello'), 'static/a.txt': 'a' });
+    const { code, out } = await runBuild(app, [], { bundle: true });
+    expect(code).toBe(0);
+    expect(out).toMatch(/bundle runnables\.wasm\.zip \(3 entries, [\d.]+ kB\)\n$/);
+    const entries = unzipSync(await readFile(join(app, 'runnables.wasm.zip')));
+    expect(Object.keys(entries).sort()).toEqual(['Directive.yaml', 'hello.wasm', 'static/a.txt']);
+    expect(Buffer.compare(Buffer.from(entries['hello.wasm'] ?? []), await readFile(join(app, 'hello.wasm')))).toBe(0);
+  }, 120_000);
+});
+
+describe('build command without Go', () => {
+  it('build - Go functions without Go: the message, the hint, exit 1, and no stack trace', async () => {
+    const app = await makeFunctionApp(goFunction('hello'));
+    const { code, out, err } = await runBuild(app, [], {}, { PATH: await makeTempDir() });
+    expect(code).toBe(1);
+    expect(out).toBe('building 1 function in .\n');
+    expect(err).toBe(
+      'e2rx: hello is a Go function; Go 1.24 or later is needed, and no go command was found on PATH\n' +
+        'hint: install Go 1.24 or later (https://go.dev/dl/) and put its go command on PATH, or set E2RX_GO to the go command to use\n',
+    );
   });
 });

@@ -1,6 +1,6 @@
 /**
- * `e2rx build [app] [--bundle] [--force]`: compiles the app's AssemblyScript functions and optionally writes its
- * bundle.
+ * `e2rx build [app] [--bundle] [--force]`: compiles the app's functions (AssemblyScript, and Go with the installed Go
+ * toolchain) and optionally writes its bundle.
  *
  * @module
  */
@@ -41,17 +41,18 @@ function progressPrinter(io: CommandIo, root: string, width: number): (event: Bu
 }
 
 /**
- * The build command. Each directory of the app holding an `index.ts` is an AssemblyScript function, built to
- * `<app>/<name>.wasm`; unchanged functions are skipped. With `--bundle`, writes `<app>/runnables.wasm.zip` after a
- * successful build. Exits 1 when a function fails to build (each compile error is printed as
- * `<function>: <file>:<line>:<col> - error <code>: <message>`).
+ * The build command. Each directory of the app holding an `index.ts` is an AssemblyScript function, and each holding a
+ * Go main package (with its `go.mod`, or the app's) a Go function; each is built to `<app>/<name>.wasm`; unchanged
+ * functions are skipped. With `--bundle`, writes `<app>/runnables.wasm.zip` after a successful build. Exits 1 when a
+ * function fails to build (each compile error is printed as `<function>: <file>:<line>:<col> - error <code>: <message>`)
+ * or when Go functions need a Go toolchain that is missing or older than 1.24.
  */
 export const buildCommand: Command = {
   name: 'build',
-  summary: "compile the app's AssemblyScript functions to .wasm, and optionally bundle the app",
+  summary: "compile the app's functions (AssemblyScript, Go) to .wasm, and optionally bundle the app",
   usage: '[app] [options]',
   description:
-    'app is the app directory (default: the current directory). Each directory of the app holding an index.ts is a function, compiled to <app>/<name>.wasm; functions whose sources did not change are skipped (see .e2rx-build.json).',
+    'app is the app directory (default: the current directory). Each directory of the app holding an index.ts (AssemblyScript) or a Go main package with its go.mod (Go, built with the installed Go 1.24+, or the go command E2RX_GO names) is a function, compiled to <app>/<name>.wasm; functions whose sources did not change are skipped (see .e2rx-build.json).',
   options: {
     bundle: { type: 'boolean', short: 'b', description: 'also write <app>/runnables.wasm.zip (Directive, modules, static/)' },
     force: { type: 'boolean', short: 'f', description: 'rebuild every function, even unchanged ones' },
@@ -65,7 +66,7 @@ export const buildCommand: Command = {
       const functions = await findFunctions(root);
       if (functions.length === 0 && values['bundle'] !== true) {
         io.stderr.write(`e2rx: no functions to build in ${shownRoot}\n`);
-        io.stderr.write('hint: a function is a directory of the app holding an index.ts that exports run\n');
+        io.stderr.write('hint: a function is a directory of the app holding an index.ts that exports run, or a Go main package that calls e2rx.Handle\n');
         return 1;
       }
       if (functions.length > 0) {
@@ -74,6 +75,7 @@ export const buildCommand: Command = {
         const width = Math.max(...functions.map((fn) => fn.name.length));
         const report = await buildApp(root, {
           force: values['force'] === true,
+          env: io.env,
           onProgress: progressPrinter(io, root, width),
         });
         const failed = report.functions.filter((fn) => fn.status === 'failed');
