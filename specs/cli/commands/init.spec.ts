@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../../src/app/index.js';
 import { buildApp } from '../../../src/build/build-app.js';
-import { appSlug, createApp, e2rxDependency, e2rxPackageDir, fillTemplate, initCommand } from '../../../src/cli/commands/init.js';
+import { appSlug, createApp, e2rxDependency, e2rxPackageDir, fillTemplate, goSdkReplacement, initCommand, initLanguage } from '../../../src/cli/commands/init.js';
+import { runGo } from '../../../src/build/go-toolchain.js';
+import { describeWithGo, goToolchain } from '../../support/go.js';
 import { createEngine } from '../../../src/engine/engine.js';
 import { captureIo, cleanupApps, makeTempDir } from '../../support/apps.js';
 
@@ -20,9 +22,9 @@ const EXPECTED_FILES = [
   'tests/hello.spec.ts',
 ];
 
-async function runInit(cwd: string, positionals: string[]) {
+async function runInit(cwd: string, positionals: string[], values: Record<string, string> = {}) {
   const io = captureIo({ cwd });
-  const code = await initCommand.run({ values: {}, positionals }, io);
+  const code = await initCommand.run({ values, positionals }, io);
   return { code, out: io.out(), err: io.err() };
 }
 
@@ -125,7 +127,100 @@ describe('init command', () => {
   });
 
   it('fillTemplate - replaces known keys and keeps unknown ones', () => {
-    const values = { name: 'n', identifier: 'com.example.n', e2rxVersion: '1', e2rxDependency: 'file:/e2rx', sdkVersion: '2', ascVersion: '3' };
+    const values = { name: 'n', identifier: 'com.example.n', e2rxVersion: '1', e2rxDependency: 'file:/e2rx', sdkVersion: '2', ascVersion: '3', goSdk: '/e2rx/sdk/go' };
     expect(fillTemplate('{{name}} {{identifier}} {{other}}', values)).toBe('n com.example.n {{other}}');
   });
+});
+
+const EXPECTED_GO_FILES = ['.gitignore', 'Directive.yaml', 'README.md', 'hello/go.mod', 'hello/main.go', 'hello/main_test.go', 'package.json', 'tests/hello.spec.ts'];
+
+describe('init command with --lang go', () => {
+  it('init --lang go - creates a Go app and prints the next steps, Go included', async () => {
+    const cwd = await makeTempDir();
+    const { code, out, err } = await runInit(cwd, ['my-go-app'], { lang: 'go' });
+    expect(err).toBe('');
+    expect(code).toBe(0);
+    expect(out).toBe(
+      [
+        'created my-go-app:',
+        ...EXPECTED_GO_FILES.map((file) => `  ${file}`),
+        '',
+        'next:',
+        '  cd my-go-app',
+        `  npm install          # e2rx (linked from ${e2rxPackageDir()}), vitest`,
+        '  npm run build        # e2rx build: hello/ (Go) -> hello.wasm, with your Go (1.24 or later)',
+        '  npm start            # e2rx start: serves http://localhost:8080',
+        "  curl -d 'world' http://localhost:8080/hello",
+        '  npm test             # go test in hello/, then vitest: builds the app, starts it, calls POST /hello',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('init --lang go - the Directive says lang go; go.mod requires the SDK from this checkout; package.json has no AssemblyScript', async () => {
+    const cwd = await makeTempDir();
+    await runInit(cwd, ['shop'], { lang: 'go' });
+    const directive = await readFile(join(cwd, 'shop', 'Directive.yaml'), 'utf8');
+    expect(directive).toContain('identifier: com.example.shop\n');
+    expect(directive).toMatch(/- name: hello\n\s+namespace: default\n\s+lang: go\n/);
+    const goMod = await readFile(join(cwd, 'shop', 'hello', 'go.mod'), 'utf8');
+    expect(goMod).toMatch(/^module shop\/hello\n\ngo 1\.24\n\nrequire e2rx v0\.0\.0\n/);
+    expect(goMod).toContain(`replace e2rx => ${join(e2rxPackageDir(), 'sdk', 'go')}\n`);
+    const pkg = JSON.parse(await readFile(join(cwd, 'shop', 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
+    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'e2rx start', test: 'go -C hello test ./... && vitest run' });
+    expect(Object.keys(pkg.devDependencies).sort()).toEqual(['e2rx', 'vitest']);
+    for (const file of EXPECTED_GO_FILES) expect(await readFile(join(cwd, 'shop', file), 'utf8'), file).not.toContain('{{');
+  });
+
+  it('init --lang - an unknown language is refused with the ones it knows, and nothing is written', async () => {
+    const cwd = await makeTempDir();
+    const { code, err } = await runInit(cwd, ['app'], { lang: 'cobol' });
+    expect(code).toBe(1);
+    expect(err).toBe("e2rx: language 'cobol' is not one init knows\nhint: use --lang assemblyscript or --lang go\n");
+    expect(existsSync(join(cwd, 'app'))).toBe(false);
+  });
+
+  it('initLanguage - assemblyscript by default, any case', () => {
+    expect(initLanguage(undefined)).toBe('assemblyscript');
+    expect(initLanguage('Go')).toBe('go');
+    expect(initLanguage('assemblyscript')).toBe('assemblyscript');
+  });
+
+  it('goSdkReplacement - the checkout\'s sdk/go, or the one npm install puts in the app', () => {
+    expect(goSdkReplacement('/home/ada/e2rx')).toBe('/home/ada/e2rx/sdk/go');
+    expect(goSdkReplacement('/home/ada/app/node_modules/e2rx')).toBe('../node_modules/e2rx/sdk/go');
+  });
+
+  it('init --lang go - declares its option for help', () => {
+    expect(initCommand.options['lang']).toMatchObject({ type: 'string', short: 'l' });
+  });
+});
+
+describeWithGo('the app init --lang go creates', () => {
+  it('init --lang go - the created app builds, loads, and answers POST /hello with hello <body>', async () => {
+    const dir = join(await makeTempDir(), 'greeter');
+    await createApp(dir, { lang: 'go' });
+    const report = await buildApp(dir);
+    expect(report.ok, JSON.stringify(report.functions)).toBe(true);
+    const app = await loadApp(dir);
+    expect([...app.functions.keys()]).toEqual(['com.example.greeter#default::hello@v0.1.0']);
+    const engine = createEngine({ app, port: 0, host: '127.0.0.1', logger: (await import('pino')).pino({ level: 'silent' }) });
+    try {
+      const port = await engine.start();
+      const response = await fetch(`http://127.0.0.1:${port}/hello`, { method: 'POST', body: 'world' });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toBe('hello world');
+    } finally {
+      await engine.stop();
+    }
+  }, 120_000);
+
+  it('init --lang go - the function\'s own Go test passes (go test in hello/)', async () => {
+    const dir = join(await makeTempDir(), 'tested');
+    await createApp(dir, { lang: 'go' });
+    const go = goToolchain();
+    const run = await runGo(go.command, ['-C', 'hello', 'test', './...'], { cwd: dir, env: go.env });
+    expect(run.code, run.stdout + run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/^ok\s+tested\/hello\s/);
+  }, 120_000);
 });

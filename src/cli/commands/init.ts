@@ -1,5 +1,6 @@
 /**
- * `e2rx init <dir>`: scaffolds a new app from `templates/app/`.
+ * `e2rx init <dir> [--lang go]`: scaffolds a new app from `templates/app/` (AssemblyScript) or `templates/app-go/`
+ * (Go).
  *
  * @module
  */
@@ -31,22 +32,53 @@ export interface TemplateValues {
   readonly sdkVersion: string;
   /** The AssemblyScript compiler version. */
   readonly ascVersion: string;
+  /** Where a Go function's `go.mod` finds the Go SDK (see {@link goSdkReplacement}). */
+  readonly goSdk: string;
 }
 
+/** The languages `e2rx init` scaffolds an app in. */
+export const INIT_LANGUAGES = ['assemblyscript', 'go'] as const;
+
+/** A language of {@link INIT_LANGUAGES}. */
+export type InitLanguage = (typeof INIT_LANGUAGES)[number];
+
+/** The template directory of each language, under `templates/`. */
+const TEMPLATES: Readonly<Record<InitLanguage, string>> = { assemblyscript: 'app', go: 'app-go' };
+
 /**
- * The directory of the app template (`templates/app` of the e2rx package), found by walking up from this file.
+ * The directory of the app template of a language (`templates/app`, `templates/app-go` of the e2rx package), found
+ * by walking up from this file.
  *
  * @throws {@link E2rxError} `E2RX_INTERNAL` when it is missing from the installation.
  */
-export function appTemplateDir(): string {
+export function appTemplateDir(lang: InitLanguage = 'assemblyscript'): string {
+  const name = TEMPLATES[lang];
   let dir = dirname(fileURLToPath(import.meta.url));
   for (;;) {
-    const candidate = join(dir, 'templates', 'app');
+    const candidate = join(dir, 'templates', name);
     if (existsSync(join(candidate, 'Directive.yaml'))) return candidate;
     const parent = dirname(dir);
-    if (parent === dir) throw new E2rxError('E2RX_INTERNAL', 'the app template (templates/app) is missing from e2rx');
+    if (parent === dir) throw new E2rxError('E2RX_INTERNAL', `the app template (templates/${name}) is missing from e2rx`);
     dir = parent;
   }
+}
+
+/**
+ * The language named by `--lang`: `assemblyscript` when absent.
+ *
+ * @throws {@link E2rxError} `E2RX_CLI_USAGE` for any other value.
+ *
+ * @example
+ * ```ts
+ * initLanguage('go'); // 'go'
+ * initLanguage(undefined); // 'assemblyscript'
+ * ```
+ */
+export function initLanguage(value: string | undefined): InitLanguage {
+  if (value === undefined) return 'assemblyscript';
+  const found = INIT_LANGUAGES.find((lang) => lang === value.toLowerCase());
+  if (found !== undefined) return found;
+  throw new E2rxError('E2RX_CLI_USAGE', `language '${value}' is not one init knows`, { hint: `use --lang ${INIT_LANGUAGES.join(' or --lang ')}` });
 }
 
 /**
@@ -68,6 +100,23 @@ export function appSlug(name: string): string {
 /** The directory of the e2rx package this code runs from (the one holding `templates/app`). */
 export function e2rxPackageDir(): string {
   return dirname(dirname(appTemplateDir()));
+}
+
+/**
+ * The `replace` target of the Go SDK (module `e2rx`) in the `go.mod` of a new app's function (one directory below the
+ * app). From a checkout, the SDK of that checkout, `<checkout>/sdk/go`; from an e2rx installed in a `node_modules`
+ * directory, the one the app's `npm install` puts in the app, `../node_modules/e2rx/sdk/go`. The Go SDK is not
+ * published anywhere else, so the Go toolchain never downloads it.
+ *
+ * @example
+ * ```ts
+ * goSdkReplacement('/home/ada/e2rx'); // '/home/ada/e2rx/sdk/go'
+ * goSdkReplacement('/home/ada/app/node_modules/e2rx'); // '../node_modules/e2rx/sdk/go'
+ * ```
+ */
+export function goSdkReplacement(packageDir: string = e2rxPackageDir()): string {
+  const installed = resolve(packageDir).split(/[\\/]/).includes('node_modules');
+  return installed ? '../node_modules/e2rx/sdk/go' : join(resolve(packageDir), 'sdk', 'go').split('\\').join('/');
 }
 
 /**
@@ -103,6 +152,7 @@ export function templateValues(dir: string): TemplateValues {
     e2rxDependency: e2rxDependency(),
     sdkVersion,
     ascVersion: ascVersion(),
+    goSdk: goSdkReplacement(),
   };
 }
 
@@ -122,9 +172,18 @@ export function fillTemplate(text: string, values: TemplateValues): string {
   );
 }
 
+/** Options of {@link createApp}. */
+export interface CreateAppOptions {
+  /** The language of the app's function (default `assemblyscript`). */
+  readonly lang?: InitLanguage;
+  /** The template to copy instead of the language's. */
+  readonly templateDir?: string;
+}
+
 /**
- * Creates an app in `dir` (created when missing) from the template: `Directive.yaml`, the `hello` function,
- * a test, `package.json`, `README.md` and `.gitignore`.
+ * Creates an app in `dir` (created when missing) from the template of its language: `Directive.yaml`, the `hello`
+ * function (AssemblyScript: `hello/index.ts`; Go: `hello/main.go` with its `go.mod` and a Go test), an end-to-end
+ * test, `package.json`, `README.md` and `.gitignore`.
  *
  * @throws {@link E2rxError} `E2RX_CLI_USAGE` when `dir` is a file or a directory that is not empty.
  * @returns the files written, relative to `dir`, sorted.
@@ -133,9 +192,11 @@ export function fillTemplate(text: string, values: TemplateValues): string {
  * ```ts
  * import { createApp } from 'e2rx';
  * const files = await createApp('./my-app');
+ * const goFiles = await createApp('./my-go-app', { lang: 'go' });
  * ```
  */
-export async function createApp(dir: string, templateDir: string = appTemplateDir()): Promise<string[]> {
+export async function createApp(dir: string, options: CreateAppOptions = {}): Promise<string[]> {
+  const templateDir = options.templateDir ?? appTemplateDir(options.lang);
   const target = resolve(dir);
   let existing: string[] | undefined;
   try {
@@ -184,42 +245,54 @@ async function listTemplate(dir: string, prefix = ''): Promise<string[]> {
   return files;
 }
 
-/** The init command: `e2rx init <dir>` scaffolds an app with one AssemblyScript function. */
+/** The next steps printed after the files, per language. */
+function nextSteps(lang: InitLanguage, shown: string, dependency: string): string[] {
+  const linked = dependency.startsWith('file:') ? `linked from ${dependency.slice('file:'.length)}` : dependency;
+  const common = ['npm start            # e2rx start: serves http://localhost:8080', "curl -d 'world' http://localhost:8080/hello"];
+  if (lang === 'go') {
+    return [
+      `cd ${shown}`,
+      `npm install          # e2rx (${linked}), vitest`,
+      'npm run build        # e2rx build: hello/ (Go) -> hello.wasm, with your Go (1.24 or later)',
+      ...common,
+      'npm test             # go test in hello/, then vitest: builds the app, starts it, calls POST /hello',
+    ];
+  }
+  return [
+    `cd ${shown}`,
+    `npm install          # e2rx (${linked}), assemblyscript, vitest`,
+    'npm run build        # e2rx build: hello/index.ts -> hello.wasm',
+    ...common,
+    'npm test             # vitest: builds the app, starts it, calls POST /hello',
+  ];
+}
+
+/** The init command: `e2rx init <dir> [--lang go]` scaffolds an app with one function. */
 export const initCommand: Command = {
   name: 'init',
-  summary: 'create a new app with one AssemblyScript function, ready to build, run and test',
-  usage: '<dir>',
+  summary: 'create a new app with one function (AssemblyScript, or Go with --lang go), ready to build, run and test',
+  usage: '<dir> [options]',
   description:
-    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), hello/index.ts, a test in tests/, a package.json and a README. e2rx build and e2rx start work at once; npm install gets what the scripts and the test use (an e2rx run from a checkout is linked as a file: dependency, since e2rx is not on npm).',
-  options: {},
+    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), the function (hello/index.ts, or with --lang go hello/main.go, its go.mod and a Go test), an end-to-end test in tests/, a package.json and a README. e2rx build and e2rx start work at once (a Go app needs Go 1.24 or later); npm install gets what the scripts and the test use (an e2rx run from a checkout is linked as a file: dependency, since e2rx is not on npm).',
+  options: {
+    lang: { type: 'string', short: 'l', placeholder: '<language>', description: 'the language of the function: assemblyscript (default) or go' },
+  },
   maxPositionals: 1,
-  examples: ['e2rx init my-app', 'cd my-app && npm install && npm run build && npm start'],
-  async run({ positionals }, io) {
+  examples: ['e2rx init my-app', 'e2rx init my-go-app --lang go', 'cd my-app && npm install && npm run build && npm start'],
+  async run({ values, positionals }, io) {
     const dir = positionals[0];
     if (dir === undefined || dir === '') {
-      io.stderr.write('e2rx init: missing the app directory\nUsage: e2rx init <dir> (see e2rx init --help)\n');
+      io.stderr.write('e2rx init: missing the app directory\nUsage: e2rx init <dir> [options] (see e2rx init --help)\n');
       return 2;
     }
     try {
+      const lang = initLanguage(values['lang'] as string | undefined);
       const target = resolve(io.cwd, dir);
-      const files = await createApp(target);
+      const files = await createApp(target, { lang });
       const shown = relative(io.cwd, target) || '.';
-      const dependency = e2rxDependency();
       io.stdout.write(`created ${shown}:\n`);
       for (const file of files) io.stdout.write(`  ${file}\n`);
-      io.stdout.write(
-        [
-          '',
-          'next:',
-          `  cd ${shown}`,
-          `  npm install          # e2rx (${dependency.startsWith('file:') ? `linked from ${dependency.slice('file:'.length)}` : dependency}), assemblyscript, vitest`,
-          '  npm run build        # e2rx build: hello/index.ts -> hello.wasm',
-          '  npm start            # e2rx start: serves http://localhost:8080',
-          "  curl -d 'world' http://localhost:8080/hello",
-          '  npm test             # vitest: builds the app, starts it, calls POST /hello',
-          '',
-        ].join('\n'),
-      );
+      io.stdout.write(['', 'next:', ...nextSteps(lang, shown, e2rxDependency()).map((line) => `  ${line}`), ''].join('\n'));
       return 0;
     } catch (error) {
       return printError(io, error);
