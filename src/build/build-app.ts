@@ -20,14 +20,14 @@
  */
 
 import { existsSync, readFileSync } from 'node:fs';
-import { readFile, readdir, rename, stat, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { E2rxError } from '../errors.js';
 import { ASC_FLAGS, type CompileAssemblyScriptOutcome, compileAssemblyScript, definesRunE, generatedEntry } from './assemblyscript.js';
 import type { BuildDiagnostic } from './diagnostics.js';
 import { type CompileGoOutcome, GO_BUILD_ENV, GO_BUILD_FLAGS, GO_BUILD_VARIABLES, compileGo } from './go.js';
+import { FUNCTION_ENTRY_FILE, type FunctionLanguage, GO_MODULE_FILE, functionLanguage } from './function-language.js';
 import { type GoToolchain, findGoToolchain } from './go-toolchain.js';
 import {
   type BuildManifest,
@@ -39,14 +39,7 @@ import {
 } from './manifest.js';
 import { type SdkLocation, resolveSdk } from './sdk.js';
 
-/** The file a directory must contain to be an AssemblyScript function. */
-export const FUNCTION_ENTRY_FILE = 'index.ts';
-
-/** The file of a Go module. */
-export const GO_MODULE_FILE = 'go.mod';
-
-/** What a function is written in, as `e2rx build` knows it. */
-export type FunctionLanguage = 'assemblyscript' | 'go';
+export { FUNCTION_ENTRY_FILE, GO_MODULE_FILE, type FunctionLanguage } from './function-language.js';
 
 /** Directories of an app that are never functions. */
 const NOT_FUNCTIONS = new Set(['node_modules', 'static', 'dist', 'tests', 'test', 'specs', 'vendor', 'testdata']);
@@ -108,62 +101,6 @@ export async function findFunctions(appDir: string): Promise<FunctionSource[]> {
     }
   }
   return found.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** The language of the function in `dir`, or `undefined` when it is not one `e2rx build` builds. */
-async function functionLanguage(dir: string): Promise<FunctionLanguage | undefined> {
-  const declared = await declaredLanguage(dir);
-  if (declared === 'other') return undefined;
-  const go = await hasGoMainPackage(dir);
-  const assemblyScript = await isFile(join(dir, FUNCTION_ENTRY_FILE));
-  if (declared === 'go') return go ? 'go' : undefined;
-  if (declared === 'assemblyscript') return assemblyScript ? 'assemblyscript' : undefined;
-  if (go && (existsSync(join(dir, GO_MODULE_FILE)) || !assemblyScript)) return 'go';
-  return assemblyScript ? 'assemblyscript' : undefined;
-}
-
-/** Whether `dir` holds a `.go` file (not a test) of package main. */
-async function hasGoMainPackage(dir: string): Promise<boolean> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return false;
-  }
-  for (const name of names) {
-    if (!name.endsWith('.go') || name.endsWith('_test.go')) continue;
-    try {
-      if (/^package\s+main\b/m.test(await readFile(join(dir, name), 'utf8'))) return true;
-    } catch {
-      // not readable: not a source
-    }
-  }
-  return false;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/** What the `lang` of the directory's `.runnable.yaml` says: a language e2rx builds, another one, or nothing. */
-async function declaredLanguage(dir: string): Promise<FunctionLanguage | 'other' | undefined> {
-  let text: string;
-  try {
-    text = await readFile(join(dir, '.runnable.yaml'), 'utf8');
-  } catch {
-    return undefined;
-  }
-  try {
-    const lang = (parseYaml(text) as { lang?: unknown } | null)?.lang;
-    if (lang === undefined) return undefined;
-    return lang === 'assemblyscript' || lang === 'go' ? lang : 'other';
-  } catch {
-    return undefined;
-  }
 }
 
 /** Progress of {@link buildApp}, one event per step of each function. */

@@ -17,13 +17,11 @@ export {
   type CompileAssemblyScriptOptions,
   type CompileAssemblyScriptOutcome,
 } from './assemblyscript.js';
+export { FUNCTION_ENTRY_FILE, GO_MODULE_FILE, functionLanguage, type FunctionLanguage } from './function-language.js';
 export {
-  FUNCTION_ENTRY_FILE,
-  GO_MODULE_FILE,
   buildApp,
   findFunctions,
   type BuildAppOptions,
-  type FunctionLanguage,
   type BuildEvent,
   type BuildReport,
   type FunctionBuildResult,
