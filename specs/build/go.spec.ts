@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GO_BUILD_ENV, GO_BUILD_FLAGS, compileGo, parseGoDiagnostics } from '../../src/build/go.js';
+import { GO_BUILD_ENV, GO_BUILD_FLAGS, compileGo, goSdkDir, parseGoDiagnostics } from '../../src/build/go.js';
 import { cleanupApps, makeTempDir, writeFiles } from '../support/apps.js';
 import { describeWithGo, goToolchain } from '../support/go.js';
 import { GO_BROKEN_SOURCE, GO_HELLO_SOURCE, GO_SDK, goFunction, goMod } from './support.js';
@@ -120,5 +120,27 @@ describeWithGo('compileGo', () => {
     const outcome = await compile(root, 'hello', root);
     expect(outcome.ok, JSON.stringify(outcome.diagnostics)).toBe(true);
     if (outcome.ok) expect(outcome.inputs).toEqual(expect.arrayContaining([join(root, 'go.mod'), join(root, 'hello', 'main.go')]));
+  }, 120_000);
+});
+
+describeWithGo('compileGo when the module does not find the SDK', () => {
+  const message = (sdk: string) =>
+    `the module's go.mod must require the Go SDK: add "require e2rx v0.0.0" and "replace e2rx => ${sdk}" (see docs/guides/go-functions.md)`;
+
+  it('compileGo - a go.mod without the SDK: Go\'s "not in std" comes with what to add, and where the SDK is', async () => {
+    const root = await app({ 'hello/go.mod': 'module example.com/hello\n\ngo 1.24\n', 'hello/main.go': GO_HELLO_SOURCE });
+    const outcome = await compile(root, 'hello');
+    expect(outcome.ok).toBe(false);
+    expect(outcome.diagnostics).toHaveLength(1);
+    expect(outcome.diagnostics[0]).toMatchObject({ severity: 'error', code: 'GO', file: 'hello/main.go', line: 3, column: 8 });
+    expect(outcome.diagnostics[0]?.message).toMatch(/^package e2rx is not in std \(.*\/src\/e2rx\): /);
+    expect(outcome.diagnostics[0]?.message.endsWith(`: ${message(GO_SDK)}`)).toBe(true);
+    expect(goSdkDir()).toBe(GO_SDK);
+  }, 120_000);
+
+  it('compileGo - a go.mod that requires the SDK without replacing it: the same advice', async () => {
+    const root = await app({ 'hello/go.mod': 'module example.com/hello\n\ngo 1.24\n\nrequire e2rx v0.0.0\n', 'hello/main.go': GO_HELLO_SOURCE });
+    const outcome = await compile(root, 'hello');
+    expect(outcome.diagnostics[0]?.message).toBe(`missing go.sum entry for module providing package e2rx (imported by example.com/hello): ${message(GO_SDK)}`);
   }, 120_000);
 });

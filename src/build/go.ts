@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { checkRunnableModule } from './assemblyscript.js';
 import type { BuildDiagnostic } from './diagnostics.js';
 import { type GoToolchain, runGo } from './go-toolchain.js';
@@ -117,7 +118,7 @@ export async function compileGo(options: CompileGoOptions): Promise<CompileGoOut
   const build = await runGo(options.go.command, [...GO_BUILD_FLAGS, '-o', temporary, pkg], { cwd: moduleDir, env });
   if (build.code !== 0) {
     await rm(temporary, { force: true });
-    const diagnostics = parseGoDiagnostics(build.stderr, moduleDir, display);
+    const diagnostics = parseGoDiagnostics(build.stderr, moduleDir, display).map(withSdkHint);
     return { ok: false, diagnostics: diagnostics.length > 0 ? diagnostics : [{ severity: 'error', code: 'GO', message: `go build failed with exit code ${build.code}`, file: functionFile }] };
   }
   const binary = new Uint8Array(await readFile(temporary));
@@ -141,6 +142,41 @@ export async function compileGo(options: CompileGoOptions): Promise<CompileGoOut
 function packagePath(moduleDir: string, dir: string): string {
   const rel = toPosix(relative(moduleDir, dir));
   return rel === '' ? '.' : `./${rel}`;
+}
+
+/**
+ * The directory of the Go SDK (module `e2rx`) that comes with this e2rx (`<package>/sdk/go`), found by walking up
+ * from this file; `undefined` when it is missing from the installation.
+ *
+ * @example
+ * ```ts
+ * import { goSdkDir } from 'e2rx';
+ * console.log(`replace e2rx => ${goSdkDir()}`);
+ * ```
+ */
+export function goSdkDir(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, 'sdk', 'go');
+    if (existsSync(join(candidate, 'go.mod'))) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+/**
+ * What to do when Go cannot find the SDK: the module's go.mod does not require it (Go says "not in std"), or requires
+ * it without replacing it with its directory (Go asks for a go.sum entry of a module it cannot download).
+ */
+function withSdkHint(diagnostic: BuildDiagnostic): BuildDiagnostic {
+  const missing = /package e2rx(\/\w+)? is not in std|no required module provides package e2rx(\/\w+)?;|missing go\.sum entry for module providing package e2rx(\/\w+)? /;
+  if (!missing.test(diagnostic.message)) return diagnostic;
+  const sdk = goSdkDir() ?? '<the e2rx checkout>/sdk/go';
+  return {
+    ...diagnostic,
+    message: `${(diagnostic.message.split('\n')[0] ?? '').replace(/; to add:$/, '')}: the module's go.mod must require the Go SDK: add "require e2rx v0.0.0" and "replace e2rx => ${sdk}" (see docs/guides/go-functions.md)`,
+  };
 }
 
 /** Adds what to do to the module checks' messages that a Go function can cause. */

@@ -34,6 +34,7 @@ export {
   GO_BUILD_VARIABLES,
   compileGo,
   goBuildEnv,
+  goSdkDir,
   parseGoDiagnostics,
   type CompileGoOptions,
   type CompileGoOutcome,
