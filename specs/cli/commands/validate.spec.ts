@@ -115,12 +115,13 @@ describe('validate - the real binary', () => {
     if (!existsSync(`${root}dist/cli/main.js`)) throw new Error('dist/cli/main.js is missing: run `npm run build`');
   }, 120_000);
 
-  const run = (args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  const run = (args: readonly string[], cwd: string, nodeArgs: readonly string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [`${root}bin/e2rx.js`, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [...nodeArgs, `${root}bin/e2rx.js`, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
       });
     });
+  const preload = (name: string): string[] => ['--import', new URL(`../../fixtures/cli/${name}`, import.meta.url).href];
 
   it('validate - node bin/e2rx.js validate <invalid app> exits 1 with the problems and no stack trace', async () => {
     const dir = await makeAppDir({ directive: INVALID, files: { 'hello.wasm': wasm } });
@@ -142,5 +143,24 @@ describe('validate - the real binary', () => {
     const result = await run(['bogus'], root);
     expect(result.code).toBe(2);
     expect(result.stderr).not.toMatch(/^ {4}at /m);
+  });
+
+  it('validate - node bin/e2rx.js exits 70 on an internal error (a bug), with one message and no stack trace', async () => {
+    const dir = await makeAppDir({ directive: minimalDirective(), files: { 'hello.wasm': wasm } });
+    const result = await run(['validate', dir], dir, preload('bug-in-load.mjs'));
+    expect(result.stderr).toBe(
+      'e2rx: internal error: injected bug: entries is not iterable\nhint: this is a bug of e2rx: please report it with the log lines around it\n',
+    );
+    expect(result.code).toBe(70);
+  });
+
+  it('validate - node bin/e2rx.js exits 70 on an exception that escapes every command (thrown from a timer)', async () => {
+    const dir = await makeAppDir({ directive: minimalDirective(), files: { 'hello.wasm': wasm } });
+    const result = await run(['validate', dir], dir, preload('uncaught-exception.mjs'));
+    expect(result.stderr).toBe(
+      'e2rx: internal error: injected bug: thrown from a timer\nhint: this is a bug of e2rx: please report it with the log lines around it\n',
+    );
+    expect(result.stderr).not.toMatch(/^ {4}at /m);
+    expect(result.code).toBe(70);
   });
 });
