@@ -281,6 +281,15 @@ describe('loadApp - errors name the file', () => {
     await rejection(loadApp(undefined, { cwd: dir }), 'E2RX_BUNDLE_CORRUPT');
   });
 
+  it('loadApp - a Directive file larger than a Directive may be is refused before it is read', async () => {
+    const dir = await makeAppDir({ directive: `identifier: ${'a'.repeat(5 * 1024 * 1024)}\n`, files: { 'hello.wasm': wasm } });
+    const error = await rejection(loadApp(dir, { cwd: dir }), 'E2RX_DIRECTIVE_INVALID');
+    expect(error.message).toBe(
+      'found 1 problems:\n\tDirective.yaml:1:1: the Directive is 5242893 bytes long, more than a Directive may have (1048576 characters; is this the right file?)',
+    );
+    expect((error.details['problems'] as Problem[])[0]).toMatchObject({ file: 'Directive.yaml', line: 1, column: 1 });
+  });
+
   it('loadApp - a bundle with two Directive.yaml entries is E2RX_BUNDLE_DUPLICATE_ENTRY', async () => {
     const dir = await makeAppDir({
       files: {

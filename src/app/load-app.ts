@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
 import { E2rxError } from '../errors.js';
-import { formatProblems, hasErrors, parseDirective, type Directive, type Problem, type Runnable, type RunnableEntry } from '../directive/index.js';
+import { formatProblems, hasErrors, MAX_DIRECTIVE_LENGTH, parseDirective, type Directive, type Problem, type Runnable, type RunnableEntry } from '../directive/index.js';
 import { DEFAULT_BUNDLE_LIMITS, readBundleEntries, type BundleLimits } from './bundle-entries.js';
 import { checkModule, type ModuleCheck } from './module-file.js';
 import { staticFilesFromDirectory, staticFilesFromEntries } from './static-dir.js';
@@ -157,6 +157,18 @@ async function readAppFiles(path: string | undefined, cwd: string, limits: Bundl
   });
 }
 
+function directiveTooLarge(file: string, bytes: number): E2rxError {
+  const problem: Problem = {
+    severity: 'error',
+    message: `the Directive is ${bytes} bytes long, more than a Directive may have (${MAX_DIRECTIVE_LENGTH} characters; is this the right file?)`,
+    path: [],
+    file,
+    line: 1,
+    column: 1,
+  };
+  return new E2rxError('E2RX_DIRECTIVE_INVALID', formatProblems([problem]), { details: { problems: [problem] } });
+}
+
 function generationError(file: string): E2rxError {
   return new E2rxError(
     'E2RX_DIRECTIVE_GENERATION',
@@ -170,8 +182,13 @@ async function readDirectory(root: string, display: (path: string) => string, na
   const directivePath = join(root, directiveName);
   let directiveText: string;
   try {
+    // A Directive is at most MAX_DIRECTIVE_LENGTH characters, so at most four times as many bytes: a larger file is
+    // refused before it is read.
+    const size = (await stat(directivePath)).size;
+    if (size > 4 * MAX_DIRECTIVE_LENGTH) throw directiveTooLarge(display(directivePath), size);
     directiveText = await readFile(directivePath, 'utf8');
   } catch (error) {
+    if (E2rxError.is(error)) throw error;
     throw new E2rxError('E2RX_APP_READ', `cannot read ${display(directivePath)}: ${(error as Error).message}`, { cause: error });
   }
   const modules = new Map<string, { file: string; read(): Promise<Uint8Array> }>();
