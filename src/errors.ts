@@ -45,6 +45,14 @@ export const ERROR_CODES = {
     message: 'the bundle is not a readable zip archive',
     hint: 'rebuild it with `e2rx build --bundle`',
   },
+  E2RX_BUNDLE_TOO_LARGE: {
+    message: 'the bundle inflates past its limits',
+    hint: 'a bundle entry may inflate to 64 MiB and the bundle to 256 MiB: serve large files from elsewhere, or load the app with loadApp(path, { bundleLimits }) and pass it to createEngine',
+  },
+  E2RX_BUNDLE_DUPLICATE_ENTRY: {
+    message: 'the bundle holds two entries with the same name',
+    hint: 'rebuild it with `e2rx build --bundle` (a zip tool that appends, such as `zip -g`, adds a second copy instead of replacing the first)',
+  },
   E2RX_MODULE_MISSING: {
     message: 'a runnable listed in the Directive has no .wasm module',
     hint: 'build the function (`e2rx build`) or remove it from `runnables`',

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadApp, type App } from '../../src/app/index.js';
 import type { Problem } from '../../src/directive/index.js';
 import { E2rxError, type ErrorCode } from '../../src/errors.js';
+import { writeZip, zeroBomb } from './support/zip-writer.js';
 import {
   cleanupApps,
   grainWasm,
@@ -271,14 +272,58 @@ describe('loadApp - errors name the file', () => {
   it('loadApp - a file that is not a zip is E2RX_BUNDLE_CORRUPT', async () => {
     const dir = await makeAppDir({ files: { 'runnables.wasm.zip': 'not a zip at all' } });
     const error = await rejection(loadApp('runnables.wasm.zip', { cwd: dir }), 'E2RX_BUNDLE_CORRUPT');
-    expect(error.message).toMatch(/^runnables\.wasm\.zip is not a readable zip archive/);
-    expect(error.cause).toBeDefined();
+    expect(error.message).toBe('runnables.wasm.zip is not a readable zip archive: it is too short to hold an end of central directory record');
   });
 
   it('loadApp - a truncated zip is E2RX_BUNDLE_CORRUPT', async () => {
     const bytes = zipBytes({ 'Directive.yaml': minimalDirective(), 'hello.wasm': wasm });
     const dir = await makeAppDir({ files: { 'runnables.wasm.zip': bytes.slice(0, bytes.length - 30) } });
     await rejection(loadApp(undefined, { cwd: dir }), 'E2RX_BUNDLE_CORRUPT');
+  });
+
+  it('loadApp - a Directive file larger than a Directive may be is refused before it is read', async () => {
+    const dir = await makeAppDir({ directive: `identifier: ${'a'.repeat(5 * 1024 * 1024)}\n`, files: { 'hello.wasm': wasm } });
+    const error = await rejection(loadApp(dir, { cwd: dir }), 'E2RX_DIRECTIVE_INVALID');
+    expect(error.message).toBe(
+      'found 1 problems:\n\tDirective.yaml:1:1: the Directive is 5242893 bytes long, more than a Directive may have (1048576 characters; is this the right file?)',
+    );
+    expect((error.details['problems'] as Problem[])[0]).toMatchObject({ file: 'Directive.yaml', line: 1, column: 1 });
+  });
+
+  it('loadApp - a bundle with two Directive.yaml entries is E2RX_BUNDLE_DUPLICATE_ENTRY', async () => {
+    const dir = await makeAppDir({
+      files: {
+        'runnables.wasm.zip': writeZip([
+          { name: 'Directive.yaml', data: new TextEncoder().encode(minimalDirective()) },
+          { name: 'hello.wasm', data: wasm },
+          { name: 'Directive.yaml', data: new TextEncoder().encode(minimalDirective({ identifier: 'com.example.evil' })) },
+        ]),
+      },
+    });
+    const error = await rejection(loadApp(undefined, { cwd: dir }), 'E2RX_BUNDLE_DUPLICATE_ENTRY');
+    expect(error.message).toBe('runnables.wasm.zip holds 2 entries named Directive.yaml: a bundle has each entry once');
+  });
+
+  it('loadApp - a bundle whose static entry inflates to 1 GiB is E2RX_BUNDLE_TOO_LARGE, not a valid app', async () => {
+    const dir = await makeAppDir({
+      files: {
+        'runnables.wasm.zip': writeZip([
+          { name: 'Directive.yaml', data: new TextEncoder().encode(minimalDirective()) },
+          { name: 'hello.wasm', data: wasm },
+          { name: 'static/big.bin', ...zeroBomb(1024 * 1024 * 1024) },
+        ]),
+      },
+    });
+    const error = await rejection(loadApp(undefined, { cwd: dir }), 'E2RX_BUNDLE_TOO_LARGE');
+    expect(error.message).toMatch(/^runnables\.wasm\.zip\/static\/big\.bin declares 1073741824 bytes, more than the 67108864/);
+  });
+
+  it('loadApp - takes bundleLimits', async () => {
+    const bundle = await makeBundle({ 'Directive.yaml': minimalDirective(), 'hello.wasm': wasm, 'static/a.txt': 'a'.repeat(2_000) });
+    const error = await rejection(loadApp(bundle.path, { cwd: bundle.dir, bundleLimits: { maxEntryBytes: 1_000, maxTotalBytes: 1_000_000 } }), 'E2RX_BUNDLE_TOO_LARGE');
+    expect(error.message).toBe('runnables.wasm.zip/static/a.txt declares 2000 bytes, more than the 1000 a bundle entry may have (maxEntryBytes)');
+    const app = await loadApp(bundle.path, { cwd: bundle.dir, bundleLimits: { maxEntryBytes: 2_000, maxTotalBytes: 1_000_000 } });
+    expect((await app.staticFiles.read('a.txt'))?.length).toBe(2_000);
   });
 
   it('loadApp - a bundle without Directive.yaml at its root is E2RX_DIRECTIVE_NOT_FOUND', async () => {

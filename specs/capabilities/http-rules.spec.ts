@@ -33,6 +33,7 @@ const PUBLIC = tableResolver({
   'internal.example': ['10.0.0.5'],
   'mixed.example': ['93.184.216.34', '192.168.1.10'],
   'mapped.example': ['::ffff:127.0.0.1'],
+  'translated.example': ['2606:4700::1111', '::ffff:0:7f00:1'],
   'v6.example': ['2606:4700::1111'],
   'alias.example': ['93.184.216.34'],
 });
@@ -118,6 +119,15 @@ describe('http-rules', () => {
       'http://[::ffff:a9fe:a9fe]/',
       'http://10.1.2.3/',
       'http://[fd00::1]/',
+      // IPv4-translated (::ffff:0:0:0/96) and the blocks of the IANA special-purpose registries a guest never needs.
+      'http://[::ffff:0:7f00:1]/',
+      'http://[::ffff:0:a9fe:a9fe]/latest/meta-data/',
+      'http://[64:ff9b:1::a00:1]/',
+      'http://[2001:db8::1]/',
+      'http://[3fff::1]/',
+      'http://[::7f00:1]/',
+      'http://192.175.48.1/',
+      'http://192.0.0.9/',
     ]) {
       expect(verdictOf(url, noPrivate), url).toEqual({
         allowed: false,
@@ -145,6 +155,11 @@ describe('http-rules', () => {
   it('checkRequestTarget - one private address among several refuses the name', async () => {
     const verdict = await checkRequestTarget(new URL('https://mixed.example/'), rules({ allowPrivate: false }), PUBLIC);
     expect(verdict.allowed).toBe(false);
+  });
+
+  it('checkRequestTarget - a name resolving to an IPv4-translated loopback (::ffff:0:7f00:1) is refused', async () => {
+    const verdict = await checkRequestTarget(new URL('https://translated.example/'), rules({ allowPrivate: false }), PUBLIC);
+    expect(verdict).toEqual({ allowed: false, reason: 'requests to private IP address ranges are disallowed' });
   });
 
   it('checkRequestTarget - a name resolving to an IPv4-mapped IPv6 loopback is refused', async () => {

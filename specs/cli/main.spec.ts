@@ -132,17 +132,32 @@ describe('main - failures of a command', () => {
     expect(io.err()).toBe('e2rx: app does not exist\nhint: pass a path\n');
   });
 
-  it('main - any other error is printed as its message only, exit 1, no stack', async () => {
+  it('main - any other error is an internal error: one message and a hint to report it, exit 70, no stack', async () => {
     const io = captureIo();
-    expect(await main(['boom'], io, [failing(new TypeError('cannot read x of undefined'))])).toBe(1);
-    expect(io.err()).toBe('e2rx: cannot read x of undefined\n');
+    expect(await main(['boom'], io, [failing(new TypeError('cannot read x of undefined'))])).toBe(70);
+    expect(io.err()).toBe(
+      'e2rx: internal error: cannot read x of undefined\nhint: this is a bug of e2rx: please report it with the log lines around it\n',
+    );
     expect(io.err()).not.toMatch(/^ {4}at /m);
   });
 
-  it('main - a thrown non-Error value is printed too', async () => {
+  it('main - an E2RX_INTERNAL error exits 70', async () => {
     const io = captureIo();
-    expect(await main(['boom'], io, [failing('plain text')])).toBe(1);
-    expect(io.err()).toBe('e2rx: plain text\n');
+    expect(await main(['boom'], io, [failing(new E2rxError('E2RX_INTERNAL', 'the app template is missing'))])).toBe(70);
+    expect(io.err().split('\n')[0]).toBe('e2rx: internal error: the app template is missing');
+  });
+
+  it('main - an operating-system error (a file that cannot be written) is a failure, exit 1', async () => {
+    const io = captureIo();
+    const error = Object.assign(new Error("EACCES: permission denied, open '/app/x.wasm'"), { code: 'EACCES', syscall: 'open', errno: -13 });
+    expect(await main(['boom'], io, [failing(error)])).toBe(1);
+    expect(io.err()).toBe("e2rx: EACCES: permission denied, open '/app/x.wasm'\n");
+  });
+
+  it('main - a thrown non-Error value is an internal error too', async () => {
+    const io = captureIo();
+    expect(await main(['boom'], io, [failing('plain text')])).toBe(70);
+    expect(io.err().split('\n')[0]).toBe('e2rx: internal error: plain text');
   });
 
   it('main - the exit code of the command is returned', async () => {

@@ -1,5 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import { parseYaml, type ParsedYaml } from '../../src/directive/parse.js';
+import { describe, expect, it, vi } from 'vitest';
+import { MAX_DIRECTIVE_DEPTH, MAX_DIRECTIVE_LENGTH, parseYaml, type ParsedYaml } from '../../src/directive/parse.js';
+import type { Problem } from '../../src/directive/problem.js';
 
 const TEXT = [
   'identifier: com.example.app', // 1
@@ -148,5 +149,114 @@ describe('parseYaml', () => {
     const outcome = parseYaml(lines.join('\n'), 'bomb.yaml');
     expect(outcome.ok).toBe(false);
     expect(outcome.ok ? '' : outcome.problems[0]?.message).toMatch(/^invalid YAML: /);
+  });
+
+  it('parseYaml - refuses a text longer than MAX_DIRECTIVE_LENGTH at 1:1, without parsing it', () => {
+    const text = `identifier: ${'a'.repeat(MAX_DIRECTIVE_LENGTH)}\n`;
+    const started = performance.now();
+    const outcome = parseYaml(text, 'big.yaml');
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(outcome.ok ? [] : outcome.problems).toEqual([
+      {
+        severity: 'error',
+        message: `the Directive is ${text.length} characters long, more than the 1048576 a Directive may have (is this the right file?)`,
+        path: [],
+        file: 'big.yaml',
+        line: 1,
+        column: 1,
+      },
+    ]);
+    expect(parseYaml(`identifier: ${'a'.repeat(MAX_DIRECTIVE_LENGTH - 20)}\n`, 'd.yaml').ok).toBe(true);
+  });
+
+  const only = (text: string): Problem[] => {
+    const outcome = parseYaml(text, 'deep.yaml');
+    return outcome.ok ? [] : [...outcome.problems];
+  };
+
+  it.each([
+    ['flow sequences', '[', ']'],
+    ['flow mappings', '{a: ', '}'],
+  ])('parseYaml - refuses %s nested 200,000 deep at the first level past the bound, in bounded time', (_, open, close) => {
+    const depth = 200_000;
+    const text = `identifier: ${open.repeat(depth)}x${close.repeat(depth)}\n`;
+    const started = performance.now();
+    const problems = only(text);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.message).toBe(
+      'invalid YAML: mappings and lists nest more than 64 levels deep here (a Directive needs about eight; check the brackets and the indentation)',
+    );
+    // Refused from the lexemes: at the 65th bracket.
+    expect(problems[0]).toMatchObject({ line: 1, column: 13 + open.length * MAX_DIRECTIVE_DEPTH });
+  });
+
+  it('parseYaml - counts the mapping that holds a value as a level: 63 lists inside it are kept, 64 refused', () => {
+    const nested = (depth: number): string => `identifier: ${'['.repeat(depth)}x${']'.repeat(depth)}\n`;
+    expect(parseYaml(nested(MAX_DIRECTIVE_DEPTH - 1), 'd.yaml').ok).toBe(true);
+    expect(only(nested(MAX_DIRECTIVE_DEPTH))).toMatchObject([{ line: 1, column: 13 + MAX_DIRECTIVE_DEPTH - 1 }]);
+  });
+
+  it('parseYaml - refuses block nesting past the bound where it goes too deep', () => {
+    const lines = ['identifier: x', 'handlers:'];
+    for (let level = 0; level < 100; level += 1) lines.push(`${' '.repeat(level + 1)}- `);
+    const problems = only(`${lines.join('\n')}x\n`);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]?.message).toMatch(/^invalid YAML: mappings and lists nest more than 64 levels deep here/);
+    expect(problems[0]?.line).toBe(2 + MAX_DIRECTIVE_DEPTH);
+  });
+
+  it('parseYaml - refuses block and flow nesting mixed past the bound', () => {
+    const text = `handlers:\n${Array.from({ length: 40 }, (_, level) => `${' '.repeat(level + 1)}- `).join('\n')}${'['.repeat(40)}${']'.repeat(40)}\n`;
+    expect(only(text)[0]?.message).toMatch(/nest more than 64 levels deep/);
+  });
+
+  it('parseYaml - refuses a billion-laughs alias bomb in bounded time, with a hint', () => {
+    const lines = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let level = 1; level <= 30; level += 1) {
+      const previous = `*l${level - 1}`.replace('*l0', '*a');
+      lines.push(`l${level}: &l${level} [${Array.from({ length: 9 }, () => previous).join(', ')}]`);
+    }
+    lines.push('handlers: *l30');
+    const started = performance.now();
+    const problems = only(lines.join('\n'));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(problems.map((problem) => [problem.line, problem.column, problem.message])).toEqual([
+      [
+        1,
+        1,
+        'invalid YAML: Excessive alias count indicates a resource exhaustion attack (its aliases expand to more than 100 nodes; write the values out or use fewer anchors)',
+      ],
+    ]);
+  });
+
+  it('parseYaml - refuses merge keys that multiply, like aliases', () => {
+    const lines = ['m0: &m0 {a: 1, b: 2, c: 3}'];
+    for (let level = 1; level <= 20; level += 1) lines.push(`m${level}: &m${level} {<<: [*m${level - 1}, *m${level - 1}, *m${level - 1}], k${level}: v}`);
+    lines.push(...Array.from({ length: 30 }, (_, index) => `c${index}: *m20`));
+    const started = performance.now();
+    const problems = only(lines.join('\n'));
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(problems[0]?.message).toMatch(/^invalid YAML: .*aliases expand to more than 100 nodes/);
+  });
+
+  it('parseYaml - refuses a key that is a list or a mapping, where it is, and warns nothing on the process', () => {
+    const warn = vi.spyOn(process, 'emitWarning');
+    try {
+      const problems = only('identifier: x\n? [a, b]\n: c\nhandlers:\n  - { {x: 1}: y }\n');
+      expect(problems.map((problem) => [problem.line, problem.column, problem.message])).toEqual([
+        [2, 3, 'invalid YAML: a key that is a list or a mapping has no meaning in a Directive (write a plain name before the colon)'],
+        [5, 7, 'invalid YAML: a key that is a list or a mapping has no meaning in a Directive (write a plain name before the colon)'],
+      ]);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      warn.mockRestore();
+    }
+  });
+
+  it('parseYaml - keeps NUL bytes, unicode and a byte-order mark without failing', () => {
+    const yaml = parsed('\ufeffidentifier: "a\\0b"\nname: \u202eevil \u{1f600}\n');
+    expect(yaml.value).toEqual({ identifier: 'a\0b', name: '\u202eevil \u{1f600}' });
+    expect(yaml.locate(['name'])).toEqual({ line: 2, column: 7 });
   });
 });

@@ -219,6 +219,23 @@ describe('parseDirective - behaviour', () => {
     ]);
   });
 
+  it.each([
+    ['handlers: abc', 'handlers: must be a list', 4, 11],
+    ['handlers: { a: 1 }', 'handlers: must be a list', 4, 11],
+    ['runnables: { a: 1 }', 'runnables: must be a list', 4, 12],
+    ['schedules: abc', 'schedules: must be a list', 4, 12],
+    ['queries: abc', 'queries: must be a list', 4, 10],
+    ['connections: 5', 'connections: must be a mapping', 4, 14],
+    ['authentication: [a]', 'authentication: must be a mapping', 4, 17],
+    ['capabilities: abc', 'capabilities: must be a mapping', 4, 15],
+  ])('parseDirective - a top-level key of the wrong type (%s) is a located problem, not a crash', (line, message, row, column) => {
+    const runnables = line.startsWith('runnables') ? [] : ['runnables: [ { name: hello, namespace: default } ]'];
+    const text = ['identifier: com.example.app', 'appVersion: v0.1.0', 'atmoVersion: v0.4.7', line, ...runnables].join('\n');
+    const { directive, problems } = parseDirective(text, { file: 'wrong.yaml' });
+    expect(directive).toBeUndefined();
+    expect(errors(problems)).toEqual([{ severity: 'error', message, path: [line.split(':')[0] ?? ''], file: 'wrong.yaml', line: row, column }]);
+  });
+
   it('parseDirective - a handler without a resource still has its steps checked', () => {
     const text = [
       'identifier: com.example.app',

@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join, relative, resolve } from 'node:path';
-import { unzipSync } from 'fflate';
 import { E2rxError } from '../errors.js';
-import { formatProblems, hasErrors, parseDirective, type Directive, type Problem, type Runnable, type RunnableEntry } from '../directive/index.js';
+import { formatProblems, hasErrors, MAX_DIRECTIVE_LENGTH, parseDirective, type Directive, type Problem, type Runnable, type RunnableEntry } from '../directive/index.js';
+import { DEFAULT_BUNDLE_LIMITS, readBundleEntries, type BundleLimits } from './bundle-entries.js';
 import { checkModule, type ModuleCheck } from './module-file.js';
 import { staticFilesFromDirectory, staticFilesFromEntries } from './static-dir.js';
 import type { StaticFiles } from './static-files.js';
@@ -44,6 +44,14 @@ export interface App {
   readonly staticFiles: StaticFiles;
 }
 
+/** Options of {@link loadApp}. */
+export interface LoadAppOptions {
+  /** The directory relative paths are resolved against (default: the process's). */
+  readonly cwd?: string;
+  /** How much a bundle may inflate to (default {@link DEFAULT_BUNDLE_LIMITS}: 64 MiB per entry, 256 MiB in all). */
+  readonly bundleLimits?: BundleLimits;
+}
+
 /** The files of an app, wherever they come from. */
 interface AppFiles {
   readonly kind: App['kind'];
@@ -61,7 +69,8 @@ interface AppFiles {
  *
  * @throws {@link E2rxError} with a message naming the file and how to fix it: `E2RX_APP_NOT_FOUND`,
  *   `E2RX_DIRECTIVE_NOT_FOUND`, `E2RX_DIRECTIVE_GENERATION`, `E2RX_DIRECTIVE_INVALID` (details.problems holds every
- *   problem), `E2RX_BUNDLE_CORRUPT`, `E2RX_MODULE_MISSING`, `E2RX_MODULE_INVALID`, `E2RX_MODULE_NOT_RUNNABLE`.
+ *   problem), `E2RX_BUNDLE_CORRUPT`, `E2RX_BUNDLE_TOO_LARGE` (a bundle past `options.bundleLimits`),
+ *   `E2RX_BUNDLE_DUPLICATE_ENTRY`, `E2RX_MODULE_MISSING`, `E2RX_MODULE_INVALID`, `E2RX_MODULE_NOT_RUNNABLE`.
  *
  * @example
  * ```ts
@@ -70,9 +79,9 @@ interface AppFiles {
  * console.log(app.directive.identifier, [...app.functions.keys()]);
  * ```
  */
-export async function loadApp(path?: string, options: { readonly cwd?: string } = {}): Promise<App> {
+export async function loadApp(path?: string, options: LoadAppOptions = {}): Promise<App> {
   const cwd = options.cwd ?? process.cwd();
-  const files = await readAppFiles(path, cwd);
+  const files = await readAppFiles(path, cwd, options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS);
   const checks = new Map<string, ModuleCheck & { readonly file: string; readonly bytes: Uint8Array }>();
   for (const [stem, candidate] of files.modules) {
     const bytes = await candidate.read();
@@ -114,7 +123,7 @@ export async function loadApp(path?: string, options: { readonly cwd?: string } 
   };
 }
 
-async function readAppFiles(path: string | undefined, cwd: string): Promise<AppFiles> {
+async function readAppFiles(path: string | undefined, cwd: string, limits: BundleLimits): Promise<AppFiles> {
   const display = (absolute: string): string => {
     const shown = relative(cwd, absolute);
     return shown === '' ? '.' : shown.startsWith('..') ? absolute : shown;
@@ -137,15 +146,27 @@ async function readAppFiles(path: string | undefined, cwd: string): Promise<AppF
         hint: 'pass an app directory holding a Directive.yaml, or a runnables.wasm.zip bundle',
       });
     }
-    return readBundle(target, display);
+    return readBundle(target, display, limits);
   }
   const directiveName = DIRECTIVE_FILE_NAMES.find((name) => existsSync(join(target, name)));
   if (directiveName) return readDirectory(target, display);
-  if (existsSync(join(target, BUNDLE_FILE_NAME))) return readBundle(join(target, BUNDLE_FILE_NAME), display);
+  if (existsSync(join(target, BUNDLE_FILE_NAME))) return readBundle(join(target, BUNDLE_FILE_NAME), display, limits);
   if (existsSync(join(target, 'tenant.json'))) throw generationError(display(join(target, 'tenant.json')));
   throw new E2rxError('E2RX_DIRECTIVE_NOT_FOUND', `no Directive.yaml and no ${BUNDLE_FILE_NAME} in ${display(target)}`, {
     hint: 'create one with `e2rx init <dir>`, or pass the path of an app',
   });
+}
+
+function directiveTooLarge(file: string, bytes: number): E2rxError {
+  const problem: Problem = {
+    severity: 'error',
+    message: `the Directive is ${bytes} bytes long, more than a Directive may have (${MAX_DIRECTIVE_LENGTH} characters; is this the right file?)`,
+    path: [],
+    file,
+    line: 1,
+    column: 1,
+  };
+  return new E2rxError('E2RX_DIRECTIVE_INVALID', formatProblems([problem]), { details: { problems: [problem] } });
 }
 
 function generationError(file: string): E2rxError {
@@ -161,8 +182,13 @@ async function readDirectory(root: string, display: (path: string) => string, na
   const directivePath = join(root, directiveName);
   let directiveText: string;
   try {
+    // A Directive is at most MAX_DIRECTIVE_LENGTH characters, so at most four times as many bytes: a larger file is
+    // refused before it is read.
+    const size = (await stat(directivePath)).size;
+    if (size > 4 * MAX_DIRECTIVE_LENGTH) throw directiveTooLarge(display(directivePath), size);
     directiveText = await readFile(directivePath, 'utf8');
   } catch (error) {
+    if (E2rxError.is(error)) throw error;
     throw new E2rxError('E2RX_APP_READ', `cannot read ${display(directivePath)}: ${(error as Error).message}`, { cause: error });
   }
   const modules = new Map<string, { file: string; read(): Promise<Uint8Array> }>();
@@ -189,35 +215,21 @@ async function readDirectory(root: string, display: (path: string) => string, na
   return { kind: 'directory', path: display(root), directiveFile: display(directivePath), directiveText, modules, staticFiles: staticFilesFromDirectory(root) };
 }
 
-async function readBundle(path: string, display: (path: string) => string): Promise<AppFiles> {
+async function readBundle(path: string, display: (path: string) => string, limits: BundleLimits): Promise<AppFiles> {
   const name = display(path);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (error) {
-    throw new E2rxError('E2RX_APP_READ', `cannot read ${name}: ${(error as Error).message}`, { cause: error });
-  }
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(bytes);
-  } catch (error) {
-    throw new E2rxError('E2RX_BUNDLE_CORRUPT', `${name} is not a readable zip archive: ${(error as Error).message}`, { cause: error });
-  }
-  if (entries['tenant.json'] && !entries['Directive.yaml']) throw generationError(`${name}/tenant.json`);
-  const directive = entries['Directive.yaml'];
-  if (!directive) throw new E2rxError('E2RX_DIRECTIVE_NOT_FOUND', `bundle is missing Directive.yaml: ${name}`);
+  const entries = await readBundleEntries(path, name, limits);
+  if (entries.hasTenantConfig && !entries.directive) throw generationError(`${name}/tenant.json`);
+  if (!entries.directive) throw new E2rxError('E2RX_DIRECTIVE_NOT_FOUND', `bundle is missing Directive.yaml: ${name}`);
   const modules = new Map<string, { file: string; read(): Promise<Uint8Array> }>();
-  const statics = new Map<string, Uint8Array>();
-  for (const [entry, content] of Object.entries(entries)) {
-    if (entry.startsWith('static/') && !entry.endsWith('/')) statics.set(entry, content);
-    else if (!entry.includes('/') && entry.endsWith('.wasm')) modules.set(entry.slice(0, -'.wasm'.length), { file: `${name}/${entry}`, read: () => Promise.resolve(content) });
+  for (const [entry, content] of entries.modules) {
+    modules.set(entry.slice(0, -'.wasm'.length), { file: `${name}/${entry}`, read: () => Promise.resolve(content) });
   }
   return {
     kind: 'bundle',
     path: name,
     directiveFile: `${name}/Directive.yaml`,
-    directiveText: new TextDecoder().decode(directive),
+    directiveText: new TextDecoder().decode(entries.directive),
     modules,
-    staticFiles: staticFilesFromEntries(statics),
+    staticFiles: staticFilesFromEntries(entries.statics),
   };
 }

@@ -7,7 +7,8 @@
  * - the URL is read by the WHATWG URL parser, so odd IPv4 forms (`2130706433`, `0x7f.1`, `127.1`) are IP literals;
  * - every address a name resolves to is checked, and the request then connects to one of those checked addresses
  *   (see {@link checkRequestTarget}), so a name that re-resolves differently (DNS rebinding) cannot switch;
- * - the private ranges are wider (see {@link isNonGlobalAddress});
+ * - the private ranges are wider: every special-purpose block of the IANA registries, multicast, IPv4-translated and
+ *   non-global IPv6, judged by ipaddr.js (see {@link isNonGlobalAddress});
  * - a name that does not resolve is refused with the lookup error instead of being let through.
  *
  * @module

@@ -1,186 +1,102 @@
 /**
- * Parsing and classification of IP addresses for the outbound HTTP rules (spec §1.9 `allowIPs`, `allowPrivate`).
+ * Parsing and classification of IP addresses for the outbound HTTP rules (spec §1.9 `allowIPs`, `allowPrivate`),
+ * on top of ipaddr.js (its parser and its list of special-purpose ranges).
  *
  * Pure functions, no DNS: {@link isNonGlobalAddress} says whether an address must be refused when private ranges are
- * disallowed. The list is wider than Go's `IsPrivate() || !IsGlobalUnicast()` used by the original: it also covers
- * CGNAT (100.64/10), `0.0.0.0/8`, the documentation and benchmarking ranges, reserved `240/4`, and IPv6 forms that embed
- * an IPv4 address (IPv4-mapped, IPv4-compatible, NAT64, 6to4), which are judged by the IPv4 address they carry.
+ * disallowed. Only ordinary public unicast is let through. Refused: every block of the IANA IPv4 and IPv6
+ * Special-Purpose Address Registries, globally reachable or not (none of them serves HTTP to a function: AS112 and AMT
+ * relays, anycast PCP/TURN, ORCHID, documentation, benchmarking, …), multicast, IPv4-translated `::ffff:0:0:0/96`,
+ * deprecated site-local `fec0::/10`, and every IPv6 address outside global unicast `2000::/3` (IPv4-compatible `::/96`
+ * included). The IPv6 forms that carry a public IPv4 address unchanged — IPv4-mapped `::ffff:0:0/96`, NAT64
+ * `64:ff9b::/96`, 6to4 `2002::/16` — are judged by that IPv4 address. The list is wider than Go's
+ * `IsPrivate() || !IsGlobalUnicast()` used by the original.
  *
+ * @see https://www.iana.org/assignments/iana-ipv4-special-registry/
+ * @see https://www.iana.org/assignments/iana-ipv6-special-registry/
  * @module
  */
+import { createRequire } from 'node:module';
+import type * as Ipaddr from 'ipaddr.js';
 
-/** A parsed IP address: 4 bytes for IPv4, 16 for IPv6. */
-export interface IpBytes {
-  readonly family: 4 | 6;
-  readonly bytes: readonly number[];
-}
+// ipaddr.js is CommonJS with `export =` (no named ESM exports): loaded through require.
+const ipaddr = createRequire(import.meta.url)('ipaddr.js') as typeof Ipaddr;
 
-const IPV4_PART = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/** A parsed IP address (an ipaddr.js `IPv4` or `IPv6`). */
+export type IpAddress = Ipaddr.IPv4 | Ipaddr.IPv6;
 
 /**
- * Parses a dotted-quad IPv4 address (`127.0.0.1`). Only the canonical form is accepted; odd forms such as
- * `2130706433` or `0x7f.1` are normalised earlier by the WHATWG URL parser, which is how request URLs are read.
+ * Parses an IP literal: a dotted-quad IPv4 address (`127.0.0.1`; odd forms such as `2130706433` or `0x7f.1` are
+ * normalised earlier by the WHATWG URL parser, which is how request URLs are read) or an IPv6 address, bracketed or
+ * not, with or without a zone id (`[fe80::1%eth0]`). Returns `undefined` for anything else (a DNS name).
  *
  * @example
  * ```ts
- * parseIPv4('10.0.0.5'); // [10, 0, 0, 5]
- * parseIPv4('10.0.0'); // undefined
- * ```
- */
-export function parseIPv4(text: string): number[] | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  const bytes: number[] = [];
-  for (const part of parts) {
-    if (!IPV4_PART.test(part)) return undefined;
-    bytes.push(Number(part));
-  }
-  return bytes;
-}
-
-/**
- * Parses an IPv6 address (`::1`, `fe80::1%eth0`, `::ffff:127.0.0.1`, optionally in brackets) into 16 bytes.
- * A zone id (`%eth0`) is ignored.
- *
- * @example
- * ```ts
- * parseIPv6('[::1]')?.at(-1); // 1
- * ```
- */
-export function parseIPv6(input: string): number[] | undefined {
-  let text = input;
-  if (text.startsWith('[') && text.endsWith(']')) text = text.slice(1, -1);
-  const zone = text.indexOf('%');
-  if (zone >= 0) text = text.slice(0, zone);
-  if (text.length === 0 || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
-
-  // An embedded IPv4 address in the last 32 bits.
-  let tail: number[] = [];
-  const lastColon = text.lastIndexOf(':');
-  if (text.includes('.')) {
-    const v4 = parseIPv4(text.slice(lastColon + 1));
-    if (v4 === undefined || lastColon < 0) return undefined;
-    tail = v4;
-    text = text.slice(0, lastColon + 1);
-    if (text.endsWith(':') && !text.endsWith('::')) text = text.slice(0, -1);
-  }
-
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const parseGroups = (part: string): number[] | undefined => {
-    if (part === '') return [];
-    const groups: number[] = [];
-    for (const group of part.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(group)) return undefined;
-      const value = Number.parseInt(group, 16);
-      groups.push(value >> 8, value & 0xff);
-    }
-    return groups;
-  };
-  const head = parseGroups(halves[0] ?? '');
-  const rest = halves.length === 2 ? parseGroups(halves[1] ?? '') : [];
-  if (head === undefined || rest === undefined) return undefined;
-  const known = head.length + rest.length + tail.length;
-  if (halves.length === 1) {
-    return known === 16 ? [...head, ...tail] : undefined;
-  }
-  if (known > 14) return undefined; // `::` stands for at least one group
-  return [...head, ...new Array<number>(16 - known).fill(0), ...rest, ...tail];
-}
-
-/**
- * Parses an IP literal of either family, bracketed IPv6 included. Returns `undefined` for anything else (a DNS name).
- *
- * @example
- * ```ts
- * parseIp('[::1]')?.family; // 6
+ * parseIp('[::1]')?.kind(); // 'ipv6'
+ * parseIp('10.0.0.5')?.toString(); // '10.0.0.5'
  * parseIp('example.com'); // undefined
  * ```
  */
-export function parseIp(text: string): IpBytes | undefined {
-  const v4 = parseIPv4(text);
-  if (v4 !== undefined) return { family: 4, bytes: v4 };
-  const v6 = parseIPv6(text);
-  if (v6 !== undefined) return { family: 6, bytes: v6 };
+export function parseIp(text: string): IpAddress | undefined {
+  const bare = text.startsWith('[') && text.endsWith(']') ? text.slice(1, -1) : text;
+  if (ipaddr.IPv4.isValidFourPartDecimal(bare)) return ipaddr.IPv4.parse(bare);
+  if (ipaddr.IPv6.isValid(bare)) return ipaddr.IPv6.parse(bare);
   return undefined;
 }
 
-/** An IPv4 CIDR block as [first byte pattern, prefix length]. */
-type Cidr = readonly [readonly number[], number];
+const NAT64_WELL_KNOWN = ipaddr.IPv6.parseCIDR('64:ff9b::/96');
+const SIX_TO_FOUR = ipaddr.IPv6.parseCIDR('2002::/16');
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR('2000::/3');
 
-/** IPv4 ranges that are not globally routable unicast (RFC 6890 and friends). */
-const NON_GLOBAL_V4: readonly Cidr[] = [
-  [[0, 0, 0, 0], 8], // "this network"
-  [[10, 0, 0, 0], 8], // private
-  [[100, 64, 0, 0], 10], // carrier-grade NAT
-  [[127, 0, 0, 0], 8], // loopback
-  [[169, 254, 0, 0], 16], // link-local (cloud metadata lives here)
-  [[172, 16, 0, 0], 12], // private
-  [[192, 0, 0, 0], 24], // IETF protocol assignments
-  [[192, 0, 2, 0], 24], // TEST-NET-1
-  [[192, 88, 99, 0], 24], // 6to4 relay anycast
-  [[192, 168, 0, 0], 16], // private
-  [[198, 18, 0, 0], 15], // benchmarking
-  [[198, 51, 100, 0], 24], // TEST-NET-2
-  [[203, 0, 113, 0], 24], // TEST-NET-3
-  [[224, 0, 0, 0], 4], // multicast
-  [[240, 0, 0, 0], 4], // reserved, broadcast
-];
-
-/** IPv6 ranges that are not globally routable unicast (those embedding IPv4 are handled separately). */
-const NON_GLOBAL_V6: readonly Cidr[] = [
-  [[0x00, 0x64, 0xff, 0x9b, 0x00, 0x01], 48], // local-use NAT64
-  [[0x01, 0x00, 0, 0, 0, 0, 0, 0], 64], // discard-only
-  [[0x20, 0x01, 0x00, 0x00], 23], // IETF protocol assignments (Teredo, ORCHID, ...)
-  [[0x20, 0x01, 0x0d, 0xb8], 32], // documentation
-  [[0xfc, 0x00], 7], // unique-local
-  [[0xfe, 0x80], 10], // link-local
-  [[0xfe, 0xc0], 10], // site-local (deprecated)
-  [[0xff, 0x00], 8], // multicast
-];
-
-function inCidr(bytes: readonly number[], [prefix, length]: Cidr): boolean {
-  let remaining = length;
-  for (let index = 0; remaining > 0; index += 1) {
-    const bits = Math.min(8, remaining);
-    const mask = (0xff << (8 - bits)) & 0xff;
-    if (((bytes[index] ?? 0) & mask) !== ((prefix[index] ?? 0) & mask)) return false;
-    remaining -= bits;
-  }
-  return true;
+/** The IPv4 address in 16-bit parts `high` and `low` of an IPv6 address. */
+function embeddedIPv4(address: Ipaddr.IPv6, high: number, low: number): Ipaddr.IPv4 {
+  const h = address.parts[high] ?? 0;
+  const l = address.parts[low] ?? 0;
+  return new ipaddr.IPv4([h >> 8, h & 0xff, l >> 8, l & 0xff]);
 }
 
-function isNonGlobalV4(bytes: readonly number[]): boolean {
-  return NON_GLOBAL_V4.some((cidr) => inCidr(bytes, cidr));
+function ipv4Range(address: Ipaddr.IPv4): string {
+  return address.range();
 }
 
-function isNonGlobalV6(bytes: readonly number[]): boolean {
-  const first10Zero = bytes.slice(0, 10).every((b) => b === 0);
-  // ::ffff:a.b.c.d (IPv4-mapped): judged by the IPv4 address.
-  if (first10Zero && bytes[10] === 0xff && bytes[11] === 0xff) return isNonGlobalV4(bytes.slice(12));
-  // ::/96 (unspecified, loopback, deprecated IPv4-compatible): never global.
-  if (first10Zero && bytes[10] === 0 && bytes[11] === 0) return true;
-  // 64:ff9b::/96 (NAT64 well-known prefix): judged by the embedded IPv4 address.
-  if (inCidr(bytes, [[0x00, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0], 96])) return isNonGlobalV4(bytes.slice(12));
-  // 2002::/16 (6to4): judged by the embedded IPv4 address.
-  if (bytes[0] === 0x20 && bytes[1] === 0x02) return isNonGlobalV4(bytes.slice(2, 6));
-  return NON_GLOBAL_V6.some((cidr) => inCidr(bytes, cidr));
+function ipv6Range(address: Ipaddr.IPv6): string {
+  if (address.isIPv4MappedAddress()) return ipv4Range(address.toIPv4Address());
+  if (address.match(NAT64_WELL_KNOWN)) return ipv4Range(embeddedIPv4(address, 6, 7));
+  if (address.match(SIX_TO_FOUR)) return ipv4Range(embeddedIPv4(address, 1, 2));
+  const range = address.range();
+  // ipaddr.js calls everything it has no name for unicast; only 2000::/3 is allocated as global unicast.
+  return range === 'unicast' && !address.match(GLOBAL_UNICAST) ? 'reserved' : range;
 }
 
 /**
- * Whether an IP address is loopback, private, link-local, unique-local, CGNAT, unspecified, multicast, reserved or
- * documentation space, or an IPv6 form embedding such an IPv4 address. Such addresses are refused when
- * `allowPrivate` is false. A string that is not an IP address is reported as non-global (fail closed).
+ * The name of the special-purpose range an address is in (ipaddr.js's names: `private`, `loopback`, `linkLocal`,
+ * `uniqueLocal`, `carrierGradeNat`, `reserved`, `rfc6145`, …), judged by the IPv4 address for the IPv6 forms that
+ * carry one unchanged; `unicast` for an ordinary public address; `undefined` when `address` is not an IP address.
+ *
+ * @example
+ * ```ts
+ * addressRange('169.254.169.254'); // 'linkLocal'
+ * addressRange('::ffff:0:7f00:1'); // 'rfc6145' (IPv4-translated)
+ * addressRange('64:ff9b::808:808'); // 'unicast' (NAT64 of 8.8.8.8)
+ * ```
+ */
+export function addressRange(address: string): string | undefined {
+  const ip = parseIp(address);
+  if (ip === undefined) return undefined;
+  return ip.kind() === 'ipv4' ? ipv4Range(ip as Ipaddr.IPv4) : ipv6Range(ip as Ipaddr.IPv6);
+}
+
+/**
+ * Whether an address must be refused when `allowPrivate` is false: anything but ordinary public unicast (see the
+ * module's description for the ranges). A string that is not an IP address is reported as non-global (fail closed).
  *
  * @example
  * ```ts
  * isNonGlobalAddress('169.254.169.254'); // true
  * isNonGlobalAddress('::ffff:10.0.0.1'); // true
+ * isNonGlobalAddress('::ffff:0:7f00:1'); // true
  * isNonGlobalAddress('93.184.216.34'); // false
  * ```
  */
 export function isNonGlobalAddress(address: string): boolean {
-  const ip = parseIp(address);
-  if (ip === undefined) return true;
-  return ip.family === 4 ? isNonGlobalV4(ip.bytes) : isNonGlobalV6(ip.bytes);
+  return addressRange(address) !== 'unicast';
 }

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFileSync } from 'node:fs';
-import { E2rxError, errorMessage } from '../errors.js';
+import { E2rxError, ERROR_CODES, errorMessage } from '../errors.js';
 import type { CommandIo } from './command.js';
 
 /** The real process streams, working directory and environment. */
@@ -13,16 +13,50 @@ export function processIo(): CommandIo {
 }
 
 /**
- * Prints an error the way every command does: `e2rx: <what is wrong>` and, for e2rx errors, `hint: <how to fix>`.
- * Never a stack trace.
+ * The exit codes of `e2rx` (docs/reference/cli.md#exit-codes): success, a failure e2rx explains (an invalid app, a
+ * port in use), a usage error, and an internal error (a bug of e2rx; 70 is `EX_SOFTWARE` of sysexits.h).
+ */
+export const EXIT_CODES = { success: 0, failure: 1, usage: 2, internal: 70 } as const;
+
+/**
+ * Whether an error is a bug of e2rx rather than a failure it explains: an `E2RX_INTERNAL` error, or anything that is
+ * neither an {@link E2rxError} nor an operating-system error (a `TypeError` from a broken invariant, say). An
+ * operating-system error (a file that cannot be written: it has a `syscall`) is the machine's, not a bug.
  *
- * @returns the exit code for it (1).
+ * @example
+ * ```ts
+ * isInternalError(new TypeError('x is not a function')); // true
+ * isInternalError(new E2rxError('E2RX_APP_NOT_FOUND')); // false
+ * ```
+ */
+export function isInternalError(error: unknown): boolean {
+  if (E2rxError.is(error)) return error.code === 'E2RX_INTERNAL';
+  const syscall = (error as { syscall?: unknown } | null | undefined)?.syscall;
+  return !(error instanceof Error && typeof syscall === 'string');
+}
+
+/**
+ * The text of an internal error: `e2rx: internal error: <message>` and the hint to report it. No stack trace.
+ */
+export function internalErrorText(error: unknown): string {
+  return `e2rx: internal error: ${errorMessage(error)}\nhint: this is a bug of e2rx: ${ERROR_CODES.E2RX_INTERNAL.hint}\n`;
+}
+
+/**
+ * Prints an error the way every command does: `e2rx: <what is wrong>` and, for e2rx errors, `hint: <how to fix>`.
+ * An internal error (see {@link isInternalError}) is printed as `e2rx: internal error: <message>`. Never a stack
+ * trace.
+ *
+ * @returns the exit code for it: 1, or 70 for an internal error.
  */
 export function printError(io: CommandIo, error: unknown): number {
-  const message = errorMessage(error);
-  io.stderr.write(`e2rx: ${message}\n`);
+  if (isInternalError(error)) {
+    io.stderr.write(internalErrorText(error));
+    return EXIT_CODES.internal;
+  }
+  io.stderr.write(`e2rx: ${errorMessage(error)}\n`);
   if (E2rxError.is(error)) io.stderr.write(`hint: ${error.hint}\n`);
-  return 1;
+  return EXIT_CODES.failure;
 }
 
 /** The package version. */

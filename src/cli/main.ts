@@ -1,6 +1,6 @@
 /**
  * The `e2rx` command line: picks the command, parses its options, runs it, and turns every failure into a clear
- * message and an exit code (0 success, 1 failure, 2 usage error). Never a stack trace.
+ * message and an exit code (0 success, 1 failure, 2 usage error, 70 internal error). Never a stack trace.
  *
  * @module
  */

@@ -5,6 +5,7 @@
  */
 export { parseDirective, DIRECTIVE_RULES, type DirectiveResult, type ParseDirectiveOptions } from './validate.js';
 export { formatProblem, formatProblems, hasErrors, type Problem, type DirectivePath } from './problem.js';
+export { MAX_DIRECTIVE_LENGTH, MAX_DIRECTIVE_DEPTH, MAX_ALIAS_EXPANSION } from './parse.js';
 export { directiveJsonSchema, DirectiveSchema, type DirectiveInput } from './schema.js';
 export { resolveCapabilities } from './capabilities.js';
 export { resolveEnv, envReference } from './env.js';

@@ -63,14 +63,13 @@ export function parseDirective(text: string, options: ParseDirectiveOptions = {}
   const problems = [...structure.problems];
   const input = structure.directive ?? withoutInvalidParts(parsed.yaml.value);
   if (!input) return { directive: undefined, problems: sortProblems(problems) };
-  const rawValue = parsed.yaml.value as Record<string, unknown>;
   const inferred = options.inferredRunnables ?? [];
   const listed = (input.runnables ?? []).map((runnable) => ({ name: runnable.name ?? '', namespace: runnable.namespace || 'default' }));
   // A value of the wrong type is reported once, by the structural checks: the rules see it as absent and would
   // report it again (`steps: hello` is not also 'missing steps').
   const wronglyTyped = structure.problems.filter((problem) => problem.severity === 'error').map((problem) => problem.path);
   const context: RuleContext = {
-    directive: { ...rawValue, ...input },
+    directive: { ...unknownKeys(parsed.yaml.value), ...input },
     runnables: listed.length > 0 ? listed : inferred,
     report: (path, message, severity = 'error', at = 'value') => {
       if (wronglyTyped.some((invalid) => invalid.every((segment, index) => path[index] === segment))) return;
@@ -87,6 +86,17 @@ export function parseDirective(text: string, options: ParseDirectiveOptions = {}
     directive: hasErrors(problems) ? undefined : normalizeDirective(input, inferred),
     problems,
   };
+}
+
+/**
+ * The top-level keys the schema does not know, as written: the rules see them (a tenant config's `specVersion` is
+ * how the generation rule recognises one) but never a known key with a value of the wrong type, which the structural
+ * checks have reported and {@link withoutInvalidParts} has dropped (`handlers: abc` must not reach the handler rules).
+ */
+function unknownKeys(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return {};
+  const known = new Set(Object.keys(DirectiveSchema.shape));
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !known.has(key)));
 }
 
 /**

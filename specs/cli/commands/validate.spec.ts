@@ -1,9 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { captureIo, cleanupApps, makeAppDir, makeBundle, minimalDirective, notRunnableWasm, runnableWasm } from '../../support/apps.js';
+import { writeZip, zeroBomb } from '../../app/support/zip-writer.js';
 
 let wasm: Uint8Array;
 
@@ -115,12 +118,18 @@ describe('validate - the real binary', () => {
     if (!existsSync(`${root}dist/cli/main.js`)) throw new Error('dist/cli/main.js is missing: run `npm run build`');
   }, 120_000);
 
-  const run = (args: readonly string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  const run = (
+    args: readonly string[],
+    cwd: string,
+    nodeArgs: readonly string[] = [],
+    env: Readonly<Record<string, string>> = {},
+  ): Promise<{ code: number | null; stdout: string; stderr: string }> =>
     new Promise((resolve) => {
-      execFile(process.execPath, [`${root}bin/e2rx.js`, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '' } }, (error, stdout, stderr) => {
+      execFile(process.execPath, [...nodeArgs, `${root}bin/e2rx.js`, ...args], { cwd, env: { PATH: process.env['PATH'] ?? '', ...env } }, (error, stdout, stderr) => {
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
       });
     });
+  const preload = (name: string): string[] => ['--import', new URL(`../../fixtures/cli/${name}`, import.meta.url).href];
 
   it('validate - node bin/e2rx.js validate <invalid app> exits 1 with the problems and no stack trace', async () => {
     const dir = await makeAppDir({ directive: INVALID, files: { 'hello.wasm': wasm } });
@@ -142,5 +151,47 @@ describe('validate - the real binary', () => {
     const result = await run(['bogus'], root);
     expect(result.code).toBe(2);
     expect(result.stderr).not.toMatch(/^ {4}at /m);
+  });
+
+  it('validate - node bin/e2rx.js exits 70 on an internal error (a bug), with one message and no stack trace', async () => {
+    const dir = await makeAppDir({ directive: minimalDirective(), files: { 'hello.wasm': wasm } });
+    const result = await run(['validate', dir], dir, preload('bug-in-load.mjs'));
+    expect(result.stderr).toBe(
+      'e2rx: internal error: injected bug: entries is not iterable\nhint: this is a bug of e2rx: please report it with the log lines around it\n',
+    );
+    expect(result.code).toBe(70);
+  });
+
+  it('validate - node bin/e2rx.js exits 70 on an exception that escapes every command (thrown from a timer)', async () => {
+    const dir = await makeAppDir({ directive: minimalDirective(), files: { 'hello.wasm': wasm } });
+    const result = await run(['validate', dir], dir, preload('uncaught-exception.mjs'));
+    expect(result.stderr).toBe(
+      'e2rx: internal error: injected bug: thrown from a timer\nhint: this is a bug of e2rx: please report it with the log lines around it\n',
+    );
+    expect(result.stderr).not.toMatch(/^ {4}at /m);
+    expect(result.code).toBe(70);
+  });
+
+  it('validate - node bin/e2rx.js refuses a 1 MB bundle whose static entry inflates to 1 GiB, exit 1, in bounded memory', async () => {
+    const dir = await makeAppDir({
+      files: {
+        'runnables.wasm.zip': writeZip([
+          { name: 'Directive.yaml', data: new TextEncoder().encode(minimalDirective()) },
+          { name: 'hello.wasm', data: wasm },
+          { name: 'static/big.bin', ...zeroBomb(1024 * 1024 * 1024) },
+        ]),
+      },
+    });
+    const rssFile = join(dir, 'max-rss');
+    const result = await run(['validate', 'runnables.wasm.zip'], dir, preload('report-max-rss.mjs'), { E2RX_SPEC_RSS_FILE: rssFile });
+    expect(result.stdout).toBe('');
+    expect(result.stderr.split('\n')[0]).toBe(
+      'e2rx: runnables.wasm.zip/static/big.bin declares 1073741824 bytes, more than the 67108864 a bundle entry may have (maxEntryBytes)',
+    );
+    expect(result.code).toBe(1);
+    // Before the bound, this took 1.18 GB: the whole entry was inflated (and the app reported valid).
+    const maxRssKiB = Number(await readFile(rssFile, 'utf8'));
+    expect(maxRssKiB).toBeGreaterThan(0);
+    expect(maxRssKiB * 1024).toBeLessThan(300 * 1024 * 1024);
   });
 });
