@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { E2rxError, ERROR_CODES, errorMessage } from '../errors.js';
 import type { CommandIo } from './command.js';
+import { formatProblemReport, problemsOf } from './problem-report.js';
 
 /** The real process streams, working directory and environment. */
 export function processIo(): CommandIo {
@@ -44,8 +45,8 @@ export function internalErrorText(error: unknown): string {
 
 /**
  * Prints an error the way every command does: `e2rx: <what is wrong>` and, for e2rx errors, `hint: <how to fix>`.
- * An internal error (see {@link isInternalError}) is printed as `e2rx: internal error: <message>`. Never a stack
- * trace.
+ * An invalid Directive is reported as `found N problems:` with one line per problem (see {@link formatProblemReport});
+ * an internal error (see {@link isInternalError}) as `e2rx: internal error: <message>`. Never a stack trace.
  *
  * @returns the exit code for it: 1, or 70 for an internal error.
  */
@@ -54,7 +55,8 @@ export function printError(io: CommandIo, error: unknown): number {
     io.stderr.write(internalErrorText(error));
     return EXIT_CODES.internal;
   }
-  io.stderr.write(`e2rx: ${errorMessage(error)}\n`);
+  const problems = E2rxError.is(error, 'E2RX_DIRECTIVE_INVALID') ? problemsOf(error.details) : undefined;
+  io.stderr.write(`e2rx: ${problems ? formatProblemReport(problems) : errorMessage(error)}\n`);
   if (E2rxError.is(error)) io.stderr.write(`hint: ${error.hint}\n`);
   return EXIT_CODES.failure;
 }

@@ -157,7 +157,7 @@ describe('start - failures', () => {
     const dir = await makeAppDir({ directive: minimalDirective({ appVersion: 'latest' }), files: { 'hello.wasm': wasm } });
     const run = start(['--port', '0', dir]);
     expect(await run.exit).toBe(1);
-    expect(run.io.err()).toMatch(/^e2rx: found 1 problems:\n\t.*Directive\.yaml:2:13: app version is not a valid semantic version\nhint: /);
+    expect(run.io.err()).toMatch(/^e2rx: found 1 problem:\n\t.*Directive\.yaml:2:13: app version is not a valid semantic version\nhint: /);
     expect(run.io.err()).not.toMatch(/^ {4}at /m);
   });
 

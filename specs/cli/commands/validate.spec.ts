@@ -66,11 +66,11 @@ describe('validate', () => {
     expect(io.err()).toBe('');
   });
 
-  it('validate - one problem is reported as found 1 problems:', async () => {
+  it('validate - one problem is reported as found 1 problem:, as cli.md says', async () => {
     const dir = await makeAppDir({ directive: minimalDirective({ appVersion: '1.0.0' }), files: { 'hello.wasm': wasm } });
     const io = captureIo({ cwd: dir });
     expect(await main(['validate'], io)).toBe(1);
-    expect(io.out()).toBe('found 1 problems:\n\tDirective.yaml:2:13: app version is not a valid semantic version\n');
+    expect(io.out()).toBe('found 1 problem:\n\tDirective.yaml:2:13: app version is not a valid semantic version\n');
   });
 
   it('validate - shows warnings after the problems', async () => {

@@ -6,9 +6,8 @@
  */
 
 import { relative, resolve } from 'node:path';
-import { type BuildEvent, buildApp, findFunctions } from '../../build/build-app.js';
-import { writeBundle } from '../../build/bundle.js';
-import { formatDiagnostic } from '../../build/diagnostics.js';
+import type { BuildEvent } from '../../build/build-app.js';
+import type { BuildDiagnostic } from '../../build/diagnostics.js';
 import type { Command, CommandIo } from '../command.js';
 import { printError } from '../io.js';
 
@@ -18,7 +17,12 @@ function size(bytes: number): string {
 }
 
 /** Prints each step of the build: one line per function, its diagnostics indented under it. */
-function progressPrinter(io: CommandIo, root: string, width: number): (event: BuildEvent) => void {
+function progressPrinter(
+  io: CommandIo,
+  root: string,
+  width: number,
+  formatDiagnostic: (diagnostic: BuildDiagnostic) => string,
+): (event: BuildEvent) => void {
   const shown = (path: string): string => relative(root, path) || path;
   return (event) => {
     const name = event.name.padEnd(width);
@@ -63,6 +67,12 @@ export const buildCommand: Command = {
     const root = resolve(io.cwd, positionals[0] ?? '.');
     const shownRoot = relative(io.cwd, root) || '.';
     try {
+      // Loaded here, not at the top: `e2rx --help` must not pay for the compiler (see specs/cli/lazy-loading.spec.ts).
+      const [{ buildApp, findFunctions }, { writeBundle }, { formatDiagnostic }] = await Promise.all([
+        import('../../build/build-app.js'),
+        import('../../build/bundle.js'),
+        import('../../build/diagnostics.js'),
+      ]);
       const functions = await findFunctions(root);
       if (functions.length === 0 && values['bundle'] !== true) {
         io.stderr.write(`e2rx: no functions to build in ${shownRoot}\n`);
@@ -76,7 +86,7 @@ export const buildCommand: Command = {
         const report = await buildApp(root, {
           force: values['force'] === true,
           env: io.env,
-          onProgress: progressPrinter(io, root, width),
+          onProgress: progressPrinter(io, root, width, formatDiagnostic),
         });
         const failed = report.functions.filter((fn) => fn.status === 'failed');
         if (failed.length > 0) {

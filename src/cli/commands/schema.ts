@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { directiveJsonSchema } from '../../directive/index.js';
 import type { Command } from '../command.js';
 
 /** The schema command. */
@@ -15,8 +14,9 @@ export const schemaCommand: Command = {
   options: {},
   maxPositionals: 0,
   examples: ['e2rx schema > directive.schema.json'],
-  run(_args, io) {
+  async run(_args, io) {
+    const { directiveJsonSchema } = await import('../../directive/schema.js');
     io.stdout.write(`${JSON.stringify(directiveJsonSchema(), null, 2)}\n`);
-    return Promise.resolve(0);
+    return 0;
   },
 };

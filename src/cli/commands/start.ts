@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { formatProblem } from '../../directive/index.js';
 import { E2rxError } from '../../errors.js';
-import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from '../../logging/logger.js';
-import { createEngine } from '../../engine/engine.js';
+import type { LogLevel } from '../../logging/logger.js';
+import { CLI_LOG_LEVELS, isCliLogLevel } from '../log-levels.js';
 import type { Command, CommandIo } from '../command.js';
 
 /** The default HTTP port (as Atmo). */
@@ -43,8 +42,8 @@ export function resolveStartSettings(
     throw new E2rxError('E2RX_CLI_USAGE', `port '${portText ?? ''}' is not a valid port`, { hint: 'use a number from 0 to 65535 (0 picks a free port)' });
   }
   const levelText = (values['log-level'] as string | undefined) ?? fromEnv('E2RX_LOG_LEVEL', 'ATMO_LOG_LEVEL') ?? 'info';
-  if (!isLogLevel(levelText)) {
-    throw new E2rxError('E2RX_CLI_USAGE', `log level '${levelText}' is not valid`, { hint: `use one of ${LOG_LEVELS.join(', ')}` });
+  if (!isCliLogLevel(levelText)) {
+    throw new E2rxError('E2RX_CLI_USAGE', `log level '${levelText}' is not valid`, { hint: `use one of ${CLI_LOG_LEVELS.join(', ')}` });
   }
   const formatText = values['log-format'] as string | undefined;
   if (formatText !== undefined && formatText !== 'json' && formatText !== 'pretty') {
@@ -76,7 +75,7 @@ export const startCommand: Command = {
   options: {
     port: { type: 'string', short: 'p', description: 'HTTP port (default 8080)', placeholder: '<port>' },
     host: { type: 'string', description: 'address to listen on (default: all interfaces)', placeholder: '<address>' },
-    'log-level': { type: 'string', description: `one of ${LOG_LEVELS.join(', ')} (default info)`, placeholder: '<level>' },
+    'log-level': { type: 'string', description: `one of ${CLI_LOG_LEVELS.join(', ')} (default info)`, placeholder: '<level>' },
     'log-format': { type: 'string', description: 'json or pretty (default: pretty on a terminal, else json)', placeholder: '<format>' },
     headless: { type: 'boolean', description: 'serve every function at POST /<identifier>/<namespace>/<fn>/<version> instead of the handlers' },
   },
@@ -86,6 +85,12 @@ export const startCommand: Command = {
 };
 
 async function runStart(settings: StartSettings, io: CommandIo): Promise<number> {
+  // The engine (and with it every driver) is loaded only now: `e2rx --help` stays fast.
+  const [{ createEngine }, { createLogger }, { formatProblem }] = await Promise.all([
+    import('../../engine/engine.js'),
+    import('../../logging/logger.js'),
+    import('../../directive/problem.js'),
+  ]);
   const logger = createLogger({ level: settings.logLevel, destination: io.stdout as NodeJS.WritableStream, ...(settings.logFormat ? { format: settings.logFormat } : {}) });
   const engine = createEngine({
     cwd: io.cwd,

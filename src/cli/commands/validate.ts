@@ -3,13 +3,15 @@
  *
  * @module
  */
-import { loadApp } from '../../app/index.js';
-import { formatProblems, type Problem } from '../../directive/index.js';
 import { E2rxError } from '../../errors.js';
 import type { Command } from '../command.js';
 import { printError } from '../io.js';
+import { formatProblemReport, problemsOf } from '../problem-report.js';
 
-/** The validate command: prints `found N problems:` and one line per problem (exit 1), or `valid` (exit 0). */
+/**
+ * The validate command: prints `found N problems:` (`found 1 problem:`) and one line per problem (exit 1), or
+ * `valid` (exit 0).
+ */
 export const validateCommand: Command = {
   name: 'validate',
   summary: 'check an app: its Directive (every problem at once) and its modules',
@@ -20,13 +22,15 @@ export const validateCommand: Command = {
   examples: ['e2rx validate examples/hello', 'e2rx validate runnables.wasm.zip'],
   async run({ positionals }, io) {
     try {
+      const { loadApp } = await import('../../app/load-app.js');
       const app = await loadApp(positionals[0], { cwd: io.cwd });
-      if (app.warnings.length > 0) io.stdout.write(`${formatProblems(app.warnings)}\n`);
+      if (app.warnings.length > 0) io.stdout.write(`${formatProblemReport(app.warnings)}\n`);
       io.stdout.write('valid\n');
       return 0;
     } catch (error) {
-      if (E2rxError.is(error, 'E2RX_DIRECTIVE_INVALID')) {
-        io.stdout.write(`${formatProblems(error.details['problems'] as Problem[])}\n`);
+      const problems = E2rxError.is(error, 'E2RX_DIRECTIVE_INVALID') ? problemsOf(error.details) : undefined;
+      if (problems) {
+        io.stdout.write(`${formatProblemReport(problems)}\n`);
         return 1;
       }
       return printError(io, error);
