@@ -30,6 +30,22 @@ describe('main - help and version', () => {
     expect(io.err()).toBe('');
   });
 
+  it.each(COMMANDS.map((command) => [command.name]))('main - help %s prints the help of that command, as %s --help', async (name) => {
+    const viaHelp = captureIo();
+    const viaFlag = captureIo();
+    expect(await main(['help', name], viaHelp)).toBe(0);
+    await main([name, '--help'], viaFlag);
+    expect(viaHelp.out()).toBe(viaFlag.out());
+    expect(viaHelp.out()).toContain(`Usage: e2rx ${name}`);
+  });
+
+  it('main - help <unknown> is a usage error with a suggestion', async () => {
+    const io = captureIo();
+    expect(await main(['help', 'strat'], io)).toBe(2);
+    expect(io.err()).toBe("e2rx: unknown command 'strat'; did you mean 'start'?\nUsage: e2rx <command> [options] (see e2rx --help)\n");
+    expect(io.out()).toBe('');
+  });
+
   it('main - <cmd> -h is the same as --help', async () => {
     const long = captureIo();
     const short = captureIo();

@@ -28,6 +28,14 @@ export interface CommandOption {
   readonly placeholder?: string;
 }
 
+/** An environment variable a command reads, listed in its help. */
+export interface EnvironmentSetting {
+  /** The variable, then those read when it is unset or empty (Atmo's `ATMO_*`), in that order. */
+  readonly names: readonly [string, ...string[]];
+  /** What it sets, and its values. */
+  readonly description: string;
+}
+
 /** One CLI command. */
 export interface Command {
   /** The word that selects it: `e2rx <name>`. */
@@ -40,6 +48,8 @@ export interface Command {
   readonly description?: string;
   /** The options it takes (`--help` is added for every command). */
   readonly options: Readonly<Record<string, CommandOption>>;
+  /** The environment variables it reads (a flag wins over them). */
+  readonly environment?: readonly EnvironmentSetting[];
   /** Whether it accepts positional arguments, and at most how many. */
   readonly maxPositionals: number;
   /** Examples shown in help, each a full command line. */

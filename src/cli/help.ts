@@ -17,7 +17,7 @@ export function globalHelp(commands: readonly Command[]): string {
     ...commands.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'Options:',
-    '  -h, --help     show help (also: e2rx <command> --help)',
+    '  -h, --help     show help (also: e2rx help <command>, e2rx <command> --help)',
     '  -v, --version  print the version',
     '',
     'Examples:',
@@ -39,6 +39,8 @@ export function commandHelp(command: Command): string {
   });
   options.push({ flag: '-h, --help', description: 'show this help' });
   const width = Math.max(...options.map((option) => option.flag.length));
+  const environment = (command.environment ?? []).map((setting) => ({ names: setting.names.join(', '), description: setting.description }));
+  const environmentWidth = Math.max(0, ...environment.map((setting) => setting.names.length));
   return [
     `e2rx ${command.name}: ${command.summary}`,
     '',
@@ -48,6 +50,9 @@ export function commandHelp(command: Command): string {
     'Options:',
     ...options.map((option) => `  ${option.flag.padEnd(width)}  ${option.description}`),
     '',
+    ...(environment.length > 0
+      ? ['Environment (a flag wins; an empty variable counts as unset):', ...environment.map((setting) => `  ${setting.names.padEnd(environmentWidth)}  ${setting.description}`), '']
+      : []),
     'Examples:',
     ...command.examples.map((example) => `  ${example}`),
     '',

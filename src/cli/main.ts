@@ -27,7 +27,15 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
     return 2;
   }
   if (first === '--help' || first === '-h' || first === 'help') {
-    io.stdout.write(globalHelp(commands));
+    // `e2rx help start` is `e2rx start --help`.
+    const topic = first === 'help' ? rest[0] : undefined;
+    if (topic === undefined) {
+      io.stdout.write(globalHelp(commands));
+      return 0;
+    }
+    const command = commands.find((candidate) => candidate.name === topic);
+    if (!command) return unknownCommand(io, commands, topic);
+    io.stdout.write(commandHelp(command));
     return 0;
   }
   if (first === '--version' || first === '-v' || first === 'version') {
@@ -35,12 +43,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
     return 0;
   }
   const command = commands.find((candidate) => candidate.name === first);
-  if (!command) {
-    const suggestion = closestMatch(first, commands.map((candidate) => candidate.name));
-    const what = first.startsWith('-') ? `unknown option '${first}'` : `unknown command '${first}'`;
-    io.stderr.write(`e2rx: ${what}${suggestion ? `; did you mean '${suggestion}'?` : ''}\nUsage: e2rx <command> [options] (see e2rx --help)\n`);
-    return 2;
-  }
+  if (!command) return unknownCommand(io, commands, first);
   let parsed: { values: Record<string, string | boolean | undefined>; positionals: string[] };
   try {
     const result = parseArgs({
@@ -68,6 +71,14 @@ export async function main(argv: readonly string[], io: CommandIo = processIo(),
   } catch (error) {
     return printError(io, error);
   }
+}
+
+/** Says that `name` is no command (suggesting the closest one); the exit code of a usage error, 2. */
+function unknownCommand(io: CommandIo, commands: readonly Command[], name: string): number {
+  const suggestion = closestMatch(name, commands.map((candidate) => candidate.name));
+  const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+  io.stderr.write(`e2rx: ${what}${suggestion ? `; did you mean '${suggestion}'?` : ''}\nUsage: e2rx <command> [options] (see e2rx --help)\n`);
+  return 2;
 }
 
 function usageErrorText(error: unknown): string {

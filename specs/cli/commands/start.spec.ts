@@ -3,7 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_HTTP_PORT, resolveStartSettings } from '../../../src/cli/commands/start.js';
+import { Writable } from 'node:stream';
+import { DEFAULT_HTTP_PORT, START_ENVIRONMENT, listenAddress, resolveStartSettings, withListenAddress } from '../../../src/cli/commands/start.js';
+import { createLogger } from '../../../src/logging/logger.js';
 import { main } from '../../../src/cli/main.js';
 import { E2rxError } from '../../../src/errors.js';
 import { captureIo, cleanupApps, makeAppDir, makeBundle, minimalDirective, runnableWasm, type CapturedIo } from '../../support/apps.js';
@@ -71,9 +73,9 @@ async function waitForLog(run: Running, pattern: RegExp, timeoutMs = 10_000): Pr
   }
 }
 
-/** The port from the `serving on :<port>` log line. */
+/** The port from the `serving on :<port>` (or `serving on <host>:<port>`) log line. */
 async function boundPort(run: Running): Promise<number> {
-  const line = await waitForLog(run, /^serving on :\d+$/);
+  const line = await waitForLog(run, /^serving on \S*:\d+$/);
   return Number(/:(\d+)$/.exec(line.msg)?.[1]);
 }
 
@@ -139,11 +141,19 @@ describe('start - serving', () => {
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
-  it('start - listens on --host', async () => {
+  it('start - listens on --host, and logs that address (not :<port>)', async () => {
     const run = start(['--port', '0', '--host', '127.0.0.1', appDir]);
     const port = await boundPort(run);
     await waitForLog(run, /^loaded /);
     expect((await health(port)).status).toBe(200);
+    const serving = logLines(run.io).find((line) => line.msg.startsWith('serving on'));
+    expect(serving).toMatchObject({ msg: `serving on 127.0.0.1:${port}`, host: '127.0.0.1', port });
+  });
+
+  it('start - without --host, logs serving on :<port> (every interface)', async () => {
+    const run = start(['--port', '0', appDir]);
+    const port = await boundPort(run);
+    expect(logLines(run.io).find((line) => line.msg.startsWith('serving on'))).toMatchObject({ msg: `serving on :${port}`, port });
   });
 
   it('start - --headless is reported in the loaded line', async () => {
@@ -161,11 +171,12 @@ describe('start - failures', () => {
     expect(run.io.err()).not.toMatch(/^ {4}at /m);
   });
 
-  it('start - a missing app exits 1 with a clear message and closes the port', async () => {
-    const run = start(['--port', '0', 'no-such-dir']);
-    const port = await boundPort(run);
+  it('start - a missing app exits 1 with a clear message before it listens or logs anything', async () => {
+    const port = await freePort();
+    const run = start(['--port', String(port), 'no-such-dir']);
     expect(await run.exit).toBe(1);
     expect(run.io.err()).toBe('e2rx: no-such-dir does not exist\nhint: pass an app directory holding a Directive.yaml, or a runnables.wasm.zip bundle\n');
+    expect(run.io.out()).toBe('');
     await expect(fetch(`http://127.0.0.1:${port}/health`)).rejects.toThrow();
   });
 
@@ -251,6 +262,17 @@ describe('start - environment', () => {
     expect(logLines(run.io).every((line) => line.level >= 40)).toBe(true);
   });
 
+  it.each([
+    ['E2RX_HEADLESS', 'yes'],
+    ['ATMO_HEADLESS', 'on'],
+    ['E2RX_RUN_SCHEDULES', 'no'],
+  ])('start - %s=%s is not a boolean: exit 1 before listening, as for a bad port', async (name, value) => {
+    const run = start(['--port', '0', appDir], { env: { [name]: value } });
+    expect(await run.exit).toBe(1);
+    expect(run.io.err()).toBe(`e2rx: ${name} '${value}' is not a boolean\nhint: set ${name} to true or false (or 1 or 0)\n`);
+    expect(run.io.out()).toBe('');
+  });
+
   it('start - --log-level wins over E2RX_LOG_LEVEL', async () => {
     const run = start(['--port', '0', '--log-level', 'info', appDir], { env: { E2RX_LOG_LEVEL: 'error' } });
     await waitForLog(run, /^loaded /);
@@ -282,13 +304,84 @@ describe('resolveStartSettings', () => {
   it.each([
     [{ E2RX_HEADLESS: 'true' }, true],
     [{ ATMO_HEADLESS: '1' }, true],
+    [{ E2RX_HEADLESS: 'TRUE' }, true],
     [{ ATMO_HEADLESS: 'false' }, false],
+    [{ E2RX_HEADLESS: '0' }, false],
     [{ E2RX_HEADLESS: 'false', ATMO_HEADLESS: 'true' }, false],
   ])('resolveStartSettings - headless from %j is %s', (env, headless) => {
     expect(resolveStartSettings({}, [], env).headless).toBe(headless);
   });
 
+  it.each([
+    [{}, true],
+    [{ E2RX_RUN_SCHEDULES: 'false' }, false],
+    [{ ATMO_RUN_SCHEDULES: '0' }, false],
+    [{ E2RX_RUN_SCHEDULES: 'true', ATMO_RUN_SCHEDULES: 'false' }, true],
+  ])('resolveStartSettings - runSchedules from %j is %s', (env, runSchedules) => {
+    expect(resolveStartSettings({}, [], env).runSchedules).toBe(runSchedules);
+  });
+
+  it.each([['yes'], ['on'], ['2'], [' true']])('resolveStartSettings - E2RX_HEADLESS=%j throws E2RX_CLI_USAGE naming the variable', (value) => {
+    expect(() => resolveStartSettings({}, [], { E2RX_HEADLESS: value })).toThrow(`E2RX_HEADLESS '${value}' is not a boolean`);
+  });
+
+  it('resolveStartSettings - reads the variables of START_ENVIRONMENT, and no other', () => {
+    const read = new Set<string>();
+    const env = new Proxy({} as Record<string, string | undefined>, {
+      get: (_target, name) => {
+        if (typeof name === 'string') read.add(name);
+        return undefined;
+      },
+    });
+    resolveStartSettings({}, [], env);
+    expect([...read].sort()).toEqual(Object.values(START_ENVIRONMENT).flatMap((setting) => [...setting.names]).sort());
+  });
+
   it('resolveStartSettings - throws E2RX_CLI_USAGE for a bad port', () => {
     expect(() => resolveStartSettings({ port: '99999' }, [], {})).toThrow(E2rxError);
+  });
+});
+
+describe('start - help and the listen address', () => {
+  it('start --help lists every environment variable start reads', async () => {
+    const io = captureIo();
+    expect(await main(['start', '--help'], io)).toBe(0);
+    for (const setting of Object.values(START_ENVIRONMENT)) expect(io.out()).toContain(setting.names.join(', '));
+    expect(io.out()).toContain('E2RX_HTTP_HOST');
+    expect(io.out()).toContain('E2RX_RUN_SCHEDULES, ATMO_RUN_SCHEDULES');
+  });
+
+  it('start - docs/reference/cli.md names every environment variable start reads', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/reference/cli.md', import.meta.url), 'utf8');
+    for (const name of Object.values(START_ENVIRONMENT).flatMap((setting) => setting.names)) expect(doc).toContain(`\`${name}\``);
+  });
+
+  it.each([
+    [undefined, 8080, ':8080'],
+    ['127.0.0.1', 8080, '127.0.0.1:8080'],
+    ['::1', 3000, '[::1]:3000'],
+    ['localhost', 0, 'localhost:0'],
+  ])('listenAddress - %s and %i give %s', (host, port, address) => {
+    expect(listenAddress(host, port)).toBe(address);
+  });
+
+  it('withListenAddress - rewrites the serving line only; children keep their bindings', () => {
+    let text = '';
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        text += chunk.toString();
+        done();
+      },
+    });
+    const logger = withListenAddress(createLogger({ format: 'json', destination }), '::1');
+    logger.info({ port: 4000 }, 'serving on :4000');
+    logger.info({ port: 4000 }, 'something else');
+    logger.child({ request_id: 'r1' }).info('child line');
+    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines[0]).toMatchObject({ host: '::1', port: 4000, msg: 'serving on [::1]:4000' });
+    expect(lines[1]).toMatchObject({ port: 4000, msg: 'something else' });
+    expect(lines[1]).not.toHaveProperty('host');
+    expect(lines[2]).toMatchObject({ request_id: 'r1', msg: 'child line' });
   });
 });

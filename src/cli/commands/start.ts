@@ -4,9 +4,10 @@
  * @module
  */
 import { E2rxError } from '../../errors.js';
-import type { LogLevel } from '../../logging/logger.js';
+import type { Logger, LogLevel } from '../../logging/logger.js';
+import { parseBooleanSetting } from '../boolean-setting.js';
+import type { Command, CommandIo, EnvironmentSetting } from '../command.js';
 import { CLI_LOG_LEVELS, isCliLogLevel } from '../log-levels.js';
-import type { Command, CommandIo } from '../command.js';
 
 /** The default HTTP port (as Atmo). */
 export const DEFAULT_HTTP_PORT = 8080;
@@ -24,24 +25,46 @@ export interface StartSettings {
 }
 
 /**
+ * Every environment variable `start` reads, in the order of its help. {@link resolveStartSettings} reads these and
+ * no other; `e2rx start --help` and docs/reference/cli.md list them all (a spec checks both).
+ */
+export const START_ENVIRONMENT = {
+  port: { names: ['E2RX_HTTP_PORT', 'ATMO_HTTP_PORT'], description: `the HTTP port, as --port (default ${DEFAULT_HTTP_PORT})` },
+  host: { names: ['E2RX_HTTP_HOST'], description: 'the address to listen on, as --host (default: all interfaces)' },
+  logLevel: { names: ['E2RX_LOG_LEVEL', 'ATMO_LOG_LEVEL'], description: 'the log level, as --log-level (default info)' },
+  headless: { names: ['E2RX_HEADLESS', 'ATMO_HEADLESS'], description: 'true or false (or 1 or 0): as --headless (default false)' },
+  runSchedules: {
+    names: ['E2RX_RUN_SCHEDULES', 'ATMO_RUN_SCHEDULES'],
+    description: 'true or false (or 1 or 0): false keeps this instance from running schedules (default true)',
+  },
+} as const satisfies Record<string, EnvironmentSetting>;
+
+/**
  * Resolves the settings: flags win over environment variables (`E2RX_*`, then Atmo's `ATMO_*`), which win over
- * defaults.
+ * defaults. An empty variable counts as unset.
  *
- * @throws {@link E2rxError} `E2RX_CLI_USAGE` for a port or level that is not valid.
+ * @throws {@link E2rxError} `E2RX_CLI_USAGE` for a port, level, format or boolean variable that is not valid.
  */
 export function resolveStartSettings(
   values: Readonly<Record<string, string | boolean | undefined>>,
   positionals: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
 ): StartSettings {
-  // An empty variable counts as unset (`E2RX_LOG_LEVEL=` in a compose file must not fail the start).
-  const fromEnv = (...names: string[]): string | undefined => names.map((name) => env[name]).find((value) => value !== undefined && value !== '');
-  const portText = (values['port'] as string | undefined) ?? fromEnv('E2RX_HTTP_PORT', 'ATMO_HTTP_PORT');
+  // The first of a setting's variables that is set and not empty (`E2RX_LOG_LEVEL=` in a compose file must not fail
+  // the start), with its name for error messages.
+  const fromEnv = (setting: EnvironmentSetting): { readonly name: string; readonly value: string } | undefined => {
+    for (const name of setting.names) {
+      const value = env[name];
+      if (value !== undefined && value !== '') return { name, value };
+    }
+    return undefined;
+  };
+  const portText = (values['port'] as string | undefined) ?? fromEnv(START_ENVIRONMENT.port)?.value;
   const port = portText === undefined ? DEFAULT_HTTP_PORT : portText.trim() === '' ? Number.NaN : Number(portText);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new E2rxError('E2RX_CLI_USAGE', `port '${portText ?? ''}' is not a valid port`, { hint: 'use a number from 0 to 65535 (0 picks a free port)' });
   }
-  const levelText = (values['log-level'] as string | undefined) ?? fromEnv('E2RX_LOG_LEVEL', 'ATMO_LOG_LEVEL') ?? 'info';
+  const levelText = (values['log-level'] as string | undefined) ?? fromEnv(START_ENVIRONMENT.logLevel)?.value ?? 'info';
   if (!isCliLogLevel(levelText)) {
     throw new E2rxError('E2RX_CLI_USAGE', `log level '${levelText}' is not valid`, { hint: `use one of ${CLI_LOG_LEVELS.join(', ')}` });
   }
@@ -49,15 +72,19 @@ export function resolveStartSettings(
   if (formatText !== undefined && formatText !== 'json' && formatText !== 'pretty') {
     throw new E2rxError('E2RX_CLI_USAGE', `log format '${formatText}' is not valid`, { hint: 'use json or pretty' });
   }
-  const headlessText = fromEnv('E2RX_HEADLESS', 'ATMO_HEADLESS');
+  const boolean = (setting: EnvironmentSetting, fallback: boolean): boolean => {
+    const found = fromEnv(setting);
+    return found === undefined ? fallback : parseBooleanSetting(found.name, found.value);
+  };
+  const headlessFromEnv = boolean(START_ENVIRONMENT.headless, false);
   return {
     app: positionals[0],
     port,
-    host: (values['host'] as string | undefined) ?? fromEnv('E2RX_HTTP_HOST'),
+    host: (values['host'] as string | undefined) ?? fromEnv(START_ENVIRONMENT.host)?.value,
     logLevel: levelText,
     logFormat: formatText,
-    headless: values['headless'] === true || headlessText === 'true' || headlessText === '1',
-    runSchedules: (fromEnv('E2RX_RUN_SCHEDULES', 'ATMO_RUN_SCHEDULES') ?? 'true') !== 'false',
+    headless: values['headless'] === true || headlessFromEnv,
+    runSchedules: boolean(START_ENVIRONMENT.runSchedules, true),
   };
 }
 
@@ -68,23 +95,27 @@ export const startCommand: Command = {
   usage: '[app] [options]',
   description: [
     'app defaults to ./runnables.wasm.zip when it exists, else the current directory.',
-    'GET /health answers {"healthy":true} once the app is loaded and ready (503 before).',
-    'Environment: E2RX_HTTP_PORT (or ATMO_HTTP_PORT), E2RX_LOG_LEVEL (or ATMO_LOG_LEVEL), E2RX_HEADLESS (or ATMO_HEADLESS).',
-    'SIGTERM or SIGINT stops it gracefully; a second signal exits at once.',
+    'GET /health answers {"healthy":true,"connections":{}} once the app is loaded and ready (503 before).',
+    'SIGTERM or SIGINT stops it gracefully; a second signal exits at once. Under a supervisor, run the bin itself',
+    '(node_modules/.bin/e2rx start), not npx or npm start, so that the signal reaches it.',
   ].join('\n'),
   options: {
-    port: { type: 'string', short: 'p', description: 'HTTP port (default 8080)', placeholder: '<port>' },
+    port: { type: 'string', short: 'p', description: `HTTP port (default ${DEFAULT_HTTP_PORT})`, placeholder: '<port>' },
     host: { type: 'string', description: 'address to listen on (default: all interfaces)', placeholder: '<address>' },
     'log-level': { type: 'string', description: `one of ${CLI_LOG_LEVELS.join(', ')} (default info)`, placeholder: '<level>' },
     'log-format': { type: 'string', description: 'json or pretty (default: pretty on a terminal, else json)', placeholder: '<format>' },
     headless: { type: 'boolean', description: 'serve every function at POST /<identifier>/<namespace>/<fn>/<version> instead of the handlers' },
   },
+  environment: Object.values(START_ENVIRONMENT),
   maxPositionals: 1,
   examples: ['e2rx start examples/hello', 'e2rx start --port 3000 runnables.wasm.zip', 'E2RX_LOG_LEVEL=debug e2rx start ./my-app'],
   run: ({ values, positionals }, io) => runStart(resolveStartSettings(values, positionals, io.env), io),
 };
 
 async function runStart(settings: StartSettings, io: CommandIo): Promise<number> {
+  const { chooseApp } = await import('../app-choice.js');
+  // Before anything listens: an app that does not exist is a mistake to report at once, not after "serving on".
+  const choice = await chooseApp(io.cwd, settings.app);
   // The engine (and with it every driver) is loaded only now: `e2rx --help` stays fast.
   const [{ createEngine }, { createLogger }, { formatProblem }] = await Promise.all([
     import('../../engine/engine.js'),
@@ -92,14 +123,15 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
     import('../../directive/problem.js'),
   ]);
   const logger = createLogger({ level: settings.logLevel, destination: io.stdout as NodeJS.WritableStream, ...(settings.logFormat ? { format: settings.logFormat } : {}) });
+  if (choice.notice !== undefined) logger.warn(choice.notice);
   const engine = createEngine({
     cwd: io.cwd,
-    logger,
+    logger: withListenAddress(logger, settings.host),
     port: settings.port,
     headless: settings.headless,
     runSchedules: settings.runSchedules,
     env: io.env,
-    ...(settings.app !== undefined ? { app: settings.app } : {}),
+    ...(choice.app !== undefined ? { app: choice.app } : {}),
     ...(settings.host !== undefined ? { host: settings.host } : {}),
   });
   const stop = watchStopSignals(io);
@@ -121,6 +153,40 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
   stop.dispose();
   logger.info('stopped');
   return 0;
+}
+
+/**
+ * `host:port` as people write it: `127.0.0.1:8080`, `[::1]:8080`, and `:8080` for every interface.
+ *
+ * @example
+ * ```ts
+ * listenAddress('::1', 8080); // '[::1]:8080'
+ * ```
+ */
+export function listenAddress(host: string | undefined, port: number): string {
+  if (host === undefined || host === '') return `:${port}`;
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The logger handed to the engine, with one line changed: the engine logs `serving on :<port>` whatever it listens
+ * on; with `--host` the line names the address (`serving on 127.0.0.1:8080`, with a `host` field). Every other line,
+ * and the loggers the engine derives with `child()`, are untouched.
+ */
+export function withListenAddress(logger: Logger, host: string | undefined): Logger {
+  if (host === undefined || host === '') return logger;
+  const wrapped = Object.create(logger) as Logger;
+  const info = logger.info;
+  const rewritten: Logger['info'] = function (this: Logger, ...args: unknown[]) {
+    const [fields, message] = args;
+    const port = typeof fields === 'object' && fields !== null ? (fields as { port?: unknown }).port : undefined;
+    if (typeof port === 'number' && message === `serving on :${port}`) {
+      return Reflect.apply(info, this, [{ host, port }, `serving on ${listenAddress(host, port)}`]) as void;
+    }
+    return Reflect.apply(info, this, args) as void;
+  } as Logger['info'];
+  wrapped.info = rewritten;
+  return wrapped;
 }
 
 /**
