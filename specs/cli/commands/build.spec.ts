@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,23 @@ describe('build command', () => {
     expect(out).toContain('  hello   built');
     expect(err).toContain("broken: broken/index.ts:4:21 - error TS2322: Type 'i32' is not assignable to type '~lib/string/String'.\n");
     expect(err).toContain('e2rx: a function failed to build: broken\nhint: fix the compile errors shown\n');
+  });
+
+  it('build - without --bundle, warns on stderr when runnables.wasm.zip is older than the app', async () => {
+    const app = await makeFunctionApp({ 'hello/index.ts': HELLO_SOURCE });
+    expect((await runBuild(app)).err).toBe('');
+    const bundle = join(app, 'runnables.wasm.zip');
+    await writeFile(bundle, 'an old bundle');
+    const old = new Date('2024-01-01T00:00:00Z');
+    await utimes(bundle, old, old);
+    const stale = await runBuild(app);
+    expect(stale.code).toBe(0);
+    expect(stale.err).toBe(
+      'warning: runnables.wasm.zip is older than hello.wasm: run e2rx build --bundle to update it, or delete it (e2rx start without an app serves the newer of the two)\n',
+    );
+    const now = new Date(Date.now() + 60_000);
+    await utimes(bundle, now, now);
+    expect((await runBuild(app)).err).toBe('');
   });
 
   it('build - --bundle writes runnables.wasm.zip after building', async () => {

@@ -327,7 +327,7 @@ describe('resolveStartSettings', () => {
 
   it('resolveStartSettings - reads the variables of START_ENVIRONMENT, and no other', () => {
     const read = new Set<string>();
-    const env = new Proxy({} as Record<string, string | undefined>, {
+    const env = new Proxy<Record<string, string | undefined>>({}, {
       get: (_target, name) => {
         if (typeof name === 'string') read.add(name);
         return undefined;

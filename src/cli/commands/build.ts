@@ -47,7 +47,8 @@ function progressPrinter(
 /**
  * The build command. Each directory of the app holding an `index.ts` is an AssemblyScript function, and each holding a
  * Go main package (with its `go.mod`, or the app's) a Go function; each is built to `<app>/<name>.wasm`; unchanged
- * functions are skipped. With `--bundle`, writes `<app>/runnables.wasm.zip` after a successful build. Exits 1 when a
+ * functions are skipped. With `--bundle`, writes `<app>/runnables.wasm.zip` after a successful build; without it, warns
+ * on stderr when a bundle beside the app is older than what was just built. Exits 1 when a
  * function fails to build (each compile error is printed as `<function>: <file>:<line>:<col> - error <code>: <message>`)
  * or when Go functions need a Go toolchain that is missing or older than 1.24.
  */
@@ -101,6 +102,14 @@ export const buildCommand: Command = {
         io.stdout.write(
           `bundle ${relative(io.cwd, bundle.path) || bundle.path} (${bundle.entries.length} entries, ${size(bundle.bytes)})\n`,
         );
+      } else {
+        const { staleBundle } = await import('../app-choice.js');
+        const stale = await staleBundle(root);
+        if (stale !== undefined) {
+          io.stderr.write(
+            `warning: ${stale.bundle} is older than ${stale.newer}: run e2rx build --bundle to update it, or delete it (e2rx start without an app serves the newer of the two)\n`,
+          );
+        }
       }
       return 0;
     } catch (error) {

@@ -181,10 +181,11 @@ export function withListenAddress(logger: Logger, host: string | undefined): Log
     const [fields, message] = args;
     const port = typeof fields === 'object' && fields !== null ? (fields as { port?: unknown }).port : undefined;
     if (typeof port === 'number' && message === `serving on :${port}`) {
-      return Reflect.apply(info, this, [{ host, port }, `serving on ${listenAddress(host, port)}`]) as void;
+      Reflect.apply(info, this, [{ host, port }, `serving on ${listenAddress(host, port)}`]);
+      return;
     }
-    return Reflect.apply(info, this, args) as void;
-  } as Logger['info'];
+    Reflect.apply(info, this, args);
+  };
   wrapped.info = rewritten;
   return wrapped;
 }

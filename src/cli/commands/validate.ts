@@ -22,8 +22,11 @@ export const validateCommand: Command = {
   examples: ['e2rx validate examples/hello', 'e2rx validate runnables.wasm.zip'],
   async run({ positionals }, io) {
     try {
-      const { loadApp } = await import('../../app/load-app.js');
-      const app = await loadApp(positionals[0], { cwd: io.cwd });
+      const [{ loadApp }, { chooseApp }] = await Promise.all([import('../../app/load-app.js'), import('../app-choice.js')]);
+      // The app start would serve: without a path, a bundle older than the app directory does not win.
+      const choice = await chooseApp(io.cwd, positionals[0]);
+      if (choice.notice !== undefined) io.stderr.write(`warning: ${choice.notice}\n`);
+      const app = await loadApp(choice.app, { cwd: io.cwd });
       if (app.warnings.length > 0) io.stdout.write(`${formatProblemReport(app.warnings)}\n`);
       io.stdout.write('valid\n');
       return 0;
