@@ -125,6 +125,10 @@ export const ERROR_CODES = {
     message: 'the handler has reached its in-flight bound',
     hint: 'retry later, or raise the handler limits',
   },
+  E2RX_ENV_UNSET: {
+    message: 'an environment variable the Directive needs is unset',
+    hint: 'set the variable named by env(VAR) in the environment of e2rx start (an empty value counts as unset)',
+  },
   E2RX_CLI_USAGE: {
     message: 'the command line is not valid',
     hint: 'run `e2rx --help`',

@@ -113,9 +113,24 @@ export const startCommand: Command = {
 };
 
 async function runStart(settings: StartSettings, io: CommandIo): Promise<number> {
-  const { chooseApp } = await import('../app-choice.js');
+  const [{ chooseApp }, { readDirectiveSource }, { findUnsetEnv, describeUnsetEnv }] = await Promise.all([
+    import('../app-choice.js'),
+    import('../directive-source.js'),
+    import('../unset-env.js'),
+  ]);
   // Before anything listens: an app that does not exist is a mistake to report at once, not after "serving on".
   const choice = await chooseApp(io.cwd, settings.app);
+  // An address that is env(VAR) with VAR unset can only fail, and later, with a message that names neither.
+  const source = await readDirectiveSource(io.cwd, choice.app);
+  const unset = source ? findUnsetEnv(source.text, source.file, io.env) : [];
+  const required = unset.filter((reference) => reference.required);
+  if (required.length > 0) {
+    const names = [...new Set(required.map((reference) => reference.name))];
+    throw new E2rxError('E2RX_ENV_UNSET', required.map(describeUnsetEnv).join('\n'), {
+      hint: `set ${names.join(', ')} in the environment of e2rx start, for example: ${names.map((name) => `${name}=<value>`).join(' ')} e2rx start`,
+      details: { variables: names },
+    });
+  }
   // The engine (and with it every driver) is loaded only now: `e2rx --help` stays fast.
   const [{ createEngine }, { createLogger }, { formatProblem }] = await Promise.all([
     import('../../engine/engine.js'),
@@ -124,6 +139,7 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
   ]);
   const logger = createLogger({ level: settings.logLevel, destination: io.stdout as NodeJS.WritableStream, ...(settings.logFormat ? { format: settings.logFormat } : {}) });
   if (choice.notice !== undefined) logger.warn(choice.notice);
+  for (const reference of unset) logger.warn({ variable: reference.name }, describeUnsetEnv(reference));
   const engine = createEngine({
     cwd: io.cwd,
     logger: withListenAddress(logger, settings.host),
