@@ -5,12 +5,21 @@
  */
 import { readFileSync } from 'node:fs';
 import { E2rxError, ERROR_CODES, errorMessage } from '../errors.js';
+import { survivingClosedReader } from './closed-output.js';
 import type { CommandIo } from './command.js';
 import { formatProblemReport, problemsOf } from './problem-report.js';
 
-/** The real process streams, working directory and environment. */
+/**
+ * The real process streams, working directory and environment. A closed reader (`e2rx build | head -1`) never
+ * crashes a command nor stops it halfway: see {@link survivingClosedReader}.
+ */
 export function processIo(): CommandIo {
-  return { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), env: process.env };
+  return {
+    stdout: survivingClosedReader(process.stdout),
+    stderr: survivingClosedReader(process.stderr),
+    cwd: process.cwd(),
+    env: process.env,
+  };
 }
 
 /**
