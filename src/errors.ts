@@ -141,6 +141,10 @@ export const ERROR_CODES = {
     message: 'a compiler that a function needs is not installed, or is too old',
     hint: 'install the toolchain named in the message (Go 1.24 or later for Go functions: https://go.dev/dl/)',
   },
+  E2RX_TEST_STUB_EMPTY: {
+    message: 'a marble stub completed without emitting a value',
+    hint: 'give the stub one value (a function call ends at its first value); use null for a function that returns nothing',
+  },
   E2RX_INTERNAL: {
     message: 'an internal error',
     hint: 'please report it with the log lines around it',

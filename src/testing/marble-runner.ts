@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { map, type Observable } from 'rxjs';
+import { map, throwIfEmpty, type Observable } from 'rxjs';
 import { parseFqfn } from '../directive/fqfn.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
@@ -35,7 +35,9 @@ export function stubOutcome(value: StubValue, request: FunctionRequest): Functio
 
 /**
  * A runner whose functions are stubs, looked up by the fn string as written, then by FQFN, then by bare name. A
- * call to a function with no stub fails with `E2RX_FUNCTION_NOT_FOUND`. `calls` records every call in order.
+ * call to a function with no stub fails with `E2RX_FUNCTION_NOT_FOUND`; a stub that completes without a value
+ * (`'-|'`) fails its call with `E2RX_TEST_STUB_EMPTY`, so the run ends with a failure naming it instead of with no
+ * result at all. `calls` records every call in order.
  *
  * @example
  * ```ts
@@ -54,9 +56,20 @@ export function marbleRunner(cold: ColdFactory, stubs: Readonly<Record<string, S
     const stub = stubs[fn.fn] ?? stubs[fn.fqfn] ?? stubs[parseFqfn(fn.fqfn).fn];
     calls.push(fn.fn);
     if (stub === undefined) throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no stub for function ${fn.fn}`);
-    if (typeof stub === 'function') return stub(request);
+    if (typeof stub === 'function') return stub(request).pipe(throwIfEmpty(() => emptyStub(fn.fn, 'its stub function')));
     const values: Record<string, StubValue> = { ...(stub.values ?? {}) };
-    return cold<StubValue>(stub.marbles, values, stub.error).pipe(map((value) => stubOutcome(value, request)));
+    return cold<StubValue>(stub.marbles, values, stub.error).pipe(
+      throwIfEmpty(() => emptyStub(fn.fn, `its diagram '${stub.marbles}'`)),
+      map((value) => stubOutcome(value, request)),
+    );
   };
   return Object.assign(runner, { calls });
+}
+
+/** The error of a stub that completed without a value: a call ends at its first value, so it would never end. */
+function emptyStub(fn: string, what: string): E2rxError {
+  return new E2rxError(
+    'E2RX_TEST_STUB_EMPTY',
+    `the stub of ${fn} completed without a value (${what}): a stub must emit one value; use null for a function that returns nothing`,
+  );
 }
