@@ -145,6 +145,10 @@ export const ERROR_CODES = {
     message: 'a marble stub completed without emitting a value',
     hint: 'give the stub one value (a function call ends at its first value); use null for a function that returns nothing',
   },
+  E2RX_TEST_RXJS_DUPLICATE: {
+    message: 'the test and e2rx use two different copies of rxjs',
+    hint: 'install e2rx as a copy that shares your rxjs: `install-links=true` in .npmrc, then npm install <path of the e2rx checkout> (see docs/guides/testing.md)',
+  },
   E2RX_INTERNAL: {
     message: 'an internal error',
     hint: 'please report it with the log lines around it',

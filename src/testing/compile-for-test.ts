@@ -12,6 +12,7 @@ import { formatProblems, parseDirective, type Directive } from '../directive/ind
 import type { FunctionRequest } from '../runtime/request.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { runSteps, type RunResult } from '../steps/steps.js';
+import { assertSharedScheduler } from './shared-rxjs.js';
 
 /** Options of {@link compileForTest}. */
 export interface CompileForTestOptions {
@@ -32,9 +33,11 @@ export interface TestApp {
 /**
  * Compiles Directive YAML (or a normalised Directive) for tests.
  *
- * @throws {@link E2rxError} `E2RX_DIRECTIVE_INVALID` with every problem when the YAML is invalid.
+ * @throws {@link E2rxError} `E2RX_DIRECTIVE_INVALID` with every problem when the YAML is invalid;
+ *   `E2RX_TEST_RXJS_DUPLICATE` when `scheduler` is a scheduler of another copy of rxjs than e2rx's.
  */
 export function compileForTest(source: string | Directive, options: CompileForTestOptions): TestApp {
+  if (options.scheduler !== undefined) assertSharedScheduler(options.scheduler, 'the scheduler given to compileForTest');
   const directive = typeof source === 'string' ? parse(source, options.runnables) : source;
   const plan = compileDirective(directive, { defaultMaxInFlight: 8 });
   const stepOptions = options.scheduler ? { scheduler: options.scheduler } : {};

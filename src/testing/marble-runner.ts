@@ -8,6 +8,7 @@ import { parseFqfn } from '../directive/fqfn.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { FunctionOutcome, FunctionRunner } from '../steps/function-runner.js';
+import { assertSharedObservable } from './shared-rxjs.js';
 
 /** What a stub emits: a string or bytes (output), `{ code, message }` (a Runnable error), or `null` (nothing). */
 export type StubValue = string | Uint8Array | { readonly code: number; readonly message: string } | null;
@@ -39,6 +40,9 @@ export function stubOutcome(value: StubValue, request: FunctionRequest): Functio
  * (`'-|'`) fails its call with `E2RX_TEST_STUB_EMPTY`, so the run ends with a failure naming it instead of with no
  * result at all. `calls` records every call in order.
  *
+ * @throws {@link E2rxError} `E2RX_TEST_RXJS_DUPLICATE` when `cold` (or a stub function's Observable) comes from
+ *   another copy of rxjs than e2rx's.
+ *
  * @example
  * ```ts
  * scheduler.run(({ cold }) => {
@@ -51,14 +55,22 @@ export function stubOutcome(value: StubValue, request: FunctionRequest): Functio
  * ```
  */
 export function marbleRunner(cold: ColdFactory, stubs: Readonly<Record<string, StubSpec>>): FunctionRunner & { readonly calls: string[] } {
+  // A `cold` of another copy of rxjs than e2rx's means e2rx's timers ignore the test's clock: stop here, loudly.
+  assertSharedObservable(probe(cold), 'the cold given to marbleRunner');
   const calls: string[] = [];
   const runner = (fn: { fqfn: string; fn: string }, request: FunctionRequest): Observable<FunctionOutcome> => {
     const stub = stubs[fn.fn] ?? stubs[fn.fqfn] ?? stubs[parseFqfn(fn.fqfn).fn];
     calls.push(fn.fn);
     if (stub === undefined) throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no stub for function ${fn.fn}`);
-    if (typeof stub === 'function') return stub(request).pipe(throwIfEmpty(() => emptyStub(fn.fn, 'its stub function')));
+    if (typeof stub === 'function') {
+      const outcome = stub(request);
+      assertSharedObservable(outcome, `the Observable the stub of ${fn.fn} returned`);
+      return outcome.pipe(throwIfEmpty(() => emptyStub(fn.fn, 'its stub function')));
+    }
     const values: Record<string, StubValue> = { ...(stub.values ?? {}) };
-    return cold<StubValue>(stub.marbles, values, stub.error).pipe(
+    const diagram = cold<StubValue>(stub.marbles, values, stub.error);
+    assertSharedObservable(diagram, 'the cold given to marbleRunner');
+    return diagram.pipe(
       throwIfEmpty(() => emptyStub(fn.fn, `its diagram '${stub.marbles}'`)),
       map((value) => stubOutcome(value, request)),
     );
@@ -72,4 +84,13 @@ function emptyStub(fn: string, what: string): E2rxError {
     'E2RX_TEST_STUB_EMPTY',
     `the stub of ${fn} completed without a value (${what}): a stub must emit one value; use null for a function that returns nothing`,
   );
+}
+
+/** An Observable made by `cold`, to see which rxjs made it; `undefined` when `cold` cannot be called yet. */
+function probe(cold: ColdFactory): unknown {
+  try {
+    return cold('|');
+  } catch {
+    return undefined;
+  }
 }
