@@ -1,8 +1,8 @@
 /**
  * The programmatic API: a pipeline composed by hand (no YAML) from `fromHttpRoute`, the step operators and
- * `replyHttp`, over real Wasm functions, serving real requests; and every example of docs/guides/programmatic.md.
+ * `replyHttp`, over real Wasm functions, serving real requests. (The samples of docs/guides/programmatic.md run from
+ * an outside project that installs e2rx: specs/package/outside-project.spec.ts.)
  */
-import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { finalize, firstValueFrom, mergeMap, of, tap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,6 @@ import type { Call, Step } from '../../src/directive/model.js';
 import { createGate, createHttpServer, fnStep, fromHttpRoute, groupStep, replyHttp, runSteps, runtimeRunner, startRun, toRunResult } from '../../src/index.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { testRequest, text } from '../../src/testing/index.js';
-import { codeBlocks, runExample } from '../testing/support/doc-examples.js';
 import { httpRequest } from './support/engine.js';
 import { specFunctions } from './support/functions.js';
 
@@ -94,19 +93,4 @@ describe('a pipeline composed by hand', () => {
     expect(text(result.request.state['tag'])).toBe('tagged');
     expect(result.request.respHeaders).toMatchObject({ 'X-Step': 'tag' });
   });
-});
-
-const GUIDE = readFileSync(new URL('../../docs/guides/programmatic.md', import.meta.url), 'utf8');
-const blocks = codeBlocks(GUIDE);
-
-describe('docs/guides/programmatic.md', () => {
-  it('programmatic guide - has runnable examples', () => {
-    expect(blocks.length).toBeGreaterThanOrEqual(8);
-  });
-
-  for (const block of blocks) {
-    it(`programmatic guide - the example at line ${block.line} runs`, async () => {
-      await runExample(block, 'programmatic');
-    }, 30_000);
-  }
 });
