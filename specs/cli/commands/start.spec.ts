@@ -124,6 +124,22 @@ describe('start - serving', () => {
     expect((await health(port)).status).toBe(200);
   });
 
+  it('start - the loaded line names the app as cli.md shows: loaded my-app from its parent, loaded . inside it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const doc = await readFile(new URL('../../../docs/reference/cli.md', import.meta.url), 'utf8');
+    expect(doc).toContain('"msg":"loaded my-app"}');
+    expect(doc).toContain('`e2rx start` logs `loaded .`');
+    const parent = await makeAppDir({});
+    const app = join(parent, 'my-app');
+    await writeFile(join(parent, 'placeholder'), '');
+    const { mkdir } = await import('node:fs/promises');
+    await mkdir(app);
+    await writeFile(join(app, 'Directive.yaml'), minimalDirective());
+    await writeFile(join(app, 'hello.wasm'), wasm);
+    expect((await waitForLog(start(['--port', '0', 'my-app'], { cwd: parent }), /^loaded /)).msg).toBe('loaded my-app');
+    expect((await waitForLog(start(['--port', '0'], { cwd: app }), /^loaded /)).msg).toBe('loaded .');
+  });
+
   it('start - logs the warnings of the Directive', async () => {
     const dir = await makeAppDir({ directive: minimalDirective({ extra: 'atmoversion: v0.4.7' }), files: { 'hello.wasm': wasm } });
     const run = start(['--port', '0', dir]);

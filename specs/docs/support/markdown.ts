@@ -11,6 +11,10 @@
  * | `<!-- doc-test: compile-only: <reason> -->` | A TypeScript sample type-checked under strict settings, but not run (it needs a broker, it runs until stopped). |
  * | `<!-- doc-test: assemblyscript -->` | An AssemblyScript fragment (statements of a `run` body, or declarations), compiled inside a function with every SDK import. |
  *
+ * And once per document, anywhere: `<!-- doc-test: replayed-by <spec> -->`, for a walk-through that a spec of its own
+ * replays step by step (writing-functions.md: specs/examples/new-user.spec.ts); the doc tests then check only that
+ * this spec exists and reads the document.
+ *
  * Everything else runs: `sh` blocks and `text` transcripts (`$ ` lines) in a sandbox (specs/docs/docs.spec.ts),
  * TypeScript that imports anything but the AssemblyScript SDK in the outside project
  * (specs/package/outside-project.spec.ts), AssemblyScript (a block importing `@e2rx/sdk-assemblyscript`) with the
@@ -110,13 +114,12 @@ function annotationBefore(doc: string, lines: readonly string[], fence: number):
   if (text === 'assemblyscript') return { kind: 'assemblyscript' };
   const file = /^file\s+(\S+)$/.exec(text);
   if (file) return { kind: 'file', path: file[1] ?? '' };
-  throw new Error(`${where}: unknown annotation "doc-test: ${text}" (skip: <reason>, install, file <path>, compile-only: <reason>, assemblyscript)`);
+  throw new Error(
+    `${where}: unknown annotation "doc-test: ${text}" (skip: <reason>, install, file <path>, compile-only: <reason>, assemblyscript)`,
+  );
 }
 
-/**
- * The spec that replays a whole document, when the document says so with `<!-- doc-test: replayed-by <spec> -->` on
- * a line of its own: a walk-through (the Go guide) whose blocks that spec runs step by step.
- */
+/** The spec that replays a whole document (`<!-- doc-test: replayed-by <spec> -->`), if it says one does. */
 export function replayedBy(markdown: string): string | undefined {
   return /^<!--\s*doc-test:\s*replayed-by\s+(\S+)\s*-->\s*$/m.exec(markdown)?.[1];
 }
