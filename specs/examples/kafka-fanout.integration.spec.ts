@@ -4,6 +4,7 @@
  * to the run (`TOPIC_PREFIX`, which send-order.mjs reads too), whose identifier (the consumer group) is unique too,
  * and whose broker is the one of the local services.
  */
+import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngine, type Engine } from '../../src/engine/engine.js';
@@ -18,6 +19,8 @@ const PREFIX = `${RUN}.`;
 const SCRIPT = 'examples/kafka-fanout/send-order.mjs';
 
 let engine: Engine;
+/** The engine's log at info and above, one JSON object per line. */
+let log = '';
 
 beforeAll(async () => {
   await requireService('kafka');
@@ -28,7 +31,13 @@ beforeAll(async () => {
         .replace('brokerAddress: kafka://127.0.0.1:9092', 'brokerAddress: env(KAFKA_BROKERS)')
         .replace(/(resource|respondTo): (orders|quotes)\b/g, `$1: ${PREFIX}$2`),
   });
-  engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'silent' }) });
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      log += chunk.toString();
+      done();
+    },
+  });
+  engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'info' }, destination) });
   await engine.start();
 });
 
@@ -45,6 +54,15 @@ describe('examples/kafka-fanout', () => {
     // Healthy once its consumer joined the group.
     await waitFor(() => engine.health().healthy, 30_000, 'a healthy engine');
     expect(engine.health()).toEqual({ healthy: true, connections: { kafka: true } });
+  });
+
+  it('kafka-fanout - a start on topics not created yet logs no error nor warning (kafkajs handles that)', () => {
+    const lines = log
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { level: number; msg: string });
+    expect(lines.some((line) => line.msg.startsWith('loaded '))).toBe(true);
+    expect(lines.filter((line) => line.level >= 40)).toEqual([]);
   });
 
   it('kafka-fanout README - every send-order.mjs prints the quote the README shows', async () => {

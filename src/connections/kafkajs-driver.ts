@@ -328,10 +328,26 @@ function kafkajsLogCreator(logger: Logger) {
   return () =>
     ({ level, log }: LogEntry): void => {
       const { message, ...extra } = log;
-      const text = `kafkajs: ${message}`;
-      if (level === logLevel.ERROR) logger.error(extra, text);
-      else if (level === logLevel.WARN) logger.warn(extra, text);
-      else if (level === logLevel.INFO) logger.info(extra, text);
-      else logger.debug(extra, text);
+      logger[kafkajsLogLevel(level, message, extra)](extra, `kafkajs: ${message}`);
     };
+}
+
+/**
+ * The level of a kafkajs log entry in e2rx's log. kafkajs logs at ERROR what it handles itself, so that conditions
+ * expected at start-up (a topic not created yet: `This server does not host this topic-partition`) read as errors:
+ *
+ * - a broker's error answer (`Response Metadata(key: 3, version: 6)`) is debug: the connection logs it before the
+ *   caller (kafkajs's retries, or e2rx) handles the error, and the caller reports what matters;
+ * - an entry with `retryCount` or `retryTime` (kafkajs retrying: a send, a broker connection, a consumer restart) is
+ *   a warning, but a consumer crash (`Crash: …`) stays an error;
+ * - a rebalance (`The group is rebalancing, re-joining`) is info: groups rebalance whenever a member joins or leaves;
+ * - anything else keeps its level.
+ */
+export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'info' | 'debug' {
+  if (level === logLevel.ERROR) {
+    if (/^Response \w+\(key: \d+, version: \d+\)$/.test(message)) return 'debug';
+    return !message.startsWith('Crash: ') && ('retryCount' in extra || 'retryTime' in extra) ? 'warn' : 'error';
+  }
+  if (level === logLevel.WARN) return /^The group is rebalancing/.test(message) ? 'info' : 'warn';
+  return level === logLevel.INFO ? 'info' : 'debug';
 }
