@@ -15,6 +15,9 @@
 #   status  prints each service up or down; exits 0 when all of them are up, 1 otherwise.
 #   down    stops what this script started (pid files in the cache folder), best effort; leaves the rest alone.
 #
+# Progress goes to stderr: what is being installed or fetched and what is awaited, with the time spent so far every
+# ${E2RX_PROGRESS_SECONDS:-10} s, and the log to read (apt.log, kafka-mvn.log, <service>.log).
+#
 # State lives in ${E2RX_CACHE_DIR:-$HOME/.cache/e2rx}, outside the work tree, so that it survives between clones:
 # run/ (pid files), log/ (one log per service), data/ (NATS JetStream store, Redis dir, Kafka log dirs) and kafka/
 # (the broker's jars and configuration). PostgreSQL and MariaDB keep Debian's own data folders (/var/lib/postgresql,
@@ -41,6 +44,24 @@ readonly MARIADB_SOCKET=/run/mysqld/mysqld.sock
 # small helpers
 
 say() { printf 'services: %s\n' "$*" >&2; }
+
+readonly PROGRESS_SECONDS=${E2RX_PROGRESS_SECONDS:-10}
+
+# Waits for process $1 and returns its exit status; meanwhile, every PROGRESS_SECONDS, says "<label>: <n> s" and what
+# the command $3 (given the elapsed seconds) prints about where it is.
+wait_with_progress() {
+  local pid=$1 label=$2 describe=$3 started=$SECONDS next=$((SECONDS + PROGRESS_SECONDS)) detail
+  while kill -0 "$pid" 2>/dev/null; do
+    sleep 0.5
+    if ((SECONDS >= next)) && kill -0 "$pid" 2>/dev/null; then
+      detail=$("$describe" 2>/dev/null)
+      say "$label: $((SECONDS - started)) s${detail:+, $detail}"
+      next=$((SECONDS + PROGRESS_SECONDS))
+    fi
+  done
+  wait "$pid"
+}
+
 
 as_root() {
   if ((EUID == 0)); then "$@"; else sudo "$@"; fi
@@ -293,23 +314,44 @@ remove_policy_rc() {
   fi
 }
 
+# apt-get, or the command given by E2RX_APT_GET (the specs give a stand-in: then no policy-rc.d is written).
+APT_GET=${E2RX_APT_GET:-apt-get}
+readonly APT_STATUS_FILE=$LOG_DIR/apt.status
+
+# Where apt-get is: its last status line ("Retrieving file 3 of 40", "Unpacking mariadb-server") and its percent.
+describe_apt() {
+  local line
+  line=$(tail -n 1 "$APT_STATUS_FILE" 2>/dev/null)
+  [[ -n $line ]] || return 0
+  IFS=: read -r _kind _package percent description <<<"$line"
+  printf '%s (%.0f%%)' "$description" "${percent:-0}"
+}
+
 apt_install() {
   (($# > 0)) || return 0
-  say "installing with apt-get: $*"
+  say "installing with apt-get: $* (log: $LOG_DIR/apt.log)"
   # Debian starts a daemon when its package is installed; with no init system that either fails or starts it
   # outside this script's control. A policy-rc.d that answers 101 ("action forbidden") stops that.
-  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  if [[ $APT_GET == apt-get && ! -e /usr/sbin/policy-rc.d ]]; then
     printf '#!/bin/sh\n# written by e2rx scripts/services.sh for the time of an install\nexit 101\n' |
       as_root tee /usr/sbin/policy-rc.d >/dev/null
     as_root chmod 755 /usr/sbin/policy-rc.d
     POLICY_RC_CREATED=1
     trap remove_policy_rc EXIT
   fi
-  local -a apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
-  local status=0
-  as_root "${apt[@]}" update >"$LOG_DIR/apt.log" 2>&1 &&
-    as_root "${apt[@]}" install -y --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 || status=$?
+  # APT::Status-Fd writes one machine-readable line per step (dlstatus:…, pmstatus:…) to the status file, for the
+  # progress lines.
+  local -a apt=(env DEBIAN_FRONTEND=noninteractive "$APT_GET" -q -o DPkg::Lock::Timeout=600 -o APT::Status-Fd=3)
+  local status=0 started=$SECONDS
+  : >"$APT_STATUS_FILE"
+  as_root "${apt[@]}" update >"$LOG_DIR/apt.log" 2>&1 3>>"$APT_STATUS_FILE" &
+  wait_with_progress $! 'apt-get update' describe_apt || status=$?
+  if ((status == 0)); then
+    as_root "${apt[@]}" install -y --no-install-recommends "$@" >>"$LOG_DIR/apt.log" 2>&1 3>>"$APT_STATUS_FILE" &
+    wait_with_progress $! "apt-get install $*" describe_apt || status=$?
+  fi
   remove_policy_rc
+  ((status != 0)) || say "installed with apt-get in $((SECONDS - started)) s: $*"
   if ((status != 0)); then
     say "apt-get install $* failed (exit $status); the end of $LOG_DIR/apt.log:"
     tail -n 25 "$LOG_DIR/apt.log" >&2
@@ -349,15 +391,28 @@ kafka_pom() {
 EOF
 }
 
+# mvn, or the command given by E2RX_MVN (the specs give a stand-in).
+MVN=${E2RX_MVN:-mvn}
+
+# How far mvn is: the files it downloaded so far, and the last one.
+describe_mvn() {
+  local count last
+  count=$(grep -c '^Downloaded from' "$LOG_DIR/kafka-mvn.log" 2>/dev/null)
+  last=$(grep -E '^Downloaded from' "$LOG_DIR/kafka-mvn.log" 2>/dev/null | tail -n 1 | sed -E 's|^.*/([^/ ]+) \(.*$|\1|')
+  printf '%s files downloaded%s' "${count:-0}" "${last:+, the last $last}"
+}
+
 ensure_kafka_libs() {
   [[ -f $KAFKA_LIBS/.complete ]] && return 0
-  say "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies with mvn into $KAFKA_LIBS"
-  local build=$KAFKA_DIR/$KAFKA_VERSION/build
+  say "fetching Apache Kafka $KAFKA_VERSION and its runtime dependencies with mvn into $KAFKA_LIBS (log: $LOG_DIR/kafka-mvn.log)"
+  local build=$KAFKA_DIR/$KAFKA_VERSION/build started=$SECONDS
   mkdir -p "$build"
   kafka_pom >"$build/pom.xml"
   rm -rf "$KAFKA_LIBS.partial"
-  if ! mvn -B -q -f "$build/pom.xml" "$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" \
-    -DoutputDirectory="$KAFKA_LIBS.partial" -DincludeScope=runtime >"$LOG_DIR/kafka-mvn.log" 2>&1; then
+  # Not -q: the "Downloaded from" lines are the progress.
+  "$MVN" -B -f "$build/pom.xml" "$MAVEN_DEPENDENCY_PLUGIN:copy-dependencies" \
+    -DoutputDirectory="$KAFKA_LIBS.partial" -DincludeScope=runtime >"$LOG_DIR/kafka-mvn.log" 2>&1 &
+  if ! wait_with_progress $! 'mvn (Kafka jars)' describe_mvn; then
     say "mvn could not fetch Kafka $KAFKA_VERSION; the end of $LOG_DIR/kafka-mvn.log:"
     tail -n 25 "$LOG_DIR/kafka-mvn.log" >&2
     return 1
@@ -365,6 +420,7 @@ ensure_kafka_libs() {
   rm -rf "$KAFKA_LIBS"
   mv "$KAFKA_LIBS.partial" "$KAFKA_LIBS"
   touch "$KAFKA_LIBS/.complete"
+  say "fetched the Kafka jars in $((SECONDS - started)) s"
 }
 
 # ---------------------------------------------------------------------------------------------------------------------
@@ -587,7 +643,7 @@ declare -A STATE=() INFO=()
 
 cmd_up() {
   local -a services=("$@") pending=() packages=()
-  local service
+  local service began=$SECONDS
   # Fast path: everything that already answers is reused as it is.
   for service in "${services[@]}"; do
     if check "$service"; then
@@ -619,7 +675,7 @@ cmd_up() {
     if port_open "$(port_of "$service")" || pid_of_started "$service" >/dev/null; then
       say "$service: $HOST:$(port_of "$service") is open or starting; waiting for it to answer"
     else
-      say "$service: starting"
+      say "$service: starting (log: $(log_of "$service"))"
       if ! "start_$service"; then
         STATE[$service]=failed
         INFO[$service]='its start command failed'
@@ -632,7 +688,12 @@ cmd_up() {
   for service in "${pending[@]}"; do
     [[ ${STATE[$service]:-} == failed ]] && continue
     local deadline=$((started_at[$service] + $(wait_limit_of "$service"))) provisioned=0
+    local next_progress=$((SECONDS + PROGRESS_SECONDS))
     while :; do
+      if ((SECONDS >= next_progress)); then
+        say "$service: waiting for it to answer, $((SECONDS - started_at[$service])) s of $(wait_limit_of "$service") s (${DETAIL:-starting}; log: $(log_of "$service"))"
+        next_progress=$((SECONDS + PROGRESS_SECONDS))
+      fi
       if check "$service"; then
         STATE[$service]=up
         INFO[$service]=$DETAIL
@@ -676,6 +737,7 @@ cmd_up() {
     echo "services: not every service came up (logs in $LOG_DIR)" >&2
     exit 1
   fi
+  ((${#pending[@]} == 0)) || say "up in $((SECONDS - began)) s (logs in $LOG_DIR)"
 }
 
 cmd_status() {
@@ -768,4 +830,7 @@ main() {
   "cmd_$command" "${services[@]}"
 }
 
-main "$@"
+# Sourced (by a spec, to call one function), it only defines; run, it runs.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
 # npm test: start the local services when they are not running, build, type-check and lint, then run every spec
 # (unit and integration). Arguments are passed to vitest (for example `npm test -- specs/directive`).
+# Each step says what it does and how long it took, on stderr; the services' logs are in
+# ${E2RX_CACHE_DIR:-$HOME/.cache/e2rx}/log (see docs/guides/local-services.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/services.sh up
-npm run --silent build
-npm run --silent typecheck
-npm run --silent lint
-npx vitest run "$@"
+
+# step <what> <command...>: runs the command, saying what it is before and how long it took after.
+step() {
+  local what=$1 started=$SECONDS
+  shift
+  printf 'npm test: %s\n' "$what" >&2
+  "$@"
+  printf 'npm test: %s: done in %d s\n' "$what" $((SECONDS - started)) >&2
+}
+
+began=$SECONDS
+step "local services (scripts/services.sh up; logs in ${E2RX_CACHE_DIR:-$HOME/.cache/e2rx}/log)" bash scripts/services.sh up
+step 'build (tsc -p tsconfig.build.json)' npm run --silent build
+step 'type-check (tsc --noEmit)' npm run --silent typecheck
+step 'lint (eslint)' npm run --silent lint
+step 'specs (vitest run)' npx vitest run "$@"
+printf 'npm test: passed in %d s\n' $((SECONDS - began)) >&2

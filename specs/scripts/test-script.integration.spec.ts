@@ -1,0 +1,41 @@
+/**
+ * scripts/test.sh (npm test) says what it does, step by step, how long each step took, and where the services'
+ * logs are. `npm` and `npx` are stand-ins here that print what they were asked (the real ones would build and run
+ * this very suite); scripts/services.sh runs for real, and finds the services up.
+ */
+import { execFile } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupApps, makeTempDir } from '../support/apps.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+afterAll(cleanupApps);
+
+describe('npm test (scripts/test.sh)', () => {
+  it('test.sh - each step says what it is and how long it took; the services step says where the logs are', async () => {
+    const bin = await makeTempDir('e2rx-test-sh-');
+    for (const name of ['npm', 'npx']) {
+      await writeFile(join(bin, name), `#!/usr/bin/env bash\necho "${name} $*"\n`);
+      await chmod(join(bin, name), 0o755);
+    }
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile('bash', ['scripts/test.sh', 'specs/errors.spec.ts'], { cwd: ROOT, env: { ...process.env, PATH: `${bin}:${process.env['PATH'] ?? ''}` }, timeout: 120_000 }, (error, out, err) =>
+        resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout: out, stderr: err }),
+      );
+    });
+    expect(code, stderr).toBe(0);
+    const steps = stderr.split('\n').filter((line) => line.startsWith('npm test: '));
+    const logs = `${process.env['E2RX_CACHE_DIR'] ?? `${process.env['HOME'] ?? ''}/.cache/e2rx`}/log`;
+    expect(steps[0]).toBe(`npm test: local services (scripts/services.sh up; logs in ${logs})`);
+    expect(steps[1]).toMatch(/^npm test: local services \(.*\): done in \d+ s$/);
+    for (const step of ['build (tsc -p tsconfig.build.json)', 'type-check (tsc --noEmit)', 'lint (eslint)', 'specs (vitest run)']) {
+      expect(steps, step).toContain(`npm test: ${step}`);
+      expect(steps.some((line) => line.startsWith(`npm test: ${step}: done in `))).toBe(true);
+    }
+    expect(steps.at(-1)).toMatch(/^npm test: passed in \d+ s$/);
+    expect(stdout).toContain('npx vitest run specs/errors.spec.ts');
+  }, 120_000);
+});
