@@ -59,7 +59,7 @@ describe('init command', () => {
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe('my-app');
-    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'e2rx start', test: 'vitest run' });
+    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'exec e2rx start', test: 'vitest run' });
     // e2rx is not on npm: an app created from a checkout links it; the SDK comes inside e2rx, so it is not listed.
     expect(pkg.devDependencies['e2rx']).toBe(`file:${e2rxPackageDir()}`);
     expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toBeUndefined();
@@ -149,7 +149,7 @@ describe('init command with --lang go', () => {
         '  cd my-go-app',
         `  npm install          # e2rx (linked from ${e2rxPackageDir()}), vitest`,
         '  npm run build        # e2rx build: hello/ (Go) -> hello.wasm, with your Go (1.24 or later)',
-        '  npm start            # e2rx start: serves http://localhost:8080',
+        '  npm start            # exec e2rx start: serves http://localhost:8080 until SIGTERM or Ctrl-C',
         "  curl -d 'world' http://localhost:8080/hello",
         '  npm test             # go test in hello/, then vitest: builds the app, starts it, calls POST /hello',
         '',
@@ -167,7 +167,7 @@ describe('init command with --lang go', () => {
     expect(goMod).toMatch(/^module shop\/hello\n\ngo 1\.24\n\nrequire e2rx v0\.0\.0\n/);
     expect(goMod).toContain(`replace e2rx => ${join(e2rxPackageDir(), 'sdk', 'go')}\n`);
     const pkg = JSON.parse(await readFile(join(cwd, 'shop', 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'e2rx start', test: 'go -C hello test ./... && vitest run' });
+    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'exec e2rx start', test: 'go -C hello test ./... && vitest run' });
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['e2rx', 'vitest']);
     for (const file of EXPECTED_GO_FILES) expect(await readFile(join(cwd, 'shop', file), 'utf8'), file).not.toContain('{{');
   });

@@ -248,7 +248,7 @@ async function listTemplate(dir: string, prefix = ''): Promise<string[]> {
 /** The next steps printed after the files, per language. */
 function nextSteps(lang: InitLanguage, shown: string, dependency: string): string[] {
   const linked = dependency.startsWith('file:') ? `linked from ${dependency.slice('file:'.length)}` : dependency;
-  const common = ['npm start            # e2rx start: serves http://localhost:8080', "curl -d 'world' http://localhost:8080/hello"];
+  const common = ['npm start            # exec e2rx start: serves http://localhost:8080 until SIGTERM or Ctrl-C', "curl -d 'world' http://localhost:8080/hello"];
   if (lang === 'go') {
     return [
       `cd ${shown}`,
