@@ -153,14 +153,6 @@ beforeAll(async () => {
   }
   await writeFile(join(project.dir, 'checks', 'timers.spec.ts'), TIMERS_SPEC);
 
-  const typescript = join(project.dir, 'node_modules/typescript/bin/tsc');
-  [tsc, libCheck] = await Promise.all([
-    project.exec(process.execPath, [typescript, '--noEmit', '-p', '.'], { timeoutMs: 180_000 }),
-    // e2rx's own declarations, checked too (the guides' tsconfig skips library checks, as most projects do).
-    project.exec(process.execPath, [typescript, '--noEmit', '-p', '.', '--skipLibCheck', 'false'], { timeoutMs: 180_000 }),
-  ]);
-  ({ files: results, output: vitestOutput } = await vitest(project.dir, ['samples', 'checks']));
-
   // The same checks with e2rx installed as a link to the checkout (what `npm install ../e2rx` does without
   // install-links): a sibling directory whose node_modules are the project's, but e2rx is a link to the checkout.
   const linkedDir = join(project.base, 'linked-project');
@@ -174,7 +166,20 @@ beforeAll(async () => {
   await writeFile(join(linkedDir, 'package.json'), await readFile(join(project.dir, 'package.json'), 'utf8'));
   await mkdir(join(linkedDir, 'checks'));
   await writeFile(join(linkedDir, 'checks', 'timers.spec.ts'), TIMERS_SPEC);
-  ({ files: linked, output: linkedOutput } = await vitest(linkedDir, ['checks']));
+
+  // Everything at once: two type-checks, the samples and checks, the checks under the linked install.
+  const typescript = join(project.dir, 'node_modules/typescript/bin/tsc');
+  let main: { files: FileResult[]; output: string };
+  let link: { files: FileResult[]; output: string };
+  [tsc, libCheck, main, link] = await Promise.all([
+    project.exec(process.execPath, [typescript, '--noEmit', '-p', '.'], { timeoutMs: 180_000 }),
+    // e2rx's own declarations, checked too (the guides' tsconfig skips library checks, as most projects do).
+    project.exec(process.execPath, [typescript, '--noEmit', '-p', '.', '--skipLibCheck', 'false'], { timeoutMs: 180_000 }),
+    vitest(project.dir, ['samples', 'checks']),
+    vitest(linkedDir, ['checks']),
+  ]);
+  ({ files: results, output: vitestOutput } = main);
+  ({ files: linked, output: linkedOutput } = link);
 }, 600_000);
 
 afterAll(async () => {

@@ -20,6 +20,7 @@ const EXPECTED_FILES = [
   'hello/tsconfig.json',
   'package.json',
   'tests/hello.spec.ts',
+  'vitest.config.ts',
 ];
 
 async function runInit(cwd: string, positionals: string[], values: Record<string, string> = {}) {
@@ -132,7 +133,7 @@ describe('init command', () => {
   });
 });
 
-const EXPECTED_GO_FILES = ['.gitignore', 'Directive.yaml', 'README.md', 'hello/go.mod', 'hello/main.go', 'hello/main_test.go', 'package.json', 'tests/hello.spec.ts'];
+const EXPECTED_GO_FILES = ['.gitignore', 'Directive.yaml', 'README.md', 'hello/go.mod', 'hello/main.go', 'hello/main_test.go', 'package.json', 'tests/hello.spec.ts', 'vitest.config.ts'];
 
 describe('init command with --lang go', () => {
   it('init --lang go - creates a Go app and prints the next steps, Go included', async () => {
@@ -222,5 +223,29 @@ describeWithGo('the app init --lang go creates', () => {
     const run = await runGo(go.command, ['-C', 'hello', 'test', './...'], { cwd: dir, env: go.env });
     expect(run.code, run.stdout + run.stderr).toBe(0);
     expect(run.stdout).toMatch(/^ok\s+tested\/hello\s/);
+  }, 120_000);
+});
+
+describe('init - an app inside another project', () => {
+  it("init - the app's test runs with the app's own vitest settings, not those of a project around it (the e2rx checkout)", async () => {
+    const { execFile } = await import('node:child_process');
+    const { symlink } = await import('node:fs/promises');
+    const { fileURLToPath } = await import('node:url');
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const outer = await makeTempDir();
+    // A project around the app whose vitest settings cannot work for it (as e2rx's own cannot).
+    await writeFile(join(outer, 'vitest.config.mjs'), "export default { test: { reporters: ['./no-such-reporter.ts'] } };\n");
+    await runInit(outer, ['my-app']);
+    const app = join(outer, 'my-app');
+    await mkdir(join(app, 'node_modules'));
+    for (const [name, target] of [['e2rx', root], ['vitest', join(root, 'node_modules/vitest')]] as const) await symlink(target, join(app, 'node_modules', name));
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(VITEST|TEST$|NODE_ENV$|NODE_OPTIONS$)/.test(name)));
+    const result = await new Promise<{ code: number; output: string }>((resolve) => {
+      execFile(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run'], { cwd: app, env: { ...env, CI: '1', NO_COLOR: '1' }, timeout: 120_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? 1 : 0, output: `${stdout}${stderr}` }),
+      );
+    });
+    expect(result.output).toMatch(/Tests\s+1 passed/);
+    expect(result.code, result.output).toBe(0);
   }, 120_000);
 });
