@@ -97,7 +97,7 @@ export const startCommand: Command = {
     'app defaults to ./runnables.wasm.zip when it exists, else the current directory.',
     'GET /health answers {"healthy":true,"connections":{}} once the app is loaded and ready (503 before).',
     'SIGTERM or SIGINT stops it gracefully; a second signal exits at once. Under a supervisor, run the bin itself',
-    '(node_modules/.bin/e2rx start), not npx or npm start, so that the signal reaches it.',
+    '(node_modules/.bin/e2rx start; exec e2rx start in an npm script), not npx, so that the signal reaches it.',
   ].join('\n'),
   options: {
     port: { type: 'string', short: 'p', description: `HTTP port (default ${DEFAULT_HTTP_PORT})`, placeholder: '<port>' },
