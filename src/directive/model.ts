@@ -50,8 +50,10 @@ export type Step =
 export interface HandlerLimits {
   readonly maxInFlight?: number;
   readonly queueSize?: number;
+  readonly maxQueuedBytes?: number;
   readonly requestTimeoutMs?: number;
   readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
 }
 
 /** A normalised handler. */
@@ -112,8 +114,10 @@ export interface Limits {
   readonly groupTimeoutMs?: number;
   readonly maxInFlight?: number;
   readonly queueSize?: number;
+  readonly maxQueuedBytes?: number;
   readonly requestTimeoutMs?: number;
   readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
 }
 
 /** Connections as written (`env(VAR)` unresolved). */
@@ -145,7 +149,13 @@ export interface Directive {
   readonly queries: readonly Query[];
   readonly runnables: readonly Runnable[];
   readonly limits: Limits;
-  readonly runtime: { readonly workers?: number; readonly instancesPerWorker?: number; readonly freshInstancePerCall?: boolean };
+  readonly runtime: {
+    readonly workers?: number;
+    readonly instancesPerWorker?: number;
+    readonly freshInstancePerCall?: boolean;
+    readonly placement?: 'auto' | 'workers';
+    readonly inlineBudgetMs?: number;
+  };
 }
 
 /** The default concurrency of a forEach step. */

@@ -12,6 +12,7 @@ import { resolveCapabilities } from '../directive/index.js';
 import { createRuntime, type Runtime, type RuntimeStats } from '../runtime/runtime.js';
 import type { EngineMetrics } from '../server/metrics.js';
 import type { FunctionInvoker } from './runtime-runner.js';
+import type { RunOutcome } from '../runtime/outcome.js';
 
 /** An app's runtime, as the engine uses it. */
 export interface AppRuntime extends FunctionInvoker {
@@ -60,7 +61,10 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
       workers,
       instancesPerWorker,
       freshInstancePerCall: directive.runtime.freshInstancePerCall ?? false,
+      ...(directive.runtime.placement !== undefined ? { placement: directive.runtime.placement } : {}),
+      ...(directive.runtime.inlineBudgetMs !== undefined ? { inlineBudgetMs: directive.runtime.inlineBudgetMs } : {}),
       env: options.env,
+      ...(options.metrics ? { onCall: callRecorder(options.metrics) } : {}),
       limits: {
         ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
         ...(limits.maxMemoryMb !== undefined ? { maxMemoryMb: limits.maxMemoryMb } : {}),
@@ -75,7 +79,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
   }
   return {
     capacity: workers,
-    invoke: (name, request, invokeOptions) => runtime.invoke(name, request, invokeOptions),
+    execute: (name, request, done) => runtime.execute(name, request, done),
     stats: () => runtime.stats(),
     health: async () => {
       const state = await services.health();
@@ -89,4 +93,9 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
       await services.close();
     },
   };
+}
+
+/** Records function calls in the metrics: `run_error` for a Runnable error, `failure` for anything else that failed. */
+function callRecorder(metrics: EngineMetrics): (name: string, outcome: RunOutcome['kind'], ms: number) => void {
+  return (name, outcome, ms) => metrics.recordCall(name, outcome === 'failure' ? 'failure' : outcome === 'runError' ? 'run_error' : 'ok', ms / 1000);
 }

@@ -118,16 +118,10 @@ export function createEngine(options: EngineOptions): Engine {
 
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
+    metrics.watchPool(() => runtime?.stats().functions ?? {});
     http.route('GET', '/metrics', async (_request, response) => {
-      if (runtime) {
-        for (const [fn, load] of Object.entries(runtime.stats().functions)) {
-          metrics.setPool(fn, 'instances', load.instances);
-          metrics.setPool(fn, 'busy', load.running);
-          metrics.setPool(fn, 'queued', load.queued);
-        }
-      }
-      const text = await metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': metrics.registry.contentType });
+      const text = await metrics.text();
+      response.writeHead(200, { 'content-type': metrics.contentType });
       response.end(text);
     });
     port = await http.listen(options.port ?? 8080, options.host);
@@ -140,10 +134,9 @@ export function createEngine(options: EngineOptions): Engine {
       warnings = app.warnings;
       runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
       throwIfStopped();
-      const runner = options.runner ?? runtimeRunner(runtime as AppRuntime, metrics);
+      const runner = options.runner ?? runtimeRunner(runtime as AppRuntime);
       plan = compileDirective(app.directive, {
         headless: options.headless ?? false,
-        defaultMaxInFlight: runtime?.capacity ?? 8,
         runSchedules: options.runSchedules ?? true,
       });
       if (!options.stream && plan.streams.length > 0) {

@@ -41,7 +41,16 @@ export type RequestFields = Pick<FunctionRequest, 'method' | 'url'> & Partial<Fu
  * ```
  */
 export function createRequest(fields: RequestFields): FunctionRequest {
-  return { id: randomUUID(), body: new Uint8Array(), headers: {}, params: {}, state: {}, respHeaders: {}, ...fields };
+  return {
+    method: fields.method,
+    url: fields.url,
+    id: fields.id ?? randomUUID(),
+    body: fields.body ?? new Uint8Array(0),
+    headers: fields.headers ?? {},
+    params: fields.params ?? {},
+    state: fields.state ?? {},
+    respHeaders: fields.respHeaders ?? {},
+  };
 }
 
 /**

@@ -8,6 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { BridgeClient } from './bridge.js';
 import { Executor } from './executor.js';
 import { IdentRegistry } from './invocation.js';
+import type { Deadline } from './deadline.js';
+import type { RunOutcome } from './outcome.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -23,20 +25,26 @@ const executor = new Executor(
     log: (level, message, fields) => post({ type: 'log', level, message, fields }),
     idents: new IdentRegistry(),
     limits: init.limits,
+    sleeps: 'wait',
   },
   { fresh: init.fresh, instances: init.instances },
 );
 for (const definition of init.functions) executor.register(definition);
+
+/** A call's deadline on this thread: its time limit from now. */
+const deadline = (): Deadline => ({ at: performance.now() + init.limits.timeoutMs, reason: 'timeout' });
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'register') {
     executor.register(message.definition);
     return;
   }
-  const outcome = executor.run(message.name, message.request);
+  const ran = executor.run(message.name, message.request, deadline());
+  // A relocation is for calls on the calling thread; a worker's deadline is its time limit, so none arrives here.
+  const outcome: RunOutcome = ran.kind === 'relocate' ? { kind: 'failure', failure: { code: 'E2RX_INTERNAL', message: 'a worker call was relocated' } } : ran;
   const transfer = outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : [];
   post({ type: 'done', id: message.id, outcome, instances: executor.instances(message.name) }, transfer);
-  setImmediate(() => executor.prewarm(message.name));
+  setImmediate(() => executor.prewarm(message.name, deadline()));
 });
 
 post({ type: 'ready' });

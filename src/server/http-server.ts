@@ -74,11 +74,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   const route = (method: string, path: string, handler: RouteHandler): void => {
     router.on(method as HTTPMethod, path, (request, response, params) => {
-      Promise.resolve(handler(request, response, params)).catch((error: unknown) => {
+      const failed = (error: unknown): void => {
         options.logger.error({ err: error, url: request.url }, 'request handler failed');
         if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
         else response.destroy();
-      });
+      };
+      try {
+        const returned = handler(request, response, params);
+        if (returned instanceof Promise) returned.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   };
   route('GET', '/health', (_request, response) => {

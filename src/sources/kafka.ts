@@ -22,7 +22,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate } from '../engine/gate.js';
+import type { Gate, Slot } from '../engine/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
 import type { InFlight } from '../streams/in-flight.js';
@@ -203,50 +203,55 @@ export function fromKafkaTopic(driver: KafkaDriver, topic: string, options: Kafk
         return;
       }
       waiting.delete(state);
-      const slot = gate.acquire();
-      if (!slot) {
+      const record = state.buffer[0] as KafkaRecord;
+      const verdict = gate.enter(record.value?.length ?? 0, {
+        start: (slot) => begin(state, slot),
+        shed: () => undefined,
+      });
+      if (typeof verdict === 'string') {
         waiting.add(state);
         return;
       }
+    };
+
+    const begin = (state: PartitionState, slot: Slot): void => {
       const record = state.buffer.shift() as KafkaRecord;
       const jobEpoch = state.epoch;
       const tracker = state.tracker;
       state.running = true;
       outstanding += 1;
       reconcile(state);
-      void slot.then((release) => {
-        let settled = false;
-        const finish = (completed: boolean): void => {
-          if (settled) return;
-          settled = true;
-          release();
-          state.running = false;
-          if (completed && state.epoch === jobEpoch && state.tracker === tracker) {
-            tracker.completed(record.offset);
-            void commitNow();
-          } else if (!completed && state.epoch === jobEpoch) {
-            state.blockedEpoch = jobEpoch;
-          }
-          settleOne();
-          pump(state);
-          for (const other of [...waiting]) pump(other);
-          reconcileAll();
-        };
-        const job: KafkaJob = {
-          record,
-          request: streamRequest(resource, record.value ?? new Uint8Array(), record.headers),
-          get current() {
-            return state.epoch === jobEpoch && state.assigned;
-          },
-          complete: () => finish(true),
-          abandon: () => finish(false),
-        };
-        if (subscriber.closed) {
-          job.abandon();
-          return;
+      let settled = false;
+      const finish = (completed: boolean): void => {
+        if (settled) return;
+        settled = true;
+        slot.release();
+        state.running = false;
+        if (completed && state.epoch === jobEpoch && state.tracker === tracker) {
+          tracker.completed(record.offset);
+          void commitNow();
+        } else if (!completed && state.epoch === jobEpoch) {
+          state.blockedEpoch = jobEpoch;
         }
-        subscriber.next(job);
-      });
+        settleOne();
+        pump(state);
+        for (const other of [...waiting]) pump(other);
+        reconcileAll();
+      };
+      const job: KafkaJob = {
+        record,
+        request: streamRequest(resource, record.value ?? new Uint8Array(), record.headers),
+        get current() {
+          return state.epoch === jobEpoch && state.assigned;
+        },
+        complete: () => finish(true),
+        abandon: () => finish(false),
+      };
+      if (subscriber.closed) {
+        job.abandon();
+        return;
+      }
+      subscriber.next(job);
     };
 
     const revokeAll = (): void => {

@@ -19,7 +19,7 @@ import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate } from '../engine/gate.js';
+import type { Gate, Slot } from '../engine/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { backoffDelay } from '../streams/backoff.js';
 import type { HeaderEntry } from '../streams/headers.js';
@@ -115,16 +115,29 @@ export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, opt
 
 function coreJob(msg: Msg, resource: string, gate: Gate | undefined): NatsJob {
   const headers = headerEntries(msg.headers);
-  // An abort signal only for a job that has to wait for its slot (creating one per message is measurable).
-  const controller = gate && gate.free === 0 ? new AbortController() : undefined;
-  let release: (() => void) | undefined;
+  let held: Slot | undefined;
   let released = false;
-  const acquired = gate ? gate.acquire(controller?.signal) : Promise.resolve(() => undefined);
-  const slot = acquired?.then((free) => {
-    if (released) free();
-    else release = free;
+  let admit: (() => void) | undefined;
+  let refuse: ((reason: Error) => void) | undefined;
+  let slot: Promise<void> | undefined = new Promise<void>((resolve, reject) => {
+    admit = resolve;
+    refuse = reject;
   });
-  slot?.catch(() => undefined);
+  slot.catch(() => undefined);
+  if (gate) {
+    const verdict = gate.enter(msg.data.length, {
+      start: (given) => {
+        if (released) given.release();
+        else {
+          held = given;
+          admit?.();
+        }
+      },
+      shed: () => refuse?.(new Error('the message could no longer finish in time')),
+    });
+    if (typeof verdict === 'string') slot = undefined;
+    else held ??= verdict;
+  } else admit?.();
   return {
     kind: 'core',
     subject: msg.subject,
@@ -142,8 +155,9 @@ function coreJob(msg: Msg, resource: string, gate: Gate | undefined): NatsJob {
     release() {
       if (released) return;
       released = true;
-      if (release) release();
-      else controller?.abort(new Error('released before it got a slot'));
+      held?.cancel();
+      held?.release();
+      refuse?.(new Error('released before it got a slot'));
     },
   };
 }
@@ -362,12 +376,12 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     };
 
     const dispatch = (msg: JsMsg): void => {
-      const slot = gate.acquire();
-      if (!slot) {
-        msg.nak();
-        return;
-      }
-      void slot.then((free) => {
+      const verdict = gate.enter(msg.data.length, { start: (slot) => begin(msg, () => slot.release()), shed: () => msg.nak() });
+      if (typeof verdict === 'string') msg.nak();
+    };
+
+    const begin = (msg: JsMsg, free: () => void): void => {
+      {
         const headers = headerEntries(msg.headers);
         let settled = false;
         let released = false;
@@ -418,7 +432,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
           return;
         }
         subscriber.next(job);
-      });
+      }
     };
 
     void (async () => {

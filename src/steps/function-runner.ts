@@ -28,6 +28,8 @@ export interface FunctionRef {
 
 /**
  * Runs one function with a request and emits its outcome once, then completes; unsubscribing cancels the call.
+ * The request given is shared with the run: a runner must not change it, and returns the function's changes in a
+ * new request (`outcome.request`), or the same object when the function changed nothing.
  *
  * @example
  * ```ts
