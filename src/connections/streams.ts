@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import { resolveEnv } from '../directive/env.js';
 import type { Directive, Handler } from '../directive/model.js';
 import type { Gate } from '../engine/gate.js';
+import type { HandlerRun } from '../engine/handler-run.js';
 import type { HandlerPlan } from '../engine/plan.js';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
@@ -66,7 +67,7 @@ export interface StreamConnections {
    * Builds the pipeline of one NATS or Kafka handler: the engine's `PipelineDeps.stream`. Emits one
    * {@link StreamOutcome} per message while subscribed.
    */
-  readonly stream: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<StreamOutcome>;
+  readonly stream: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<StreamOutcome>;
   /** Each connection in use: `true` when connected and none of its handlers' pipelines stopped on an error. */
   health(): Partial<Record<'nats' | 'kafka', boolean>>;
   /** Messages being handled, and background tasks (final commits). */

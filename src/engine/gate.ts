@@ -71,14 +71,37 @@ export interface Gate {
   enter(bytes: number, waiter: Waiter): Slot | Refusal;
 }
 
-interface Entry extends Slot {
-  readonly bytes: number;
-  readonly waiter: Waiter;
+/** A piece of work in the gate: waiting, running, or done (one object per piece of work, no closures). */
+class Entry implements Slot {
   /** When it entered the queue (only for work that waits). */
-  arrived: number;
-  state: 'waiting' | 'running' | 'done';
+  arrived = 0;
+  state: 'waiting' | 'running' | 'done' = 'waiting';
   /** When it started, for the runs whose time is measured (one in {@link SAMPLE_EVERY}); else -1. */
-  started: number;
+  started = -1;
+
+  constructor(
+    readonly gate: GateState,
+    readonly bytes: number,
+    readonly waiter: Waiter,
+  ) {}
+
+  release(): void {
+    if (this.state !== 'running') return;
+    this.state = 'done';
+    this.gate.finished(this);
+  }
+
+  cancel(): void {
+    if (this.state !== 'waiting') return;
+    this.state = 'done';
+    this.gate.left(this);
+  }
+}
+
+/** What an {@link Entry} tells its gate. */
+interface GateState {
+  finished(entry: Entry): void;
+  left(entry: Entry): void;
 }
 
 /** The weight of the newest measured run in the average. */
@@ -125,7 +148,18 @@ export function createGate(options: GateOptions): Gate {
     entry.waiter.start(entry);
   };
 
+  /** Starts waiting work while slots are free. Runs that end synchronously call it again from inside: a loop, not a recursion. */
+  let starting = false;
   const next = (): void => {
+    if (starting) return;
+    starting = true;
+    try {
+      startWaiting();
+    } finally {
+      starting = false;
+    }
+  };
+  const startWaiting = (): void => {
     while (inFlight < maxInFlight && head < queue.length) {
       const entry = queue[head] as Entry;
       queue[head] = undefined as unknown as Entry;
@@ -146,32 +180,20 @@ export function createGate(options: GateOptions): Gate {
     }
   };
 
-  const makeEntry = (bytes: number, waiter: Waiter): Entry => {
-    const entry: Entry = {
-      bytes,
-      waiter,
-      arrived: 0,
-      state: 'waiting',
-      started: -1,
-      release() {
-        if (entry.state !== 'running') return;
-        entry.state = 'done';
-        inFlight -= 1;
-        if (entry.started >= 0) {
-          const ran = now() - entry.started;
-          samples += 1;
-          average = samples === 1 ? ran : average + (ran - average) * AVERAGE_WEIGHT;
-        }
-        if (head < queue.length) next();
-      },
-      cancel() {
-        if (entry.state !== 'waiting') return;
-        entry.state = 'done';
-        waiting -= 1;
-        queuedBytes -= entry.bytes;
-      },
-    };
-    return entry;
+  const state: GateState = {
+    finished(entry) {
+      inFlight -= 1;
+      if (entry.started >= 0) {
+        const ran = now() - entry.started;
+        samples += 1;
+        average = samples === 1 ? ran : average + (ran - average) * AVERAGE_WEIGHT;
+      }
+      if (head < queue.length) next();
+    },
+    left(entry) {
+      waiting -= 1;
+      queuedBytes -= entry.bytes;
+    },
   };
 
   return {
@@ -196,14 +218,14 @@ export function createGate(options: GateOptions): Gate {
     },
     enter(bytes, waiter) {
       if (inFlight < maxInFlight && waiting === 0) {
-        const entry = makeEntry(bytes, waiter);
+        const entry = new Entry(state, bytes, waiter);
         begin(entry);
         return entry;
       }
       if (waiting >= queueSize) return 'queue';
       if (queuedBytes + bytes > maxQueuedBytes) return 'memory';
       if (estimatedWait(waiting + 1) + average > timeoutMs) return 'time';
-      const entry = makeEntry(bytes, waiter);
+      const entry = new Entry(state, bytes, waiter);
       entry.arrived = now();
       queue.push(entry);
       waiting += 1;

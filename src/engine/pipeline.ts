@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import type { Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import type { EngineMetrics, HandlerMetrics, Outcome } from '../server/metrics.js';
+import type { EngineMetrics, HandlerMetrics } from '../server/metrics.js';
 import type { HttpServer } from '../server/http-server.js';
 import { replyCancelled, replyHttp } from '../sinks/http-reply.js';
 import { replyWebSocket } from '../sinks/websocket-reply.js';
@@ -19,8 +19,8 @@ import { headlessRequest } from '../sources/headless.js';
 import { fromSchedule } from '../sources/schedule.js';
 import { fromWebSocketRoute, type WebSocketConnection, type WebSocketJob } from '../sources/websocket.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import { compileRun, type RunResult } from '../steps/steps.js';
-import { createDeadlines } from './deadlines.js';
+import type { RunResult } from '../steps/steps.js';
+import { createHandlerRun, type HandlerRun } from './handler-run.js';
 import { createGate, type Gate, type Refusal, type Slot } from './gate.js';
 import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
@@ -36,24 +36,13 @@ export interface PipelineDeps {
   /** Completes the sources (stop accepting) while runs in flight finish. */
   readonly stopAccepting: Observable<unknown>;
   /** Builds the pipeline of a NATS or Kafka handler (the streams module); without it such handlers are refused. */
-  readonly stream?: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<unknown>;
+  readonly stream?: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<unknown>;
 }
 
 /** The pipelines of a plan, and the gates of its handlers (for health, metrics and draining). */
 export interface Pipelines {
   readonly pipelines: readonly { readonly id: string; readonly pipeline: Observable<unknown> }[];
   readonly gates: ReadonlyMap<string, Gate>;
-}
-
-/** A handler's run of one request: its steps under its request time limit, recorded and logged. */
-interface HandlerRun {
-  /** As an Observable that emits the result once (for the stream pipelines). */
-  (request: FunctionRequest): Observable<RunResult>;
-  /**
-   * Starts the run: `onResult` gets the result once (possibly before `start` returns). Returns the function that
-   * cancels it, or `undefined` when it was over before returning.
-   */
-  start(request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined;
 }
 
 /**
@@ -76,49 +65,18 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
     return gate;
   };
 
-  /** The run of a handler (see {@link HandlerRun}); `requestTimeoutMs` undefined: no time limit (schedules). */
-  const handlerRun = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined): HandlerRun => {
-    const run = compileRun(steps, response, deps.runner, { groupTimeoutMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) });
-    const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, deps.scheduler);
-    const recorder = deps.metrics?.handler(id);
-    const { logger } = deps;
-    const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
-      const started = performance.now();
-      let settled = false;
-      const settle = (result: RunResult): void => {
-        if (settled) return;
-        settled = true;
-        recorder?.run(outcomeOf(result), (performance.now() - started) / 1000);
-        logResult(logger, id, request, result);
-        onResult(result);
-      };
-      const subscription = run(request).subscribe({
-        next: settle,
-        error: (error: unknown) => settle({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request }),
-      });
-      if (settled) return undefined;
-      const deadline = deadlines.track(() => {
-        subscription.unsubscribe();
-        settle({
-          kind: 'failure',
-          error: new E2rxError('E2RX_REQUEST_TIMEOUT', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeoutMs } }),
-          request,
-        });
-      });
-      return () => {
-        deadline.clear();
-        subscription.unsubscribe();
-      };
-    };
-    const observe = (request: FunctionRequest): Observable<RunResult> =>
-      new Observable<RunResult>((subscriber) =>
-        start(request, (result) => {
-          subscriber.next(result);
-          subscriber.complete();
-        }),
-      );
-    return Object.assign(observe, { start });
-  };
+  const handlerRun = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined): HandlerRun =>
+    createHandlerRun({
+      id,
+      steps,
+      response,
+      groupTimeoutMs,
+      requestTimeoutMs,
+      runner: deps.runner,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics.handler(id) } : {}),
+      ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    });
 
   for (const handler of plan.requests) {
     const gate = gateFor(handler.id, handler.bounds);
@@ -328,18 +286,3 @@ function overloaded(request: FunctionRequest, reason: string): RunResult {
   return { kind: 'failure', error: new E2rxError('E2RX_OVERLOADED', `the handler is overloaded (${reason}); retry later`), request };
 }
 
-function outcomeOf(result: RunResult): Outcome {
-  if (result.kind === 'ok') return 'ok';
-  if (result.kind === 'runError') return 'run_error';
-  return E2rxError.is(result.error, 'E2RX_REQUEST_TIMEOUT') ? 'timeout' : 'failure';
-}
-
-function logResult(logger: Logger, id: string, request: FunctionRequest, result: RunResult): void {
-  if (result.kind === 'ok') {
-    if (logger.isLevelEnabled('debug')) logger.debug({ handler: id, request_id: request.id }, `${id} completed`);
-  } else if (result.kind === 'runError') {
-    logger.info({ handler: id, request_id: request.id, code: result.error.code }, `${id} returned an error: ${result.error.message}`);
-  } else {
-    logger.error({ handler: id, request_id: request.id, err: result.error }, `${id} failed: ${result.error.message}`);
-  }
-}

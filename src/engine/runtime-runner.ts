@@ -8,7 +8,7 @@ import type { RunOutcome } from '../runtime/outcome.js';
 import { failureError } from '../runtime/outcome.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { Ticket } from '../runtime/pool.js';
-import type { FunctionOutcome, FunctionRunner } from '../steps/function-runner.js';
+import type { FunctionOutcome, FunctionRef, FunctionRunner, FunctionStart } from '../steps/function-runner.js';
 
 /** What the engine needs of a runtime: run a registered function by FQFN, with a cancellable ticket. */
 export interface FunctionInvoker {
@@ -28,20 +28,22 @@ export interface FunctionInvoker {
  * ```
  */
 export function runtimeRunner(runtime: FunctionInvoker): FunctionRunner {
-  return (fn, request) =>
-    new Observable<FunctionOutcome>((subscriber) => {
-      let settled = false;
-      const ticket = runtime.execute(fn.fqfn, request, (outcome) => {
-        settled = true;
-        if (outcome.kind === 'failure') {
-          subscriber.error(failureError(fn.fqfn, outcome.failure));
-          return;
-        }
-        subscriber.next(outcome);
-        subscriber.complete();
-      });
-      return () => {
-        if (!settled) ticket?.cancel();
-      };
-    });
+  const start: FunctionStart = (fn, request, next, fail) =>
+    runtime.execute(fn.fqfn, request, (outcome) => {
+      if (outcome.kind === 'failure') fail(failureError(fn.fqfn, outcome.failure));
+      else next(outcome);
+    })?.cancel;
+  const observe = (fn: FunctionRef, request: FunctionRequest): Observable<FunctionOutcome> =>
+    new Observable<FunctionOutcome>((subscriber) =>
+      start(
+        fn,
+        request,
+        (outcome) => {
+          subscriber.next(outcome);
+          subscriber.complete();
+        },
+        (error) => subscriber.error(error),
+      ),
+    );
+  return Object.assign(observe, { start });
 }

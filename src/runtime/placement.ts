@@ -60,8 +60,9 @@ export class FunctionPlacement {
   #reason: string;
   #strikes = 0;
   #calls = 0;
-  readonly #window = new Float64Array(SLOW_SAMPLES);
-  #filled = 0;
+  /** Calls measured in the current window, and how many of them took more than `slowMs`. */
+  #measured = 0;
+  #slow = 0;
 
   constructor(
     lane: Lane,
@@ -92,13 +93,15 @@ export class FunctionPlacement {
   ran(ms: number): string | undefined {
     this.#calls += 1;
     if (this.#calls <= WARMUP_CALLS) return undefined;
-    this.#window[this.#filled] = ms;
-    this.#filled += 1;
-    if (this.#filled < SLOW_SAMPLES) return undefined;
-    this.#filled = 0;
-    const quartile = this.#window.slice().sort()[Math.floor(SLOW_SAMPLES * SLOW_QUANTILE)] as number;
-    if (quartile <= this.options.slowMs) return undefined;
-    return this.#move(`three quarters of its calls take more than ${quartile.toFixed(2)} ms (the limit for the calling thread is ${this.options.slowMs} ms)`);
+    this.#measured += 1;
+    if (ms > this.options.slowMs) this.#slow += 1;
+    if (this.#measured < SLOW_SAMPLES) return undefined;
+    // The window's lower quartile is above slowMs exactly when more than three quarters of its calls are.
+    const slow = this.#slow > SLOW_SAMPLES * (1 - SLOW_QUANTILE);
+    this.#measured = 0;
+    this.#slow = 0;
+    if (!slow) return undefined;
+    return this.#move(`three quarters of its calls take more than ${this.options.slowMs} ms, the limit for the calling thread`);
   }
 
   /** Records a call abandoned for a worker; returns the reason when it moved the function. */

@@ -18,7 +18,7 @@ import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { FromWorker, WorkerInit } from './protocol.js';
-import type { FunctionRequest } from './request.js';
+import { ownRequest, type FunctionRequest } from './request.js';
 import { WorkerHandle } from './worker-handle.js';
 
 /** What the pool needs. */
@@ -225,7 +225,7 @@ export class WorkerPool {
       task.worker = worker;
       this.#running.set(task.id, task);
       task.timer = setTimeout(() => this.#timeout(task), this.#options.settings.limits.timeoutMs);
-      worker.post({ type: 'call', id: task.id, name: task.name, request: task.request });
+      worker.post({ type: 'call', id: task.id, name: task.name, request: ownRequest(task.request) });
     }
   }
 

@@ -10,6 +10,7 @@ import { Executor } from './executor.js';
 import { IdentRegistry } from './invocation.js';
 import type { Deadline } from './deadline.js';
 import type { RunOutcome } from './outcome.js';
+import { ownBytes, ownRequest } from './request.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
 const port = parentPort;
@@ -41,7 +42,10 @@ port.on('message', (message: ToWorker) => {
   }
   const ran = executor.run(message.name, message.request, deadline());
   // A relocation is for calls on the calling thread; a worker's deadline is its time limit, so none arrives here.
-  const outcome: RunOutcome = ran.kind === 'relocate' ? { kind: 'failure', failure: { code: 'E2RX_INTERNAL', message: 'a worker call was relocated' } } : ran;
+  let outcome: RunOutcome = ran.kind === 'relocate' ? { kind: 'failure', failure: { code: 'E2RX_INTERNAL', message: 'a worker call was relocated' } } : ran;
+  // The output is a view into a slab (allocBytes): it gets a buffer of its own, which is then transferred.
+  if (outcome.kind === 'output') outcome = { ...outcome, output: ownBytes(outcome.output), request: ownRequest(outcome.request) };
+  else if (outcome.kind !== 'failure') outcome = { ...outcome, request: ownRequest(outcome.request) };
   const transfer = outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : [];
   post({ type: 'done', id: message.id, outcome, instances: executor.instances(message.name) }, transfer);
   setImmediate(() => executor.prewarm(message.name, deadline()));

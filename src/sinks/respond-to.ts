@@ -20,7 +20,9 @@ import type { NatsConnectionHandle } from '../connections/nats.js';
 import type { KafkaJob } from '../sources/kafka.js';
 import type { NatsJob } from '../sources/nats.js';
 import type { RunResult } from '../steps/steps.js';
+import { encodedNatsHeaders } from './nats-headers.js';
 import {
+  CORRELATION_HEADER,
   DEAD_LETTER_HEADERS,
   deadLetterHeaders,
   isReservedNatsHeader,
@@ -85,6 +87,57 @@ export function respondToNats(nats: NatsConnectionHandle, options: RespondToNats
     return from(publishNats(nats, target, run.result.body, headers, { confirm, jetstreamInput: run.job.kind === 'jetstream', ...(msgID ? { msgID } : {}) })).pipe(
       map((): NatsDelivery => ({ ...run, publishedTo: target })),
     );
+  });
+}
+
+/** How each respondTo subject is published: found once per connection and subject (a stream stores it or not). */
+const subjectModes = new WeakMap<NatsConnectionHandle, Map<string, 'core' | 'jetstream'>>();
+
+/**
+ * Publishes the result of a successful run the way {@link respondToNats} does, for the callback pipelines: to
+ * `respondTo`, or as the reply of a core request, or nowhere. Returns where it went — at once (a core publish, no
+ * confirmation needed for a core input), or as a promise that resolves once the publish is confirmed (a JetStream
+ * publish ack; a flush, shared with the other publishes of the moment, for a JetStream input). Throws (or rejects)
+ * when the publish fails.
+ *
+ * @example
+ * ```ts
+ * const to = respondNats(nats, job, result, 'orders.done');
+ * ```
+ */
+export function respondNats(
+  nats: NatsConnectionHandle,
+  job: NatsJob,
+  result: Extract<RunResult, { kind: 'ok' }>,
+  respondTo: string | undefined,
+  dedupeScope?: string,
+): string | undefined | Promise<string | undefined> {
+  const target = respondTo ?? job.reply;
+  if (target === undefined) return undefined;
+  const entries = natsOutputEntries(job, result.request.respHeaders);
+  // A core publish needs no confirmation before the input's ack: the ack leaves after it on the same connection,
+  // so an ack that reaches the server means the result did.
+  if (respondTo === undefined) {
+    // The reply of a core request (a JetStream message has no reply subject for us).
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    return target;
+  }
+  let modes = subjectModes.get(nats);
+  if (modes === undefined) subjectModes.set(nats, (modes = new Map()));
+  const mode = modes.get(target);
+  if (mode === 'core') {
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    return target;
+  }
+  if (mode === 'jetstream') {
+    const headers = toNatsHeaders(entries);
+    const msgID = derivedMsgId(job, dedupeScope);
+    const id = headers.has('Nats-Msg-Id') ? undefined : msgID;
+    return nats.jetstream.publish(target, result.body, { headers, ...(id !== undefined ? { msgID: id } : {}) }).then(() => target);
+  }
+  return nats.streamOf(target).then(async (stream) => {
+    (modes as Map<string, 'core' | 'jetstream'>).set(target, stream === undefined ? 'core' : 'jetstream');
+    return respondNats(nats, job, result, respondTo, dedupeScope);
   });
 }
 
@@ -232,6 +285,17 @@ export async function deadLetterKafka(
   });
   const headers = outputHeaders(record.headers, extra, job.request.id);
   await driver.produce([{ topic, key: record.key, value: record.value, headers }]);
+}
+
+/** The headers of a result: the input's, those the functions set, and `x-request-id` (see {@link outputHeaders}). */
+function natsOutputEntries(job: NatsJob, extra: Readonly<Record<string, string>>): HeaderEntry<string | Uint8Array>[] {
+  if (job.headers.length === 0 && isEmpty(extra)) return [[CORRELATION_HEADER, job.request.id]];
+  return outputHeaders(job.headers, extra, job.request.id, { skip: isReservedNatsHeader });
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 function toNatsHeaders(entries: readonly HeaderEntry<string | Uint8Array>[]): MsgHdrs {

@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../engine/gate.js';
-import { concatBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
+import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 
@@ -252,14 +252,7 @@ export function readBody(incoming: IncomingMessage, limit: number, done: (body: 
   incoming.on('end', () => {
     if (tooLarge) done(undefined);
     else if (chunks !== undefined) done(concatBytes(chunks));
-    else if (first !== undefined) done(ownCopy(first));
+    else if (first !== undefined) done(copyBytes(first));
     else done(EMPTY);
   });
-}
-
-/** One chunk as bytes that own their buffer (a socket read chunk is a view into a larger pool). */
-function ownCopy(chunk: Buffer): Uint8Array {
-  const copy = new Uint8Array(chunk.length);
-  copy.set(chunk);
-  return copy;
 }

@@ -6,10 +6,9 @@
  */
 import { Observable } from 'rxjs';
 import type { Call } from '../directive/model.js';
-import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { desiredState } from './desired-state.js';
-import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
+import { startFunction, type FunctionOutcome, type FunctionRunner } from './function-runner.js';
 import { decideOnError } from './on-error.js';
 import { runErrorJson, type RunError } from './run-state.js';
 
@@ -27,41 +26,54 @@ export type CallOutcome =
   | { readonly kind: 'return'; readonly error: RunError; readonly request: FunctionRequest };
 
 /**
- * Runs `call` against `request`: builds the desired state when the call has `with` (a missing key errors the
- * Observable with `E2RX_DESIRED_STATE`), runs the function (with `input` as the body when given, for forEach), and
- * applies `onErr`. Emits one {@link CallOutcome} and completes; unsubscribing cancels the function call.
+ * Starts `call` against `request`: builds the desired state when the call has `with` (a missing key fails with
+ * `E2RX_DESIRED_STATE`), runs the function (with `input` as the body when given, for forEach), and applies `onErr`.
+ * `next` gets the {@link CallOutcome} once, or `fail` the failure, possibly before this returns. Returns the function
+ * that cancels the call, or `undefined` when it was over before returning.
  */
-export function executeCall(call: Call, request: FunctionRequest, runner: FunctionRunner, input?: Uint8Array): Observable<CallOutcome>;
-/** The same, emitting `project(outcome)` (saves an operator where a step maps the outcome at once). */
-export function executeCall<T>(call: Call, request: FunctionRequest, runner: FunctionRunner, input: Uint8Array | undefined, project: (outcome: CallOutcome) => T): Observable<T>;
-export function executeCall<T>(
+export function startCall(
   call: Call,
   request: FunctionRequest,
   runner: FunctionRunner,
-  input?: Uint8Array,
-  project?: (outcome: CallOutcome) => T,
-): Observable<T | CallOutcome> {
-  return new Observable<T | CallOutcome>((subscriber) => {
-    const aliased = hasAliases(call.with);
-    // The run's request goes to the runner as it is unless the call needs another state or body: a runner never
-    // changes the request it is given (see FunctionRunner).
-    const callRequest: FunctionRequest =
-      aliased || input !== undefined ? { ...request, body: input ?? request.body, state: aliased ? desiredState(request.state, call.with) : request.state } : request;
-    let emitted = false;
-    return runner(call, callRequest).subscribe({
-      next: (outcome) => {
-        if (emitted) return;
-        emitted = true;
-        const result = toCallOutcome(call, request, outcome, aliased, input !== undefined);
-        subscriber.next(project === undefined ? result : project(result));
+  input: Uint8Array | undefined,
+  next: (outcome: CallOutcome) => void,
+  fail: (error: unknown) => void,
+): (() => void) | undefined {
+  const aliased = hasAliases(call.with);
+  let callRequest: FunctionRequest = request;
+  // The run's request goes to the runner as it is unless the call needs another state or body: a runner never
+  // changes the request it is given (see FunctionRunner).
+  if (aliased || input !== undefined) {
+    let state = request.state;
+    try {
+      if (aliased) state = desiredState(request.state, call.with);
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    callRequest = { ...request, body: input ?? request.body, state };
+  }
+  return startFunction(runner, call, callRequest, (outcome) => next(toCallOutcome(call, request, outcome, aliased, input !== undefined)), fail);
+}
+
+/**
+ * Runs `call` against `request` (see {@link startCall}). Emits one {@link CallOutcome} and completes; unsubscribing
+ * cancels the function call.
+ */
+export function executeCall(call: Call, request: FunctionRequest, runner: FunctionRunner, input?: Uint8Array): Observable<CallOutcome> {
+  return new Observable<CallOutcome>((subscriber) =>
+    startCall(
+      call,
+      request,
+      runner,
+      input,
+      (outcome) => {
+        subscriber.next(outcome);
         subscriber.complete();
       },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => {
-        if (!emitted) subscriber.error(new E2rxError('E2RX_STEP_FAILED', `${call.fn}: the function runner completed without an outcome`, { details: { fn: call.fqfn } }));
-      },
-    });
-  });
+      (error) => subscriber.error(error),
+    ),
+  );
 }
 
 function hasAliases(aliases: Readonly<Record<string, string>>): boolean {

@@ -5,21 +5,28 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
-import { applyCallOutcome, executeCall } from './call.js';
+import { applyCallOutcome, startCall } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import type { RunState } from './run-state.js';
-import { stepOperator, type StepFunction } from './step-operator.js';
+import { failed, stepOperator, type StepStart } from './step-operator.js';
 
 /**
  * The fn step for one run: runs `call`; the output is stored under the call's key; an error is handled by its
- * `onErr` (continue stores the error JSON, return stops the run).
+ * `onErr` (continue stores the error JSON, return stops the run); a failure stops the run.
  */
-export function fnRun(call: Call, runner: FunctionRunner): StepFunction {
-  return (state) =>
-    executeCall(call, state.request, runner, undefined, (outcome): RunState => {
-      const request = applyCallOutcome(state.request, state.request, outcome);
-      return outcome.kind === 'return' ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } } : { request, lastKey: call.key };
-    });
+export function fnStart(call: Call, runner: FunctionRunner): StepStart {
+  return (state, next) =>
+    startCall(
+      call,
+      state.request,
+      runner,
+      undefined,
+      (outcome) => {
+        const request = applyCallOutcome(state.request, state.request, outcome);
+        next(outcome.kind === 'return' ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } } : { request, lastKey: call.key });
+      },
+      (error) => next(failed(state, error)),
+    );
 }
 
 /**
@@ -36,5 +43,5 @@ export function fnRun(call: Call, runner: FunctionRunner): StepFunction {
  * @see forEachStep
  */
 export function fnStep(call: Call, runner: FunctionRunner, concurrency?: number): OperatorFunction<RunState, RunState> {
-  return stepOperator(fnRun(call, runner), concurrency);
+  return stepOperator(fnStart(call, runner), concurrency);
 }

@@ -9,7 +9,7 @@ import { E2rxError } from '../errors.js';
 import { executeCall, type CallOutcome } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import { cloneRequest, type RunState } from './run-state.js';
-import { stepOperator, type StepFunction } from './step-operator.js';
+import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The state key that holds the current element, as in Atmo v0.3.x. */
 export const FOR_EACH_ELEMENT_KEY = '__elem';
@@ -30,7 +30,12 @@ const decoder = new TextDecoder();
  * ```
  */
 export function forEachStep(inKey: string, call: Call, runner: FunctionRunner, concurrency = 8): OperatorFunction<RunState, RunState> {
-  return stepOperator(forEachRun(inKey, call, runner, concurrency));
+  return stepOperator(forEachStart(inKey, call, runner, concurrency));
+}
+
+/** The forEach step for one run, in callback form (see {@link forEachStep}). */
+export function forEachStart(inKey: string, call: Call, runner: FunctionRunner, concurrency = 8): StepStart {
+  return stepStartOf(forEachRun(inKey, call, runner, concurrency));
 }
 
 /** The forEach step for one run (see {@link forEachStep}). */

@@ -9,7 +9,7 @@ import { E2rxError } from '../errors.js';
 import { applyCallOutcome, executeCall, type CallOutcome } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import type { RunState } from './run-state.js';
-import { stepOperator, type StepFunction } from './step-operator.js';
+import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The original's group timeout. */
 export const DEFAULT_GROUP_TIMEOUT_MS = 30_000;
@@ -36,7 +36,12 @@ export interface GroupStepOptions {
  * @see fnStep
  */
 export function groupStep(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): OperatorFunction<RunState, RunState> {
-  return stepOperator(groupRun(calls, runner, options), options.concurrency);
+  return stepOperator(groupStart(calls, runner, options), options.concurrency);
+}
+
+/** The group step for one run, in callback form (see {@link groupStep}). */
+export function groupStart(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): StepStart {
+  return stepStartOf(groupRun(calls, runner, options));
 }
 
 /** The group step for one run (see {@link groupStep}). */

@@ -6,12 +6,12 @@
 import { identity, map, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Step } from '../directive/model.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import { forEachRun } from './for-each.js';
-import { fnRun } from './fn.js';
+import { forEachStart } from './for-each.js';
+import { fnStart } from './fn.js';
 import type { FunctionRunner } from './function-runner.js';
-import { groupRun } from './group.js';
+import { groupStart } from './group.js';
 import type { RunError, RunState } from './run-state.js';
-import { runStepSequence, stepOperator, type StepFunction } from './step-operator.js';
+import { runStepSequence, startStepSequence, stepOperator, type StepStart } from './step-operator.js';
 
 /** Options shared by the step operators. */
 export interface StepOptions {
@@ -33,23 +33,23 @@ export function startRun(request: FunctionRequest): RunState {
 }
 
 /** One step for one run: the one place that maps a Directive step to what runs it. */
-export function stepToFunction(step: Step, runner: FunctionRunner, options: StepOptions = {}): StepFunction {
+export function stepToStart(step: Step, runner: FunctionRunner, options: StepOptions = {}): StepStart {
   switch (step.kind) {
     case 'fn':
-      return fnRun(step.call, runner);
+      return fnStart(step.call, runner);
     case 'group':
-      return groupRun(step.calls, runner, {
+      return groupStart(step.calls, runner, {
         ...(options.groupTimeoutMs !== undefined ? { timeoutMs: options.groupTimeoutMs } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       });
     case 'forEach':
-      return forEachRun(step.in, step.call, runner, step.concurrency);
+      return forEachStart(step.in, step.call, runner, step.concurrency);
   }
 }
 
 /** One step as an operator. */
 export function stepToOperator(step: Step, runner: FunctionRunner, options: StepOptions = {}): OperatorFunction<RunState, RunState> {
-  return stepOperator(stepToFunction(step, runner, options));
+  return stepOperator(stepToStart(step, runner, options));
 }
 
 /**
@@ -83,11 +83,19 @@ export function resultOf(state: RunState, response: string | undefined): RunResu
 }
 
 /** A handler's steps compiled once: each call gives the run of one request, which emits its result once. */
-export type CompiledRun = (request: FunctionRequest) => Observable<RunResult>;
+export interface CompiledRun {
+  (request: FunctionRequest): Observable<RunResult>;
+  /**
+   * Starts the run of a request: `done` gets its result once, possibly before this returns. Returns the function that
+   * cancels it, or `undefined` when it was over before returning.
+   */
+  start(request: FunctionRequest, done: (result: RunResult) => void): (() => void) | undefined;
+}
 
 /**
  * Compiles `steps` once into a function that runs them for a request (the engine compiles each handler this way;
- * {@link runSteps} is the one-off form). Steps that complete synchronously run without an operator chain per run.
+ * {@link runSteps} is the one-off form). Steps that end at once (functions on the calling thread) run without an
+ * Observable per step.
  *
  * @example
  * ```ts
@@ -96,9 +104,12 @@ export type CompiledRun = (request: FunctionRequest) => Observable<RunResult>;
  * ```
  */
 export function compileRun(steps: readonly Step[], response: string | undefined, runner: FunctionRunner, options: StepOptions = {}): CompiledRun {
-  const functions = steps.map((step) => stepToFunction(step, runner, options));
+  const starts = steps.map((step) => stepToStart(step, runner, options));
   const project = (state: RunState): RunResult => resultOf(state, response);
-  return (request) => runStepSequence(functions, startRun(request), project);
+  const run = (request: FunctionRequest): Observable<RunResult> => runStepSequence(starts, startRun(request), project);
+  return Object.assign(run, {
+    start: (request: FunctionRequest, done: (result: RunResult) => void) => startStepSequence(starts, startRun(request), (state) => done(resultOf(state, response))),
+  });
 }
 
 /** Runs `steps` for one request and emits its result once. */

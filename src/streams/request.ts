@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
+import { copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { unwrapPayload } from './envelope.js';
 import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.js';
 
@@ -27,7 +27,7 @@ export function streamRequest(resource: string, payload: Uint8Array, headers: It
     method: 'STREAM',
     url: resource,
     ...(correlation !== undefined && correlation !== '' ? { id: correlation } : {}),
-    body: ownBytes(unwrapPayload(payload).data),
+    body: copyBytes(unwrapPayload(payload).data),
     headers: lowered,
   });
 }
