@@ -6,6 +6,7 @@ import { createStreamConnections, type StreamConnections, type StreamConnections
 import { formatProblems, parseDirective, type Directive } from '../../src/directive/index.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { createGate, type Gate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import type { HandlerPlan, Plan } from '../../src/engine/plan.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
@@ -91,6 +92,17 @@ export interface RunningHandler {
   stop(drainMs?: number): Promise<boolean>;
 }
 
+/** The gate of a handler, as the engine builds it from the plan's bounds. */
+export function gateOf(plan: HandlerPlan): Gate {
+  const { bounds } = plan;
+  return createGate({
+    maxInFlight: bounds.maxInFlight,
+    ...(bounds.queueSize !== undefined ? { queueSize: bounds.queueSize } : {}),
+    maxQueuedBytes: bounds.maxQueuedBytes,
+    timeoutMs: bounds.requestTimeoutMs,
+  });
+}
+
 /** Connects a factory for the Directive and starts its `index`-th stream handler. */
 export async function startHandler(
   setup: { directive: Directive; plan: Plan },
@@ -101,9 +113,9 @@ export async function startHandler(
   if (!options.streams) await streams.connect();
   const plan = setup.plan.streams[options.index ?? 0];
   if (!plan) throw new Error('no stream handler at that index');
-  const gate = createGate(plan.bounds);
+  const gate = gateOf(plan);
   const outcomes: StreamOutcome[] = [];
-  const subscription = streams.stream(plan, run, gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
+  const subscription = streams.stream(plan, handlerRunOf(run), gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
   return {
     streams,
     outcomes,

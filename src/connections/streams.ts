@@ -23,10 +23,8 @@ import type { Gate } from '../engine/gate.js';
 import type { HandlerRun } from '../engine/handler-run.js';
 import type { HandlerPlan } from '../engine/plan.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
 import { DEFAULT_MAX_DELIVER, defaultDurableName, ensureJetStream } from '../sources/nats.js';
-import type { RunResult } from '../steps/steps.js';
 import { createInFlight } from '../streams/in-flight.js';
 import { kafkaPipeline, type KafkaHandlerConfig } from '../streams/kafka-pipeline.js';
 import { natsPipeline, retriesOf, type NatsHandlerConfig } from '../streams/nats-pipeline.js';
@@ -48,8 +46,11 @@ export interface StreamConnectionsOptions {
   readonly kafkaDriver?: (address: string, logger: Logger) => KafkaDriver;
   /** Where a new Kafka consumer group starts: the earliest record (default true) or the end of the topic. */
   readonly kafkaFromBeginning?: boolean;
-  /** Records a Kafka partition may hold, not yet running, before it is paused (default 128; see `fromKafkaTopic`). */
-  readonly kafkaPartitionBuffer?: number;
+  /**
+   * Bytes a Kafka partition may hold (fetched and not yet committed) before it is paused (default 8 MiB; see
+   * `fromKafkaTopic`). All partitions of a handler together are bounded by its `limits.maxQueuedBytes`.
+   */
+  readonly kafkaPartitionBytes?: number;
   /** The scheduler of retry delays (a `TestScheduler` in marble tests). */
   readonly scheduler?: SchedulerLike;
   /** Flow events, for metrics and specs: Kafka pauses, resumes, assignments, commits; JetStream pull sizes. */
@@ -141,7 +142,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
     deadLetter: handler.deadLetter,
     retries: retriesOf(handler.retries),
     fromBeginning: options.kafkaFromBeginning ?? true,
-    ...(options.kafkaPartitionBuffer !== undefined ? { partitionBuffer: options.kafkaPartitionBuffer } : {}),
+    ...(options.kafkaPartitionBytes !== undefined ? { partitionBytes: options.kafkaPartitionBytes } : {}),
   });
 
   const address = (kind: 'nats' | 'kafka'): string => {
@@ -185,14 +186,13 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const connectKafkaSide = async (): Promise<void> => {
     const where = address('kafka');
     const { sessionTimeoutMs, heartbeatIntervalMs } = directive.connections.kafka ?? {};
-    const base = options.kafkaDriver
-      ? options.kafkaDriver(where, logger)
-      : createKafkajsDriver(where, {
-          logger,
-          clientId: `e2rx-${directive.identifier}`,
-          ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
-          ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
-        });
+    const clientOptions = {
+      logger,
+      clientId: `e2rx-${directive.identifier}`,
+      ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+      ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+    };
+    const base = options.kafkaDriver ? options.kafkaDriver(where, logger) : createKafkajsDriver(where, clientOptions);
     const groups = new Map<string, string[]>();
     for (const handler of streamHandlers) {
       if (handler.source !== 'kafka') continue;
