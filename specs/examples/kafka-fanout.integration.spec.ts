@@ -13,31 +13,30 @@ import { waitFor } from '../engine/support/engine.js';
 import { copyExample, examplePath, readExample, runNode, shellCommands, uniqueName } from './support.js';
 
 const README = await readExample('kafka-fanout', 'README.md');
-const RUN = uniqueName('spec');
-const PREFIX = `${RUN}.`;
 const SCRIPT = 'examples/kafka-fanout/send-order.mjs';
 
-let engine: Engine;
+describe.each(['platformatic', 'kafkajs'] as const)('examples/kafka-fanout, %s driver', (driver) => {
+  const RUN = uniqueName('spec');
+  const PREFIX = `${RUN}.`;
+  let engine: Engine;
 
-beforeAll(async () => {
-  await requireService('kafka');
-  const app = await copyExample('kafka-fanout', {
-    'Directive.yaml': (text) =>
-      text
-        .replace('identifier: com.e2rx.kafka-fanout', `identifier: com.e2rx.kafka-fanout-${RUN.replaceAll('_', '-')}`)
-        .replace('brokerAddress: kafka://127.0.0.1:9092', 'brokerAddress: env(KAFKA_BROKERS)')
-        .replace(/(resource|respondTo): (orders|quotes)\b/g, `$1: ${PREFIX}$2`),
+  beforeAll(async () => {
+    await requireService('kafka');
+    const app = await copyExample('kafka-fanout', {
+      'Directive.yaml': (text) =>
+        text
+          .replace('identifier: com.e2rx.kafka-fanout', `identifier: com.e2rx.kafka-fanout-${RUN.replaceAll('_', '-')}`)
+          .replace('brokerAddress: kafka://127.0.0.1:9092', `brokerAddress: env(KAFKA_BROKERS)\n    driver: ${driver}`)
+          .replace(/(resource|respondTo): (orders|quotes)\b/g, `$1: ${PREFIX}$2`),
+    });
+    engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'silent' }) });
+    await engine.start();
   });
-  engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'silent' }) });
-  await engine.start();
-});
 
-afterAll(async () => {
-  await engine?.stop();
-  await cleanupApps();
-});
+  afterAll(async () => {
+    await engine?.stop();
+  });
 
-describe('examples/kafka-fanout', () => {
   it('kafka-fanout README - starts the app with npx e2rx start examples/kafka-fanout, then sends two orders', async () => {
     const commands = shellCommands(README, 'Run it');
     expect(commands[0]?.line).toBe('npx e2rx start examples/kafka-fanout');
@@ -56,4 +55,8 @@ describe('examples/kafka-fanout', () => {
       expect(output, command.line).toBe(`${command.expected.join('\n')}\n`);
     }
   }, 90_000);
+});
+
+afterAll(async () => {
+  await cleanupApps();
 });

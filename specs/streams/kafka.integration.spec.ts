@@ -4,9 +4,10 @@ import type { KafkaFlowEvent } from '../../src/sources/kafka.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import { requireService } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient } from './kafka-support.js';
-import { app, decode, echoUpper, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';
+import { app as specApp, connectionsFor, decode, echoUpper, KAFKA_DRIVERS, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';
 
-describe('Kafka handlers', () => {
+describe.each(KAFKA_DRIVERS)('Kafka handlers, %s driver', (driver) => {
+  const app = (handlersYaml: string) => specApp(handlersYaml, connectionsFor(driver));
   let kafka: KafkaSpecClient;
   const running: RunningHandler[] = [];
 

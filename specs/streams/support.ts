@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { defer, type Observable } from 'rxjs';
 import { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../../src/connections/streams.js';
-import { formatProblems, parseDirective, type Directive } from '../../src/directive/index.js';
+import { formatProblems, parseDirective, type Directive, type KafkaDriverName } from '../../src/directive/index.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { createGate, type Gate } from '../../src/engine/gate.js';
 import { handlerRunOf } from '../../src/engine/handler-run.js';
@@ -24,6 +24,14 @@ export function unique(prefix: string): string {
 
 /** The environment the spec Directives read their addresses from. */
 export const SPEC_ENV = { E2RX_SPEC_NATS: NATS_URL, E2RX_SPEC_KAFKA: KAFKA_BROKERS.join(',') };
+
+/** The Kafka drivers every Kafka integration spec runs against (`connections.kafka.driver`). */
+export const KAFKA_DRIVERS = ['platformatic', 'kafkajs'] as const satisfies readonly KafkaDriverName[];
+
+/** The `connections:` of a spec Directive whose Kafka handlers use `driver`; `extra` adds keys to `kafka:`. */
+export function connectionsFor(driver: KafkaDriverName, extra = ''): string {
+  return `nats: { serverAddress: env(E2RX_SPEC_NATS) }\n  kafka: { brokerAddress: env(E2RX_SPEC_KAFKA), driver: ${driver}${extra === '' ? '' : `, ${extra}`} }`;
+}
 
 /** A Directive with the given handlers (YAML list items, already indented under `handlers:`). */
 export function app(handlersYaml: string, connections = 'nats: { serverAddress: env(E2RX_SPEC_NATS) }\n  kafka: { brokerAddress: env(E2RX_SPEC_KAFKA) }'): { directive: Directive; plan: Plan } {

@@ -29,9 +29,10 @@ import { createInFlight } from '../streams/in-flight.js';
 import { kafkaPipeline, type KafkaHandlerConfig } from '../streams/kafka-pipeline.js';
 import { natsPipeline, retriesOf, type NatsHandlerConfig } from '../streams/nats-pipeline.js';
 import type { StreamOutcome } from '../streams/outcome.js';
-import type { KafkaDriver } from './kafka-driver.js';
+import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from './kafka-driver.js';
 import { shareConsumerGroups } from './kafka-groups.js';
 import { createKafkajsDriver } from './kafkajs-driver.js';
+import { createPlatformaticDriver } from './platformatic-driver.js';
 import { connectNats, type NatsConnectionHandle } from './nats.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './retry.js';
 
@@ -42,7 +43,10 @@ export interface StreamConnectionsOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How long each broker may take to answer at start (default 10 s). */
   readonly connectTimeoutMs?: number;
-  /** Replaces the Kafka client (default: kafkajs, {@link createKafkajsDriver}). */
+  /**
+   * Replaces the Kafka client. Default: the Directive's `connections.kafka.driver`, else {@link DEFAULT_KAFKA_DRIVER}
+   * ({@link createPlatformaticDriver}; `kafkajs`: {@link createKafkajsDriver}).
+   */
   readonly kafkaDriver?: (address: string, logger: Logger) => KafkaDriver;
   /** Where a new Kafka consumer group starts: the earliest record (default true) or the end of the topic. */
   readonly kafkaFromBeginning?: boolean;
@@ -192,7 +196,12 @@ export function createStreamConnections(directive: Directive, options: StreamCon
       ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
       ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
     };
-    const base = options.kafkaDriver ? options.kafkaDriver(where, logger) : createKafkajsDriver(where, clientOptions);
+    const driverName = directive.connections.kafka?.driver ?? DEFAULT_KAFKA_DRIVER;
+    const base = options.kafkaDriver
+      ? options.kafkaDriver(where, logger)
+      : driverName === 'kafkajs'
+        ? createKafkajsDriver(where, clientOptions)
+        : createPlatformaticDriver(where, clientOptions);
     const groups = new Map<string, string[]>();
     for (const handler of streamHandlers) {
       if (handler.source !== 'kafka') continue;

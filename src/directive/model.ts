@@ -120,6 +120,9 @@ export interface Limits {
   readonly maxConnections?: number;
 }
 
+/** The Kafka clients e2rx can use (`connections.kafka.driver`). */
+export type KafkaDriverName = 'platformatic' | 'kafkajs';
+
 /** Connections as written (`env(VAR)` unresolved). */
 export interface Connections {
   readonly nats?: { readonly serverAddress: string };
@@ -129,6 +132,8 @@ export interface Connections {
     readonly sessionTimeoutMs?: number;
     /** (e2rx) The consumer heartbeat interval, in ms (default: the client's, 3 s). */
     readonly heartbeatIntervalMs?: number;
+    /** (e2rx) The Kafka client (default `platformatic`; see `docs/decisions/0002-kafka-behind-a-driver.md`). */
+    readonly driver?: KafkaDriverName;
   };
   readonly redis?: { readonly serverAddress: string; readonly username: string; readonly password: string };
   readonly database?: { readonly type: 'mysql' | 'postgresql'; readonly connectionString: string };

@@ -167,6 +167,10 @@ export const ConnectionsSchema = z
           .describe('(e2rx) Consumer group session timeout (default 30000): a silent instance loses its partitions after it.')
           .optional(),
         heartbeatIntervalMs: z.number().int().min(1).describe('(e2rx) Consumer heartbeat interval (default 3000); keep it below a third of the session timeout.').optional(),
+        driver: z
+          .enum(['platformatic', 'kafkajs'])
+          .describe('(e2rx) The Kafka client: `platformatic` (default, @platformatic/kafka) or `kafkajs`.')
+          .optional(),
       })
       .optional(),
     redis: redisConnection.describe('Makes the cache capability use Redis.').optional(),

@@ -23,9 +23,10 @@ export type {
   KafkaRecord,
   TopicPartition,
 } from '../connections/kafka-driver.js';
-export { MAX_PRODUCE_REQUEST_BYTES, produceRequests } from '../connections/kafka-driver.js';
+export { DEFAULT_KAFKA_DRIVER, MAX_PRODUCE_REQUEST_BYTES, produceRequests } from '../connections/kafka-driver.js';
 export { seedBrokers } from '../connections/kafka-brokers.js';
 export { createKafkajsDriver, type KafkajsDriverOptions } from '../connections/kafkajs-driver.js';
+export { createPlatformaticDriver, platformaticErrorMessage, type PlatformaticDriverOptions } from '../connections/platformatic-driver.js';
 export { shareConsumerGroups } from '../connections/kafka-groups.js';
 export { connectWithRetry, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectRetryOptions } from '../connections/retry.js';
 export {
