@@ -25,7 +25,6 @@ import {
   Consumer,
   ProduceAcks,
   Producer,
-  compatibilityPartitioner,
   type ConsumerGroupJoinPayload,
   type Message,
   type MessageToProduce,
@@ -45,6 +44,7 @@ import {
   type TopicPartition,
 } from './kafka-driver.js';
 import { seedBrokers } from './kafka-brokers.js';
+import { murmur2 } from './murmur2.js';
 import { connectWithRetry } from './retry.js';
 
 /** Options of {@link createPlatformaticDriver}. */
@@ -98,10 +98,13 @@ export function platformaticErrorMessage(error: unknown): string {
   return unique.length === 0 ? outer : `${outer}: ${unique.join('; ')}`;
 }
 
-/** A producer partitioner as Java's (and kafkajs's default): murmur2 of the key; round-robin without a key. */
+/**
+ * A producer partitioner as Java's (and kafkajs's default): the positive murmur2 of the key (the client takes it
+ * modulo the partitions); round-robin without a key.
+ */
 function javaCompatiblePartitioner(): (message: MessageToProduce, key: Buffer | undefined) => number {
   let next = 0;
-  return (message, key) => (key !== undefined && key.length > 0 ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
+  return (_message, key) => (key !== undefined ? murmur2(key) & 0x7fffffff : next++ & 0x7fffffff);
 }
 
 const encoder = new TextEncoder();
