@@ -11,8 +11,9 @@
  *   fetch already made wait in the stream and are handed over on resume). A partition paused alone keeps being
  *   fetched; the source's bound on the bytes of all partitions (`limits.maxQueuedBytes`) pauses them all.
  * - **Rebalances.** The client notices a rebalance through its heartbeat and re-joins by itself; the driver reports
- *   the new assignment (`onAssigned`) when it is joined, and drops the records of earlier generations still in the
- *   stream.
+ *   the new assignment (`onAssigned`) when it is joined, and reads it with a new stream, from the committed offsets:
+ *   the old stream may still hold records fetched for the earlier generation (they are dropped), and a fetch of it
+ *   that completes late would move the client's position past the committed offset.
  * - **Crashes.** A stream that fails (a broker gone for longer than the client's retries) is created again after a
  *   second, and the partitions it had are reported revoked meanwhile; a consumer that cannot join its group at all
  *   (a session timeout the broker refuses) stops for good (`onFatal`).
@@ -348,9 +349,26 @@ class PlatformaticConsumer implements KafkaConsumer {
       return;
     }
     this.#stream = stream;
-    stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => this.#record(message));
+    stream.on('data', (message: Message<Buffer, Buffer, Buffer, Buffer>) => {
+      if (stream === this.#stream) this.#record(message);
+    });
     stream.on('error', (error: Error) => this.#crashedWith(stream, error));
     this.#applyFlow();
+  }
+
+  /**
+   * After a rebalance, a new stream reads the new assignment from its committed offsets: the stream of the earlier
+   * one may still hand over what it fetched for it, and such a late fetch moves the client's position past the
+   * committed offset. Created before the old one closes, so that the topics stay subscribed (no second rebalance).
+   */
+  async #replace(previous: MessagesStream<Buffer, Buffer, Buffer, Buffer>): Promise<void> {
+    try {
+      await this.#consume();
+    } catch (error) {
+      this.#restart(error);
+    } finally {
+      await previous.close().catch(() => undefined);
+    }
   }
 
   #joined(payload: ConsumerGroupJoinPayload): void {
@@ -362,14 +380,18 @@ class PlatformaticConsumer implements KafkaConsumer {
     this.#crashed = false;
     this.logger.debug({ groupId: this.options.groupId, generation: this.#generation, partitions }, 'Kafka consumer joined its group');
     this.#listener?.onAssigned(partitions);
-    this.#applyFlow();
+    const previous = this.#stream;
+    if (previous !== undefined && this.#running) {
+      this.#stream = undefined;
+      void this.#replace(previous);
+    }
   }
 
   #record(message: Message<Buffer, Buffer, Buffer, Buffer>): void {
     const listener = this.#listener;
     if (!this.#running || listener === undefined) return;
     const consumer = message.metadata['consumer'] as { generationId?: number } | undefined;
-    // Fetched for an earlier generation (waiting in the stream through a rebalance): the partition's new owner reads it.
+    // Fetched for an earlier generation: the partition's owner reads it again from the committed offset.
     if (consumer?.generationId !== undefined && consumer.generationId !== this.#generation) return;
     listener.onRecord(new PlatformaticRecord(message));
   }
@@ -377,9 +399,14 @@ class PlatformaticConsumer implements KafkaConsumer {
   #crashedWith(stream: MessagesStream<Buffer, Buffer, Buffer, Buffer>, error: Error): void {
     if (this.#stream !== stream || !this.#running) return;
     this.#stream = undefined;
+    void stream.close().catch(() => undefined);
+    this.#restart(error);
+  }
+
+  /** The stream failed (or could not be created): the partitions are revoked meanwhile, and a stream is created again. */
+  #restart(error: unknown): void {
     this.#crashed = true;
-    const message = platformaticErrorMessage(error);
-    this.logger.warn({ groupId: this.options.groupId, err: message }, 'Kafka consumer stream failed; it is restarted');
+    this.logger.warn({ groupId: this.options.groupId, err: platformaticErrorMessage(error) }, 'Kafka consumer stream failed; it is restarted');
     this.#listener?.onRevoked();
     void (async () => {
       while (this.#running) {
@@ -387,6 +414,7 @@ class PlatformaticConsumer implements KafkaConsumer {
         if (!this.#running) return;
         try {
           await this.#consume();
+          this.#crashed = false;
           return;
         } catch (restartError) {
           this.logger.warn({ groupId: this.options.groupId, err: platformaticErrorMessage(restartError) }, 'Kafka consumer restart failed; retrying');
