@@ -97,6 +97,22 @@ describe('kafkaPipeline', () => {
     expect(outcomes[0]).toMatchObject({ outcome: 'published', attempts: 2 });
   });
 
+  it('kafkaPipeline - results of a revoked partition are neither produced nor retried nor dead-lettered: abandoned, for its next owner', async () => {
+    const { driver, consumer, outcomes } = start({ respondTo: 'out', deadLetter: 'dlq', retries: { max: 3, backoffMs: 20 } }, echo);
+    driver.holdProduces = true;
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }]);
+    consumer.deliver(record('orders', 0, 0, 'fail-a'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The rebalance comes while the failed run waits for its retry.
+    consumer.listener?.onRevoked();
+    consumer.listener?.onAssigned([]);
+    await waitFor(() => outcomes.length === 1, 2_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'abandoned', attempts: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(driver.produceCalls).toEqual([]);
+    expect(consumer.commits).toEqual([]);
+  });
+
   it('kafkaPipeline - a dead letter that cannot be produced is retried until it can; only then is the record committed', async () => {
     const { driver, consumer, outcomes } = start({ deadLetter: 'dlq', retries: { max: 1, backoffMs: 1 } }, echo);
     let refusals = 3;

@@ -176,18 +176,31 @@ export class KafkaLane {
       return;
     }
     delivery.failures += 1;
+    if (!delivery.job.current) {
+      this.#revoked(delivery);
+      return;
+    }
     if (delivery.failures <= this.context.retries.max) {
       // The partition waits: the retry runs before any later record.
       const delay = backoffDelay(delivery.failures, { baseMs: this.context.retries.backoffMs });
       this.#cancelTimer = later(this.context.scheduler, delay, () => {
         this.#cancelTimer = undefined;
-        if (this.#running === delivery) this.#start(delivery);
-        this.#drain();
+        if (this.#running !== delivery) return;
+        if (delivery.job.current) this.#start(delivery);
+        else this.#revoked(delivery);
       });
       return;
     }
     this.#giveUp(delivery, describeFailure(result));
     this.#ran(delivery);
+  }
+
+  /** A failed run of a revoked partition: no retry, no dead letter; its next owner runs it again from the last commit. */
+  #revoked(delivery: Delivery): void {
+    this.#running = undefined;
+    this.#abandon(delivery);
+    this.#drain();
+    this.#idle();
   }
 
   /** The run is over: the next record may run, and this one waits in the outbox. */
