@@ -187,7 +187,8 @@ async function platformaticLoop(spec: ChildSpec): Promise<() => Promise<void>> {
 
 /** (c), (d): the e2rx engine, from dist/. */
 async function e2rxEngine(spec: ChildSpec, driver: 'kafkajs' | 'platformatic'): Promise<() => Promise<void>> {
-  const { createEngine } = (await import(distFile('engine/engine.js'))) as typeof import('../src/engine/engine.js');
+  // The parent checked that dist/ is built and current.
+  const { createEngine } = (await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'engine.js')).href)) as typeof import('../src/engine/engine.js');
   const dir = await mkdtemp(join(tmpdir(), 'e2rx-bench-kafka-'));
   await writeFile(join(dir, `${FN}.wasm`), await functionWasm(FN));
   await writeFile(
