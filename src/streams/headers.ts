@@ -111,6 +111,8 @@ export function outputHeaders<V extends string | Uint8Array>(
   requestId: string,
   options: OutputHeadersOptions = {},
 ): HeaderEntry<V | string>[] {
+  // Most outputs: an input without headers, no header set by the functions.
+  if (Array.isArray(input) && input.length === 0 && isEmpty(extra)) return [[CORRELATION_HEADER, requestId]];
   const extraNames = Object.keys(extra);
   const out: HeaderEntry<V | string>[] = [];
   // Most outputs: no header set by the functions (no set to build, one lower-casing per input header).
@@ -126,6 +128,11 @@ export function outputHeaders<V extends string | Uint8Array>(
   for (const name of extraNames) out.push([name, extra[name] as string]);
   if (!correlated) out.push([CORRELATION_HEADER, requestId]);
   return out;
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** Why a message failed for good, as a dead letter says it. */

@@ -24,11 +24,11 @@ import { CORRELATION_HEADER, requestHeaders, type HeaderEntry } from './headers.
 export function streamRequest(resource: string, payload: Uint8Array, headers: Iterable<HeaderEntry>, id?: string): FunctionRequest {
   const lowered = requestHeaders(headers);
   const correlation = id ?? lowered[CORRELATION_HEADER];
-  return createRequest({
-    method: 'STREAM',
-    url: resource,
-    ...(correlation !== undefined && correlation !== '' ? { id: correlation } : {}),
-    body: copyBytes(unwrapPayload(payload).data),
-    headers: lowered,
-  });
+  const body = copyBytes(unwrapPayload(payload).data);
+  // No spread: one fields object per message (this runs for every record).
+  return createRequest(
+    correlation !== undefined && correlation !== ''
+      ? { method: 'STREAM', url: resource, id: correlation, body, headers: lowered }
+      : { method: 'STREAM', url: resource, body, headers: lowered },
+  );
 }
