@@ -4,7 +4,8 @@
  *
  * - **Order.** A partition's records are emitted one at a time, in offset order: the next one once the previous job
  *   {@link KafkaJob.proceed | proceeded} (its run is over; its result may still be waiting to be published) or
- *   completed. Partitions run in parallel.
+ *   completed. Partitions run in parallel. Every {@link RECORDS_PER_SLICE} records the source lets the event loop
+ *   turn before it goes on.
  * - **Backpressure by bytes, at fetch boundaries.** Every record the consumer hands over is kept until its job
  *   completes: nothing fetched is dropped to be fetched again. A partition is paused at the broker while the records
  *   it holds (waiting, running, or waiting for their result to be acknowledged) reach `partitionBytes`, and the whole
@@ -43,6 +44,13 @@ export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 /** What a held record costs besides its key, value and headers (its objects, its request), in the byte bounds. */
 export const RECORD_OVERHEAD_BYTES = 256;
+
+/**
+ * Records emitted at most before the source yields to the event loop (the next ones are emitted from `setImmediate`):
+ * a function that runs on the calling thread completes inside `job`'s emission, and a fetch of thousands of records
+ * would otherwise run in one go while produce acknowledgements, fetches and heartbeats wait.
+ */
+export const RECORDS_PER_SLICE = 256;
 
 /**
  * Commits are made at most this often: the completions in between go into one commit. A crash redelivers at most
@@ -267,6 +275,10 @@ class TopicSource {
   committing: Promise<void> | undefined;
   dirty = false;
   lastCommit = 0;
+  /** Records emitted since the source last yielded to the event loop. */
+  sinceYield = 0;
+  /** Yielding: partitions to pump once the event loop has turned. */
+  yielding: Set<Partition> | undefined;
 
   constructor(
     readonly driver: KafkaDriver,
@@ -371,6 +383,14 @@ class TopicSource {
   /** Emits the partition's next record if it may run now. */
   pump(partition: Partition): void {
     if (this.stopped || partition.running || !partition.assigned || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
+    if (this.yielding !== undefined) {
+      this.yielding.add(partition);
+      return;
+    }
+    if (this.sinceYield >= RECORDS_PER_SLICE) {
+      this.yieldThenPump(partition);
+      return;
+    }
     if (this.gate.free === 0) {
       this.waiting.add(partition);
       return;
@@ -381,8 +401,21 @@ class TopicSource {
     if (typeof verdict === 'string') this.waiting.add(partition);
   }
 
+  /** Lets the event loop turn (acknowledgements, fetches, timers), then goes on emitting. */
+  yieldThenPump(partition: Partition): void {
+    const pending = new Set<Partition>([partition]);
+    this.yielding = pending;
+    setImmediate(() => {
+      this.yielding = undefined;
+      this.sinceYield = 0;
+      for (const one of pending) this.pump(one);
+      if (this.waiting.size > 0) for (const other of [...this.waiting]) this.pump(other);
+    });
+  }
+
   /** The gate gave `partition` a slot (inside `gate.enter`): its next record becomes a job. */
   begin(partition: Partition, slot: Slot): void {
+    this.sinceYield += 1;
     const at = partition.head;
     const record = partition.buffer[at] as KafkaRecord;
     const bytes = partition.bytes[at] as number;
