@@ -118,7 +118,6 @@ function headerName(name: string): Buffer {
     bytes = Buffer.from(name);
     if (headerNames.size < 1024) headerNames.set(name, bytes);
   }
-  // A Map keyed by Buffer objects keeps repeated names: each entry needs its own key object.
   return bytes;
 }
 

@@ -107,7 +107,10 @@ export class KafkaLane {
   #flushScheduled = false;
   /** Consecutive failed produces. */
   #produceFailures = 0;
-  #cancelTimer: (() => void) | undefined;
+  /** The timer of a failed run's retry (the partition waits for it). */
+  #cancelRetry: (() => void) | undefined;
+  /** The timer of a failed produce's next attempt (the batch stays `#sending` meanwhile). */
+  #cancelResend: (() => void) | undefined;
   #tracked = false;
   #cancelled = false;
 
@@ -132,7 +135,8 @@ export class KafkaLane {
     if (this.#cancelled) return;
     this.#cancelled = true;
     this.#cancelRun?.();
-    this.#cancelTimer?.();
+    this.#cancelRetry?.();
+    this.#cancelResend?.();
     const all = [...(this.#running ? [this.#running] : []), ...this.#queue, ...(this.#sending ?? []), ...this.#outbox];
     this.#running = undefined;
     this.#queue = [];
@@ -183,8 +187,8 @@ export class KafkaLane {
     if (delivery.failures <= this.context.retries.max) {
       // The partition waits: the retry runs before any later record.
       const delay = backoffDelay(delivery.failures, { baseMs: this.context.retries.backoffMs });
-      this.#cancelTimer = later(this.context.scheduler, delay, () => {
-        this.#cancelTimer = undefined;
+      this.#cancelRetry = later(this.context.scheduler, delay, () => {
+        this.#cancelRetry = undefined;
         if (this.#running !== delivery) return;
         if (delivery.job.current) this.#start(delivery);
         else this.#revoked(delivery);
@@ -299,8 +303,8 @@ export class KafkaLane {
       `${id}: producing ${batch.length} record(s) failed; producing them again in ${delay} ms`,
     );
     // The batch stays `#sending` while it waits, so that nothing after it is produced first.
-    this.#cancelTimer = later(this.context.scheduler, delay, () => {
-      this.#cancelTimer = undefined;
+    this.#cancelResend = later(this.context.scheduler, delay, () => {
+      this.#cancelResend = undefined;
       if (this.#sending !== batch) return;
       this.#sending = undefined;
       this.#outbox = [...batch, ...this.#outbox];
