@@ -41,6 +41,7 @@ import { formatProblems, parseDirective } from '../src/directive/index.js';
 import { compileDirective } from '../src/engine/compile.js';
 import { createEngine } from '../src/engine/engine.js';
 import { createGate } from '../src/engine/gate.js';
+import { handlerRunOf } from '../src/engine/handler-run.js';
 import type { FunctionRequest } from '../src/runtime/request.js';
 import type { RunResult } from '../src/steps/steps.js';
 import { functionWasm } from '../specs/integration/support/functions.js';
@@ -163,7 +164,7 @@ handlers:
   const streams = createStreamConnections(directive, { logger, env: ENV });
   await streams.connect();
   const run = (request: FunctionRequest): Observable<RunResult> => of({ kind: 'ok', body: request.body, request });
-  const subscription = streams.stream(plan, run, createGate(plan.bounds)).subscribe();
+  const subscription = streams.stream(plan, handlerRunOf(run), createGate(plan.bounds)).subscribe();
   return {
     async stop() {
       subscription.unsubscribe();

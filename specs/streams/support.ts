@@ -6,6 +6,7 @@ import { createStreamConnections, type StreamConnections, type StreamConnections
 import { formatProblems, parseDirective, type Directive } from '../../src/directive/index.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { createGate, type Gate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import type { HandlerPlan, Plan } from '../../src/engine/plan.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
@@ -103,7 +104,7 @@ export async function startHandler(
   if (!plan) throw new Error('no stream handler at that index');
   const gate = createGate(plan.bounds);
   const outcomes: StreamOutcome[] = [];
-  const subscription = streams.stream(plan, run, gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
+  const subscription = streams.stream(plan, handlerRunOf(run), gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
   return {
     streams,
     outcomes,

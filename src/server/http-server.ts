@@ -12,6 +12,11 @@ import type { Logger } from 'pino';
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
+/** How long a client may take to send its request headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+/** How long a client may take to send its whole request (headers and body), unless set otherwise. */
+export const DEFAULT_RECEIVE_TIMEOUT_MS = 60_000;
+
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
 
@@ -53,6 +58,8 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
   /** While draining, every request but /health gets 503 with `Connection: close`. */
   setDraining(draining: boolean): void;
+  /** How long a client may take to send its whole request (default {@link DEFAULT_RECEIVE_TIMEOUT_MS}); 408 past it. */
+  setReceiveTimeout(ms: number): void;
   /** The underlying node:http server (for websocket upgrades). */
   readonly server: Server;
 }
@@ -103,6 +110,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     router.lookup(request, response);
   });
   server.keepAliveTimeout = 5_000;
+  // A client gets this long to send its headers, and its whole request (see setRequestTimeout); a slow or idle
+  // client costs a socket until then, never an in-flight slot (bodies are read before a slot is asked for).
+  server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = DEFAULT_RECEIVE_TIMEOUT_MS;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const found = upgrades.find('GET', path);
@@ -118,6 +129,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     route,
     setDraining: (value) => {
       draining = value;
+    },
+    setReceiveTimeout: (ms) => {
+      server.requestTimeout = ms;
+      server.headersTimeout = Math.min(server.headersTimeout, ms);
     },
     unroute: (method, path) => router.off(method as HTTPMethod, path),
     upgradeRoute: (path, handler) => {

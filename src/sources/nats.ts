@@ -488,6 +488,8 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
         if (messages) active.delete(messages);
         pending -= batch - received;
       }
+      // A pull that came back full says there may be more waiting than there were free slots.
+      if (received >= batch) gate.pressed();
       if (failed) {
         failures += 1;
         retryTimer = setTimeout(() => {
