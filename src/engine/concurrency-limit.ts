@@ -12,8 +12,13 @@
 
 /** The limit a gate starts with (or `maxInFlight`, when smaller). */
 export const INITIAL_LIMIT = 32;
-/** Latency up to this multiple of the unloaded latency counts as unloaded. */
+/** Latency up to this multiple of the unloaded latency, plus {@link SLACK_MS}, counts as unloaded. */
 const TOLERANCE = 2;
+/**
+ * Latency differences this small (ms) are noise, not queueing: a run that ends on the calling thread takes a few
+ * microseconds, and a ratio of two such figures says nothing about load.
+ */
+const SLACK_MS = 1;
 /** Measured runs between two updates of the limit. */
 const UPDATE_EVERY = 8;
 /** The weight of the newest measured run in the short-term latency. */
@@ -69,7 +74,7 @@ export class ConcurrencyLimit {
     if (this.#measured % UPDATE_EVERY !== 0) return;
     // Latency at (or near) the unloaded latency: room to grow. Above it, the runs wait for something: shrink in
     // proportion. The square root leaves room for a queue of a few runs, so that the limit can find its way back up.
-    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * Math.max(this.#unloaded, 0.001)) / Math.max(this.#short, 0.001)));
+    const gradient = Math.max(0.5, Math.min(1, (TOLERANCE * this.#unloaded + SLACK_MS) / Math.max(this.#short, 0.001)));
     const pressed = this.#pressed;
     this.#pressed = false;
     // Under pressure at the unloaded latency, double (smoothed: x1.2 an update); otherwise follow the gradient,
