@@ -64,7 +64,7 @@ describe('wasm-instructions', () => {
     let total = 0;
     for (const [name, bytes] of modules) {
       try {
-        total += await expectWalkMatchesWabt(bytes);
+        total += await expectWalkMatchesWabt(bytes, EVERY_FEATURE);
       } catch (error) {
         throw new Error(`${name}: ${String(error)}`, { cause: error });
       }

@@ -25,7 +25,7 @@ async function compile(name: string, source?: string, options: WatOptions = {}):
   toolkit ??= wabt();
   const kit = await toolkit;
   const text = source ?? (await readFile(new URL(`${name}.wat`, FIXTURES), 'utf8'));
-  const features = { mutable_globals: true, sign_extension: true, bulk_memory: true, multi_value: true, ...options.features };
+  const features = { mutable_globals: true, sign_extension: true, bulk_memory: true, multi_value: true, tail_call: true, ...options.features };
   const parsed = kit.parseWat(`${name}.wat`, text, features);
   try {
     parsed.resolveNames();
