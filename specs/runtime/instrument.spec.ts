@@ -116,6 +116,7 @@ async function compareThroughRuntime(name: string, bytes: Uint8Array): Promise<{
     const lane = new InlineLane({ capabilities: DEFAULT_CAPABILITIES, secrets: {}, log: pinoSink(originalLog.logger), limits: LIMITS, fresh: true, instances: 1, speculative: false });
     const module = await WebAssembly.compile(capMemoryMaximum(bytes, pagesOf(LIMITS.maxMemoryMb)));
     lane.register({ name, version: 1, module, plan: prepared.plan.filter((binding) => binding.kind !== 'meter') });
+    lane.prewarm(name, { at: performance.now() + LIMITS.timeoutMs, reason: 'timeout' }); // as register() does
     const instrumented: unknown[] = [];
     const original: unknown[] = [];
     for (const request of requestsFor(name)) {
