@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
+import { TIMEOUT_GRACE_MS } from '../../src/runtime/pool.js';
+import { compileWatSource } from '../support/wasm.js';
 import { makeRequest, Program, text } from './support/driver.js';
 import { startRuntime, type TestRuntime } from './support/runtime.js';
 
@@ -129,6 +131,55 @@ describe('pool', () => {
     expect(echo.kind === 'output' && text(echo.output)).toBe('back');
     expect(performance.now() - started).toBeGreaterThanOrEqual(590);
     expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 0, running: 0, timeouts: 1, workerRestarts: 1 });
+  });
+
+  it('run - a guest that could not be instrumented is stopped at its timeout by replacing its worker', async () => {
+    // importing from __e2rx makes the rewrite refuse the module: nothing inside can stop its loop
+    const bytes = await compileWatSource(`(module
+      (import "__e2rx" "deadline" (func))
+      (memory (export "memory") 1)
+      (func (export "allocate") (param i32) (result i32) (i32.const 1024))
+      (func (export "deallocate") (param i32 i32))
+      (func (export "run_e") (param i32 i32 i32) (loop $forever (br $forever))))`);
+    const t = await start({ fixtures: ['echo'], workers: 1, placement: 'workers', limits: { timeoutMs: 300 } });
+    expect(await t.runtime.register('unmetered', bytes)).toMatchObject({ metered: false });
+    await t.runtime.ready();
+    const started = performance.now();
+    const error = await t.runtime.invoke('unmetered', makeRequest()).catch((e: unknown) => e);
+    expect(E2rxError.is(error, 'E2RX_WASM_TIMEOUT')).toBe(true);
+    expect((error as E2rxError).details).toMatchObject({ fn: 'unmetered', timeoutMs: 300 });
+    expect(performance.now() - started).toBeLessThan(450);
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'replaced' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('replaced');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300 + TIMEOUT_GRACE_MS);
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, timeouts: 1, workerRestarts: 1 });
+  });
+
+  it('run - a guest blocked in an asynchronous host call past its timeout is stopped with its worker after the grace', async () => {
+    const t = await start({ fixtures: ['exclusive', 'echo'], workers: 1, placement: 'workers', limits: { timeoutMs: 300 } });
+    await t.runtime.ready();
+    t.services.delayMs = 3_000;
+    const started = performance.now();
+    const error = await t.runtime.invoke('exclusive', makeRequest()).catch((e: unknown) => e);
+    expect(E2rxError.is(error, 'E2RX_WASM_TIMEOUT')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(450);
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'after' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('after');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300 + TIMEOUT_GRACE_MS);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, timeouts: 1, workerRestarts: 1 });
+  });
+
+  it('run - an instrumented guest stopped by its own deadline reports the same timeout and keeps its worker', async () => {
+    const t = await start({ fixtures: ['loop', 'echo'], workers: 1, placement: 'workers', limits: { timeoutMs: 300 } });
+    const errors: unknown[] = [];
+    for (let i = 0; i < 4; i += 1) errors.push(await t.runtime.invoke('loop', makeRequest()).catch((e: unknown) => e));
+    for (const error of errors) {
+      expect(E2rxError.is(error, 'E2RX_WASM_TIMEOUT')).toBe(true);
+      expect((error as E2rxError).message).toBe('loop: the call ran past its time limit of 300 ms');
+      expect((error as E2rxError).details).toEqual({ fn: 'loop', timeoutMs: 300 });
+    }
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, timeouts: 4, workerRestarts: 0 });
   });
 
   it('close - lets a call with a caller finish but stops the worker of a detached call', async () => {

@@ -86,10 +86,17 @@ export class InlineLane {
     }
   }
 
-  /** Creates an idle instance ahead of the first call (its failures are left for that call to report). */
+  /**
+   * Creates an idle instance ahead of the first call (its failures are left for that call to report). The log lines of
+   * an instance that did not start (abandoned for a worker, or failed) are dropped: the instance that does start, here
+   * or on a worker, logs its own.
+   */
   prewarm(name: string, deadline: Deadline | undefined): void {
+    const before = this.#executor.instances(name);
     this.#executor.prewarm(name, deadline);
-    for (const [level, message, fields] of this.#held.splice(0)) this.#sink(level, message, fields);
+    const held = this.#held.splice(0);
+    if (this.#executor.instances(name) <= before) return;
+    for (const [level, message, fields] of held) this.#sink(level, message, fields);
   }
 
   #settleLogs(outcome: RunOutcome | Relocation): RunOutcome | Relocation {

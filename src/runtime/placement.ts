@@ -96,8 +96,9 @@ export class FunctionPlacement {
     this.#measured += 1;
     if (ms > this.options.slowMs) this.#slow += 1;
     if (this.#measured < SLOW_SAMPLES) return undefined;
-    // The window's lower quartile is above slowMs exactly when more than three quarters of its calls are.
-    const slow = this.#slow > SLOW_SAMPLES * (1 - SLOW_QUANTILE);
+    // The window's lower quartile (the call at index SLOW_SAMPLES * SLOW_QUANTILE once sorted) is above slowMs exactly
+    // when at least three quarters of its calls are.
+    const slow = this.#slow >= SLOW_SAMPLES * (1 - SLOW_QUANTILE);
     this.#measured = 0;
     this.#slow = 0;
     if (!slow) return undefined;

@@ -67,6 +67,8 @@ interface Task {
   worker?: WorkerHandle;
   /** The call left the queue and its worker for good. */
   finished: boolean;
+  /** Its time limit passed (counted once, whether the pool's timer or the guest's own deadline saw it first). */
+  timedOut?: boolean;
 }
 
 /** How long a worker has to report a call back after its time limit before it is terminated. */
@@ -250,7 +252,7 @@ export class WorkerPool {
         worker.callId = undefined;
         if (task !== undefined) {
           worker.instances.set(task.name, message.instances);
-          this.#finish(task, message.outcome);
+          this.#finish(task, this.#timedOutInside(task, message.outcome));
         }
         this.#dispatch();
         return;
@@ -277,10 +279,10 @@ export class WorkerPool {
    */
   #timeout(task: Task): void {
     this.#timeouts += 1;
-    const ms = this.#options.settings.limits.timeoutMs;
+    task.timedOut = true;
     const done = task.done;
     task.done = undefined;
-    done?.(failure('E2RX_WASM_TIMEOUT', `the call ran past its time limit of ${ms} ms`, { timeoutMs: ms }));
+    done?.(this.#timeoutFailure());
     const worker = task.worker;
     if (worker === undefined) return;
     task.timer = setTimeout(() => {
@@ -290,6 +292,22 @@ export class WorkerPool {
         this.#dispatch();
       }
     }, TIMEOUT_GRACE_MS);
+  }
+
+  #timeoutFailure(): RunOutcome {
+    const ms = this.#options.settings.limits.timeoutMs;
+    return failure('E2RX_WASM_TIMEOUT', `the call ran past its time limit of ${ms} ms`, { timeoutMs: ms });
+  }
+
+  /**
+   * A guest stopped by its own deadline check can report back a little before the pool's timer fires (the two clocks
+   * start a message apart): that is the same timeout, counted and worded as the timer would have.
+   */
+  #timedOutInside(task: Task, outcome: RunOutcome): RunOutcome {
+    if (task.timedOut === true || outcome.kind !== 'failure' || outcome.failure.code !== 'E2RX_WASM_TIMEOUT') return outcome;
+    task.timedOut = true;
+    this.#timeouts += 1;
+    return this.#timeoutFailure();
   }
 
   /** A queued call leaves the queue; a running one is detached (see the module comment). */

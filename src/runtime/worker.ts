@@ -48,6 +48,9 @@ port.on('message', (message: ToWorker) => {
   else if (outcome.kind !== 'failure') outcome = { ...outcome, request: ownRequest(outcome.request) };
   const transfer = outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : [];
   post({ type: 'done', id: message.id, outcome, instances: executor.instances(message.name) }, transfer);
+  // No spare after an instance failed to start: it would fail the same way, and one stopped at its time limit would
+  // hold this worker for another time limit while the pool, seeing it idle, hands it calls. The next call tries again.
+  if (outcome.kind === 'failure' && outcome.failure.details?.['phase'] === 'start') return;
   setImmediate(() => executor.prewarm(message.name, deadline()));
 });
 
