@@ -15,7 +15,8 @@
  *   publish, then ack; e2rx acks only after the result is published, too.
  *
  * Variants run in turn, `E2RX_BENCH_ROUNDS` times (default 2); the medians are compared. `E2RX_BENCH_TRANSPORTS`
- * (default `nats,jetstream`) chooses what runs.
+ * (default `nats,jetstream`) and `E2RX_BENCH_VARIANTS` (default `baseline,e2rx,stub`) choose what runs;
+ * `E2RX_BENCH_NODE_ARGS` adds node arguments to the servers (`--cpu-prof` to profile them).
  *
  * Run: npm run bench -- streams   (about 2 minutes; needs `npm run services up`)
  */
@@ -40,8 +41,11 @@ const TRANSPORTS = (process.env['E2RX_BENCH_TRANSPORTS'] ?? 'nats,jetstream').sp
 const OUTSTANDING = 1_000;
 /** A run that makes no progress for this long is over (what has not arrived is lost). */
 const STALL_MS = 10_000;
-const VARIANTS = ['baseline', 'e2rx', 'stub'] as const;
-type Variant = (typeof VARIANTS)[number];
+const ALL_VARIANTS = ['baseline', 'e2rx', 'stub'] as const;
+type Variant = (typeof ALL_VARIANTS)[number];
+const VARIANTS = ALL_VARIANTS.filter((variant) => (process.env['E2RX_BENCH_VARIANTS'] ?? ALL_VARIANTS.join(',')).split(',').includes(variant));
+/** Extra node arguments of the servers (e.g. `--cpu-prof --cpu-prof-dir=prof` to profile them). */
+const NODE_ARGS = (process.env['E2RX_BENCH_NODE_ARGS'] ?? '').split(' ').filter((arg) => arg !== '');
 const LABELS: Record<Variant, string> = {
   baseline: 'hand-written, Wasm inline (baseline)',
   e2rx: 'e2rx engine, default limits',
@@ -99,7 +103,7 @@ interface Result {
 let wasmFile = '';
 
 async function startServer(variant: string, input: string, stream?: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [SERVER, variant, wasmFile, NATS_URL, input, ...(stream ? [stream] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...NODE_ARGS, SERVER, variant, wasmFile, NATS_URL, input, ...(stream ? [stream] : [])], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

@@ -2,7 +2,7 @@
  * The calling-thread lane: instances that run on the thread that calls (the main thread), without a worker hand-off.
  *
  * Two uses:
- * - **speculative** (the runtime's automatic placement, docs/decisions/0005-function-placement.md): a call runs here
+ * - **speculative** (the runtime's automatic placement, docs/decisions/0007-function-placement.md): a call runs here
  *   under an inline budget; when it passes the budget, or makes a call that would block the thread (an asynchronous
  *   host call, a sleep), it is abandoned — its instance discarded, its log lines dropped — and the runtime runs it
  *   again on a worker. Nothing a guest can do before that is visible outside its call (its host calls up to then are

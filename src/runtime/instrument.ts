@@ -1,6 +1,6 @@
 /**
  * Deadline instrumentation: rewrites a module so that it checks the time while it runs, and so can be stopped at a
- * deadline on any thread without terminating that thread (docs/decisions/0005-function-placement.md).
+ * deadline on any thread without terminating that thread (docs/decisions/0007-function-placement.md).
  *
  * The rewrite adds
  * - a mutable i32 global, the *fuel*, exported as {@link FUEL_EXPORT};

@@ -1,7 +1,7 @@
 /**
  * Where each function runs: on the calling thread (no hand-off, a call costs what the guest costs) or on the worker
  * threads (parallel, and free to block on asynchronous host calls). The policy, measured and explained in
- * docs/decisions/0005-function-placement.md:
+ * docs/decisions/0007-function-placement.md:
  *
  * - A function starts on the calling thread when its module is instrumented with deadline checks and imports no
  *   asynchronous host function; otherwise on the workers.
