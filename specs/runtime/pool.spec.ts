@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
+import { TIMEOUT_GRACE_MS } from '../../src/runtime/pool.js';
 import { makeRequest, Program, text } from './support/driver.js';
 import { startRuntime, type TestRuntime } from './support/runtime.js';
 
 let current: TestRuntime | undefined;
 async function start(options: Parameters<typeof startRuntime>[0]): Promise<TestRuntime> {
-  current = await startRuntime({ inline: false, workers: 2, ...options });
+  current = await startRuntime({ inline: false, placement: 'workers', workers: 2, ...options });
   return current;
 }
 afterEach(async () => {
@@ -16,7 +17,7 @@ afterEach(async () => {
 const loopRequest = () => makeRequest({ body: new Program().loop().build() });
 
 describe('pool', () => {
-  it('run - a runaway loop is stopped at its timeout while calls on the other worker keep completing', async () => {
+  it('run - a runaway loop is stopped at its timeout by its deadline check while calls on the other worker keep completing', async () => {
     const t = await start({ fixtures: ['hostcall', 'echo'], limits: { timeoutMs: 600 } });
     const start_ = performance.now();
     let settled = false;
@@ -38,7 +39,8 @@ describe('pool', () => {
     expect(elapsed).toBeGreaterThanOrEqual(590);
     expect(elapsed).toBeLessThan(2000);
     expect(completed).toBeGreaterThan(10);
-    expect(t.runtime.stats()).toMatchObject({ timeouts: 1, workerRestarts: 1 });
+    // the instrumented guest stops itself: its worker lives on
+    expect(t.runtime.stats()).toMatchObject({ timeouts: 1, workerRestarts: 0 });
     await t.runtime.ready();
     expect(t.runtime.stats().workers).toBe(2);
     const after = await Promise.all([1, 2, 3, 4].map(() => t.runtime.invoke('echo', makeRequest({ bodyText: 'after' }))));
@@ -115,7 +117,7 @@ describe('pool', () => {
     expect(t.runtime.stats().workerRestarts).toBe(0);
   });
 
-  it('run - a detached call that loops forever is still stopped at its timeout (worker replaced)', async () => {
+  it('run - a detached call that loops forever is still stopped at its timeout', async () => {
     const t = await start({ fixtures: ['hostcall', 'echo'], workers: 1, limits: { timeoutMs: 600 } });
     const controller = new AbortController();
     const started = performance.now();
@@ -128,6 +130,21 @@ describe('pool', () => {
     const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'back' }));
     expect(echo.kind === 'output' && text(echo.output)).toBe('back');
     expect(performance.now() - started).toBeGreaterThanOrEqual(590);
+    expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 0, running: 0, timeouts: 1, workerRestarts: 0 });
+  });
+
+  it('run - a worker blocked in a host call past the time limit is terminated after the grace and replaced', async () => {
+    const t = await start({ fixtures: ['exclusive', 'echo'], workers: 1, limits: { timeoutMs: 300 } });
+    t.services.delayMs = 5_000;
+    const started = performance.now();
+    const error = await t.runtime.invoke('exclusive', makeRequest()).catch((e: unknown) => e);
+    expect(E2rxError.is(error, 'E2RX_WASM_TIMEOUT')).toBe(true);
+    expect(performance.now() - started).toBeLessThan(300 + TIMEOUT_GRACE_MS);
+    // the caller has its answer; the worker is still blocked until the grace is over
+    expect(t.runtime.stats()).toMatchObject({ busyWorkers: 1, running: 1, timeouts: 1, workerRestarts: 0 });
+    const echo = await t.runtime.invoke('echo', makeRequest({ bodyText: 'replaced' }));
+    expect(echo.kind === 'output' && text(echo.output)).toBe('replaced');
+    expect(performance.now() - started).toBeGreaterThanOrEqual(300 + TIMEOUT_GRACE_MS - 10);
     expect(t.runtime.stats()).toMatchObject({ workers: 1, busyWorkers: 0, running: 0, timeouts: 1, workerRestarts: 1 });
   });
 

@@ -67,6 +67,8 @@ interface Task {
   worker?: WorkerHandle;
   /** The call left the queue and its worker for good. */
   finished: boolean;
+  /** Its time limit passed (counted once, whichever side noticed first). */
+  timedOut: boolean;
 }
 
 /** How long a worker has to report a call back after its time limit before it is terminated. */
@@ -79,6 +81,8 @@ const failure = (code: Failure['code'], message: string, details?: Record<string
   kind: 'failure',
   failure: details === undefined ? { code, message } : { code, message, details },
 });
+
+const timeoutFailure = (ms: number): RunOutcome => failure('E2RX_WASM_TIMEOUT', `the call ran past its time limit of ${ms} ms`, { timeoutMs: ms });
 
 /**
  * Runs calls on worker threads.
@@ -137,7 +141,7 @@ export class WorkerPool {
       return { cancel: () => undefined };
     }
     this.start();
-    const task: Task = { id: this.#nextId++, name, request, done, finished: false };
+    const task: Task = { id: this.#nextId++, name, request, done, finished: false, timedOut: false };
     this.#queue.push(task);
     this.#dispatch();
     return { cancel: () => this.#cancel(task) };
@@ -250,12 +254,23 @@ export class WorkerPool {
         worker.callId = undefined;
         if (task !== undefined) {
           worker.instances.set(task.name, message.instances);
-          this.#finish(task, message.outcome);
+          this.#finish(task, this.#reported(task, message.outcome));
         }
         this.#dispatch();
         return;
       }
     }
+  }
+
+  /**
+   * A worker's outcome. A guest stopped by its own deadline check may report back before the pool's timer fires: that
+   * timeout counts (once) and reads as the pool's.
+   */
+  #reported(task: Task, outcome: RunOutcome): RunOutcome {
+    if (outcome.kind !== 'failure' || outcome.failure.code !== 'E2RX_WASM_TIMEOUT' || task.timedOut) return outcome;
+    task.timedOut = true;
+    this.#timeouts += 1;
+    return timeoutFailure(this.#options.settings.limits.timeoutMs);
   }
 
   /** Ends the call: delivers the outcome to a caller that still waits, frees its slot. */
@@ -276,11 +291,11 @@ export class WorkerPool {
    * to report back (its guest's own deadline check stops it); past that it is terminated and replaced.
    */
   #timeout(task: Task): void {
+    task.timedOut = true;
     this.#timeouts += 1;
-    const ms = this.#options.settings.limits.timeoutMs;
     const done = task.done;
     task.done = undefined;
-    done?.(failure('E2RX_WASM_TIMEOUT', `the call ran past its time limit of ${ms} ms`, { timeoutMs: ms }));
+    done?.(timeoutFailure(this.#options.settings.limits.timeoutMs));
     const worker = task.worker;
     if (worker === undefined) return;
     task.timer = setTimeout(() => {
