@@ -17,14 +17,15 @@ import { serveHostCall } from './bridge.js';
 import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
-import type { FromWorker, WorkerInit } from './protocol.js';
-import { ownRequest, type FunctionRequest } from './request.js';
+import type { Done, FromWorker, WorkerInit } from './protocol.js';
+import { ownBytes, ownRequest, type FunctionRequest } from './request.js';
+import { readResult, writeCall } from './handoff-codec.js';
 import { WorkerHandle } from './worker-handle.js';
 
 /** What the pool needs. */
 export interface WorkerPoolOptions {
   readonly size: number;
-  readonly settings: Omit<WorkerInit, 'bridge' | 'functions'>;
+  readonly settings: Omit<WorkerInit, 'bridge' | 'functions' | 'rings'>;
   readonly services: HostServices;
   readonly log: LogSink;
 }
@@ -107,6 +108,7 @@ export class WorkerPool {
   #timeouts = 0;
   #restarts = 0;
   #drained: (() => void) | undefined;
+  #flushing = false;
   #readyWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(options: WorkerPoolOptions) {
@@ -204,6 +206,11 @@ export class WorkerPool {
     const functions = [...this.#definitions.values()];
     const handle = new WorkerHandle(this.#options.settings, functions, {
       message: (h, message) => this.#onMessage(h, message),
+      result: (h, reader) => {
+        const done = readResult(reader, (id) => this.#running.get(id)?.request);
+        this.#completed(h, done);
+      },
+      drained: () => this.#dispatch(),
       exit: (h, error) => this.#onExit(h, error),
     });
     this.#workers.add(handle);
@@ -220,17 +227,76 @@ export class WorkerPool {
   }
 
   #dispatch(): void {
+    const transport = this.#options.settings.transport;
+    if (transport !== 'message') {
+      if (this.#flushing) return;
+      this.#flushing = true;
+      queueMicrotask(() => {
+        this.#flushing = false;
+        this.#flush();
+      });
+      return;
+    }
     while (this.#queue.length > 0) {
       const task = this.#queue[0] as Task;
       const worker = this.#idleWorker(task.name);
       if (worker === undefined) return;
       this.#queue.shift();
-      worker.callId = task.id;
-      task.worker = worker;
-      this.#running.set(task.id, task);
-      task.timer = setTimeout(() => this.#timeout(task), this.#options.settings.limits.timeoutMs);
-      worker.post({ type: 'call', id: task.id, name: task.name, request: ownRequest(task.request) });
+      this.#assign(task, worker);
+      worker.post({ type: 'call', id: task.id, name: task.name, request: this.#wire(task.request) });
     }
+  }
+
+  /** Hands every queued call to the idle workers, a share each, one message (or one wake-up) per worker. */
+  #flush(): void {
+    const idle = [...this.#workers].filter((w) => w.idle);
+    while (this.#queue.length > 0 && idle.length > 0) {
+      const worker = idle.shift() as WorkerHandle;
+      const tasks = this.#queue.splice(0, Math.ceil(this.#queue.length / (idle.length + 1)));
+      for (const task of tasks) this.#assign(task, worker);
+      const rings = worker.rings;
+      if (rings === undefined) {
+        worker.post({ type: 'calls', calls: tasks.map((t) => ({ id: t.id, name: t.name, request: this.#wire(t.request) })) });
+        continue;
+      }
+      for (const t of tasks) if (!rings.calls.write((w) => writeCall(w, t.id, t.name, t.request))) throw new Error('ring full (prototype)');
+      rings.calls.wake();
+    }
+  }
+
+  #assign(task: Task, worker: WorkerHandle): void {
+    worker.assigned.push(task.id);
+    task.worker = worker;
+    this.#running.set(task.id, task);
+    task.timer = setTimeout(() => this.#timeout(task), this.#options.settings.limits.timeoutMs);
+  }
+
+  /** The request as posted (see {@link RequestCopy}). */
+  #wire(request: FunctionRequest): FunctionRequest {
+    const copy = this.#options.settings.copy;
+    if (copy === 'full') return ownRequest(request);
+    if (copy === 'body') return { method: request.method, url: request.url, id: request.id, body: ownBytes(request.body) } as FunctionRequest;
+    const own = ownRequest(request);
+    return { method: own.method, url: own.url, id: own.id, body: own.body, headers: own.headers, params: own.params, state: own.state } as FunctionRequest;
+  }
+
+  /** A call's outcome came back. */
+  #completed(worker: WorkerHandle, done: Done): void {
+    const at = worker.assigned.indexOf(done.id);
+    if (at >= 0) worker.assigned.splice(at, 1);
+    const task = this.#running.get(done.id);
+    if (task === undefined) return;
+    worker.instances.set(task.name, done.instances);
+    this.#finish(task, this.#reported(task, this.#restored(task, done.outcome)));
+  }
+
+  /** A `lean` outcome without a request had it unchanged; with one, the guest's response headers join the caller's. */
+  #restored(task: Task, outcome: RunOutcome): RunOutcome {
+    if (outcome.kind === 'failure' || this.#options.settings.copy === 'full' || this.#options.settings.transport === 'ring') return outcome;
+    const back = outcome.request as FunctionRequest | undefined;
+    if (back === undefined) return { ...outcome, request: task.request };
+    back.respHeaders = { ...task.request.respHeaders, ...back.respHeaders };
+    return outcome;
   }
 
   #onMessage(worker: WorkerHandle, message: FromWorker): void {
@@ -249,16 +315,14 @@ export class WorkerPool {
           if (worker.alive) worker.bridge.answer(result);
         });
         return;
-      case 'done': {
-        const task = this.#running.get(message.id);
-        worker.callId = undefined;
-        if (task !== undefined) {
-          worker.instances.set(task.name, message.instances);
-          this.#finish(task, this.#reported(task, message.outcome));
-        }
+      case 'done':
+        this.#completed(worker, message);
         this.#dispatch();
         return;
-      }
+      case 'results':
+        for (const done of message.results) this.#completed(worker, done);
+        this.#dispatch();
+        return;
     }
   }
 

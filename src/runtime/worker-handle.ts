@@ -7,6 +7,8 @@
 import { Worker } from 'node:worker_threads';
 import { BridgeServer } from './bridge.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { type RecordReader, Ring } from './ring.js';
+import { writeControl } from './handoff-codec.js';
 
 /** The JS heap a worker may use (guest linear memory is outside it and capped per instance instead). */
 export const WORKER_HEAP_MB = 256;
@@ -14,6 +16,10 @@ export const WORKER_HEAP_MB = 256;
 /** Callbacks of a {@link WorkerHandle}. */
 export interface WorkerEvents {
   message(handle: WorkerHandle, message: FromWorker): void;
+  /** One record of the results ring (`ring` transport). */
+  result(handle: WorkerHandle, reader: RecordReader): void;
+  /** The records read at one wake-up were all handled. */
+  drained(handle: WorkerHandle): void;
   /** The worker stopped without being asked to (crash, out of memory); `error` is what it threw, if anything. */
   exit(handle: WorkerHandle, error: Error | undefined): void;
 }
@@ -51,15 +57,19 @@ export class WorkerHandle {
   ready = false;
   /** Whether the handle is in use (false once stopped or crashed). */
   alive = true;
-  /** The id of the call it runs, if any. */
-  callId: number | undefined;
+  /** The calls handed to it, oldest (running) first. */
+  readonly assigned: number[] = [];
+  readonly rings: { readonly calls: Ring; readonly results: Ring } | undefined;
   /** Instances per function it reported. */
   readonly instances = new Map<string, number>();
   readonly bridge = new BridgeServer();
   readonly #worker: Worker;
 
-  constructor(settings: Omit<WorkerInit, 'bridge' | 'functions'>, functions: WorkerInit['functions'], events: WorkerEvents) {
-    this.#worker = startWorker({ ...settings, functions, bridge: this.bridge.channel });
+  constructor(settings: Omit<WorkerInit, 'bridge' | 'functions' | 'rings'>, functions: WorkerInit['functions'], events: WorkerEvents) {
+    this.rings = settings.transport === 'ring' ? { calls: Ring.create(), results: Ring.create() } : undefined;
+    const rings = this.rings === undefined ? {} : { rings: { calls: this.rings.calls.channel, results: this.rings.results.channel } };
+    this.#worker = startWorker({ ...settings, functions, bridge: this.bridge.channel, ...rings });
+    if (this.rings !== undefined) this.#listen(this.rings.results, events);
     let error: Error | undefined;
     this.#worker.on('message', (message: FromWorker) => {
       if (this.alive) events.message(this, message);
@@ -75,19 +85,48 @@ export class WorkerHandle {
     });
   }
 
+  /** The id of the call it runs (or is about to), if any. */
+  get callId(): number | undefined {
+    return this.assigned[0];
+  }
+
   /** Whether it can take a call now. */
   get idle(): boolean {
-    return this.alive && this.ready && this.callId === undefined;
+    return this.alive && this.ready && this.assigned.length === 0;
+  }
+
+  /** Reads the results ring at every wake-up, until the worker stops. */
+  #listen(results: Ring, events: WorkerEvents): void {
+    for (;;) {
+      const seen = results.seq;
+      let read = false;
+      while (this.alive && results.read((reader) => events.result(this, reader))) read = true;
+      if (!this.alive) return;
+      if (read) {
+        results.wake();
+        events.drained(this);
+      }
+      const waiting = results.waitAsync(seen);
+      if (waiting !== undefined) {
+        void waiting.then(() => this.#listen(results, events));
+        return;
+      }
+    }
   }
 
   /** Sends a message to the worker. */
   post(message: ToWorker): void {
     this.#worker.postMessage(message);
+    if (this.rings !== undefined && message.type === 'register') {
+      this.rings.calls.write(writeControl);
+      this.rings.calls.wake();
+    }
   }
 
   /** Stops the worker (also in the middle of a guest call). */
   async stop(): Promise<void> {
     this.alive = false;
+    if (this.rings !== undefined) Atomics.notify(new Int32Array(this.rings.results.channel.control), 2);
     this.bridge.close();
     await this.#worker.terminate();
   }
