@@ -1,42 +1,41 @@
 /**
- * The worker hand-off (docs/decisions/0006-worker-hand-off.md): what it costs to run a call on a worker thread, per
- * way of handing it over, as ratios to today's `postMessage` per call measured in the same run.
+ * The worker hand-off (docs/decisions/0006-worker-hand-off.md): what a call on a worker thread costs, as ratios to a
+ * baseline measured in the same run: a bare `postMessage` round trip per call to two hand-written workers that run the
+ * same echo module directly (the request structured-cloned there and the output back, calls pipelined in the ports'
+ * queues; no pool, no timeouts: the floor of a `postMessage` design).
  *
- * Two functions forced onto the workers (`placement: 'workers'`, 2 workers): `echo` (returns its input) and
+ * Two functions forced onto e2rx's workers (`placement: 'workers'`, 2 workers): `echo` (returns its input) and
  * `cache` (one asynchronous host call: `cache_get` on the in-memory cache, then `get_ffi_result`, returns the
  * value). Each is driven closed-loop with 1, 32 and 256 calls in flight through `runtime.execute` (the callback form
- * the engine uses). The request is an HTTP-like one: a 64-byte body, 8 headers, no params, no state.
+ * the engine uses); the calling-thread placement of echo is measured for reference (the cache function cannot run
+ * there). The request is an HTTP-like one: a 64-byte body, 8 headers, no params, no state.
  *
  * Per cell: calls/s, and main-thread CPU per call. The main thread's CPU is read from
- * `/proc/self/task/<pid>/schedstat` (nanoseconds the main thread spent on a CPU: it excludes the workers, and the
+ * `/proc/self/task/<pid>/schedstat` (nanoseconds the main thread spent on a CPU: it leaves out the workers, and the
  * time the thread waited for a core, which matters on a shared 2-core machine); `performance.eventLoopUtilization()`
- * is printed beside it as a cross-check (it counts wall time the loop was not idle, so it reads higher when the thread
- * waits for a core). `other` is the rest of the process's CPU (`process.cpuUsage()` minus the main thread): the
- * workers and V8's helper threads.
+ * is printed beside it as a cross-check (it counts the wall time the loop was not idle, so it reads higher when the
+ * thread waits for a core). `other` is the rest of the process's CPU (`process.cpuUsage()` minus the main thread): the
+ * workers and V8's helper threads. Variants are interleaved round by round so that the machine's drift hits them
+ * alike; each figure is the median over the rounds, with the range.
  *
- * Variants, interleaved round by round so that the machine's drift hits them alike:
- * - `message/full` (a): one `postMessage` per call each way, the whole request copied both ways (today);
- * - `message/lean`: the same, sending only what the guest can read and returning the request only when it changed;
- * - `message/body`: the same, sending the body only: a lower bound for any request-copy saving, not a correct runtime;
- * - `batch/full`, `batch/lean` (b): every call queued for an idle worker at the moment in one message, one answer
- *   message per batch;
- * - `ring/lean` (c): calls and outcomes encoded into shared-memory rings, `Atomics.notify` to wake a sleeping worker,
- *   `Atomics.waitAsync` on the main thread, all the queued calls read at one wake-up;
- * - `inline` (d): the calling-thread placement (echo only: the cache function cannot run on the calling thread).
+ * The decision's own table (today's `postMessage` per call, batched messages, shared-memory rings, request-copy
+ * variants) came from this file at commit 1a8455e, where the pool had all of them; see the decision record.
  *
- * Imports the system under test from `dist/` (tsx would compile the workers' sources on the fly and distort them).
+ * Imports the system under test from `dist/` (under tsx the workers would run the TypeScript sources through its
+ * loader).
  *
- * Run: npm run build && npm run bench -- worker-handoff   (about 2 minutes; E2RX_BENCH_ROUNDS, E2RX_BENCH_ROUND_MS)
+ * Run: npm run build && npm run bench -- worker-handoff   (about a minute; E2RX_BENCH_ROUNDS, E2RX_BENCH_ROUND_MS)
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../dist/app/static-files.js';
 import { DEFAULT_CAPABILITIES } from '../dist/capabilities/config.js';
 import { createHostServices } from '../dist/capabilities/host-services-impl.js';
 import { createRequest, type FunctionRequest } from '../dist/runtime/request.js';
-import { createRuntime, type Runtime, type RuntimeOptions } from '../dist/runtime/runtime.js';
+import { createRuntime, type RuntimeOptions } from '../dist/runtime/runtime.js';
 import { compileWat, compileWatSource } from '../specs/support/wasm.js';
 
 const ROUNDS = Number(process.env['E2RX_BENCH_ROUNDS'] ?? 5);
@@ -61,21 +60,78 @@ const CACHE_WAT = `(module
     (drop (call $get_ffi_result (i32.const 4096) (local.get $ident)))
     (call $return_result (i32.const 4096) (local.get $n) (local.get $ident))))`;
 
+/** Something that runs a call and calls back with its outcome: a runtime, or the bare baseline. */
+interface Target {
+  execute(name: string, request: FunctionRequest, done: (outcome: { kind: string }) => void): unknown;
+  close(): Promise<void>;
+}
+
 interface Variant {
   readonly label: string;
-  readonly options: Partial<RuntimeOptions>;
-  /** Runs `cache` too (false for inline: its asynchronous import keeps it off the calling thread). */
+  readonly start: (echo: Uint8Array, cache: Uint8Array) => Promise<Target>;
+  /** Runs `cache` too. */
   readonly cache: boolean;
 }
 
+/** The bare workers' code: instantiate echo, answer each posted request with its output. */
+const BARE_WORKER = `
+const { parentPort, workerData } = require('node:worker_threads');
+let output;
+const instance = new WebAssembly.Instance(new WebAssembly.Module(workerData), {
+  env: { return_result: (ptr, size) => { output = new Uint8Array(instance.exports.memory.buffer, ptr, size).slice(); } },
+});
+const { allocate, run_e, deallocate, memory } = instance.exports;
+parentPort.on('message', ({ id, request }) => {
+  const input = request.body;
+  const ptr = allocate(input.length);
+  new Uint8Array(memory.buffer, ptr, input.length).set(input);
+  run_e(ptr, input.length, 1);
+  deallocate(ptr, input.length);
+  parentPort.postMessage({ id, output, request }, [output.buffer]);
+});
+parentPort.postMessage('ready');
+`;
+
+/** The baseline: two bare workers, calls posted to them in turn. */
+async function bare(echo: Uint8Array): Promise<Target> {
+  const pending = new Map<number, (outcome: { kind: string }) => void>();
+  const workers = [0, 1].map(() => new Worker(BARE_WORKER, { eval: true, workerData: echo }));
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))));
+  for (const worker of workers) {
+    worker.on('message', (message: { id: number; output: Uint8Array }) => {
+      const done = pending.get(message.id);
+      pending.delete(message.id);
+      done?.({ kind: 'output' });
+    });
+  }
+  let next = 0;
+  return {
+    execute: (_name, request, done) => {
+      const id = (next += 1);
+      pending.set(id, done);
+      const body = new Uint8Array(request.body);
+      (workers[id % 2] as Worker).postMessage({ id, request: { ...request, body } }, [body.buffer]);
+    },
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.terminate()));
+    },
+  };
+}
+
+async function runtimeOf(options: Partial<RuntimeOptions>, echo: Uint8Array, cache: Uint8Array): Promise<Target> {
+  const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services, logger, workers: 2, ...options });
+  await runtime.register('echo', echo);
+  await runtime.register('cache', cache);
+  await runtime.ready();
+  return runtime;
+}
+
+const services = createHostServices(DEFAULT_CAPABILITIES, { staticFiles: NO_STATIC_FILES, logger });
+
 const VARIANTS: readonly Variant[] = [
-  { label: 'a  message/full (today)', options: { placement: 'workers', handoff: { transport: 'message', copy: 'full' } }, cache: true },
-  { label: '   message/lean', options: { placement: 'workers', handoff: { transport: 'message', copy: 'lean' } }, cache: true },
-  { label: '   message/body (bound)', options: { placement: 'workers', handoff: { transport: 'message', copy: 'body' } }, cache: true },
-  { label: 'b  batch/full', options: { placement: 'workers', handoff: { transport: 'batch', copy: 'full' } }, cache: true },
-  { label: '   batch/lean', options: { placement: 'workers', handoff: { transport: 'batch', copy: 'lean' } }, cache: true },
-  { label: 'c  ring/lean', options: { placement: 'workers', handoff: { transport: 'ring', copy: 'lean' } }, cache: true },
-  { label: 'd  inline', options: { placement: 'auto' }, cache: false },
+  { label: 'bare postMessage (base)', start: (echo) => bare(echo), cache: false },
+  { label: 'e2rx workers', start: (echo, cache) => runtimeOf({ placement: 'workers' }, echo, cache), cache: true },
+  { label: 'e2rx calling thread', start: (echo, cache) => runtimeOf({ placement: 'auto' }, echo, cache), cache: false },
 ];
 
 /** Nanoseconds the main thread has spent on a CPU (Linux). */
@@ -108,7 +164,7 @@ const request = (): FunctionRequest =>
   });
 
 /** Completed calls of `name` in `ms` with `concurrency` in flight (closed loop; calls that end on the spot loop). */
-function drive(runtime: Runtime, name: string, concurrency: number, ms: number): Promise<number> {
+function drive(runtime: Target, name: string, concurrency: number, ms: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const end = performance.now() + ms;
     let calls = 0;
@@ -147,7 +203,7 @@ interface Sample {
   readonly other: number;
 }
 
-async function measure(runtime: Runtime, name: string, concurrency: number): Promise<Sample> {
+async function measure(runtime: Target, name: string, concurrency: number): Promise<Sample> {
   await drive(runtime, name, concurrency, WARMUP_MS);
   const wall = performance.now();
   const main = mainCpuNs();
@@ -174,19 +230,12 @@ const range = (values: readonly number[], digits = 0): string => {
 /** Runs the benchmark and prints one table per function. */
 export async function run(): Promise<void> {
   const started = performance.now();
-  const services = createHostServices(DEFAULT_CAPABILITIES, { staticFiles: NO_STATIC_FILES, logger });
   await services.start();
   await services.cacheSet('k', encoder.encode('a cached value of about 32 bytes'), 0, { fn: 'bench', requestId: 'bench' });
   const echo = await compileWat('echo');
   const cache = await compileWatSource(CACHE_WAT, 'cache');
-  const runtimes: Runtime[] = [];
-  for (const variant of VARIANTS) {
-    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services, logger, workers: 2, ...variant.options });
-    await runtime.register('echo', echo);
-    await runtime.register('cache', cache);
-    await runtime.ready();
-    runtimes.push(runtime);
-  }
+  const runtimes: Target[] = [];
+  for (const variant of VARIANTS) runtimes.push(await variant.start(echo, cache));
   const functions = ['echo', 'cache'] as const;
   // samples[function][concurrency][variant] = one Sample per round
   const samples = new Map<string, Sample[]>();
@@ -196,7 +245,7 @@ export async function run(): Promise<void> {
       for (const concurrency of CONCURRENCY) {
         for (const [v, variant] of VARIANTS.entries()) {
           if (fn === 'cache' && !variant.cache) continue;
-          const sample = await measure(runtimes[v] as Runtime, fn, concurrency);
+          const sample = await measure(runtimes[v] as Target, fn, concurrency);
           const list = samples.get(key(fn, concurrency, v)) ?? [];
           list.push(sample);
           samples.set(key(fn, concurrency, v), list);
@@ -209,12 +258,12 @@ export async function run(): Promise<void> {
   await services.close();
 
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} CPUs, ${new Date().toISOString()}`);
-  console.log(`2 workers, ${ROUNDS} rounds of ${ROUND_MS} ms per cell, variants interleaved; median (range) over rounds; ×a: ratio to variant a in the same round`);
+  console.log(`2 workers, ${ROUNDS} rounds of ${ROUND_MS} ms per cell, variants interleaved; median (range) over rounds; ×base: ratio to the bare postMessage echo in the same round`);
   for (const fn of functions) {
     for (const concurrency of CONCURRENCY) {
       console.log(`\n${fn}, ${concurrency} in flight`);
-      console.log(`${'variant'.padEnd(26)} ${'calls/s'.padStart(26)} ${'×a'.padStart(20)} ${'main µs/call'.padStart(20)} ${'(elu µs)'.padStart(20)} ${'other µs/call'.padStart(20)}`);
-      const base = samples.get(key(fn, concurrency, 0)) ?? [];
+      console.log(`${'variant'.padEnd(26)} ${'calls/s'.padStart(26)} ${'×base'.padStart(20)} ${'main µs/call'.padStart(20)} ${'(elu µs)'.padStart(20)} ${'other µs/call'.padStart(20)}`);
+      const base = samples.get(key('echo', concurrency, 0)) ?? [];
       for (const [v, variant] of VARIANTS.entries()) {
         const list = samples.get(key(fn, concurrency, v));
         if (list === undefined) continue;

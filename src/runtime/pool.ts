@@ -1,13 +1,19 @@
 /**
  * The worker pool: worker threads, each running one guest call at a time with its own instances of every function.
- * Calls wait in one FIFO queue; a free worker that already has a warm instance of the function is preferred.
+ * Calls wait in one FIFO queue. A worker that has given back every call it was handed takes the calls waiting at that
+ * moment, a share of the queue (one per worker at low load, several under load), all in one hand-over on its
+ * call channel (`call-channel.ts`, docs/decisions/0006-worker-hand-off.md); a worker that already has a warm instance of the
+ * function at the head of the queue is preferred. A call handed over but not started yet still counts as queued, and
+ * can be taken back.
  *
  * Workers start on first need ({@link WorkerPool.start}): an app whose functions all run on the calling thread never
- * pays for them. A call past `limits.timeoutMs` fails with `E2RX_WASM_TIMEOUT` at once; an instrumented guest is then
+ * pays for them. A call past `limits.timeoutMs` (counted from its start on the worker) fails with `E2RX_WASM_TIMEOUT`
+ * at once; an instrumented guest is then
  * stopped inside its worker by its own deadline check (the worker lives on); a worker that does not report back within
  * {@link TIMEOUT_GRACE_MS} (a guest that is not instrumented, or one blocked in a host call) is terminated and
- * replaced. Cancelling a call removes it from the queue, or, once it runs, detaches it: the worker is not stopped (a
- * client going away must not cost a worker); the call runs to its end or its time limit and its result is dropped.
+ * replaced; the calls it was handed and had not started go back to the head of the queue. Cancelling a call removes it
+ * from the queue, or, once it runs, detaches it: the worker is not stopped (a client going away must not cost a
+ * worker); the call runs to its end or its time limit and its result is dropped.
  *
  * @module
  */
@@ -17,15 +23,15 @@ import { serveHostCall } from './bridge.js';
 import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
-import type { Done, FromWorker, WorkerInit } from './protocol.js';
-import { ownBytes, ownRequest, type FunctionRequest } from './request.js';
-import { readResult, writeCall } from './handoff-codec.js';
+import { restoreRequest, type ResultMessage } from './call-codec.js';
+import type { FromWorker, WorkerSettings } from './protocol.js';
+import type { FunctionRequest } from './request.js';
 import { WorkerHandle } from './worker-handle.js';
 
 /** What the pool needs. */
 export interface WorkerPoolOptions {
   readonly size: number;
-  readonly settings: Omit<WorkerInit, 'bridge' | 'functions' | 'rings'>;
+  readonly settings: WorkerSettings;
   readonly services: HostServices;
   readonly log: LogSink;
 }
@@ -64,8 +70,9 @@ interface Task {
   /** Receives the outcome once; cleared when the caller cancels. */
   done: ((outcome: RunOutcome) => void) | undefined;
   timer?: NodeJS.Timeout;
-  /** The worker running it, once dispatched. */
+  /** The worker it was handed to, and its claim slot there. */
   worker?: WorkerHandle;
+  slot?: number;
   /** The call left the queue and its worker for good. */
   finished: boolean;
   /** Its time limit passed (counted once, whichever side noticed first). */
@@ -74,6 +81,8 @@ interface Task {
 
 /** How long a worker has to report a call back after its time limit before it is terminated. */
 export const TIMEOUT_GRACE_MS = 250;
+/** The most calls handed to a worker at once. */
+export const MAX_SHARE = 64;
 /** Consecutive start failures after which queued calls are failed and restarts slow down. */
 const START_FAILURE_LIMIT = 3;
 const RESTART_BACKOFF_MS = 1000;
@@ -98,7 +107,8 @@ const timeoutFailure = (ms: number): RunOutcome => failure('E2RX_WASM_TIMEOUT', 
 export class WorkerPool {
   readonly #options: WorkerPoolOptions;
   readonly #workers = new Set<WorkerHandle>();
-  readonly #running = new Map<number, Task>();
+  /** Calls handed to a worker (running, or waiting there to start), by id, in the order they were handed over. */
+  readonly #handed = new Map<number, Task>();
   readonly #definitions = new Map<string, FunctionDefinition>();
   #queue: Task[] = [];
   #nextId = 1;
@@ -108,7 +118,6 @@ export class WorkerPool {
   #timeouts = 0;
   #restarts = 0;
   #drained: (() => void) | undefined;
-  #flushing = false;
   #readyWaiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
 
   constructor(options: WorkerPoolOptions) {
@@ -130,7 +139,7 @@ export class WorkerPool {
   /** Adds or replaces a function on every worker (and on the workers started later). */
   register(definition: FunctionDefinition): void {
     this.#definitions.set(definition.name, definition);
-    for (const worker of this.#workers) worker.post({ type: 'register', definition });
+    for (const worker of this.#workers) worker.channel.register(definition);
   }
 
   /**
@@ -149,7 +158,10 @@ export class WorkerPool {
     return { cancel: () => this.#cancel(task) };
   }
 
-  /** Live counters. */
+  /**
+   * Live counters. The oldest call handed to a worker counts as running there (it runs, or is the next to); the others
+   * handed to it wait behind it and count as queued.
+   */
   stats(): PoolStats {
     const functions: Record<string, { instances: number; running: number; queued: number }> = {};
     const load = (name: string): { instances: number; running: number; queued: number } =>
@@ -157,16 +169,23 @@ export class WorkerPool {
     for (const name of this.#definitions.keys()) load(name);
     let busy = 0;
     for (const worker of this.#workers) {
-      if (worker.callId !== undefined) busy += 1;
+      if (worker.assigned > 0) busy += 1;
       for (const [name, count] of worker.instances) load(name).instances += count;
     }
-    for (const task of this.#running.values()) load(task.name).running += 1;
+    const first = new Set<WorkerHandle | undefined>();
+    for (const task of this.#handed.values()) {
+      if (first.has(task.worker)) load(task.name).queued += 1;
+      else {
+        first.add(task.worker);
+        load(task.name).running += 1;
+      }
+    }
     for (const task of this.#queue) load(task.name).queued += 1;
     return {
       workers: this.#workers.size,
       busyWorkers: busy,
-      queued: this.#queue.length,
-      running: this.#running.size,
+      queued: this.#queue.length + this.#handed.size - first.size,
+      running: first.size,
       timeouts: this.#timeouts,
       workerRestarts: this.#restarts,
       functions,
@@ -188,15 +207,19 @@ export class WorkerPool {
   }
 
   /**
-   * Fails queued calls with `E2RX_POOL_CLOSED`, lets the running calls whose caller still waits finish (a detached
-   * call is stopped with its worker), then stops the workers.
+   * Fails queued calls with `E2RX_POOL_CLOSED` (those handed to a worker but not started too), lets the running calls
+   * whose caller still waits finish (a detached call is stopped with its worker), then stops the workers.
    */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const task of this.#queue.splice(0)) this.#finish(task, failure('E2RX_POOL_CLOSED', 'the worker pool is closed'));
-    for (const task of [...this.#running.values()]) if (task.done === undefined) this.#dropDetached(task);
-    if (this.#running.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
+    const closedFailure = failure('E2RX_POOL_CLOSED', 'the worker pool is closed');
+    for (const task of this.#queue.splice(0)) this.#finish(task, closedFailure);
+    for (const task of [...this.#handed.values()]) {
+      if (this.#revoke(task)) this.#finish(task, closedFailure);
+      else if (task.done === undefined) this.#dropDetached(task);
+    }
+    if (this.#handed.size > 0) await new Promise<void>((resolve) => (this.#drained = resolve));
     await Promise.all([...this.#workers].map((worker) => worker.stop()));
     this.#workers.clear();
     this.#wakeReadyWaiters();
@@ -206,10 +229,7 @@ export class WorkerPool {
     const functions = [...this.#definitions.values()];
     const handle = new WorkerHandle(this.#options.settings, functions, {
       message: (h, message) => this.#onMessage(h, message),
-      result: (h, reader) => {
-        const done = readResult(reader, (id) => this.#running.get(id)?.request);
-        this.#completed(h, done);
-      },
+      result: (h, result) => this.#onResult(h, result),
       drained: () => this.#dispatch(),
       exit: (h, error) => this.#onExit(h, error),
     });
@@ -226,77 +246,59 @@ export class WorkerPool {
     return fallback;
   }
 
+  /**
+   * Hands the queue to the idle workers: each takes its share (the queue over the number of workers, at most
+   * {@link MAX_SHARE}) in one hand-over and one wake-up.
+   */
   #dispatch(): void {
-    const transport = this.#options.settings.transport;
-    if (transport !== 'message') {
-      if (this.#flushing) return;
-      this.#flushing = true;
-      queueMicrotask(() => {
-        this.#flushing = false;
-        this.#flush();
-      });
-      return;
-    }
     while (this.#queue.length > 0) {
-      const task = this.#queue[0] as Task;
-      const worker = this.#idleWorker(task.name);
+      const worker = this.#idleWorker((this.#queue[0] as Task).name);
       if (worker === undefined) return;
-      this.#queue.shift();
-      this.#assign(task, worker);
-      worker.post({ type: 'call', id: task.id, name: task.name, request: this.#wire(task.request) });
-    }
-  }
-
-  /** Hands every queued call to the idle workers, a share each, one message (or one wake-up) per worker. */
-  #flush(): void {
-    const idle = [...this.#workers].filter((w) => w.idle);
-    while (this.#queue.length > 0 && idle.length > 0) {
-      const worker = idle.shift() as WorkerHandle;
-      const tasks = this.#queue.splice(0, Math.ceil(this.#queue.length / (idle.length + 1)));
-      for (const task of tasks) this.#assign(task, worker);
-      const rings = worker.rings;
-      if (rings === undefined) {
-        worker.post({ type: 'calls', calls: tasks.map((t) => ({ id: t.id, name: t.name, request: this.#wire(t.request) })) });
-        continue;
+      const share = Math.min(MAX_SHARE, Math.ceil(this.#queue.length / this.#workers.size));
+      let handed = 0;
+      for (; handed < share && this.#queue.length > 0; handed += 1) {
+        const task = this.#queue[0] as Task;
+        const slot = worker.channel.send(task.id, task.name, task.request);
+        if (slot === undefined) break;
+        this.#queue.shift();
+        this.#handOver(task, worker, slot);
       }
-      for (const t of tasks) if (!rings.calls.write((w) => writeCall(w, t.id, t.name, t.request))) throw new Error('ring full (prototype)');
-      rings.calls.wake();
+      worker.channel.wake();
+      if (handed === 0) return;
     }
   }
 
-  #assign(task: Task, worker: WorkerHandle): void {
-    worker.assigned.push(task.id);
+  #handOver(task: Task, worker: WorkerHandle, slot: number): void {
+    worker.assigned += 1;
     task.worker = worker;
-    this.#running.set(task.id, task);
-    task.timer = setTimeout(() => this.#timeout(task), this.#options.settings.limits.timeoutMs);
+    task.slot = slot;
+    this.#handed.set(task.id, task);
+    task.timer = setTimeout(() => this.#checkTime(task), this.#options.settings.limits.timeoutMs);
   }
 
-  /** The request as posted (see {@link RequestCopy}). */
-  #wire(request: FunctionRequest): FunctionRequest {
-    const copy = this.#options.settings.copy;
-    if (copy === 'full') return ownRequest(request);
-    if (copy === 'body') return { method: request.method, url: request.url, id: request.id, body: ownBytes(request.body) } as FunctionRequest;
-    const own = ownRequest(request);
-    return { method: own.method, url: own.url, id: own.id, body: own.body, headers: own.headers, params: own.params, state: own.state } as FunctionRequest;
+  /** When a handed-over call started on its worker (ms since the epoch), if it did. */
+  #startedAt(task: Task): number | undefined {
+    return task.worker === undefined || task.slot === undefined ? undefined : task.worker.channel.startedAt(task.slot);
   }
 
-  /** A call's outcome came back. */
-  #completed(worker: WorkerHandle, done: Done): void {
-    const at = worker.assigned.indexOf(done.id);
-    if (at >= 0) worker.assigned.splice(at, 1);
-    const task = this.#running.get(done.id);
-    if (task === undefined) return;
-    worker.instances.set(task.name, done.instances);
-    this.#finish(task, this.#reported(task, this.#restored(task, done.outcome)));
+  /** Takes a handed-over call back from its worker if it has not started there; true when it was taken back. */
+  #revoke(task: Task): boolean {
+    const worker = task.worker;
+    if (worker === undefined || task.slot === undefined || !worker.channel.revoke(task.slot)) return false;
+    worker.assigned -= 1;
+    return true;
   }
 
-  /** A `lean` outcome without a request had it unchanged; with one, the guest's response headers join the caller's. */
-  #restored(task: Task, outcome: RunOutcome): RunOutcome {
-    if (outcome.kind === 'failure' || this.#options.settings.copy === 'full' || this.#options.settings.transport === 'ring') return outcome;
-    const back = outcome.request as FunctionRequest | undefined;
-    if (back === undefined) return { ...outcome, request: task.request };
-    back.respHeaders = { ...task.request.respHeaders, ...back.respHeaders };
-    return outcome;
+  /**
+   * A call's timer: its time limit counts from its start on the worker, so a call still waiting there, or started
+   * later than it was handed over, is looked at again when its limit could be up.
+   */
+  #checkTime(task: Task): void {
+    const ms = this.#options.settings.limits.timeoutMs;
+    const started = this.#startedAt(task);
+    const left = started === undefined ? ms : started + ms - Date.now();
+    if (left > 0) task.timer = setTimeout(() => this.#checkTime(task), left);
+    else this.#timeout(task);
   }
 
   #onMessage(worker: WorkerHandle, message: FromWorker): void {
@@ -315,15 +317,16 @@ export class WorkerPool {
           if (worker.alive) worker.bridge.answer(result);
         });
         return;
-      case 'done':
-        this.#completed(worker, message);
-        this.#dispatch();
-        return;
-      case 'results':
-        for (const done of message.results) this.#completed(worker, done);
-        this.#dispatch();
-        return;
     }
+  }
+
+  /** A call's outcome came back (the pool hands out more once the wake-up's outcomes are all in). */
+  #onResult(worker: WorkerHandle, result: ResultMessage): void {
+    const task = this.#handed.get(result.id);
+    worker.assigned -= 1;
+    if (task === undefined) return;
+    worker.instances.set(task.name, result.instances);
+    this.#finish(task, this.#reported(task, restoreRequest(result.outcome, task.request)));
   }
 
   /**
@@ -344,8 +347,7 @@ export class WorkerPool {
     if (!task.finished) {
       task.finished = true;
       clearTimeout(task.timer);
-      this.#running.delete(task.id);
-      if (this.#running.size === 0) this.#drained?.();
+      if (this.#handed.delete(task.id) && this.#handed.size === 0) this.#drained?.();
     }
     if (done !== undefined && outcome !== undefined) done(outcome);
   }
@@ -363,7 +365,7 @@ export class WorkerPool {
     const worker = task.worker;
     if (worker === undefined) return;
     task.timer = setTimeout(() => {
-      if (worker.callId === task.id && worker.alive) {
+      if (!task.finished && worker.alive) {
         this.#finish(task, undefined);
         this.#replace(worker);
         this.#dispatch();
@@ -371,14 +373,15 @@ export class WorkerPool {
     }, TIMEOUT_GRACE_MS);
   }
 
-  /** A queued call leaves the queue; a running one is detached (see the module comment). */
+  /** A queued call leaves the queue (or is taken back from its worker); a running one is detached. */
   #cancel(task: Task): void {
     if (task.finished || task.done === undefined) return;
     const queued = this.#queue.indexOf(task);
-    if (queued >= 0) {
-      this.#queue.splice(queued, 1);
+    if (queued >= 0) this.#queue.splice(queued, 1);
+    if (queued >= 0 || this.#revoke(task)) {
       task.done = undefined;
       this.#finish(task, undefined);
+      this.#dispatch();
       return;
     }
     task.done = undefined;
@@ -389,25 +392,49 @@ export class WorkerPool {
   #dropDetached(task: Task): void {
     const worker = task.worker;
     this.#finish(task, undefined);
-    if (worker !== undefined) void worker.stop();
+    if (worker !== undefined) {
+      this.#release(worker, failure('E2RX_POOL_CLOSED', 'the worker pool is closed'));
+      void worker.stop();
+    }
   }
 
   #replace(worker: WorkerHandle): void {
     this.#workers.delete(worker);
+    this.#release(worker, failure('E2RX_INTERNAL', 'the worker stopped'));
     void worker.stop();
     this.#restarts += 1;
     if (!this.#closed) this.#spawn();
   }
 
+  /**
+   * A worker is gone: the call it was running fails with `failed` (a call settled before, as a timed-out one, is not
+   * touched again); the calls it had not started go back to the head of the queue, or fail when the pool is closed.
+   */
+  #release(worker: WorkerHandle, failed: RunOutcome): void {
+    const back: Task[] = [];
+    for (const task of [...this.#handed.values()]) {
+      if (task.worker !== worker) continue;
+      if (this.#startedAt(task) !== undefined) this.#finish(task, failed);
+      else if (this.#closed) this.#finish(task, failure('E2RX_POOL_CLOSED', 'the worker pool is closed'));
+      else back.push(task);
+    }
+    for (const task of back) {
+      clearTimeout(task.timer);
+      this.#handed.delete(task.id);
+      delete task.worker;
+      delete task.slot;
+    }
+    worker.assigned = 0;
+    this.#queue.unshift(...back);
+  }
+
   #onExit(worker: WorkerHandle, error: Error | undefined): void {
     this.#workers.delete(worker);
-    const task = worker.callId === undefined ? undefined : this.#running.get(worker.callId);
+    const running = [...this.#handed.values()].find((task) => task.worker === worker && this.#startedAt(task) !== undefined);
     const reason = error?.message ?? 'the worker exited';
-    if (task !== undefined) {
-      const oom = (error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      this.#finish(task, failure(oom ? 'E2RX_WASM_MEMORY' : 'E2RX_INTERNAL', `the worker stopped: ${reason}`));
-    }
-    this.#options.log('error', `worker thread stopped: ${reason}`, { fn: task?.name ?? '' });
+    const oom = (error as { code?: string } | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY';
+    this.#release(worker, failure(oom ? 'E2RX_WASM_MEMORY' : 'E2RX_INTERNAL', `the worker stopped: ${reason}`));
+    this.#options.log('error', `worker thread stopped: ${reason}`, { fn: running?.name ?? '' });
     if (this.#closed) return;
     if (!worker.ready) this.#startFailures += 1;
     if (this.#startFailures >= START_FAILURE_LIMIT) {
@@ -420,5 +447,6 @@ export class WorkerPool {
     }
     this.#restarts += 1;
     this.#spawn();
+    this.#dispatch();
   }
 }

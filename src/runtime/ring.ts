@@ -6,7 +6,8 @@
  * Layout: a data buffer of {@link RING_BYTES} bytes (a power of two) and three control words: `HEAD` (bytes ever
  * written), `TAIL` (bytes ever read), both modulo 2^32, and `SEQ` (records ever published). A record is
  * `[length:u32][payload]`, padded to 4 bytes, and never wraps: when it does not fit before the end of the buffer,
- * the writer fills the rest with a skip marker and starts again at 0.
+ * the writer fills the rest with a skip marker and starts again at 0. A writer that finds the ring full can sleep
+ * until the reader frees room ({@link Ring.waitForRoom}, woken by {@link Ring.freed}).
  *
  * @module
  */
@@ -17,7 +18,7 @@ export interface RingChannel {
   readonly data: SharedArrayBuffer;
 }
 
-/** The default data size of a ring. */
+/** The default data size of a ring (a power of two). */
 export const RING_BYTES = 1 << 20;
 
 const HEAD = 0;
@@ -56,6 +57,11 @@ export class RecordWriter {
     const written = this.buffer.write(value, this.offset + 4, 'utf8');
     this.buffer.writeUInt32LE(written, this.offset);
     this.offset += 4 + written;
+  }
+
+  /** Overwrites the u32 at `at` (a count known only after its items were written). */
+  patch(at: number, value: number): void {
+    this.buffer.writeUInt32LE(value >>> 0, at);
   }
 
   bytes(value: Uint8Array): void {
@@ -139,6 +145,20 @@ export class Ring {
     return new Ring({ control: new SharedArrayBuffer(16), data: new SharedArrayBuffer(bytes) });
   }
 
+  /** The size of the data buffer. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Whether a record of up to `bytes` (payload) would fit now. */
+  fits(bytes: number): boolean {
+    const head = Atomics.load(this.#control, HEAD) >>> 0;
+    const free = this.#size - ((head - (Atomics.load(this.#control, TAIL) >>> 0)) >>> 0);
+    const toEnd = this.#size - (head & (this.#size - 1));
+    const need = align(4 + bytes);
+    return need <= Math.min(toEnd, free) || (free > toEnd && need <= free - toEnd);
+  }
+
   /** Records published so far (what a sleeping reader waits on). */
   get seq(): number {
     return Atomics.load(this.#control, SEQ);
@@ -209,12 +229,25 @@ export class Ring {
     return true;
   }
 
+  /** Wakes a writer sleeping in {@link waitForRoom} (after reading). */
+  freed(): void {
+    Atomics.notify(this.#control, TAIL);
+  }
+
+  /** Blocks this thread until the reader frees some room, or `ms` pass. */
+  waitForRoom(ms: number): void {
+    Atomics.wait(this.#control, TAIL, Atomics.load(this.#control, TAIL), ms);
+  }
+
   /** Blocks this thread until a record is published after `seen` (a worker's idle wait). */
   sleep(seen: number): void {
     Atomics.wait(this.#control, SEQ, seen);
   }
 
-  /** Resolves when a record is published after `seen` (the main thread's wait); at once if one already was. */
+  /**
+   * A promise that settles when a record is published after `seen` (the main thread's wait), or undefined when one
+   * already was.
+   */
   waitAsync(seen: number): Promise<unknown> | undefined {
     const waited = atomics.waitAsync(this.#control, SEQ, seen);
     return waited.async ? waited.value : undefined;

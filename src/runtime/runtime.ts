@@ -17,7 +17,6 @@ import { failureError, type InvocationResult, type RunOutcome, settle } from './
 import { DEFAULT_INLINE_BUDGET_MS, DEFAULT_SLOW_CALL_MS, FunctionPlacement, type Lane, type PlacementMode } from './placement.js';
 import { type FunctionLoad, type Ticket, WorkerPool } from './pool.js';
 import type { FunctionRequest } from './request.js';
-import type { RequestCopy, Transport } from './protocol.js';
 
 export type { FunctionInfo } from './module-info.js';
 export type { InvocationResult } from './outcome.js';
@@ -60,8 +59,6 @@ export interface RuntimeOptions {
   readonly inline?: boolean;
   /** Where `get_secret_value` reads the allowed keys (default `process.env`), read once at creation. */
   readonly env?: Readonly<Record<string, string | undefined>>;
-  /** @internal How calls cross to the workers: prototypes measured by bench/worker-handoff.ts (default message/full). */
-  readonly handoff?: { readonly transport: Transport; readonly copy: RequestCopy };
   /** Hears every settled call: the function, how it ended and how long it took (ms), for metrics. */
   readonly onCall?: (name: string, outcome: RunOutcome['kind'], ms: number) => void;
 }
@@ -193,7 +190,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ? undefined
     : new WorkerPool({
         size: Math.max(1, options.workers ?? availableParallelism()),
-        settings: { capabilities: options.capabilities, secrets, limits, fresh, instances, transport: options.handoff?.transport ?? 'message', copy: options.handoff?.copy ?? 'full' },
+        settings: { capabilities: options.capabilities, secrets, limits, fresh, instances },
         services: options.services,
         log,
       });
