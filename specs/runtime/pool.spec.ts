@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
 import { E2rxError } from '../../src/errors.js';
 import { TIMEOUT_GRACE_MS } from '../../src/runtime/pool.js';
-import { makeRequest, Program, text } from './support/driver.js';
+import { createRuntime, type InvocationResult, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
+import { compileWat } from '../support/wasm.js';
+import { captureLogger, FakeServices, makeRequest, Program, text } from './support/driver.js';
 import { startRuntime, type TestRuntime } from './support/runtime.js';
 
 let current: TestRuntime | undefined;
@@ -15,6 +18,23 @@ afterEach(async () => {
 });
 
 const loopRequest = () => makeRequest({ body: new Program().loop().build() });
+
+/**
+ * One worker whose calls are submitted before it is ready, so that it is handed them all at once (they start one
+ * after the other on it).
+ */
+async function handedTogether(
+  options: Partial<RuntimeOptions>,
+  calls: ReadonlyArray<{ name: string; signal?: AbortSignal }>,
+): Promise<{ runtime: Runtime; services: FakeServices; results: Array<Promise<unknown>> }> {
+  const services = new FakeServices();
+  const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services, logger: captureLogger().logger, workers: 1, placement: 'workers', ...options });
+  for (const name of new Set(calls.map((c) => c.name))) await runtime.register(name, await compileWat(name));
+  const results = calls.map(({ name, signal }) => runtime.invoke(name, makeRequest({ bodyText: name }), signal === undefined ? {} : { signal }).catch((e: unknown) => e));
+  current = { runtime, services, lines: [] };
+  await runtime.ready();
+  return { runtime, services, results };
+}
 
 describe('pool', () => {
   it('run - a runaway loop is stopped at its timeout by its deadline check while calls on the other worker keep completing', async () => {
@@ -197,5 +217,81 @@ describe('pool', () => {
     expect(t.runtime.closed).toBe(true);
     expect(t.runtime.stats().workers).toBe(0);
     await expect(t.runtime.invoke('exclusive', makeRequest())).rejects.toMatchObject({ code: 'E2RX_POOL_CLOSED' });
+  });
+
+  it('run - under load each worker is handed a share of the queue, and every call gets its own outcome', async () => {
+    const t = await start({ fixtures: ['echo'], workers: 2 });
+    const bodies = Array.from({ length: 200 }, (_, i) => `call ${i}`);
+    const results = await Promise.all(bodies.map((body) => t.runtime.invoke('echo', makeRequest({ bodyText: body }))));
+    expect(results.map((r) => (r.kind === 'output' ? text(r.output) : r.kind))).toEqual(bodies);
+    expect(t.runtime.stats()).toMatchObject({ queued: 0, running: 0, busyWorkers: 0, workerRestarts: 0 });
+  });
+
+  it('run - a call waiting on its worker behind another has its time limit counted from its own start', async () => {
+    const { runtime, services, results } = await handedTogether({ limits: { timeoutMs: 400 } }, [{ name: 'exclusive' }, { name: 'exclusive' }, { name: 'exclusive' }]);
+    services.delayMs = 250;
+    expect(runtime.stats()).toMatchObject({ running: 1, queued: 2 });
+    const outcomes = (await Promise.all(results)) as InvocationResult[];
+    // 750 ms in all, 250 ms each: none timed out, and the one instance served them one after the other
+    expect(outcomes.map((r) => (r.kind === 'output' ? r.output[0] : r))).toEqual([1, 2, 3]);
+    expect(runtime.stats()).toMatchObject({ timeouts: 0, workerRestarts: 0 });
+  });
+
+  it('run - a call handed to a worker but not started there is taken back when aborted, and never runs', async () => {
+    const controller = new AbortController();
+    const { runtime, services, results } = await handedTogether({}, [{ name: 'exclusive' }, { name: 'exclusive', signal: controller.signal }]);
+    services.delayMs = 200;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runtime.stats()).toMatchObject({ running: 1, queued: 1 });
+    controller.abort(new Error('client went away'));
+    expect(await results[1]).toEqual(new Error('client went away'));
+    expect(runtime.stats()).toMatchObject({ running: 1, queued: 0 });
+    expect(((await results[0]) as InvocationResult).kind).toBe('output');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(services.calls.filter((c) => c.op === 'cacheGet')).toHaveLength(1);
+    expect(runtime.stats().functions['exclusive']).toMatchObject({ calls: 1, running: 0, queued: 0 });
+  });
+
+  it('close - a call handed to a worker but not started fails with E2RX_POOL_CLOSED; the running one finishes', async () => {
+    const { runtime, services, results } = await handedTogether({}, [{ name: 'exclusive' }, { name: 'exclusive' }]);
+    services.delayMs = 150;
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await runtime.close();
+    expect(((await results[0]) as InvocationResult).kind).toBe('output');
+    expect(E2rxError.is(await results[1], 'E2RX_POOL_CLOSED')).toBe(true);
+    expect(services.calls.filter((c) => c.op === 'cacheGet')).toHaveLength(1);
+  });
+
+  it('run - the calls a replaced worker had not started run on its successor', async () => {
+    const { runtime, services, results } = await handedTogether({ limits: { timeoutMs: 300 } }, [{ name: 'exclusive' }, { name: 'echo' }]);
+    services.delayMs = 5_000;
+    const [blocked, echo] = await Promise.all(results);
+    expect(E2rxError.is(blocked, 'E2RX_WASM_TIMEOUT')).toBe(true);
+    expect((echo as InvocationResult).kind === 'output' && text((echo as InvocationResult & { kind: 'output' }).output)).toBe('echo');
+    expect(runtime.stats()).toMatchObject({ workers: 1, timeouts: 1, workerRestarts: 1, running: 0, queued: 0 });
+  });
+
+  it('run - bodies larger than a ring record, and the changes the guest made to the request, come back whole', async () => {
+    const t = await start({ fixtures: ['echo', 'hostcall'] });
+    const big = new Uint8Array(700_000).map((_, i) => i % 251);
+    const echoed = await t.runtime.invoke('echo', makeRequest({ body: big }));
+    expect(echoed.kind === 'output' && echoed.output).toEqual(big);
+    const p = new Program();
+    const [k, kl] = p.str('result');
+    const [v, vl] = p.str('stored');
+    const [h, hl] = p.str('x-guest');
+    const [g, gl] = p.str('set by the guest');
+    p.call('request_set_field', 4, k, kl, v, vl).call('resp_set_header', h, hl, g, gl).returnOutput();
+    const sent = makeRequest({ body: p.build(), respHeaders: { 'x-earlier': 'kept' }, state: { before: new Uint8Array([1]) } });
+    const changed = await t.runtime.invoke('hostcall', sent);
+    if (changed.kind !== 'output') throw new Error(`expected an output, got ${changed.kind}`);
+    expect(text(changed.request.state['result'] as Uint8Array)).toBe('stored');
+    expect(changed.request.state['before']).toEqual(new Uint8Array([1]));
+    expect(changed.request.respHeaders).toEqual({ 'x-earlier': 'kept', 'x-guest': 'set by the guest' });
+    expect(sent.state).toEqual({ before: new Uint8Array([1]) });
+    // a guest that changed nothing gives the caller's own request back
+    const untouched = makeRequest({ bodyText: 'same' });
+    const same = await t.runtime.invoke('echo', untouched);
+    expect(same.request).toBe(untouched);
   });
 });

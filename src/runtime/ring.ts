@@ -166,7 +166,8 @@ export class Ring {
 
   /**
    * Appends one record written by `fill`, and publishes it (without waking the reader: see {@link wake}). Returns
-   * false, writing nothing, when it does not fit in the free space.
+   * false, writing nothing, when it does not fit in the free space. A record never wraps, so only one of up to half
+   * the ring is sure to fit in an empty ring.
    */
   write(fill: (writer: RecordWriter) => void): boolean {
     const control = this.#control;
