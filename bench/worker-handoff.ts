@@ -24,11 +24,13 @@
  * Imports the system under test from `dist/` (under tsx the workers would run the TypeScript sources through its
  * loader).
  *
- * Run: npm run build && npm run bench -- worker-handoff   (about a minute; E2RX_BENCH_ROUNDS, E2RX_BENCH_ROUND_MS)
+ * Run: npm run build && npm run bench -- worker-handoff   (or node --import tsx bench/worker-handoff.ts; about a minute;
+ *      E2RX_BENCH_ROUNDS, default 5, and E2RX_BENCH_ROUND_MS, default 300, set the rounds)
  */
 import { readFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../dist/app/static-files.js';
@@ -276,3 +278,5 @@ export async function run(): Promise<void> {
   }
   console.log(`\n(${((performance.now() - started) / 1000).toFixed(0)} s)`);
 }
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await run();
