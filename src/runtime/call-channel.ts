@@ -173,12 +173,16 @@ export class CallChannel {
     for (;;) {
       const seen = results.seq;
       let read = false;
-      while (this.#open && results.read((r) => this.onResult(this.#result(r)))) read = true;
+      let result: ResultMessage | undefined;
+      while (this.#open && results.read((r) => (result = this.#result(r)))) {
+        read = true;
+        this.#deliver(() => this.onResult(result as ResultMessage));
+      }
       if (!this.#open) return;
       if (read) {
         results.freed();
         if (this.#pending.length > 0 && this.#flushPending()) this.wake();
-        this.onDrained();
+        this.#deliver(this.onDrained);
         if (!this.#open) return;
       }
       const waiting = results.waitAsync(seen);
@@ -186,6 +190,20 @@ export class CallChannel {
         void waiting.then(() => this.#listen());
         return;
       }
+    }
+  }
+
+  /**
+   * Runs a callback; what it throws is rethrown on its own turn of the event loop (an uncaught exception, as from an
+   * event listener), so that this channel keeps listening.
+   */
+  #deliver(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      setImmediate(() => {
+        throw error;
+      });
     }
   }
 

@@ -29,7 +29,19 @@ const SKIP = 0xffffffff;
 /** Thrown by a {@link RecordWriter} whose record does not fit. */
 class Full extends Error {}
 
-/** Writes the fields of one record. */
+/**
+ * Writes the fields of one record, little-endian, into the ring's buffer between `offset` and `limit` (set by the
+ * ring); a field that does not fit makes the ring refuse the whole record.
+ *
+ * @example
+ * ```ts
+ * ring.write((w) => {
+ *   w.u32(7);
+ *   w.str('hello');
+ *   w.bytes(body);
+ * });
+ * ```
+ */
 export class RecordWriter {
   offset = 0;
   limit = 0;
@@ -39,18 +51,21 @@ export class RecordWriter {
     if (this.offset + bytes > this.limit) throw new Full();
   }
 
+  /** An unsigned 32-bit word. */
   u32(value: number): void {
     this.#room(4);
     this.buffer.writeUInt32LE(value >>> 0, this.offset);
     this.offset += 4;
   }
 
+  /** A signed 32-bit word. */
   i32(value: number): void {
     this.#room(4);
     this.buffer.writeInt32LE(value | 0, this.offset);
     this.offset += 4;
   }
 
+  /** A string: its UTF-8 length, then its bytes. */
   str(value: string): void {
     // A UTF-8 string takes at most 3 bytes per UTF-16 unit.
     if (this.offset + 4 + value.length * 3 > this.limit) this.#room(4 + Buffer.byteLength(value));
@@ -64,6 +79,7 @@ export class RecordWriter {
     this.buffer.writeUInt32LE(value >>> 0, at);
   }
 
+  /** Bytes: their length, then the bytes. */
   bytes(value: Uint8Array): void {
     this.#room(4 + value.length);
     this.buffer.writeUInt32LE(value.length, this.offset);
@@ -72,7 +88,14 @@ export class RecordWriter {
   }
 }
 
-/** Reads the fields of one record. */
+/**
+ * Reads the fields of one record in the order they were written; `bytes()` copies them out of shared memory.
+ *
+ * @example
+ * ```ts
+ * ring.read((r) => console.log(r.u32(), r.str(), r.bytes()));
+ * ```
+ */
 export class RecordReader {
   offset = 0;
   constructor(readonly buffer: Buffer) {}
