@@ -1,29 +1,29 @@
 /**
  * The worker pool: worker threads, each running one guest call at a time with its own instances of every function.
+ *
  * Calls wait in one FIFO queue. A worker that has given back every call it was handed takes the calls waiting at that
- * moment, a share of the queue (one per worker at low load, several under load), all in one hand-over on its
- * call channel (`call-channel.ts`, docs/decisions/0006-worker-hand-off.md); a worker that already has a warm instance of the
+ * moment: a share of the queue (one call at low load, several under load) in one hand-over on its call channel
+ * (`call-channel.ts`, docs/decisions/0006-worker-hand-off.md). A worker that already has a warm instance of the
  * function at the head of the queue is preferred. A call handed over but not started yet still counts as queued, and
  * can be taken back.
  *
  * Workers start on first need ({@link WorkerPool.start}): an app whose functions all run on the calling thread never
- * pays for them. A call past `limits.timeoutMs` (counted from its start on the worker) fails with `E2RX_WASM_TIMEOUT`
- * at once; an instrumented guest is then
- * stopped inside its worker by its own deadline check (the worker lives on); a worker that does not report back within
- * {@link TIMEOUT_GRACE_MS} (a guest that is not instrumented, or one blocked in a host call) is terminated and
- * replaced; the calls it was handed and had not started go back to the head of the queue. Cancelling a call removes it
- * from the queue, or, once it runs, detaches it: the worker is not stopped (a client going away must not cost a
- * worker); the call runs to its end or its time limit and its result is dropped.
+ * pays for them. A call past `limits.timeoutMs`, counted from its start on the worker, fails with `E2RX_WASM_TIMEOUT`
+ * at once; an instrumented guest is then stopped inside its worker by its own deadline check (the worker lives on); a
+ * worker that does not report back within {@link TIMEOUT_GRACE_MS} (a guest that is not instrumented, or one blocked
+ * in a host call) is terminated and replaced, and the calls it had not started go back to the head of the queue.
+ * Cancelling a call removes it from the queue, or, once it runs, detaches it: the worker is not stopped (a client
+ * going away must not cost a worker); the call runs to its end or its time limit and its result is dropped.
  *
  * @module
  */
 import type { HostServices } from '../capabilities/host-services.js';
 import { E2rxError } from '../errors.js';
 import { serveHostCall } from './bridge.js';
+import { restoreRequest, type ResultMessage } from './call-codec.js';
 import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
-import { restoreRequest, type ResultMessage } from './call-codec.js';
 import type { FromWorker, WorkerSettings } from './protocol.js';
 import type { FunctionRequest } from './request.js';
 import { WorkerHandle } from './worker-handle.js';
