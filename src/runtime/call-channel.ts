@@ -30,6 +30,7 @@ import {
   RECORD,
   type RegisterMessage,
   type ResultMessage,
+  type Unchanged,
   writeCall,
   writePort,
   writeResult,
@@ -37,7 +38,8 @@ import {
 import type { FunctionDefinition } from './instance.js';
 import type { FunctionRequest } from './request.js';
 import { type RecordReader, Ring, RING_BYTES, type RingChannel } from './ring.js';
-import { ownBytes } from './request.js';
+import { ownBytes, ownRequest } from './request.js';
+import type { RunOutcome } from './outcome.js';
 
 /** What a worker is given at start (its `port` must be in the transfer list). */
 export interface CallChannelInit {
@@ -215,6 +217,16 @@ export class CallChannel {
   }
 }
 
+/**
+ * An outcome ready to post: its output and request bytes own their buffers (they may be views into a slab, see
+ * `allocBytes`), and the output's buffer can be transferred.
+ */
+function owning(outcome: RunOutcome | Unchanged): RunOutcome | Unchanged {
+  if (outcome.kind === 'failure') return outcome;
+  const request = outcome.request === undefined ? {} : { request: ownRequest(outcome.request) };
+  return outcome.kind === 'output' ? { ...outcome, output: ownBytes(outcome.output), ...request } : { ...outcome, ...request };
+}
+
 /** What a worker takes from its channel: a call to run, or a function to register. */
 export type Incoming = CallMessage | RegisterMessage;
 
@@ -277,7 +289,7 @@ export class CallInbox {
     for (;;) {
       if (!large && results.write((w) => writeResult(w, result))) break;
       if (results.fits(8)) {
-        const outcome = result.outcome.kind === 'output' ? { ...result.outcome, output: ownBytes(result.outcome.output) } : result.outcome;
+        const outcome = owning(result.outcome);
         this.#port.postMessage({ ...result, outcome }, outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : []);
         results.write((w) => writePort(w));
         break;

@@ -16,7 +16,7 @@
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { RecordReader, RecordWriter } from './ring.js';
-import type { FunctionRequest } from './request.js';
+import { type FunctionRequest, ownRequest } from './request.js';
 
 /** The kinds of records. `port`: the next message on the channel's port is the record. */
 export const RECORD = { call: 1, result: 2, port: 3 } as const;
@@ -119,9 +119,12 @@ function readRequest(r: RecordReader): FunctionRequest {
   return { method, url, id, body, headers, params, state, respHeaders };
 }
 
-/** The request as it crosses on the port: without the response headers, like {@link writeCall}. */
+/**
+ * The request as it crosses on the port: without the response headers, like {@link writeCall}, and with bytes that
+ * own their buffers (structured cloning a view copies its whole buffer).
+ */
 export function leanRequest(request: FunctionRequest): FunctionRequest {
-  return { ...request, respHeaders: {} };
+  return { ...ownRequest(request), respHeaders: {} };
 }
 
 /** Writes a call record (main thread). */
