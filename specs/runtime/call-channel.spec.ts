@@ -6,14 +6,19 @@ import { compileWat } from '../support/wasm.js';
 import { makeRequest } from './support/driver.js';
 
 /** Both ends on one thread: the inbox plays the worker, `results` collects what the channel delivers. */
-function open(): { channel: CallChannel; inbox: CallInbox; results: ResultMessage[]; wakeUps: () => number } {
+function open(): { channel: CallChannel; inbox: CallInbox; results: ResultMessage[]; seen: string[]; wakeUps: () => number } {
   const results: ResultMessage[] = [];
+  const seen: string[] = [];
   let drained = 0;
   const channel = new CallChannel(
-    (result) => results.push(result),
+    (result) => {
+      results.push(result);
+      seen.push(`result ${result.id}`);
+    },
+    (message) => seen.push(message.type === 'log' ? `log ${message.message}` : `host ${message.request.op}`),
     () => (drained += 1),
   );
-  return { channel, inbox: new CallInbox(channel.init), results, wakeUps: () => drained };
+  return { channel, inbox: new CallInbox(channel.init), results, seen, wakeUps: () => drained };
 }
 
 const until = async (check: () => boolean): Promise<void> => {
@@ -95,6 +100,20 @@ describe('call-channel', () => {
       expect(slot).toBe(i % CLAIM_SLOTS);
       expect(inbox.next()).toMatchObject({ id: i + 1 });
     }
+    channel.close();
+  });
+
+  it('CallInbox - host calls and log lines reach the main thread in order with the outcomes, large ones on the port', async () => {
+    const { channel, inbox, seen } = open();
+    const context = { fn: 'f', requestId: 'r' };
+    inbox.log({ type: 'log', level: 'info', message: 'first', fields: { fn: 'f', ident: 7 } });
+    inbox.host({ type: 'host', request: { op: 'cacheGet', key: 'k' }, context }, []);
+    inbox.reply({ type: 'result', id: 1, instances: 1, outcome: { kind: 'none' } });
+    const body = new Uint8Array(400_000).fill(1);
+    inbox.host({ type: 'host', request: { op: 'fetchUrl', method: 1, url: 'http://x/', body }, context }, [body.buffer]);
+    inbox.log({ type: 'log', level: 'warn', message: 'last', fields: { fn: 'f' } });
+    await until(() => seen.length === 5);
+    expect(seen).toEqual(['log first', 'host cacheGet', 'result 1', 'host fetchUrl', 'log last']);
     channel.close();
   });
 });

@@ -1,5 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { readCall, readHeader, readResult, RECORD, reportable, restoreRequest, type ResultMessage, writeCall, writeResult } from '../../src/runtime/call-codec.js';
+import type { HostCallMessage } from '../../src/runtime/bridge.js';
+import {
+  readCall,
+  readHeader,
+  readHostCall,
+  readLog,
+  readResult,
+  RECORD,
+  reportable,
+  restoreRequest,
+  type ResultMessage,
+  writeCall,
+  writeHostCall,
+  writeLog,
+  writeResult,
+} from '../../src/runtime/call-codec.js';
 import type { RunOutcome } from '../../src/runtime/outcome.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import { Ring } from '../../src/runtime/ring.js';
@@ -71,5 +86,31 @@ describe('call-codec', () => {
     const changed = restoreRequest({ kind: 'runError', code: 400, message: 'bad', request: guest }, sent);
     expect(changed.kind === 'runError' && changed.request).toMatchObject({ method: 'PUT', respHeaders: { 'x-from-an-earlier-step': '2', 'x-guest': 'g' } });
     expect(sent.respHeaders).toEqual({ 'x-from-an-earlier-step': '1' });
+  });
+
+  it('writeHostCall - every asynchronous host call, and log lines, read back as written', () => {
+    const context = { fn: 'hello', requestId: 'req-1' };
+    const calls: HostCallMessage[] = [
+      { type: 'host', request: { op: 'cacheGet', key: 'k' }, context },
+      { type: 'host', request: { op: 'cacheSet', key: 'k', value: encoder.encode('v'), ttlSeconds: -1 }, context },
+      { type: 'host', request: { op: 'fetchUrl', method: 2, url: 'https://example.com/é', body: encoder.encode('{}') }, context },
+      { type: 'host', request: { op: 'graphqlQuery', endpoint: 'https://g/', query: '{ a }' }, context },
+      { type: 'host', request: { op: 'dbExec', queryType: 1, name: 'users', variables: ['1', 'ada'] }, context },
+      { type: 'host', request: { op: 'getStaticFile', name: 'index.html' }, context },
+    ];
+    const ring = Ring.create(1 << 16);
+    for (const call of calls) {
+      ring.write((w) => writeHostCall(w, call));
+      ring.read((r) => {
+        expect(readHeader(r).kind).toBe(RECORD.host);
+        expect(readHostCall(r)).toEqual(call);
+      });
+    }
+    const log = { type: 'log', level: 'warn', message: 'careful', fields: { fn: 'hello', request_id: 'req-1', ident: 3, stream: 'stderr' } } as const;
+    ring.write((w) => writeLog(w, log));
+    ring.read((r) => {
+      expect(readHeader(r).kind).toBe(RECORD.log);
+      expect(readLog(r)).toEqual(log);
+    });
   });
 });

@@ -294,4 +294,14 @@ describe('pool', () => {
     const same = await t.runtime.invoke('echo', untouched);
     expect(same.request).toBe(untouched);
   });
+
+  it("run - a guest's log lines on a worker reach the log before its outcome reaches the caller", async () => {
+    const t = await start({ fixtures: ['hostcall'] });
+    const p = new Program();
+    const [m, ml] = p.str('from the worker');
+    p.call('log_msg', m, ml, 3).returnOutput();
+    const result = await t.runtime.invoke('hostcall', makeRequest({ body: p.build(), id: 'req-log' }));
+    expect(result.kind).toBe('output');
+    expect(t.lines.find((l) => l.msg === 'from the worker')).toMatchObject({ fn: 'hostcall', request_id: 'req-log' });
+  });
 });

@@ -14,30 +14,38 @@
  *   announced by a `port` record in the ring so that the order holds; the reader takes it with
  *   `receiveMessageOnPort` (the worker never returns to its event loop while it serves).
  *
- * Asynchronous host calls still go through the bridge (`bridge.ts`).
+ * The worker's asynchronous host calls (`bridge.ts`: the worker then blocks until the main thread answers on the
+ * bridge) and its log lines go in the `results` ring too, in order with the outcomes.
  *
  * @module
  */
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
+import type { HostCallMessage } from './bridge.js';
 import {
   type CallMessage,
+  hostCallBytes,
   leanRequest,
+  type LogMessage,
   outcomeBytes,
   payloadBytes,
   readCall,
   readHeader,
+  readHostCall,
+  readLog,
   readResult,
   RECORD,
   type RegisterMessage,
   type ResultMessage,
   type Unchanged,
   writeCall,
+  writeHostCall,
+  writeLog,
   writePort,
   writeResult,
 } from './call-codec.js';
 import type { FunctionDefinition } from './instance.js';
 import type { FunctionRequest } from './request.js';
-import { type RecordReader, Ring, RING_BYTES, type RingChannel } from './ring.js';
+import { type RecordReader, type RecordWriter, Ring, RING_BYTES, type RingChannel } from './ring.js';
 import { ownBytes, ownRequest } from './request.js';
 import type { RunOutcome } from './outcome.js';
 
@@ -92,10 +100,12 @@ export class CallChannel {
 
   /**
    * @param onResult receives each outcome (its request may be absent: see `restoreRequest`)
-   * @param onDrained is called after the outcomes read at one wake-up
+   * @param onMessage receives the worker's asynchronous host calls and log lines, in order with the outcomes
+   * @param onDrained is called after the records read at one wake-up
    */
   constructor(
     readonly onResult: (result: ResultMessage) => void,
+    readonly onMessage: (message: HostCallMessage | LogMessage) => void,
     readonly onDrained: () => void,
   ) {
     const { port1, port2 } = new MessageChannel();
@@ -175,10 +185,11 @@ export class CallChannel {
     for (;;) {
       const seen = results.seq;
       let read = false;
-      let result: ResultMessage | undefined;
-      while (this.#open && results.read((r) => (result = this.#result(r)))) {
+      let record: ResultMessage | HostCallMessage | LogMessage | undefined;
+      while (this.#open && results.read((r) => (record = this.#record(r)))) {
         read = true;
-        this.#deliver(() => this.onResult(result as ResultMessage));
+        const received = record as ResultMessage | HostCallMessage | LogMessage;
+        this.#deliver(() => (received.type === 'result' ? this.onResult(received) : this.onMessage(received)));
       }
       if (!this.#open) return;
       if (read) {
@@ -209,11 +220,20 @@ export class CallChannel {
     }
   }
 
-  #result(r: RecordReader): ResultMessage {
-    if (readHeader(r).kind === RECORD.result) return readResult(r);
-    const received = receiveMessageOnPort(this.#port);
-    if (received === undefined) throw new Error('call channel: a result announced on the port did not arrive');
-    return received.message as ResultMessage;
+  #record(r: RecordReader): ResultMessage | HostCallMessage | LogMessage {
+    switch (readHeader(r).kind) {
+      case RECORD.result:
+        return readResult(r);
+      case RECORD.host:
+        return readHostCall(r);
+      case RECORD.log:
+        return readLog(r);
+      default: {
+        const received = receiveMessageOnPort(this.#port);
+        if (received === undefined) throw new Error('call channel: a record announced on the port did not arrive');
+        return received.message as ResultMessage | HostCallMessage | LogMessage;
+      }
+    }
   }
 }
 
@@ -284,13 +304,37 @@ export class CallInbox {
 
   /** Sends a call's outcome back and wakes the main thread. */
   reply(result: ResultMessage): void {
-    const results = this.#results;
-    const large = outcomeBytes(result.outcome) > PORT_BYTES;
-    for (;;) {
-      if (!large && results.write((w) => writeResult(w, result))) break;
-      if (results.fits(8)) {
+    this.#send(
+      (w) => writeResult(w, result),
+      outcomeBytes(result.outcome),
+      () => {
         const outcome = owning(result.outcome);
-        this.#port.postMessage({ ...result, outcome }, outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : []);
+        return { message: { ...result, outcome }, transfer: outcome.kind === 'output' ? [outcome.output.buffer as ArrayBuffer] : [] };
+      },
+    );
+  }
+
+  /** Sends an asynchronous host call to the main thread (the bridge then blocks until it answers). */
+  host(message: HostCallMessage, transfer: ArrayBuffer[]): void {
+    this.#send((w) => writeHostCall(w, message), hostCallBytes(message.request), () => ({ message, transfer }));
+  }
+
+  /** Sends a log line to the main thread. */
+  log(message: LogMessage): void {
+    this.#send((w) => writeLog(w, message), 0, () => ({ message, transfer: [] }));
+  }
+
+  /**
+   * Writes a record into the results ring, or, when its payload is too large for it (or it does not fit), posts it on
+   * the port and writes a `port` record; waits for room when even that does not fit. Then wakes the main thread.
+   */
+  #send(write: (w: RecordWriter) => void, bytes: number, posted: () => { message: unknown; transfer: ArrayBuffer[] }): void {
+    const results = this.#results;
+    for (;;) {
+      if (bytes <= PORT_BYTES && results.write(write)) break;
+      if (results.fits(8)) {
+        const { message, transfer } = posted();
+        this.#port.postMessage(message, transfer);
         results.write((w) => writePort(w));
         break;
       }

@@ -13,13 +13,15 @@
  *
  * @module
  */
+import type { HostCallMessage } from './bridge.js';
+import type { HostRequest, LogFields, LogLevel } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { RecordReader, RecordWriter } from './ring.js';
 import { type FunctionRequest, ownRequest } from './request.js';
 
 /** The kinds of records. `port`: the next message on the channel's port is the record. */
-export const RECORD = { call: 1, result: 2, port: 3 } as const;
+export const RECORD = { call: 1, result: 2, port: 3, host: 4, log: 5 } as const;
 
 /** A call as it crosses. */
 export interface CallMessage {
@@ -47,6 +49,14 @@ export interface ResultMessage {
   /** Instances of the function alive on the worker. */
   readonly instances: number;
   readonly outcome: RunOutcome | Unchanged;
+}
+
+/** A guest's log line (`log_msg`, WASI stdout and stderr) or a warning of the worker's runtime. */
+export interface LogMessage {
+  readonly type: 'log';
+  readonly level: LogLevel;
+  readonly message: string;
+  readonly fields: LogFields;
 }
 
 /** An outcome whose request the guest left unchanged, before {@link restoreRequest}. */
@@ -236,4 +246,94 @@ export function restoreRequest(outcome: RunOutcome | Unchanged, sent: FunctionRe
   const request = outcome.request;
   request.respHeaders = { ...sent.respHeaders, ...request.respHeaders };
   return outcome;
+}
+
+/**
+ * Bytes a host call carries (a cache value, a request body): what decides whether it crosses in the ring or on the
+ * port.
+ */
+export function hostCallBytes(request: HostRequest): number {
+  if (request.op === 'cacheSet') return request.value.length;
+  if (request.op === 'fetchUrl') return request.body.length;
+  return 0;
+}
+
+const HOST_OPS = ['cacheGet', 'cacheSet', 'fetchUrl', 'graphqlQuery', 'dbExec', 'getStaticFile'] as const;
+
+/** Writes an asynchronous host call (worker); the main thread serves it and answers on the bridge. */
+export function writeHostCall(w: RecordWriter, message: HostCallMessage): void {
+  const { request, context } = message;
+  w.u32(RECORD.host);
+  w.u32(0);
+  w.str(context.fn);
+  w.str(context.requestId);
+  w.u32(HOST_OPS.indexOf(request.op));
+  switch (request.op) {
+    case 'cacheGet':
+    case 'getStaticFile':
+      w.str(request.op === 'cacheGet' ? request.key : request.name);
+      return;
+    case 'cacheSet':
+      w.str(request.key);
+      w.bytes(request.value);
+      w.i32(request.ttlSeconds);
+      return;
+    case 'fetchUrl':
+      w.i32(request.method);
+      w.str(request.url);
+      w.bytes(request.body);
+      return;
+    case 'graphqlQuery':
+      w.str(request.endpoint);
+      w.str(request.query);
+      return;
+    case 'dbExec':
+      w.i32(request.queryType);
+      w.str(request.name);
+      w.u32(request.variables.length);
+      for (const variable of request.variables) w.str(variable);
+      return;
+  }
+}
+
+/** Reads the rest of a host call record (main thread), after {@link readHeader}. */
+export function readHostCall(r: RecordReader): HostCallMessage {
+  const context = { fn: r.str(), requestId: r.str() };
+  const op = HOST_OPS[r.u32()];
+  const host = (request: HostRequest): HostCallMessage => ({ type: 'host', request, context });
+  switch (op) {
+    case 'cacheGet':
+      return host({ op, key: r.str() });
+    case 'getStaticFile':
+      return host({ op, name: r.str() });
+    case 'cacheSet':
+      return host({ op, key: r.str(), value: r.bytes(), ttlSeconds: r.i32() });
+    case 'fetchUrl':
+      return host({ op, method: r.i32(), url: r.str(), body: r.bytes() });
+    case 'graphqlQuery':
+      return host({ op, endpoint: r.str(), query: r.str() });
+    case 'dbExec': {
+      const queryType = r.i32();
+      const name = r.str();
+      const variables: string[] = [];
+      for (let n = r.u32(); n > 0; n -= 1) variables.push(r.str());
+      return host({ op, queryType, name, variables });
+    }
+    default:
+      throw new Error('call channel: an unknown host call');
+  }
+}
+
+/** Writes a log line (worker). */
+export function writeLog(w: RecordWriter, log: LogMessage): void {
+  w.u32(RECORD.log);
+  w.u32(0);
+  w.str(log.level);
+  w.str(log.message);
+  w.str(JSON.stringify(log.fields));
+}
+
+/** Reads the rest of a log record (main thread), after {@link readHeader}. */
+export function readLog(r: RecordReader): LogMessage {
+  return { type: 'log', level: r.str() as LogLevel, message: r.str(), fields: JSON.parse(r.str()) as LogFields };
 }

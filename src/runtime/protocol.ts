@@ -26,7 +26,7 @@ export interface WorkerInit {
 /** The settings of every worker of a pool: {@link WorkerInit} without what each worker gets of its own. */
 export type WorkerSettings = Omit<WorkerInit, 'bridge' | 'channel' | 'functions'>;
 
-/** Worker → main thread, on the worker's own port. */
+/** Worker → main thread: `ready` on the worker's own port; host calls and log lines on its call channel. */
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly fields: LogFields }

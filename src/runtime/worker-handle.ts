@@ -16,6 +16,7 @@ export const WORKER_HEAP_MB = 256;
 
 /** Callbacks of a {@link WorkerHandle}. */
 export interface WorkerEvents {
+  /** `ready` (on the worker's port), host calls and log lines (on its channel). */
   message(handle: WorkerHandle, message: FromWorker): void;
   /** A call's outcome came back. */
   result(handle: WorkerHandle, result: ResultMessage): void;
@@ -71,6 +72,9 @@ export class WorkerHandle {
     this.channel = new CallChannel(
       (result) => {
         if (this.alive) events.result(this, result);
+      },
+      (message) => {
+        if (this.alive) events.message(this, message);
       },
       () => {
         if (this.alive) events.drained(this);

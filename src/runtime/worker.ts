@@ -1,7 +1,7 @@
 /**
  * The entry of a worker thread: takes calls from its {@link CallInbox} and runs them one at a time with an
- * {@link Executor} whose asynchronous host calls go through the bridge and whose log lines are posted to the main
- * thread. Between calls it creates the instances it will need; with nothing to do it sleeps on its channel, and never
+ * {@link Executor} whose asynchronous host calls go through the bridge and whose log lines go to the main thread, both
+ * on the same channel as the outcomes. Between calls it creates the instances it will need; with nothing to do it sleeps on its channel, and never
  * returns to its event loop.
  *
  * @module
@@ -19,14 +19,14 @@ import type { FromWorker, WorkerInit } from './protocol.js';
 const port = parentPort;
 if (port === null) throw new Error('src/runtime/worker.ts must run in a worker thread');
 const init = workerData as WorkerInit;
-const post = (message: FromWorker, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
+const inbox = new CallInbox(init.channel);
 
 const executor = new Executor(
   {
     capabilities: init.capabilities,
     secrets: init.secrets,
-    async: new BridgeClient(init.bridge, post),
-    log: (level, message, fields) => post({ type: 'log', level, message, fields }),
+    async: new BridgeClient(init.bridge, (message, transfer) => inbox.host(message, transfer)),
+    log: (level, message, fields) => inbox.log({ type: 'log', level, message, fields }),
     idents: new IdentRegistry(),
     limits: init.limits,
     sleeps: 'wait',
@@ -62,6 +62,6 @@ function serve(inbox: CallInbox): void {
   }
 }
 
-post({ type: 'ready' });
+port.postMessage({ type: 'ready' } satisfies FromWorker);
 // Let the module finish evaluating first.
-setImmediate(() => serve(new CallInbox(init.channel)));
+setImmediate(() => serve(inbox));
