@@ -58,7 +58,10 @@ function serve(inbox: CallInbox): void {
     // A relocation is for calls on the calling thread; a worker's deadline is its time limit, so none arrives here.
     const outcome: RunOutcome = ran.kind === 'relocate' ? { kind: 'failure', failure: { code: 'E2RX_INTERNAL', message: 'a worker call was relocated' } } : ran;
     inbox.reply({ type: 'result', id: next.id, instances: executor.instances(next.name), outcome: reportable(outcome, next.request) });
-    warm = next.name;
+    // No spare after an instance failed to start: it would fail the same way (and one stopped at its time limit would
+    // hold this worker for another time limit). The next call tries again.
+    const startFailed = outcome.kind === 'failure' && outcome.failure.details?.['phase'] === 'start';
+    warm = startFailed ? undefined : next.name;
   }
 }
 
