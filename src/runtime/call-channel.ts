@@ -10,9 +10,9 @@
  *   running it; the main thread may revoke it first (`waiting` → `revoked`: a cancelled call, a closing pool), and
  *   then the worker skips it. So a call handed over but not started is still a queued call, and the pool knows when
  *   each call started (its time limit counts from there).
- * - A function to register, and a call or outcome too large for a ring, travel as a message on the channel's port,
- *   announced by a `port` record in the ring so that the order holds; the reader takes it with
- *   `receiveMessageOnPort` (the worker never returns to its event loop while it serves).
+ * - A function to register, and a record too large for a ring, travel as a message on the channel's port, announced
+ *   by a `port` record in the ring so that the order holds; the reader takes it with `receiveMessageOnPort` (the
+ *   worker never returns to its event loop while it serves).
  *
  * The worker's asynchronous host calls (`bridge.ts`: the worker then blocks until the main thread answers on the
  * bridge) and its log lines go in the `results` ring too, in order with the outcomes.
@@ -44,10 +44,9 @@ import {
   writeResult,
 } from './call-codec.js';
 import type { FunctionDefinition } from './instance.js';
-import type { FunctionRequest } from './request.js';
-import { type RecordReader, type RecordWriter, Ring, RING_BYTES, type RingChannel } from './ring.js';
-import { ownBytes, ownRequest } from './request.js';
 import type { RunOutcome } from './outcome.js';
+import { type FunctionRequest, ownBytes, ownRequest } from './request.js';
+import { type RecordReader, type RecordWriter, Ring, RING_BYTES, type RingChannel } from './ring.js';
 
 /** What a worker is given at start (its `port` must be in the transfer list). */
 export interface CallChannelInit {
@@ -79,7 +78,11 @@ function claimViews(buffer: SharedArrayBuffer): { claims: Int32Array; started: F
  *
  * @example
  * ```ts
- * const channel = new CallChannel((result) => console.log(result.id, result.outcome.kind), () => undefined);
+ * const channel = new CallChannel(
+ *   (result) => console.log(result.id, result.outcome.kind),
+ *   (message) => console.log(message.type), // host calls and log lines
+ *   () => undefined,
+ * );
  * new Worker(entry, { workerData: { channel: channel.init }, transferList: [channel.init.port] });
  * const slot = channel.send(1, 'hello', request);
  * channel.wake();
@@ -126,11 +129,8 @@ export class CallChannel {
     if (!this.#flushPending()) return undefined;
     const slot = this.#nextSlot;
     Atomics.store(this.#claims, slot, WAITING);
-    const sent =
-      payloadBytes(request) <= PORT_BYTES
-        ? this.#calls.write((w) => writeCall(w, slot, id, name, request)) || this.#viaPort({ type: 'call', slot, id, name, request: leanRequest(request) }, slot)
-        : this.#viaPort({ type: 'call', slot, id, name, request: leanRequest(request) }, slot);
-    if (!sent) return undefined;
+    const inRing = payloadBytes(request) <= PORT_BYTES && this.#calls.write((w) => writeCall(w, slot, id, name, request));
+    if (!inRing && !this.#viaPort({ type: 'call', slot, id, name, request: leanRequest(request) }, slot)) return undefined;
     this.#nextSlot = (slot + 1) % CLAIM_SLOTS;
     return slot;
   }
@@ -169,7 +169,7 @@ export class CallChannel {
 
   /** When the call in `slot` started on the worker (ms since the epoch), or undefined when it has not. */
   startedAt(slot: number): number | undefined {
-    return Atomics.load(this.#claims, slot) === RUNNING ? (this.#started[slot]) : undefined;
+    return Atomics.load(this.#claims, slot) === RUNNING ? this.#started[slot] : undefined;
   }
 
   /** Stops listening (the worker is gone). */
