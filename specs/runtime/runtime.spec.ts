@@ -55,9 +55,12 @@ describe('runtime', () => {
     expect(stats.functions['echo']?.failures).toBe(1);
   });
 
-  it('createRuntime - starts os.availableParallelism() workers by default', async () => {
+  it('createRuntime - starts os.availableParallelism() workers by default, once a function needs them', async () => {
     const { logger } = captureLogger();
-    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger });
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, placement: 'workers' });
+    await runtime.ready();
+    expect(runtime.stats()).toMatchObject({ mode: 'workers', workers: 0 });
+    await runtime.register('echo', await compileWat('echo'));
     await runtime.ready();
     expect(runtime.stats()).toMatchObject({ mode: 'workers', workers: availableParallelism(), busyWorkers: 0, queued: 0 });
     await runtime.close();
@@ -67,8 +70,9 @@ describe('runtime', () => {
 
   it('invoke - calls made before the workers are ready wait for them', async () => {
     const { logger } = captureLogger();
-    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, workers: 1 });
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, workers: 1, placement: 'workers' });
     await runtime.register('echo', await compileWat('echo'));
+    expect(runtime.stats().workers).toBe(1);
     const result = await runtime.invoke('echo', makeRequest({ bodyText: 'early' }));
     expect(result.kind === 'output' && text(result.output)).toBe('early');
     await runtime.close();
