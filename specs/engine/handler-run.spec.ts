@@ -3,7 +3,9 @@
  * as an Observable and through `start`, and `handlerRunOf` (a stand-in from an Observable). Functions are
  * marble-defined stubs; time is the TestScheduler's.
  */
-import { map, Observable, of, tap, throwError, type OperatorFunction } from 'rxjs';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { map, Observable, of, tap, throwError, timer, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { Step } from '../../src/directive/model.js';
@@ -151,6 +153,25 @@ describe('createHandlerRun', () => {
     expect(unsubscribed).toBe(1);
   });
 
+
+  it('handler run - start: a run that ended holds nothing until its time limit (its request can be collected)', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    // Outcomes arrive later, as from a worker; the time limit is far away.
+    const runner: FunctionRunner = (_fn, request) => timer(0).pipe(map(() => ({ kind: 'output' as const, output: request.body, request })));
+    const { run } = handlerRun(runner, { requestTimeoutMs: 60_000 });
+    const refs: WeakRef<object>[] = [];
+    let ended = 0;
+    for (let i = 0; i < 200; i += 1) {
+      const request = testRequest({ body: new Uint8Array(1_024) });
+      refs.push(new WeakRef(request));
+      run.start(request, () => (ended += 1));
+    }
+    await vi.waitFor(() => expect(ended).toBe(200), { timeout: 5_000 });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    gc();
+    expect(refs.filter((ref) => ref.deref() !== undefined).length).toBeLessThan(20);
+  });
 
   it('handler run - outcomeOf names each kind of result for the metrics', () => {
     const request = testRequest();

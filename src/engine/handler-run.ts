@@ -14,7 +14,7 @@ import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { compileRun, type RunResult } from '../steps/steps.js';
-import { createDeadlines } from './deadlines.js';
+import { createDeadlines, type DeadlineHandle } from './deadlines.js';
 
 /** A handler's run of one request. */
 export interface HandlerRun {
@@ -62,16 +62,18 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
     const started = performance.now();
     let settled = false;
+    let deadline: DeadlineHandle | undefined = undefined;
     const settle = (result: RunResult): void => {
       if (settled) return;
       settled = true;
+      deadline?.clear();
       metrics?.run(outcomeOf(result), (performance.now() - started) / 1000);
       logResult(logger, id, request, result);
       onResult(result);
     };
     const cancel = run.start(request, settle);
     if (settled) return undefined;
-    const deadline = deadlines.track(() => {
+    deadline = deadlines.track(() => {
       cancel?.();
       settle({
         kind: 'failure',
@@ -80,7 +82,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
       });
     });
     return () => {
-      deadline.clear();
+      deadline?.clear();
       cancel?.();
     };
   };
