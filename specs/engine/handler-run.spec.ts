@@ -5,7 +5,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { map, Observable, of, tap, throwError, timer, type OperatorFunction } from 'rxjs';
+import { EMPTY, map, Observable, of, tap, throwError, timer, type OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { Step } from '../../src/directive/model.js';
@@ -217,6 +217,14 @@ describe('handlerRunOf', () => {
     expect(results).toEqual([]);
   });
 
+  it('handlerRunOf - a stub that completes without a result is a failure, so that its caller frees its slot', () => {
+    const results: RunResult[] = [];
+    const cancel = handlerRunOf(() => EMPTY).start(testRequest(), (result) => results.push(result));
+    expect(cancel).toBeUndefined();
+    expect(results).toHaveLength(1);
+    expect(results[0]?.kind).toBe('failure');
+    expect(results[0]?.kind === 'failure' && E2rxError.is(results[0].error, 'E2RX_STEP_FAILED')).toBe(true);
+  });
 });
 
 /** The stub value of a function as its outcome. */

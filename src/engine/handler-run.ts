@@ -115,7 +115,8 @@ function logResult(logger: Logger, id: string, request: FunctionRequest, result:
 
 /**
  * A {@link HandlerRun} from a function that gives the run of a request as an Observable: for stand-ins (a stub run in
- * a benchmark, a marble test of a stream pipeline). No time limit, no metrics, no logs.
+ * a benchmark, a marble test of a stream pipeline). No time limit, no metrics, no logs. The first value is the result;
+ * an error, or completing without a value, is a `failure` result.
  *
  * @example
  * ```ts
@@ -135,6 +136,12 @@ export function handlerRunOf(observe: (request: FunctionRequest) => Observable<R
         if (settled) return;
         settled = true;
         onResult({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request });
+      },
+      // A run gives its result once: one that ends without it is a failure (its caller still frees its slot).
+      complete: () => {
+        if (settled) return;
+        settled = true;
+        onResult({ kind: 'failure', error: new E2rxError('E2RX_STEP_FAILED', 'the run completed without a result'), request });
       },
     });
     return settled ? undefined : () => subscription.unsubscribe();
