@@ -1,7 +1,8 @@
 /**
  * Requests that ask to upgrade the connection to something other than a websocket (src/server/http-server.ts),
- * through a real engine and raw sockets: a `Connection: Upgrade` without an `Upgrade` header is an ordinary request;
- * a websocket upgrade where there is no websocket is a 404. Nothing hangs: every exchange must end within a few seconds.
+ * through a real engine and raw sockets: `Upgrade: h2c` (what `curl --http2` and Java's HttpClient send on http://
+ * URLs) on an ordinary route is served as HTTP/1.1, as RFC 9110 §7.8 lets a server do; a `Connection: Upgrade` without
+ * an `Upgrade` header is an ordinary request. Nothing hangs: every exchange must end within a few seconds.
  */
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -96,11 +97,46 @@ function exchange(...requests: string[]): Promise<RawReply[]> {
   });
 }
 
+const h2c = 'Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n';
+
 describe('upgrade requests that are not websockets', () => {
+  it('http upgrade - POST with Upgrade: h2c (curl --http2) on a route is served as HTTP/1.1, body included', async () => {
+    const [reply] = await exchange(`POST /echo HTTP/1.1\r\nHost: localhost\r\n${h2c}Content-Length: 5\r\n\r\nhello`);
+    expect(reply).toMatchObject({ statusLine: 'HTTP/1.1 200 OK', body: 'hello' });
+    expect(reply?.headers['upgrade']).toBeUndefined();
+  });
 
+  it('http upgrade - a chunked body with Upgrade: h2c is read whole', async () => {
+    const [reply] = await exchange(`POST /echo HTTP/1.1\r\nHost: localhost\r\n${h2c}Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n4\r\ndefg\r\n0\r\n\r\n`);
+    expect(reply).toMatchObject({ status: 200, body: 'abcdefg' });
+  });
 
+  it('http upgrade - the connection stays an HTTP/1.1 keep-alive connection after an ignored upgrade', async () => {
+    const replies = await exchange(
+      `POST /echo HTTP/1.1\r\nHost: localhost\r\n${h2c}Content-Length: 3\r\n\r\none`,
+      'POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 3\r\n\r\ntwo',
+      `POST /echo HTTP/1.1\r\nHost: localhost\r\n${h2c}Content-Length: 5\r\n\r\nthree`,
+    );
+    expect(replies.map((reply) => [reply.status, reply.body])).toEqual([
+      [200, 'one'],
+      [200, 'two'],
+      [200, 'three'],
+    ]);
+  });
 
+  it('http upgrade - GET /health and an unknown route with Upgrade: h2c get their ordinary answers (200, 404 JSON)', async () => {
+    const [health] = await exchange(`GET /health HTTP/1.1\r\nHost: localhost\r\n${h2c}\r\n`);
+    expect(health?.status).toBe(200);
+    expect(JSON.parse(health?.body ?? '')).toMatchObject({ healthy: true });
+    const [missing] = await exchange(`GET /nowhere HTTP/1.1\r\nHost: localhost\r\n${h2c}\r\n`);
+    expect(missing?.status).toBe(404);
+    expect(JSON.parse(missing?.body ?? '')).toEqual({ status: 404, message: 'not found' });
+  });
 
+  it('http upgrade - Upgrade: h2c on a websocket route is its plain GET: 426', async () => {
+    const [reply] = await exchange(`GET /ws HTTP/1.1\r\nHost: localhost\r\n${h2c}\r\n`);
+    expect(reply?.status).toBe(426);
+  });
 
   it('http upgrade - Connection: Upgrade without an Upgrade header, or Upgrade without Connection: Upgrade, is an ordinary request', async () => {
     const [connectionOnly] = await exchange('POST /echo HTTP/1.1\r\nHost: localhost\r\nConnection: Upgrade\r\nContent-Length: 2\r\n\r\nhi');
