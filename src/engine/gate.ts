@@ -140,7 +140,7 @@ export function createGate(options: GateOptions): Gate {
   let average = 0;
   let samples = 0;
   let begun = 0;
-  /** The queue: `queue[head..]`; cancelled entries stay until they reach the head. */
+  /** The queue: `queue[head..]`; cancelled entries stay until they reach the head, or the queue is compacted. */
   let queue: Entry[] = [];
   let head = 0;
   let waiting = 0;
@@ -201,6 +201,15 @@ export function createGate(options: GateOptions): Gate {
     left(entry) {
       waiting -= 1;
       queuedBytes -= entry.bytes;
+      // Cancelled work stays in the queue until it reaches the head; behind runs that do not end soon (and clients
+      // that give up), drop it before it piles up: it holds its request, body and response.
+      if (waiting === 0) {
+        queue = [];
+        head = 0;
+      } else if (queue.length - head > 1024 && waiting * 2 < queue.length - head) {
+        queue = queue.slice(head).filter((queued) => queued.state === 'waiting');
+        head = 0;
+      }
     },
   };
 

@@ -115,6 +115,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
   server.requestTimeout = DEFAULT_RECEIVE_TIMEOUT_MS;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketUpgrade(request)) {
+      // Node.js hands every upgrade request here once there is an upgrade listener, `Upgrade: h2c` included (curl
+      // --http2, Java's HttpClient on http:// URLs). A server may ignore an upgrade it does not speak (RFC 9110 §7.8):
+      // the request goes back to the HTTP server on the same connection, without its upgrade headers, and is served
+      // as HTTP/1.1 (its body is still in the socket).
+      if (head.length > 0) socket.unshift(head);
+      socket.unshift(withoutUpgrade(request));
+      server.emit('connection', socket);
+      return;
+    }
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const found = upgrades.find('GET', path);
     const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
@@ -167,6 +177,33 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Whether an upgrade request asks for a websocket. */
+function isWebSocketUpgrade(request: IncomingMessage): boolean {
+  return (request.headers.upgrade ?? '').split(',').some((token) => token.trim().toLowerCase() === 'websocket');
+}
+
+/** The head of an upgrade request as it came, less its upgrade: no `Upgrade` nor `HTTP2-Settings`, no `upgrade` token in `Connection`. */
+function withoutUpgrade(request: IncomingMessage): Buffer {
+  const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/${request.httpVersion}`];
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade' || lower === 'http2-settings') continue;
+    if (lower === 'connection') {
+      const kept = value
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== '' && !['upgrade', 'http2-settings'].includes(token.toLowerCase()));
+      if (kept.length > 0) lines.push(`${name}: ${kept.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
 /** Writes a JSON response. */
