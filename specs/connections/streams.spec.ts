@@ -76,7 +76,7 @@ describe('createStreamConnections', () => {
     const streams = createStreamConnections(parsed, { logger, env: {} });
     const plan = compileDirective(parsed, { defaultMaxInFlight: 2 }).streams[0];
     if (!plan) throw new Error('no plan');
-    const error = await lastValueFrom(streams.stream(plan, handlerRunOf(() => EMPTY), createGate({ maxInFlight: plan.bounds.maxInFlight }))).catch((caught: unknown) => caught);
+    const error = await lastValueFrom(streams.stream(plan, handlerRunOf(() => EMPTY), createGate(plan.bounds))).catch((caught: unknown) => caught);
     expect(E2rxError.is(error, 'E2RX_CONNECTION')).toBe(true);
   });
 });

@@ -102,13 +102,7 @@ export interface RunningHandler {
 
 /** The gate of a handler, as the engine builds it from the plan's bounds. */
 export function gateOf(plan: HandlerPlan): Gate {
-  const { bounds } = plan;
-  return createGate({
-    maxInFlight: bounds.maxInFlight,
-    ...(bounds.queueSize !== undefined ? { queueSize: bounds.queueSize } : {}),
-    maxQueuedBytes: bounds.maxQueuedBytes,
-    timeoutMs: bounds.requestTimeoutMs,
-  });
+  return createGate(plan.bounds);
 }
 
 /** Connects a factory for the Directive and starts its `index`-th stream handler. */

@@ -11,11 +11,14 @@ import { createHostServices } from '../capabilities/host-services-impl.js';
 import { resolveCapabilities } from '../directive/index.js';
 import { createRuntime, type Runtime, type RuntimeStats } from '../runtime/runtime.js';
 import type { EngineMetrics } from '../server/metrics.js';
-import type { FunctionInvoker } from './runtime-runner.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { Ticket } from '../runtime/pool.js';
 import type { RunOutcome } from '../runtime/outcome.js';
 
 /** An app's runtime, as the engine uses it. */
-export interface AppRuntime extends FunctionInvoker {
+export interface AppRuntime {
+  /** See `Runtime.execute`. */
+  execute(name: string, request: FunctionRequest, done: (outcome: RunOutcome) => void): Ticket | undefined;
   /** How many calls can run at once (one per worker): the default in-flight bound. */
   readonly capacity: number;
   /** Pool sizes, busy workers and queued calls (for `/metrics`). */

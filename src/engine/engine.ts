@@ -12,7 +12,7 @@ import { createLogger } from '../logging/logger.js';
 import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import { createStreamConnections, type StreamConnections } from '../connections/streams.js';
+import type { StreamConnections } from '../connections/streams.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from './gate.js';
@@ -140,10 +140,15 @@ export function createEngine(options: EngineOptions): Engine {
         runSchedules: options.runSchedules ?? true,
       });
       if (!options.stream && plan.streams.length > 0) {
+        // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
+        const { createStreamConnections } = await import('../connections/streams.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
         await streams.connect();
         throwIfStopped();
       }
+      // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
+      const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
+      if (receive > 0) http.setReceiveTimeout(receive);
       const stream = options.stream ?? streams?.stream;
       const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
       gates = built.gates;

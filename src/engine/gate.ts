@@ -1,6 +1,7 @@
 /**
- * The admission gate of one handler: at most `maxInFlight` runs at once; more work waits in a FIFO queue; work is
- * refused only for real overload (docs/reference/admission.md):
+ * The admission gate of one handler: at most `limit` runs at once (a limit that follows the handler's latency, up to
+ * `maxInFlight`: see concurrency-limit.ts); more work waits in a FIFO queue; work is refused only for real overload
+ * (docs/reference/admission.md):
  *
  * - **time**: a piece of work that could no longer finish within its time (`timeoutMs`) is refused, at the door
  *   when the estimated wait says so, or when it leaves the queue too late to finish. The estimate is Little's law on
@@ -15,6 +16,8 @@
  *
  * @module
  */
+
+import { ConcurrencyLimit } from './concurrency-limit.js';
 
 /** Why work was refused. */
 export type Refusal = 'time' | 'memory' | 'queue';
@@ -39,11 +42,11 @@ export interface Waiter {
 export interface GateOptions {
   readonly maxInFlight: number;
   /** Work waiting at most, by count (default: no count bound). */
-  readonly queueSize?: number;
+  readonly queueSize?: number | undefined;
   /** Bytes of waiting work at most (default: no bound). */
-  readonly maxQueuedBytes?: number;
+  readonly maxQueuedBytes?: number | undefined;
   /** The time a piece of work has, from its arrival (default: none, no refusal by time). */
-  readonly timeoutMs?: number;
+  readonly requestTimeoutMs?: number | undefined;
   /** The clock, in ms (default `performance.now`). */
   readonly now?: () => number;
 }
@@ -64,6 +67,10 @@ export interface Gate {
   readonly averageRunMs: number;
   /** How long new work would wait for a slot now (ms). */
   estimatedWaitMs(): number;
+  /** Runs allowed at once now: a limit that follows the handler's latency, up to `maxInFlight` (see concurrency-limit.ts). */
+  readonly limit: number;
+  /** A pull-based source got all it asked for: there may be more work than free slots (lets the limit grow). */
+  pressed(): void;
   /**
    * Asks for a slot for work of `bytes` bytes: starts it at once (`waiter.start` is called before `enter` returns),
    * queues it, or refuses it (returns the reason; nothing is called).
@@ -114,7 +121,7 @@ const SAMPLE_EVERY = 4;
  *
  * @example
  * ```ts
- * const gate = createGate({ maxInFlight: 64, maxQueuedBytes: 64 << 20, timeoutMs: 60_000 });
+ * const gate = createGate({ maxInFlight: 64, maxQueuedBytes: 64 << 20, requestTimeoutMs: 60_000 });
  * const verdict = gate.enter(body.length, {
  *   start: (slot) => run(request).subscribe({ complete: () => slot.release() }),
  *   shed: () => reply503(),
@@ -126,19 +133,19 @@ export function createGate(options: GateOptions): Gate {
   const now = options.now ?? (() => performance.now());
   const queueSize = options.queueSize ?? Number.POSITIVE_INFINITY;
   const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
-  const timeoutMs = options.timeoutMs ?? Number.POSITIVE_INFINITY;
-  const maxInFlight = Math.max(1, options.maxInFlight);
+  const timeoutMs = options.requestTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const limiter = new ConcurrencyLimit(Math.max(1, options.maxInFlight));
   let inFlight = 0;
   let queuedBytes = 0;
   let average = 0;
   let samples = 0;
   let begun = 0;
-  /** The queue: `queue[head..]`; cancelled entries stay until they reach the head. */
+  /** The queue: `queue[head..]`; cancelled entries stay until they reach the head, or the queue is compacted. */
   let queue: Entry[] = [];
   let head = 0;
   let waiting = 0;
 
-  const estimatedWait = (position: number): number => (position * average) / maxInFlight;
+  const estimatedWait = (position: number): number => (position * average) / Math.max(1, Math.min(inFlight, limiter.current));
 
   const begin = (entry: Entry): void => {
     entry.state = 'running';
@@ -160,7 +167,7 @@ export function createGate(options: GateOptions): Gate {
     }
   };
   const startWaiting = (): void => {
-    while (inFlight < maxInFlight && head < queue.length) {
+    while (inFlight < limiter.current && head < queue.length) {
       const entry = queue[head] as Entry;
       queue[head] = undefined as unknown as Entry;
       head += 1;
@@ -187,12 +194,22 @@ export function createGate(options: GateOptions): Gate {
         const ran = now() - entry.started;
         samples += 1;
         average = samples === 1 ? ran : average + (ran - average) * AVERAGE_WEIGHT;
+        limiter.measured(ran);
       }
       if (head < queue.length) next();
     },
     left(entry) {
       waiting -= 1;
       queuedBytes -= entry.bytes;
+      // Cancelled work stays in the queue until it reaches the head; behind runs that do not end soon (and clients
+      // that give up), drop it before it piles up: it holds its request, body and response.
+      if (waiting === 0) {
+        queue = [];
+        head = 0;
+      } else if (queue.length - head > 1024 && waiting * 2 < queue.length - head) {
+        queue = queue.slice(head).filter((queued) => queued.state === 'waiting');
+        head = 0;
+      }
     },
   };
 
@@ -208,20 +225,27 @@ export function createGate(options: GateOptions): Gate {
       return queuedBytes;
     },
     get free() {
-      return Math.max(0, maxInFlight - inFlight - waiting);
+      return Math.max(0, limiter.current - inFlight - waiting);
+    },
+    get limit() {
+      return limiter.current;
+    },
+    pressed() {
+      limiter.pressed();
     },
     get averageRunMs() {
       return average;
     },
     estimatedWaitMs() {
-      return waiting === 0 && inFlight < maxInFlight ? 0 : estimatedWait(waiting + 1);
+      return waiting === 0 && inFlight < limiter.current ? 0 : estimatedWait(waiting + 1);
     },
     enter(bytes, waiter) {
-      if (inFlight < maxInFlight && waiting === 0) {
+      if (inFlight < limiter.current && waiting === 0) {
         const entry = new Entry(state, bytes, waiter);
         begin(entry);
         return entry;
       }
+      limiter.pressed();
       if (waiting >= queueSize) return 'queue';
       if (queuedBytes + bytes > maxQueuedBytes) return 'memory';
       if (estimatedWait(waiting + 1) + average > timeoutMs) return 'time';

@@ -14,7 +14,7 @@ import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { compileRun, type RunResult } from '../steps/steps.js';
-import { createDeadlines } from './deadlines.js';
+import { createDeadlines, type DeadlineHandle } from './deadlines.js';
 
 /** A handler's run of one request. */
 export interface HandlerRun {
@@ -62,16 +62,18 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
     const started = performance.now();
     let settled = false;
+    let deadline: DeadlineHandle | undefined = undefined;
     const settle = (result: RunResult): void => {
       if (settled) return;
       settled = true;
+      deadline?.clear();
       metrics?.run(outcomeOf(result), (performance.now() - started) / 1000);
       logResult(logger, id, request, result);
       onResult(result);
     };
     const cancel = run.start(request, settle);
     if (settled) return undefined;
-    const deadline = deadlines.track(() => {
+    deadline = deadlines.track(() => {
       cancel?.();
       settle({
         kind: 'failure',
@@ -80,7 +82,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
       });
     });
     return () => {
-      deadline.clear();
+      deadline?.clear();
       cancel?.();
     };
   };
@@ -113,7 +115,8 @@ function logResult(logger: Logger, id: string, request: FunctionRequest, result:
 
 /**
  * A {@link HandlerRun} from a function that gives the run of a request as an Observable: for stand-ins (a stub run in
- * a benchmark, a marble test of a stream pipeline). No time limit, no metrics, no logs.
+ * a benchmark, a marble test of a stream pipeline). No time limit, no metrics, no logs. The first value is the result;
+ * an error, or completing without a value, is a `failure` result.
  *
  * @example
  * ```ts
@@ -133,6 +136,12 @@ export function handlerRunOf(observe: (request: FunctionRequest) => Observable<R
         if (settled) return;
         settled = true;
         onResult({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request });
+      },
+      // A run gives its result once: one that ends without it is a failure (its caller still frees its slot).
+      complete: () => {
+        if (settled) return;
+        settled = true;
+        onResult({ kind: 'failure', error: new E2rxError('E2RX_STEP_FAILED', 'the run completed without a result'), request });
       },
     });
     return settled ? undefined : () => subscription.unsubscribe();

@@ -53,13 +53,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   const gates = new Map<string, Gate>();
   const pipelines: { id: string; pipeline: Observable<unknown> }[] = [];
   const gateFor = (id: string, bounds: HandlerBounds): Gate => {
-    const gate = createGate({
-      maxInFlight: bounds.maxInFlight,
-      ...(bounds.queueSize !== undefined ? { queueSize: bounds.queueSize } : {}),
-      maxQueuedBytes: bounds.maxQueuedBytes,
-      timeoutMs: bounds.requestTimeoutMs,
-      ...(deps.scheduler ? { now: () => (deps.scheduler as SchedulerLike).now() } : {}),
-    });
+    const gate = createGate({ ...bounds, ...(deps.scheduler ? { now: () => (deps.scheduler as SchedulerLike).now() } : {}) });
     gates.set(id, gate);
     deps.metrics?.watchInFlight(id, () => gate.inFlight);
     return gate;

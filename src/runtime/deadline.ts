@@ -105,10 +105,13 @@ export class Meter {
   readonly check = (): void => {
     const now = performance.now();
     this.throwIfPast(now);
+    // Not bound yet (the module's start function runs inside `new WebAssembly.Instance`): the fuel cannot be refilled,
+    // so it stays below zero and every check comes here; these back-to-back checks do not adapt the refill.
+    if (this.#fuel === undefined) return;
     const elapsed = now - this.#last;
     this.#last = now;
     if (elapsed < CHECK_INTERVAL_MS / 4) this.#refill = Math.min(MAX_FUEL, this.#refill * 2);
     else if (elapsed > CHECK_INTERVAL_MS * 2) this.#refill = Math.max(MIN_FUEL, Math.floor(this.#refill / 2));
-    if (this.#fuel !== undefined) this.#fuel.value = this.#refill;
+    this.#fuel.value = this.#refill;
   };
 }

@@ -2,7 +2,7 @@
  * The calling-thread lane: instances that run on the thread that calls (the main thread), without a worker hand-off.
  *
  * Two uses:
- * - **speculative** (the runtime's automatic placement, docs/decisions/0005-function-placement.md): a call runs here
+ * - **speculative** (the runtime's automatic placement, docs/decisions/0007-function-placement.md): a call runs here
  *   under an inline budget; when it passes the budget, or makes a call that would block the thread (an asynchronous
  *   host call, a sleep), it is abandoned — its instance discarded, its log lines dropped — and the runtime runs it
  *   again on a worker. Nothing a guest can do before that is visible outside its call (its host calls up to then are
@@ -86,10 +86,17 @@ export class InlineLane {
     }
   }
 
-  /** Creates an idle instance ahead of the first call (its failures are left for that call to report). */
+  /**
+   * Creates an idle instance ahead of the first call (its failures are left for that call to report). The log lines of
+   * an instance that did not start (abandoned for a worker, or failed) are dropped: the instance that does start, here
+   * or on a worker, logs its own.
+   */
   prewarm(name: string, deadline: Deadline | undefined): void {
+    const before = this.#executor.instances(name);
     this.#executor.prewarm(name, deadline);
-    for (const [level, message, fields] of this.#held.splice(0)) this.#sink(level, message, fields);
+    const held = this.#held.splice(0);
+    if (this.#executor.instances(name) <= before) return;
+    for (const [level, message, fields] of held) this.#sink(level, message, fields);
   }
 
   #settleLogs(outcome: RunOutcome | Relocation): RunOutcome | Relocation {

@@ -133,7 +133,8 @@ export class RunnableInstance {
       const built = buildImports(definition.plan, createHostFunctions(context), wasi, maxPages, meter.check);
       meter.arm(deadline);
       const instance = new WebAssembly.Instance(definition.module, built.imports);
-      const fuel = instance.exports[FUEL_EXPORT];
+      // Only an instrumented module's fuel: a module left as it was may export a global of that name itself.
+      const fuel = definition.plan.some((binding) => binding.kind === 'meter') ? instance.exports[FUEL_EXPORT] : undefined;
       meter.bind(fuel instanceof WebAssembly.Global ? fuel : undefined);
       meter.arm(deadline);
       const exported = instance.exports['memory'];

@@ -1,12 +1,14 @@
 /**
  * Deadline instrumentation: rewrites a module so that it checks the time while it runs, and so can be stopped at a
- * deadline on any thread without terminating that thread (docs/decisions/0005-function-placement.md).
+ * deadline on any thread without terminating that thread (docs/decisions/0007-function-placement.md).
  *
  * The rewrite adds
  * - a mutable i32 global, the *fuel*, exported as {@link FUEL_EXPORT};
  * - a function import {@link METER_MODULE}.{@link METER_IMPORT} `() -> ()`, the *check*;
  * - at every `loop` header, and at the entry of every function that makes a call, the sequence
- *   `if (fuel == 0) check(); fuel -= 1`.
+ *   `if (fuel <= 0) check(); fuel -= 1` (signed: a check that could not refill, as during the start function, before
+ *   the host holds the instance's fuel, leaves the fuel below zero, and the next check calls the host again instead of
+ *   the fuel wrapping round to 2^32 - 1 checks away).
  *
  * Between two checks a guest runs a bounded number of instructions: a loop passes a check on every iteration, and a
  * recursion (direct, mutual or through tail calls) enters a function that makes a call on every step. A function that
@@ -152,12 +154,14 @@ function vectorCount(bytes: Uint8Array, section: Section | undefined): number {
   return section === undefined ? 0 : new Reader(bytes, section.payload, section.end).u32();
 }
 
-/** The check sequence: `if (fuel == 0) check(); fuel -= 1`. */
+/** The check sequence: `if (fuel < 1) check(); fuel -= 1` (signed). */
 function checkSequence(fuel: number, check: number): number[] {
   return [
     OPCODE.globalGet,
     ...leb(fuel),
-    OPCODE.i32Eqz,
+    OPCODE.i32Const,
+    0x01,
+    OPCODE.i32LtS,
     OPCODE.if,
     0x40,
     OPCODE.call,

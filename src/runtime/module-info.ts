@@ -109,8 +109,10 @@ export async function prepareModule(name: string, wasm: Uint8Array, maxPages: nu
   const layout = readLayout(wasm);
   const capped = cap(name, wasm, maxPages, layout);
   const { module, metered, meteringError } = await compileMetered(name, capped);
-  const descriptors = WebAssembly.Module.imports(module).filter((d) => d.module !== METER_MODULE);
-  const exports = WebAssembly.Module.exports(module).filter((e) => e.name !== FUEL_EXPORT);
+  // Only the instrumented module's own additions are hidden: a module left as it was keeps any __e2rx import (it is
+  // planned like any unknown import) and any __e2rx_fuel export of its own.
+  const descriptors = WebAssembly.Module.imports(module).filter((d) => !metered || d.module !== METER_MODULE);
+  const exports = WebAssembly.Module.exports(module).filter((e) => !metered || e.name !== FUEL_EXPORT);
   const importedMemory = layout?.imports.find((i) => i.desc.kind === 'memory')?.desc;
   checkExports(name, exports, descriptors.some((d) => d.kind === 'memory'));
   let planning;

@@ -1,7 +1,7 @@
 /**
  * Where each function runs: on the calling thread (no hand-off, a call costs what the guest costs) or on the worker
  * threads (parallel, and free to block on asynchronous host calls). The policy, measured and explained in
- * docs/decisions/0005-function-placement.md:
+ * docs/decisions/0007-function-placement.md:
  *
  * - A function starts on the calling thread when its module is instrumented with deadline checks and imports no
  *   asynchronous host function; otherwise on the workers.
@@ -96,8 +96,9 @@ export class FunctionPlacement {
     this.#measured += 1;
     if (ms > this.options.slowMs) this.#slow += 1;
     if (this.#measured < SLOW_SAMPLES) return undefined;
-    // The window's lower quartile is above slowMs exactly when more than three quarters of its calls are.
-    const slow = this.#slow > SLOW_SAMPLES * (1 - SLOW_QUANTILE);
+    // The window's lower quartile (the call at index SLOW_SAMPLES * SLOW_QUANTILE once sorted) is above slowMs exactly
+    // when at least three quarters of its calls are.
+    const slow = this.#slow >= SLOW_SAMPLES * (1 - SLOW_QUANTILE);
     this.#measured = 0;
     this.#slow = 0;
     if (!slow) return undefined;

@@ -41,7 +41,7 @@ export interface RuntimeOptions {
   /** Per-call limits; see {@link DEFAULT_LIMITS}. */
   readonly limits?: RuntimeLimits;
   /**
-   * Where functions run (docs/decisions/0005-function-placement.md): `auto` (default) runs a function on the calling
+   * Where functions run (docs/decisions/0007-function-placement.md): `auto` (default) runs a function on the calling
    * thread when its module can be instrumented with deadline checks and imports no asynchronous host function, and
    * moves it to the workers when its calls block, run past the inline budget or are slow; `workers` runs every
    * function on the workers.

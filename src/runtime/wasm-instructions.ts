@@ -30,6 +30,7 @@ export const OPCODE = {
   globalSet: 0x24,
   i32Const: 0x41,
   i32Eqz: 0x45,
+  i32LtS: 0x48,
   i32Sub: 0x6b,
   refFunc: 0xd2,
 } as const;

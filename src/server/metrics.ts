@@ -7,7 +7,10 @@
  *
  * @module
  */
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
+import { lazyModule } from '../lazy-module.js';
+
+const promClient = lazyModule<typeof import('prom-client')>('prom-client');
 
 /** How a run or call ended. */
 export type Outcome = 'ok' | 'run_error' | 'failure' | 'timeout' | 'rejected';
@@ -61,7 +64,7 @@ export interface FunctionMetrics {
 
 /** The metrics of an engine. */
 export interface EngineMetrics {
-  /** Process and Node.js metrics (prom-client). */
+  /** Process and Node.js metrics (prom-client, loaded on first use: the first scrape). */
   readonly registry: Registry;
   /** The recorder of a handler (created on first use). */
   handler(id: string): HandlerMetrics;
@@ -108,9 +111,16 @@ function histogramLines(name: string, label: string, key: string, series: Series
  * ```
  */
 export function createMetrics(): EngineMetrics {
-  const registry = new Registry();
-  // Default metrics are already named process_* and nodejs_*: prefixed, they read e2rx_process_resident_memory_bytes, e2rx_nodejs_heap_size_used_bytes…
-  collectDefaultMetrics({ register: registry, prefix: 'e2rx_' });
+  let registry: Registry | undefined;
+  const processMetrics = (): Registry => {
+    if (registry === undefined) {
+      const client = promClient();
+      registry = new client.Registry();
+      // Default metrics are already named process_* and nodejs_*: prefixed, they read e2rx_process_resident_memory_bytes, e2rx_nodejs_heap_size_used_bytes…
+      client.collectDefaultMetrics({ register: registry, prefix: 'e2rx_' });
+    }
+    return registry;
+  };
   const handlers = new Map<string, Series>();
   const functions = new Map<string, Series>();
   const inFlight = new Map<string, () => number>();
@@ -157,8 +167,10 @@ export function createMetrics(): EngineMetrics {
   };
 
   return {
-    registry,
-    contentType: registry.contentType,
+    get registry() {
+      return processMetrics();
+    },
+    contentType: 'text/plain; version=0.0.4; charset=utf-8',
     handler(id) {
       const series = handlerSeries(id);
       return { run: (outcome, seconds) => series.record(outcome, seconds), rejected: () => series.record('rejected', undefined) };
@@ -173,7 +185,7 @@ export function createMetrics(): EngineMetrics {
     watchInFlight: (handler, read) => void inFlight.set(handler, read),
     watchPool: (read) => void (pool = read),
     async text() {
-      return `${await registry.metrics()}\n${ours()}`;
+      return `${await processMetrics().metrics()}\n${ours()}`;
     },
   };
 }

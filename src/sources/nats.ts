@@ -304,6 +304,29 @@ export async function ensureJetStream(nats: NatsConnectionHandle, target: JetStr
   return stream;
 }
 
+/**
+ * The delivery count in a JetStream ack subject, `$JS.ACK.<stream>.<consumer>.<count>.…` (9 tokens) or
+ * `$JS.ACK.<domain>.<account>.<stream>.<consumer>.<count>.…` (11 or 12 tokens); undefined for any other shape.
+ */
+export function deliveryCountOf(reply: string | undefined): number | undefined {
+  if (reply === undefined || !reply.startsWith('$JS.ACK.')) return undefined;
+  let tokens = 1;
+  for (let i = 0; i < reply.length; i += 1) if (reply.charCodeAt(i) === 46) tokens += 1;
+  const index = tokens === 9 ? 4 : tokens === 11 || tokens === 12 ? 6 : -1;
+  if (index < 0) return undefined;
+  let at = 0;
+  for (let seen = 0; seen < index; at += 1) if (reply.charCodeAt(at) === 46) seen += 1;
+  let count = 0;
+  let digits = 0;
+  for (; at < reply.length; at += 1, digits += 1) {
+    const code = reply.charCodeAt(at);
+    if (code === 46) break;
+    if (code < 48 || code > 57) return undefined;
+    count = count * 10 + (code - 48);
+  }
+  return digits === 0 ? undefined : count;
+}
+
 /** What the jobs of one JetStream source share. */
 interface JetStreamSource {
   readonly resource: string;
@@ -342,9 +365,11 @@ class JetStreamJob implements NatsJob, Waiter {
     this.request = streamRequest(source.resource, msg.data, this.headers);
   }
 
-  // The delivery info is parsed from the reply subject only when asked for.
+  // The delivery info is parsed from the reply subject only when asked for; the count, read for every message, by a
+  // scan of the subject rather than nats.js's full parse (the message's `reply`, present though not in JsMsg's type;
+  // without it, the full parse).
   get deliveryCount(): number {
-    return this.msg.info.deliveryCount;
+    return deliveryCountOf((this.msg as JsMsg & { readonly reply?: string }).reply) ?? this.msg.info.deliveryCount;
   }
 
   get stream(): string {
@@ -488,6 +513,8 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
         if (messages) active.delete(messages);
         pending -= batch - received;
       }
+      // A pull that came back full says there may be more waiting than there were free slots.
+      if (received >= batch) gate.pressed();
       if (failed) {
         failures += 1;
         retryTimer = setTimeout(() => {

@@ -9,7 +9,10 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { lazyModule } from '../lazy-module.js';
+
+const ws = lazyModule<typeof import('ws')>('ws');
 import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
@@ -39,6 +42,12 @@ export interface WebSocketListener {
 /** One websocket connection: a buffer of its messages, taken one at a time, in order. */
 export interface WebSocketConnection {
   readonly socket: WebSocket;
+  /**
+   * The messages as an Observable, for composing by hand: each message is taken as it arrives (so the buffer bound
+   * does not hold back a fast client: bound it yourself, e.g. with `concatMap` and a count), and the Observable
+   * completes when the client leaves or the route stops. The engine takes messages with {@link next} instead.
+   */
+  readonly messages: Observable<WebSocketJob>;
   /** Takes the oldest message not yet taken (`undefined` when none is waiting). */
   next(): WebSocketJob | undefined;
   /** A taken message is finished: its bytes leave the buffer (a paused socket is read again under the bound). */
@@ -85,7 +94,7 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
   const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
   const maxBuffered = options.maxBufferedBytes ?? DEFAULT_WEBSOCKET_BUFFER_BYTES;
   return new Observable<WebSocketConnection>((subscriber) => {
-    const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    const sockets = new (ws().WebSocketServer)({ noServer: true, maxPayload: options.maxMessageBytes });
     const live = new Set<LiveConnection>();
     server.route('GET', path, (_request, response) => {
       response.setHeader('upgrade', 'websocket');
@@ -148,6 +157,24 @@ class LiveConnection implements WebSocketConnection {
       this.#end('closed');
     });
   }
+
+  readonly messages = new Observable<WebSocketJob>((subscriber) => {
+    const drain = (): void => {
+      for (let job = this.next(); job !== undefined; job = this.next()) {
+        this.consumed(job);
+        subscriber.next(job);
+      }
+    };
+    const unwatch = this.watch({
+      message: drain,
+      end: () => {
+        drain();
+        subscriber.complete();
+      },
+    });
+    drain();
+    return unwatch;
+  });
 
   next(): WebSocketJob | undefined {
     return this.#ended === 'closed' ? undefined : this.#buffer.shift();
