@@ -148,7 +148,7 @@ async function coreNats(client: NatsConnection, variant: Variant): Promise<Resul
     const began = performance.now();
     let sent = 0;
     while (sent < MESSAGES) {
-      while (sent < MESSAGES && sent - tally.total < OUTSTANDING) client.publish(input, payloads[sent++] as Uint8Array);
+      while (sent < MESSAGES && sent - tally.total < OUTSTANDING) client.publish(input, payloads[sent++]);
       // Wait for answers when the window is full (a microtask would starve the socket; a timer of 0 lets it read).
       await new Promise((resolve) => setImmediate(resolve));
       if (sent - tally.total >= OUTSTANDING) {

@@ -30,7 +30,9 @@ export function serveEach<T>(serve: Serve<T>): OperatorFunction<T, never> {
       const subscription = source.subscribe({
         next: (job) => {
           let over = false;
+          // A `let`: `done` may run inside `serve`, before the assignment (a const would throw there).
           let cancel: (() => void) | undefined;
+          // eslint-disable-next-line prefer-const
           cancel = serve(job, () => {
             if (over) return;
             over = true;

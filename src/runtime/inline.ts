@@ -48,14 +48,12 @@ export interface InlineLaneOptions {
  */
 export class InlineLane {
   readonly #executor: Executor;
-  readonly #speculative: boolean;
   readonly #sink: LogSink;
   /** Log lines of the call in progress, held back until it is known not to be abandoned (speculative only). */
   readonly #held: Array<[LogLevel, string, LogFields]> = [];
   #running = 0;
 
   constructor(options: InlineLaneOptions) {
-    this.#speculative = options.speculative;
     this.#sink = options.log;
     this.#executor = new Executor(
       {

@@ -49,7 +49,7 @@ export interface FunctionLoad {
 /** A submitted call, as its caller holds it. */
 export interface Ticket {
   /** Removes a queued call, or detaches a running one (its outcome is dropped). */
-  cancel(): void;
+  readonly cancel: () => void;
 }
 
 /** Live counters of the pool. */

@@ -293,7 +293,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           try {
             resolve(settle(name, outcome));
           } catch (error) {
-            reject(error);
+            reject(error instanceof Error ? error : new Error(String(error)));
           }
         });
         if (!settled) signal?.addEventListener('abort', onAbort, { once: true });

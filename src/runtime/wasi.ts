@@ -26,7 +26,7 @@ export interface WasiHost {
   /** Receives bytes written to fd 1 (stdout) or 2 (stderr). */
   write(fd: 1 | 2, bytes: Uint8Array): void;
   /** Blocks for `ns` nanoseconds (a `poll_oneoff` clock wait); by default `Atomics.wait` on the current thread. */
-  sleep?(ns: bigint): void;
+  readonly sleep?: (ns: bigint) => void;
 }
 
 type WasiFunction = (...args: never[]) => number | undefined;

@@ -29,6 +29,7 @@ export function encodedNatsHeaders(entries: readonly HeaderEntry<string | Uint8A
   return new EncodedHeaders(ASCII.test(text) ? Buffer.from(text, 'latin1') : encoder.encode(text)) as unknown as MsgHdrs;
 }
 
+// eslint-disable-next-line no-control-regex -- every byte below 0x80 is ASCII, control characters included
 const ASCII = /^[\x00-\x7f]*$/;
 
 /** Headers already in wire form. */

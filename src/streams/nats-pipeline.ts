@@ -12,7 +12,6 @@
  *
  * @module
  */
-import type { Msg } from '@nats-io/transport-node';
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
@@ -253,7 +252,7 @@ async function giveUpCore(
 }
 
 function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
-  const { nats, inFlight, logger } = deps;
+  const { nats, logger } = deps;
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
   const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
   return new Observable<StreamOutcome>((subscriber) => {
