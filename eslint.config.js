@@ -15,4 +15,14 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.js'], extends: [tseslint.configs.disableTypeChecked] },
+  {
+    // Plain Node scripts (the benchmark's servers and clients, run as separate processes).
+    files: ['**/*.mjs'],
+    extends: [tseslint.configs.disableTypeChecked],
+    languageOptions: {
+      globals: Object.fromEntries(
+        ['process', 'console', 'setTimeout', 'clearTimeout', 'setImmediate', 'setInterval', 'clearInterval', 'performance', 'Buffer', 'URL', 'TextEncoder', 'TextDecoder', 'queueMicrotask', 'WebAssembly'].map((name) => [name, 'readonly']),
+      ),
+    },
+  },
 );

@@ -122,8 +122,12 @@ export const ERROR_CODES = {
     hint: 'a `with` key refers to a state key that the earlier steps did not produce',
   },
   E2RX_OVERLOADED: {
-    message: 'the handler has reached its in-flight bound',
-    hint: 'retry later, or raise the handler limits',
+    message: 'the handler cannot take more work now: it could not finish in time, or its queue is full',
+    hint: 'retry later (HTTP answers carry Retry-After), or see docs/reference/admission.md for the limits',
+  },
+  E2RX_REQUEST_TIMEOUT: {
+    message: 'the run passed its request time limit',
+    hint: 'raise limits.requestTimeoutMs, or make the functions faster',
   },
   E2RX_ENV_UNSET: {
     message: 'an environment variable the Directive needs is unset',

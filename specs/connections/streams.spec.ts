@@ -5,6 +5,7 @@ import { formatProblems, parseDirective, type Directive } from '../../src/direct
 import { E2rxError } from '../../src/errors.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { createGate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import { EMPTY, lastValueFrom } from 'rxjs';
 
 const logger = pino({ level: 'silent' });
@@ -75,7 +76,7 @@ describe('createStreamConnections', () => {
     const streams = createStreamConnections(parsed, { logger, env: {} });
     const plan = compileDirective(parsed, { defaultMaxInFlight: 2 }).streams[0];
     if (!plan) throw new Error('no plan');
-    const error = await lastValueFrom(streams.stream(plan, () => EMPTY, createGate(plan.bounds))).catch((caught: unknown) => caught);
+    const error = await lastValueFrom(streams.stream(plan, handlerRunOf(() => EMPTY), createGate(plan.bounds))).catch((caught: unknown) => caught);
     expect(E2rxError.is(error, 'E2RX_CONNECTION')).toBe(true);
   });
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseDirective } from '../../src/directive/index.js';
-import { DEFAULT_MAX_BODY_BYTES, DEFAULT_QUEUE_PER_SLOT, DEFAULT_REQUEST_TIMEOUT_MS, compileDirective } from '../../src/engine/compile.js';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  compileDirective,
+} from '../../src/engine/compile.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../../src/steps/group.js';
 
 const YAML = `
@@ -46,28 +53,33 @@ function directive(extra = '') {
 
 describe('compileDirective', () => {
   it('compile - one plan per handler with its id, and the defaults applied to every bound', () => {
-    const plan = compileDirective(directive(), { defaultMaxInFlight: 4 });
+    const plan = compileDirective(directive());
     expect(plan.requests.map((handler) => handler.id)).toEqual(['POST /a', 'GET /bounded']);
     expect(plan.websockets.map((handler) => handler.id)).toEqual(['ws /ws']);
     expect(plan.schedules.map((schedule) => schedule.id)).toEqual(['schedule tick']);
+    // Work waits by default and is refused by time and bytes, not by a small count (docs/reference/admission.md).
     expect(plan.requests[0]?.bounds).toEqual({
-      maxInFlight: 4,
-      queueSize: 4 * DEFAULT_QUEUE_PER_SLOT,
+      maxInFlight: DEFAULT_MAX_IN_FLIGHT,
+      queueSize: undefined,
+      maxQueuedBytes: DEFAULT_MAX_QUEUED_BYTES,
       requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS,
       maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
+      maxConnections: DEFAULT_MAX_CONNECTIONS,
     });
+    expect(DEFAULT_MAX_IN_FLIGHT).toBeGreaterThanOrEqual(256);
     expect(plan.requests[0]?.groupTimeoutMs).toBe(DEFAULT_GROUP_TIMEOUT_MS);
   });
 
   it('compile - handler limits override app limits, which override the defaults', () => {
-    const plan = compileDirective(directive('limits:\n  maxInFlight: 10\n  queueSize: 1\n  maxBodyBytes: 99\n  groupTimeoutMs: 700\n'), { defaultMaxInFlight: 4 });
-    expect(plan.requests[0]?.bounds).toEqual({ maxInFlight: 10, queueSize: 1, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS, maxBodyBytes: 99 });
-    expect(plan.requests[1]?.bounds).toEqual({ maxInFlight: 3, queueSize: 1, requestTimeoutMs: 500, maxBodyBytes: 99 });
+    const plan = compileDirective(directive('limits:\n  maxInFlight: 10\n  queueSize: 1\n  maxQueuedBytes: 4096\n  maxBodyBytes: 99\n  maxConnections: 7\n  groupTimeoutMs: 700\n'));
+    const common = { queueSize: 1, maxQueuedBytes: 4096, maxBodyBytes: 99, maxConnections: 7 };
+    expect(plan.requests[0]?.bounds).toEqual({ ...common, maxInFlight: 10, requestTimeoutMs: DEFAULT_REQUEST_TIMEOUT_MS });
+    expect(plan.requests[1]?.bounds).toEqual({ ...common, maxInFlight: 3, requestTimeoutMs: 500 });
     expect(plan.requests[1]?.groupTimeoutMs).toBe(700);
   });
 
   it('compile - headless: no handlers nor schedules, one POST route per runnable', () => {
-    const plan = compileDirective(directive(), { defaultMaxInFlight: 2, headless: true });
+    const plan = compileDirective(directive(), { headless: true });
     expect(plan.requests).toEqual([]);
     expect(plan.websockets).toEqual([]);
     expect(plan.schedules).toEqual([]);
@@ -78,6 +90,6 @@ describe('compileDirective', () => {
   });
 
   it('compile - runSchedules: false leaves the schedules out', () => {
-    expect(compileDirective(directive(), { defaultMaxInFlight: 2, runSchedules: false }).schedules).toEqual([]);
+    expect(compileDirective(directive(), { runSchedules: false }).schedules).toEqual([]);
   });
 });

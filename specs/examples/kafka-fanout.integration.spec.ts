@@ -3,7 +3,7 @@
  * '<order>'` of the README prints what the README shows: the quote, or, for an order the app skips, that it got
  * none and why (at once, not after a 30 s wait). The app is a copy whose topics carry a prefix unique to the run
  * (`TOPIC_PREFIX`, which send-order.mjs reads too), whose identifier (the consumer group, `GROUP_ID` for the client)
- * is unique too, and whose broker is the one of the local services.
+ * is unique too, and whose broker is the one of the local services. It runs once per Kafka driver.
  */
 import { execFile } from 'node:child_process';
 import { Writable } from 'node:stream';
@@ -16,53 +16,53 @@ import { waitFor } from '../engine/support/engine.js';
 import { copyExample, examplePath, readExample, ROOT, shellCommands, uniqueName } from './support.js';
 
 const README = await readExample('kafka-fanout', 'README.md');
-const RUN = uniqueName('spec');
-const PREFIX = `${RUN}.`;
 const SCRIPT = 'examples/kafka-fanout/send-order.mjs';
-const GROUP = `com.e2rx.kafka-fanout-${RUN.replaceAll('_', '-')}`;
 
-/** Runs send-order.mjs with `args` against the copy; resolves with its exit code and its output (stdout, stderr). */
-function sendOrder(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string; millis: number }> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [examplePath('kafka-fanout', 'send-order.mjs'), ...args],
-      { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), TOPIC_PREFIX: PREFIX, GROUP_ID: GROUP, ...env }, timeout: 60_000 },
-      (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}`, millis: Date.now() - started }),
-    );
+describe.each(['platformatic', 'kafkajs'] as const)('examples/kafka-fanout, %s driver', (driver) => {
+  const RUN = uniqueName('spec');
+  const PREFIX = `${RUN}.`;
+  const GROUP = `com.e2rx.kafka-fanout-${RUN.replaceAll('_', '-')}`;
+
+  /** Runs send-order.mjs with `args` against the copy; resolves with its exit code and its output (stdout, stderr). */
+  function sendOrder(args: readonly string[], env: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string; millis: number }> {
+    const started = Date.now();
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [examplePath('kafka-fanout', 'send-order.mjs'), ...args],
+        { cwd: ROOT, env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), TOPIC_PREFIX: PREFIX, GROUP_ID: GROUP, ...env }, timeout: 60_000 },
+        (error, stdout, stderr) => resolve({ code: error ? Number((error as { code?: unknown }).code ?? 1) : 0, output: `${stdout}${stderr}`, millis: Date.now() - started }),
+      );
+    });
+  }
+
+  let engine: Engine;
+  /** The engine's log at info and above, one JSON object per line. */
+  let log = '';
+
+  beforeAll(async () => {
+    await requireService('kafka');
+    const app = await copyExample('kafka-fanout', {
+      'Directive.yaml': (text) =>
+        text
+          .replace('identifier: com.e2rx.kafka-fanout', `identifier: ${GROUP}`)
+          .replace('brokerAddress: kafka://127.0.0.1:9092', `brokerAddress: env(KAFKA_BROKERS)\n    driver: ${driver}`)
+          .replace(/(resource|respondTo): (orders|quotes)\b/g, `$1: ${PREFIX}$2`),
+    });
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        log += chunk.toString();
+        done();
+      },
+    });
+    engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'info' }, destination) });
+    await engine.start();
   });
-}
 
-let engine: Engine;
-/** The engine's log at info and above, one JSON object per line. */
-let log = '';
-
-beforeAll(async () => {
-  await requireService('kafka');
-  const app = await copyExample('kafka-fanout', {
-    'Directive.yaml': (text) =>
-      text
-        .replace('identifier: com.e2rx.kafka-fanout', `identifier: ${GROUP}`)
-        .replace('brokerAddress: kafka://127.0.0.1:9092', 'brokerAddress: env(KAFKA_BROKERS)')
-        .replace(/(resource|respondTo): (orders|quotes)\b/g, `$1: ${PREFIX}$2`),
+  afterAll(async () => {
+    await engine?.stop();
   });
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      log += chunk.toString();
-      done();
-    },
-  });
-  engine = createEngine({ app, port: 0, host: '127.0.0.1', env: { KAFKA_BROKERS: KAFKA_BROKERS.join(',') }, logger: pino({ level: 'info' }, destination) });
-  await engine.start();
-});
 
-afterAll(async () => {
-  await engine?.stop();
-  await cleanupApps();
-});
-
-describe('examples/kafka-fanout', () => {
   it('kafka-fanout README - starts the app with npx e2rx start examples/kafka-fanout, then sends two orders', async () => {
     const commands = shellCommands(README, 'Run it');
     expect(commands[0]?.line).toBe('npx e2rx start examples/kafka-fanout');
@@ -72,7 +72,7 @@ describe('examples/kafka-fanout', () => {
     expect(engine.health()).toEqual({ healthy: true, connections: { kafka: true } });
   });
 
-  it('kafka-fanout - a start on topics not created yet logs no error nor warning (kafkajs handles that)', () => {
+  it('kafka-fanout - a start on topics not created yet logs no error nor warning (the driver handles that)', () => {
     const lines = log
       .trim()
       .split('\n')
@@ -99,4 +99,8 @@ describe('examples/kafka-fanout', () => {
     );
     expect(run.code).toBe(1);
   }, 60_000);
+});
+
+afterAll(async () => {
+  await cleanupApps();
 });

@@ -40,11 +40,12 @@ describe('executor', () => {
     await t.runtime.close();
   });
 
-  it('stats - counts the instances alive per function', async () => {
+  it('stats - counts the instances alive per function: one made ready at registration, reused by calls', async () => {
     const t = await startRuntime({ fixtures: ['counter', 'echo'] });
-    expect(t.runtime.stats().functions['counter']?.instances).toBe(0);
+    expect(t.runtime.stats().functions['counter']).toMatchObject({ instances: 1, calls: 0 });
     await t.runtime.invoke('counter', makeRequest());
-    expect(t.runtime.stats().functions['counter']).toMatchObject({ instances: 1, calls: 1, failures: 0 });
+    await t.runtime.invoke('counter', makeRequest());
+    expect(t.runtime.stats().functions['counter']).toMatchObject({ instances: 1, calls: 2, failures: 0 });
     await t.runtime.close();
   });
 });

@@ -24,11 +24,16 @@ describe('invocation', () => {
     expect(invocation.settlement).toEqual({ kind: 'runError', code: 400, message: 'bad' });
   });
 
-  it('Invocation - works on a copy of the request', () => {
+  it('Invocation - reads the caller\'s request and changes a copy, made on the first change', () => {
     const request = makeRequest({ headers: { a: '1' } });
     const invocation = new Invocation(1, 'fn', request);
-    invocation.request.headers['b'] = '2';
-    invocation.request.method = 'POST';
+    expect(invocation.request).toBe(request);
+    const changed = invocation.mutable();
+    expect(changed).not.toBe(request);
+    changed.headers['b'] = '2';
+    changed.method = 'POST';
+    expect(invocation.mutable()).toBe(changed);
+    expect(invocation.request).toBe(changed);
     expect(request.headers).toEqual({ a: '1' });
     expect(request.method).toBe('GET');
   });

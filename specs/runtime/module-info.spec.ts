@@ -14,7 +14,8 @@ describe('module-info', () => {
     expect(info.warnings).toEqual([]);
     expect(info.lifecycle).toEqual({ initialize: false, start: false, init: false, deallocate: true });
     expect(info.memory).toEqual({ initialPages: 64, maximumPages: 4096 });
-    expect(plan.every((b) => b.kind === 'host')).toBe(true);
+    expect(plan.filter((b) => b.kind !== 'host')).toEqual([{ module: '__e2rx', name: 'deadline', kind: 'meter' }]);
+    expect(info.metered).toBe(true);
   });
 
   it('prepareModule - lists WASI imports and lifecycle exports', async () => {
@@ -77,7 +78,7 @@ describe('module-info', () => {
       (import "x" "g" (global i32))
       (func (export "allocate") (param i32) (result i32) (i32.const 0)) (func (export "run_e") (param i32 i32 i32)))`);
     const { info, plan } = await prepareModule('imported', bytes, 16);
-    expect(plan.map((b) => b.kind)).toEqual(['memory', 'table', 'global']);
+    expect(plan.map((b) => b.kind)).toEqual(['memory', 'table', 'global', 'meter']);
     expect(info.memory).toEqual({ initialPages: 1, maximumPages: 16 });
     expect(info.warnings).toContain('module imported imports global x.g; it is given the value 0');
   });

@@ -55,9 +55,12 @@ describe('runtime', () => {
     expect(stats.functions['echo']?.failures).toBe(1);
   });
 
-  it('createRuntime - starts os.availableParallelism() workers by default', async () => {
+  it('createRuntime - starts os.availableParallelism() workers by default, once a function needs them', async () => {
     const { logger } = captureLogger();
-    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger });
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, placement: 'workers' });
+    await runtime.ready();
+    expect(runtime.stats()).toMatchObject({ mode: 'workers', workers: 0 });
+    await runtime.register('echo', await compileWat('echo'));
     await runtime.ready();
     expect(runtime.stats()).toMatchObject({ mode: 'workers', workers: availableParallelism(), busyWorkers: 0, queued: 0 });
     await runtime.close();
@@ -67,10 +70,45 @@ describe('runtime', () => {
 
   it('invoke - calls made before the workers are ready wait for them', async () => {
     const { logger } = captureLogger();
-    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, workers: 1 });
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, workers: 1, placement: 'workers' });
     await runtime.register('echo', await compileWat('echo'));
+    expect(runtime.stats().workers).toBe(1);
     const result = await runtime.invoke('echo', makeRequest({ bodyText: 'early' }));
     expect(result.kind === 'output' && text(result.output)).toBe('early');
+    await runtime.close();
+  });
+});
+
+describe('runtime - placement and metering', () => {
+  it('register - an instrumented function reports metered, without the meter import or the fuel export', async () => {
+    const { logger } = captureLogger();
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger, inline: true });
+    const info = await runtime.register('echo', await compileWat('echo'));
+    expect(info).toMatchObject({ metered: true, hostImports: ['return_result'], unknownImports: [], wasiImports: [] });
+    expect(info.meteringError).toBeUndefined();
+    expect(info.exports).toEqual(['memory', 'allocate', 'deallocate', 'run_e']);
+    await runtime.close();
+  });
+
+  it('execute - a call on a worker returns a ticket whose cancel() drops its outcome; the call still ends on its worker', async () => {
+    const { logger } = captureLogger();
+    const services = new FakeServices();
+    services.delayMs = 100;
+    const runtime = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services, logger, workers: 1 });
+    await runtime.register('exclusive', await compileWat('exclusive'));
+    await runtime.ready();
+    const delivered: string[] = [];
+    const ticket = runtime.execute('exclusive', makeRequest(), (outcome) => delivered.push(outcome.kind));
+    expect(ticket).toBeDefined();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(runtime.stats()).toMatchObject({ running: 1, queued: 0 });
+    ticket?.cancel();
+    ticket?.cancel();
+    const next = await runtime.invoke('exclusive', makeRequest());
+    expect(next.kind === 'output' && next.output[0]).toBe(2); // the same instance ran the cancelled call to its end
+    expect(delivered).toEqual([]);
+    expect(runtime.stats()).toMatchObject({ relocations: 0, workerRestarts: 0, timeouts: 0 });
+    expect(runtime.stats().functions['exclusive']).toMatchObject({ lane: 'workers', calls: 1 });
     await runtime.close();
   });
 });

@@ -76,7 +76,7 @@ describe('replyHttp', () => {
   });
 
   it('failureStatus - 504 for a request timeout, 503 when overloaded, else 500', () => {
-    expect(failureStatus(new E2rxError('E2RX_STEP_FAILED', 'request timed out after 5 ms', { details: { requestTimeout: true } }))).toBe(504);
+    expect(failureStatus(new E2rxError('E2RX_REQUEST_TIMEOUT', 'request timed out after 5 ms'))).toBe(504);
     expect(failureStatus(new E2rxError('E2RX_OVERLOADED', 'busy'))).toBe(503);
     expect(failureStatus(new Error('trap'))).toBe(500);
   });

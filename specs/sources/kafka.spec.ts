@@ -8,7 +8,7 @@ import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafk
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 const text = (job: KafkaJob | undefined): string => new TextDecoder().decode(job?.record.value ?? new Uint8Array());
 
-function setup(options: { maxInFlight?: number; partitionBuffer?: number; commitIntervalMs?: number } = {}) {
+function setup(options: { maxInFlight?: number; partitionBytes?: number; maxHeldBytes?: number; commitIntervalMs?: number } = {}) {
   const driver = new FakeKafkaDriver();
   const gate = createGate({ maxInFlight: options.maxInFlight ?? 8, queueSize: 0 });
   const inFlight = createInFlight();
@@ -18,7 +18,8 @@ function setup(options: { maxInFlight?: number; partitionBuffer?: number; commit
     groupId: 'shop',
     gate,
     inFlight,
-    ...(options.partitionBuffer !== undefined ? { partitionBuffer: options.partitionBuffer } : {}),
+    ...(options.partitionBytes !== undefined ? { partitionBytes: options.partitionBytes } : {}),
+    ...(options.maxHeldBytes !== undefined ? { maxHeldBytes: options.maxHeldBytes } : {}),
     commitIntervalMs: options.commitIntervalMs ?? 0,
   }).subscribe({ next: (job) => jobs.push(job), error: (error: unknown) => errors.push(error) });
   const consumer = driver.consumers[0] as FakeConsumer;
@@ -67,28 +68,66 @@ describe('fromKafkaTopic', () => {
     expect(jobs[0]?.request).toMatchObject({ method: 'STREAM', url: 'orders', id: 'c-1', headers: { 'x-request-id': 'c-1' } });
   });
 
-  it('fromKafkaTopic - at the in-flight bound, partitions holding an eighth of partitionBuffer are paused, and resumed when a slot frees', async () => {
-    const { consumer, jobs, gate } = setup({ maxInFlight: 1, partitionBuffer: 8 });
+  it('fromKafkaTopic - at the in-flight bound a partition waits for a slot, unpaused: what was fetched runs when a slot frees', async () => {
+    const { consumer, jobs, gate } = setup({ maxInFlight: 1 });
     consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
-    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 1, 0, 'b'));
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 1, 0, 'b'), record('orders', 1, 1, 'c'));
     await tick();
     expect(jobs.map(text)).toEqual(['a']);
     expect(gate.free).toBe(0);
-    expect(consumer.paused).toEqual(new Set(['orders:1']));
+    expect(consumer.paused.size).toBe(0);
     jobs[0]?.complete();
     await tick();
     expect(jobs.map(text)).toEqual(['a', 'b']);
-    expect(consumer.paused.has('orders:1')).toBe(false);
+    jobs[1]?.complete();
+    await tick();
+    expect(jobs.map(text)).toEqual(['a', 'b', 'c']);
   });
 
-  it('fromKafkaTopic - a partition holding partitionBuffer records is paused even with free slots', async () => {
-    const { consumer, jobs } = setup({ partitionBuffer: 2 });
-    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'), record('orders', 0, 2, 'c'));
+  it('fromKafkaTopic - a partition holding partitionBytes is paused after the fetch is taken whole, and resumed at half', async () => {
+    // Each record holds 256 + 1 bytes: the third reaches the bound of 700.
+    const { consumer, jobs } = setup({ partitionBytes: 700 });
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'), record('orders', 0, 2, 'c'), record('orders', 0, 3, 'd'));
     await tick();
     expect(consumer.paused.has('orders:0')).toBe(true);
+    expect(consumer.calls).toEqual(['pause orders:0']);
+    // Nothing handed over is dropped: every record runs, in order.
+    for (const expected of ['a', 'b', 'c']) {
+      expect(text(jobs.at(-1))).toBe(expected);
+      jobs.at(-1)?.complete();
+      await tick();
+    }
+    expect(consumer.paused.has('orders:0')).toBe(false);
+    expect(jobs.map(text)).toEqual(['a', 'b', 'c', 'd']);
+  });
+
+  it('fromKafkaTopic - the bytes of all partitions over maxHeldBytes pause every partition', async () => {
+    const { consumer, jobs } = setup({ maxHeldBytes: 1_000 });
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }, { topic: 'orders', partition: 1 }]);
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'), record('orders', 1, 0, 'c'), record('orders', 1, 1, 'd'));
+    await tick();
+    expect(consumer.paused).toEqual(new Set(['orders:0', 'orders:1']));
+    for (const job of [...jobs]) job.complete();
+    await tick();
+    for (const job of [...jobs]) job.complete();
+    await tick();
+    expect(consumer.paused.size).toBe(0);
+  });
+
+  it('fromKafkaTopic - proceed() starts the next record of the partition; offsets are committed only as they complete, contiguously', async () => {
+    const { consumer, jobs, gate } = setup();
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'), record('orders', 0, 2, 'c'));
+    await tick();
+    jobs[0]?.proceed();
+    expect(gate.inFlight).toBe(1);
+    jobs[1]?.proceed();
+    expect(jobs.map(text)).toEqual(['a', 'b', 'c']);
+    jobs[1]?.complete();
+    await tick();
+    expect(consumer.commits).toEqual([]);
     jobs[0]?.complete();
     await tick();
-    expect(consumer.paused.has('orders:0')).toBe(false);
+    expect(consumer.committed('orders', 0)).toBe('2');
   });
 
   it('fromKafkaTopic - after a rebalance, completions of the old assignment are not committed and the next records wait for them', async () => {

@@ -8,7 +8,7 @@ import { createStreamConnections } from '../../src/connections/streams.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { FunctionRunner } from '../../src/steps/function-runner.js';
 import { NATS_URL, requireService, requireServices } from '../support/services.js';
-import { app, decode, encode, silent, SPEC_ENV, unique, waitFor } from './support.js';
+import { app, decode, encode, KAFKA_DRIVERS, silent, SPEC_ENV, unique, waitFor } from './support.js';
 
 /** A function runner that upper-cases the body (the Wasm runtime is not needed to test the wiring). */
 const upper: FunctionRunner = (_fn, request) => of({ kind: 'output', output: encode(decode(request.body).toUpperCase()), request });
@@ -48,13 +48,13 @@ describe('stream connections in the engine', () => {
     expect(streams.health()).toEqual({ nats: false });
   });
 
-  it('connections.kafka.sessionTimeoutMs - reaches the Kafka consumer: a value the broker refuses stops the handler, and /health answers 503', async () => {
+  it.each(KAFKA_DRIVERS)('connections.kafka.sessionTimeoutMs - reaches the Kafka consumer (%s driver): a value the broker refuses stops the handler, and /health answers 503', async (driver) => {
     await requireServices('kafka');
     const topic = unique('wire-session');
     const { directive } = app(
       `  - { type: stream, source: kafka, resource: ${topic}, consumerGroup: ${unique('g')}, steps: [ { fn: echo } ] }`,
       // Below the broker's group.min.session.timeout.ms (6 s by default): the group join is refused.
-      'kafka: { brokerAddress: env(E2RX_SPEC_KAFKA), sessionTimeoutMs: 3000, heartbeatIntervalMs: 500 }',
+      `kafka: { brokerAddress: env(E2RX_SPEC_KAFKA), driver: ${driver}, sessionTimeoutMs: 3000, heartbeatIntervalMs: 500 }`,
     );
     const loaded: App = { path: '/spec', kind: 'directory', directiveFile: 'Directive.yaml', directive, warnings: [], functions: new Map(), staticFiles: NO_STATIC_FILES };
     const lines: Array<{ msg: string; err?: { message?: string } }> = [];

@@ -65,12 +65,30 @@ export class FakeKafkaDriver implements KafkaDriver {
   readonly address = 'fake:9092';
   readonly consumers: FakeConsumer[] = [];
   readonly produced: KafkaOutgoing[] = [];
+  /** Every call of `produce`, failed or not, with its records. */
+  readonly produceCalls: KafkaOutgoing[][] = [];
   healthy = true;
   failProduce: ((record: KafkaOutgoing) => boolean) | undefined;
+  /** When set, produces wait here until a spec settles them. */
+  holdProduces = false;
+  readonly held: Array<{ readonly records: readonly KafkaOutgoing[]; resolve(): void; reject(error: Error): void }> = [];
 
   async connect(): Promise<void> {}
   produce(records: readonly KafkaOutgoing[]): Promise<void> {
+    this.produceCalls.push([...records]);
     for (const one of records) if (this.failProduce?.(one)) return Promise.reject(new Error(`cannot produce to ${one.topic}`));
+    if (this.holdProduces) {
+      return new Promise<void>((resolve, reject) => {
+        this.held.push({
+          records,
+          resolve: () => {
+            this.produced.push(...records);
+            resolve();
+          },
+          reject,
+        });
+      });
+    }
     this.produced.push(...records);
     return Promise.resolve();
   }

@@ -2,7 +2,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { MsgHdrs } from '@nats-io/transport-node';
 import type { NatsConnectionHandle } from '../../src/connections/nats.js';
 
-/** One JetStream message of the fake: specs choose its delivery count and how its `ackAck` ends, and read its calls. */
+/** One JetStream message of the fake: specs choose its delivery count, and read its calls. */
 export class FakeJsMsg {
   readonly calls: string[] = [];
   readonly headers: MsgHdrs | undefined = undefined;
@@ -13,8 +13,6 @@ export class FakeJsMsg {
     readonly subject: string,
     text: string,
     info: { stream?: string; streamSequence: number; deliveryCount?: number },
-    /** What `ackAck` resolves to (`true`: confirmed); reject to simulate a timeout. */
-    private readonly onAckAck: () => Promise<boolean> = () => Promise.resolve(true),
   ) {
     this.data = new TextEncoder().encode(text);
     this.info = { stream: info.stream ?? 'ORDERS', streamSequence: info.streamSequence, deliveryCount: info.deliveryCount ?? 1 };
@@ -23,9 +21,8 @@ export class FakeJsMsg {
   working(): void {
     this.calls.push('working');
   }
-  ackAck(): Promise<boolean> {
-    this.calls.push('ackAck');
-    return this.onAckAck();
+  ack(): void {
+    this.calls.push('ack');
   }
   nak(delayMs?: number): void {
     this.calls.push(delayMs === undefined ? 'nak' : `nak ${delayMs}`);
@@ -47,6 +44,8 @@ export interface FakePublished {
  */
 export class FakeNats {
   readonly published: FakePublished[] = [];
+  /** How the connection's flush (`confirm`) ends; reject to simulate a server that does not answer. */
+  confirm: () => Promise<void> = () => Promise.resolve();
   private readonly queue: FakeJsMsg[] = [];
   private wake: (() => void) | undefined;
 
@@ -75,7 +74,7 @@ export class FakeNats {
       closed: false,
       jetstream: { consumers: { get: () => Promise.resolve(consumer) } },
       manager: () => Promise.resolve(manager),
-      confirm: () => Promise.resolve(),
+      confirm: () => this.confirm(),
       streamOf: () => Promise.resolve(undefined),
       drain: () => Promise.resolve(),
       close: () => Promise.resolve(),

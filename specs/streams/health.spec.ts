@@ -3,6 +3,7 @@ import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createStreamConnections } from '../../src/connections/streams.js';
 import { createGate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import { app } from './support.js';
 import { FakeKafkaDriver } from './fake-kafka.js';
 
@@ -17,7 +18,7 @@ describe('stream connections health', () => {
     const plan = setup.plan.streams[0];
     if (!plan) throw new Error('no stream handler');
     const errors: unknown[] = [];
-    streams.stream(plan, (request) => of({ kind: 'ok', body: request.body, request }), createGate(plan.bounds)).subscribe({ error: (error: unknown) => errors.push(error) });
+    streams.stream(plan, handlerRunOf((request) => of({ kind: 'ok', body: request.body, request })), createGate(plan.bounds)).subscribe({ error: (error: unknown) => errors.push(error) });
     await new Promise((resolve) => setImmediate(resolve));
     expect(streams.health()).toEqual({ kafka: true });
     driver.consumers[0]?.listener?.onFatal(new Error('The session timeout is not within the range allowed by the broker'));

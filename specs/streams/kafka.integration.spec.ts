@@ -4,9 +4,10 @@ import type { KafkaFlowEvent } from '../../src/sources/kafka.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import { requireService } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient } from './kafka-support.js';
-import { app, decode, echoUpper, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';
+import { app as specApp, connectionsFor, decode, echoUpper, KAFKA_DRIVERS, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';
 
-describe('Kafka handlers', () => {
+describe.each(KAFKA_DRIVERS)('Kafka handlers, %s driver', (driver) => {
+  const app = (handlersYaml: string) => specApp(handlersYaml, connectionsFor(driver));
   let kafka: KafkaSpecClient;
   const running: RunningHandler[] = [];
 
@@ -131,8 +132,8 @@ describe('Kafka handlers', () => {
     expect(handler.outcomes.map((outcome) => outcome.outcome)).toEqual(['dead-lettered', 'published']);
   });
 
-  it('fromKafkaTopic - partitions are paused while the in-flight bound is reached, and resumed when a slot frees', async () => {
-    // partitionBuffer 8: at the bound a partition is paused as soon as it holds one record.
+  it('fromKafkaTopic - a partition is paused while it holds partitionBytes and resumed as it drains; runs never exceed the in-flight bound', async () => {
+    // About 280 bytes per record held: a partition holding 3 records is paused, and resumed once down to 1.
     const topic = unique('k-pause');
     await kafka.createTopic(topic, 4);
     const flow: KafkaFlowEvent[] = [];
@@ -140,14 +141,15 @@ describe('Kafka handlers', () => {
     const handler = await startHandler(
       app(`  - { type: stream, source: kafka, resource: ${topic}, consumerGroup: ${unique('g')}, limits: { maxInFlight: 2 }, steps: [ { fn: echo } ] }`),
       probe.run,
-      { factory: { kafkaPartitionBuffer: 8, observe: { kafkaFlow: (_id, event) => flow.push(event) } } },
+      { factory: { kafkaPartitionBytes: 800, observe: { kafkaFlow: (_id, event) => flow.push(event) } } },
     );
     running.push(handler);
     const records = [];
-    for (let index = 0; index < 3; index += 1) for (let partition = 0; partition < 4; partition += 1) records.push({ value: `slow:150 p${partition}-${index}`, partition });
+    for (let index = 0; index < 6; index += 1) for (let partition = 0; partition < 4; partition += 1) records.push({ value: `slow:50 p${partition}-${index}`, partition });
     await kafka.produce(topic, records);
-    await waitFor(() => handler.outcomes.length === 12, 30_000, 'every record');
+    await waitFor(() => handler.outcomes.length === 24, 30_000, 'every record');
     expect(probe.maxConcurrent).toBe(2);
+    expect(new Set(probe.calls.map((request) => decode(request.body))).size).toBe(24);
     expect(flow.some((event) => event.type === 'pause')).toBe(true);
     expect(flow.some((event) => event.type === 'resume')).toBe(true);
   }, 60_000);

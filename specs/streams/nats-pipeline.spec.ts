@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { defer, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createGate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
 import { createInFlight } from '../../src/streams/in-flight.js';
@@ -36,7 +37,7 @@ function start(run: (request: FunctionRequest) => Observable<RunResult>) {
     jetstream: { stream: 'ORDERS', durable: 'shop_orders', ackWaitMs: undefined, maxDeliver: 3, nakDelayMs: 7 },
   };
   const outcomes: StreamOutcome[] = [];
-  const subscription = natsPipeline(config, run, createGate({ maxInFlight: 4, queueSize: 0 }), { nats: nats.handle(), inFlight: createInFlight(), logger }).subscribe(
+  const subscription = natsPipeline(config, handlerRunOf(run), createGate({ maxInFlight: 4, queueSize: 0 }), { nats: nats.handle(), inFlight: createInFlight(), logger }).subscribe(
     (outcome) => outcomes.push(outcome),
   );
   stops.push(() => subscription.unsubscribe());
@@ -50,46 +51,33 @@ const echo = (request: FunctionRequest): Observable<RunResult> =>
     return Promise.resolve({ kind: 'ok', body: new TextEncoder().encode(text.toUpperCase()), request });
   });
 
-const ackTimeout = () => Promise.reject(new Error('TIMEOUT'));
-
 describe('natsPipeline (JetStream)', () => {
-  it('natsPipeline - an ack that rejects on the last delivery neither naks, terms nor dead-letters: succeeded, unconfirmed, with a warning', async () => {
-    const { nats, lines, outcomes } = start(echo);
-    const msg = new FakeJsMsg('orders', 'x', { streamSequence: 42, deliveryCount: 3 }, ackTimeout);
-    nats.deliver(msg);
-    await waitFor(() => outcomes.length === 1, 2_000, 'the outcome');
-    expect(outcomes[0]).toMatchObject({ outcome: 'published', publishedTo: 'out', attempts: 3, unconfirmed: true });
-    expect(outcomes[0]?.error).toBeUndefined();
-    // The result went to respondTo and nothing to the dead letter; the message was acked once and nothing else.
-    expect(nats.published.map((one) => `${one.subject} ${decode(one.data)}`)).toEqual(['out X']);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(msg.calls).toEqual(['ackAck']);
-    const warning = lines.find((line) => line.msg.includes('ack not confirmed: the message may be redelivered (at-least-once)'));
-    expect(warning).toMatchObject({ level: 40, stream: 'ORDERS', sequence: 42, handler: 'nats orders', err: 'TIMEOUT' });
-    expect(lines.filter((line) => line.level >= 40)).toHaveLength(1);
-    expect(lines.some((line) => /failed|dead|dropped|redelivery in/.test(line.msg))).toBe(false);
-  });
-
-  it('natsPipeline - an ack the server does not confirm on an early delivery is not nak-ed, and is not logged as a failed delivery', async () => {
-    const { nats, lines, outcomes } = start(echo);
-    const msg = new FakeJsMsg('orders', 'y', { streamSequence: 7, deliveryCount: 1 }, () => Promise.resolve(false));
-    nats.deliver(msg);
-    await waitFor(() => outcomes.length === 1, 2_000, 'the outcome');
-    expect(outcomes[0]).toMatchObject({ outcome: 'published', attempts: 1, unconfirmed: true });
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(msg.calls).toEqual(['ackAck']);
-    expect(lines.some((line) => line.msg.includes('ack not confirmed') && line['sequence'] === 7)).toBe(true);
-    expect(lines.some((line) => line.msg.includes('redelivery in'))).toBe(false);
-  });
-
-  it('natsPipeline - a confirmed ack ends the message without the unconfirmed mark or a warning', async () => {
+  it('natsPipeline - a message is acked after its result is published; acks confirmed by a flush end without a warning', async () => {
     const { nats, lines, outcomes } = start(echo);
     const msg = new FakeJsMsg('orders', 'z', { streamSequence: 1 });
     nats.deliver(msg);
     await waitFor(() => outcomes.length === 1, 2_000, 'the outcome');
     expect(outcomes[0]).toEqual({ handler: 'nats orders', requestId: expect.any(String) as string, outcome: 'published', attempts: 1, publishedTo: 'out' });
-    expect(msg.calls).toEqual(['ackAck']);
+    expect(nats.published.map((one) => `${one.subject} ${decode(one.data)}`)).toEqual(['out Z']);
+    expect(msg.calls).toEqual(['ack']);
+    await new Promise((resolve) => setImmediate(resolve));
     expect(lines.filter((line) => line.level >= 40)).toEqual([]);
+  });
+
+  it('natsPipeline - acks the server does not confirm are neither nak-ed, termed nor dead-lettered: one warning for the batch', async () => {
+    const { nats, lines, outcomes } = start(echo);
+    nats.confirm = () => Promise.reject(new Error('TIMEOUT'));
+    const messages = [1, 2, 3].map((sequence) => new FakeJsMsg('orders', `m${sequence}`, { streamSequence: sequence, deliveryCount: 3 }));
+    nats.deliver(...messages);
+    await waitFor(() => outcomes.length === 3, 2_000, 'the outcomes');
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['published', 'published', 'published']);
+    for (const msg of messages) expect(msg.calls).toEqual(['ack']);
+    await waitFor(() => lines.some((line) => line.msg.includes('not confirmed')), 2_000, 'the warning');
+    const warnings = lines.filter((line) => line.level >= 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ acks: 3, err: 'TIMEOUT' });
+    expect(warnings[0]?.msg).toContain('may be redelivered (at-least-once)');
+    expect(nats.published.map((one) => one.subject)).toEqual(['out', 'out', 'out']);
   });
 
   it('natsPipeline - a failed run still naks before the last delivery and dead-letters on it', async () => {

@@ -1,7 +1,7 @@
 /**
  * Scale-out with real e2rx processes: two `node bin/e2rx.js start <app> --port 0` children serve the same app (a
  * Directive and the AssemblyScript function `stream-upper`) against the real Kafka and NATS of
- * `npm run services up`:
+ * `npm run services up`, once with each Kafka driver (`connections.kafka.driver`):
  *
  * - a Kafka topic of 4 partitions read in one consumer group,
  * - a core NATS subject read in one queue group (with a queue of N: core NATS has no flow control, and a burst
@@ -34,7 +34,7 @@ import { defaultStreamName } from '../../src/sources/nats.js';
 import { functionWasm } from '../integration/support/functions.js';
 import { KAFKA_BROKERS, NATS_URL, requireServices } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient, type ReadRecord } from './kafka-support.js';
-import { decode, encode, unique, waitFor } from './support.js';
+import { decode, encode, KAFKA_DRIVERS, unique, waitFor } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -123,7 +123,7 @@ function tally(outputs: readonly Output[], filter: (value: string) => boolean) {
   return { total: mine.length, distinct: byValue.size, duplicates: mine.length - byValue.size, byInstance };
 }
 
-describe('scale-out', () => {
+describe.each(KAFKA_DRIVERS)('scale-out, %s Kafka driver', (driver) => {
   let kafka: KafkaSpecClient;
   let nats: NatsConnection;
   let jsm: JetStreamManager;
@@ -159,7 +159,7 @@ atmoVersion: v0.4.7
 runtime: { workers: 4 }
 connections:
   nats: { serverAddress: env(SCALE_NATS) }
-  kafka: { brokerAddress: env(SCALE_KAFKA), sessionTimeoutMs: ${SESSION_TIMEOUT_MS}, heartbeatIntervalMs: 500 }
+  kafka: { brokerAddress: env(SCALE_KAFKA), driver: ${driver}, sessionTimeoutMs: ${SESSION_TIMEOUT_MS}, heartbeatIntervalMs: 500 }
 capabilities:
   secrets:
     env: { allowedKeys: [E2RX_INSTANCE] }

@@ -3,9 +3,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { defer, type Observable } from 'rxjs';
 import { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../../src/connections/streams.js';
-import { formatProblems, parseDirective, type Directive } from '../../src/directive/index.js';
+import { formatProblems, parseDirective, type Directive, type KafkaDriverName } from '../../src/directive/index.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { createGate, type Gate } from '../../src/engine/gate.js';
+import { handlerRunOf } from '../../src/engine/handler-run.js';
 import type { HandlerPlan, Plan } from '../../src/engine/plan.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
@@ -23,6 +24,14 @@ export function unique(prefix: string): string {
 
 /** The environment the spec Directives read their addresses from. */
 export const SPEC_ENV = { E2RX_SPEC_NATS: NATS_URL, E2RX_SPEC_KAFKA: KAFKA_BROKERS.join(',') };
+
+/** The Kafka drivers every Kafka integration spec runs against (`connections.kafka.driver`). */
+export const KAFKA_DRIVERS = ['platformatic', 'kafkajs'] as const satisfies readonly KafkaDriverName[];
+
+/** The `connections:` of a spec Directive whose Kafka handlers use `driver`; `extra` adds keys to `kafka:`. */
+export function connectionsFor(driver: KafkaDriverName, extra = ''): string {
+  return `nats: { serverAddress: env(E2RX_SPEC_NATS) }\n  kafka: { brokerAddress: env(E2RX_SPEC_KAFKA), driver: ${driver}${extra === '' ? '' : `, ${extra}`} }`;
+}
 
 /** A Directive with the given handlers (YAML list items, already indented under `handlers:`). */
 export function app(handlersYaml: string, connections = 'nats: { serverAddress: env(E2RX_SPEC_NATS) }\n  kafka: { brokerAddress: env(E2RX_SPEC_KAFKA) }'): { directive: Directive; plan: Plan } {
@@ -91,6 +100,11 @@ export interface RunningHandler {
   stop(drainMs?: number): Promise<boolean>;
 }
 
+/** The gate of a handler, as the engine builds it from the plan's bounds. */
+export function gateOf(plan: HandlerPlan): Gate {
+  return createGate(plan.bounds);
+}
+
 /** Connects a factory for the Directive and starts its `index`-th stream handler. */
 export async function startHandler(
   setup: { directive: Directive; plan: Plan },
@@ -101,9 +115,9 @@ export async function startHandler(
   if (!options.streams) await streams.connect();
   const plan = setup.plan.streams[options.index ?? 0];
   if (!plan) throw new Error('no stream handler at that index');
-  const gate = createGate(plan.bounds);
+  const gate = gateOf(plan);
   const outcomes: StreamOutcome[] = [];
-  const subscription = streams.stream(plan, run, gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
+  const subscription = streams.stream(plan, handlerRunOf(run), gate).subscribe({ next: (outcome) => outcomes.push(outcome) });
   return {
     streams,
     outcomes,

@@ -14,15 +14,25 @@ const FIXTURES = new URL('../fixtures/wasm/', import.meta.url);
 const cache = new Map<string, Promise<Uint8Array>>();
 let toolkit: ReturnType<typeof wabt> | undefined;
 
-async function compile(name: string, source?: string): Promise<Uint8Array> {
+/** Options of {@link compileWatSource}: extra wabt features (tail calls, exceptions, threads) and the name section. */
+export interface WatOptions {
+  readonly features?: Readonly<Record<string, boolean>>;
+  /** Writes the `name` section (function and local names). */
+  readonly names?: boolean;
+}
+
+async function compile(name: string, source?: string, options: WatOptions = {}): Promise<Uint8Array> {
   toolkit ??= wabt();
   const kit = await toolkit;
   const text = source ?? (await readFile(new URL(`${name}.wat`, FIXTURES), 'utf8'));
-  const parsed = kit.parseWat(`${name}.wat`, text, { mutable_globals: true, sign_extension: true, bulk_memory: true, multi_value: true });
+  const features = { mutable_globals: true, sign_extension: true, bulk_memory: true, multi_value: true, tail_call: true, ...options.features };
+  const parsed = kit.parseWat(`${name}.wat`, text, features);
   try {
     parsed.resolveNames();
-    parsed.validate();
-    return new Uint8Array(parsed.toBinary({}).buffer);
+    // wabt's validate() takes the features too (its typings omit the parameter); without them it validates with the
+    // defaults and refuses what parseWat accepted (shared memories, tags).
+    (parsed.validate.bind(parsed) as (features: Readonly<Record<string, boolean>>) => void)(features);
+    return new Uint8Array(parsed.toBinary({ write_debug_names: options.names === true }).buffer);
   } finally {
     parsed.destroy();
   }
@@ -60,6 +70,22 @@ export function compileAssemblyScript(name: string): Promise<Uint8Array> {
 }
 
 /** Compiles WAT source text given inline (not cached). */
-export function compileWatSource(source: string, name = 'inline'): Promise<Uint8Array> {
-  return compile(name, source);
+export function compileWatSource(source: string, name = 'inline', options?: WatOptions): Promise<Uint8Array> {
+  return compile(name, source, options);
+}
+
+/**
+ * The text of a binary as wabt prints it (flat, one instruction per line), with the names of its `name` section:
+ * an oracle independent of e2rx's own binary reader.
+ */
+export async function watOf(bytes: Uint8Array, features: Readonly<Record<string, boolean>> = {}): Promise<string> {
+  toolkit ??= wabt();
+  const kit = await toolkit;
+  const module = kit.readWasm(bytes, { readDebugNames: true, ...features });
+  try {
+    module.applyNames();
+    return module.toText({ foldExprs: false, inlineExport: false });
+  } finally {
+    module.destroy();
+  }
 }

@@ -10,7 +10,10 @@
  * @module
  */
 
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { lazyModule } from '../lazy-module.js';
+
+const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { RedisConfig } from './config.js';
@@ -145,7 +148,7 @@ export function redisClientOptions(config: RedisConfig, options: RedisClientOpti
  * ```
  */
 export function createRedisClient(config: RedisConfig, options: RedisClientOptions = {}): Redis {
-  const client = new Redis(redisClientOptions(config, options));
+  const client = new (ioredis().Redis)(redisClientOptions(config, options));
   const label = redisAddressLabel(parseRedisAddress(config.serverAddress));
   let reported = false;
   client.on('error', (error: unknown) => {

@@ -1,13 +1,19 @@
 /**
- * The Kafka client behind a small interface, so that the client library can be replaced (kafkajs today, see
- * `kafkajs-driver.ts`; @platformatic/kafka or another tomorrow) without touching the sources and sinks.
+ * The Kafka client behind a small interface, so that the client library can be replaced without touching the
+ * sources and sinks: `platformatic-driver.ts` (@platformatic/kafka, the default) and `kafkajs-driver.ts` (kafkajs).
  *
  * The contract is deliberately low-level: the driver hands over every record it fetches, in offset order per
  * partition, and does nothing else with it. It never commits by itself (`autoCommit` off): the source decides what
- * to commit, when, and pauses the partitions it cannot take more from.
+ * to commit, when, and pauses the partitions it cannot take more from. A pause takes effect at a fetch boundary:
+ * the records of a fetch already made are all handed over, and the paused partitions are left out of the next one;
+ * nothing fetched is dropped to be fetched again.
  *
  * @module
  */
+import type { KafkaDriverName } from '../directive/model.js';
+
+/** The Kafka client when the Directive names none (`connections.kafka.driver`): the faster one, measured in bench/kafka.ts. */
+export const DEFAULT_KAFKA_DRIVER: KafkaDriverName = 'platformatic';
 
 /** A topic and one of its partitions. */
 export interface TopicPartition {
@@ -46,8 +52,8 @@ export interface KafkaCommit extends TopicPartition {
 /** What a consumer tells its user. */
 export interface KafkaConsumerListener {
   /**
-   * A record, in offset order within its partition. Called synchronously with respect to the fetch loop: the driver
-   * goes on only after it returns, and checks right after whether the partition was paused.
+   * A record, in offset order within its partition. The listener takes every record it is handed (a pause asked
+   * while a fetch is being handed over applies to the next fetch).
    */
   onRecord(record: KafkaRecord): void;
   /**
@@ -73,7 +79,10 @@ export interface KafkaConsumerOptions {
 export interface KafkaConsumer {
   /** Connects, joins the group and starts fetching; resolves once started (not necessarily assigned yet). */
   start(listener: KafkaConsumerListener): Promise<void>;
-  /** Stops fetching from these partitions (records already fetched may still arrive once each). */
+  /**
+   * Stops fetching from these partitions after the records already fetched, which are still handed over. A client
+   * that can only pause a consumer as a whole pauses it once every assigned partition is paused.
+   */
   pause(partitions: readonly TopicPartition[]): void;
   resume(partitions: readonly TopicPartition[]): void;
   /** Commits positions; rejects when the group is rebalancing or the generation is stale. */
@@ -93,7 +102,12 @@ export interface KafkaDriver {
    * cannot within `timeoutMs`.
    */
   connect(options?: { readonly timeoutMs?: number }): Promise<void>;
-  /** Produces records and resolves once the cluster acknowledged them all (acks from every in-sync replica). */
+  /**
+   * Produces records and resolves once the cluster acknowledged them all (acks from every in-sync replica). The
+   * records of one partition are written in the order given; a large array is sent in requests of at most
+   * {@link MAX_PRODUCE_REQUEST_BYTES}, one after the other. Rejects when any of them failed (some may have been
+   * written: the caller produces them again, at-least-once).
+   */
   produce(records: readonly KafkaOutgoing[]): Promise<void>;
   /** A consumer (not started). */
   consumer(options: KafkaConsumerOptions): KafkaConsumer;
@@ -101,4 +115,49 @@ export interface KafkaDriver {
   readonly healthy: boolean;
   /** Disconnects the producer (sending what it holds) and stops every consumer. */
   close(): Promise<void>;
+}
+
+/**
+ * The bytes of one produce request at most (keys, values and headers, estimated): half the broker's default
+ * `message.max.bytes` (1 MiB), which bounds each partition's record batch in a request.
+ */
+export const MAX_PRODUCE_REQUEST_BYTES = 512 * 1024;
+
+/** What a record to produce weighs in {@link MAX_PRODUCE_REQUEST_BYTES}: its bytes and a record's framing. */
+function outgoingBytes(record: KafkaOutgoing): number {
+  let bytes = 32 + byteLength(record.value) + byteLength(record.key ?? null);
+  if (record.headers) for (const [name, value] of record.headers) bytes += name.length + byteLength(value);
+  return bytes;
+}
+
+function byteLength(value: Uint8Array | string | null): number {
+  if (value === null) return 0;
+  return typeof value === 'string' ? value.length * 3 : value.length;
+}
+
+/**
+ * Splits records to produce into consecutive requests of at most `maxBytes` (a record larger than that goes alone),
+ * keeping their order.
+ *
+ * @example
+ * ```ts
+ * for (const chunk of produceRequests(records)) await send(chunk); // in order, one request at a time
+ * ```
+ */
+export function produceRequests(records: readonly KafkaOutgoing[], maxBytes = MAX_PRODUCE_REQUEST_BYTES): KafkaOutgoing[][] {
+  const requests: KafkaOutgoing[][] = [];
+  let current: KafkaOutgoing[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = outgoingBytes(record);
+    if (current.length > 0 && bytes + size > maxBytes) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
 }

@@ -4,12 +4,16 @@
  *
  * @module
  */
-import { Kafka, Partitioners, logLevel, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type ICustomPartitioner, type IHeaders, type LogEntry, type Message, type Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaOutgoing, TopicPartition } from './kafka-driver.js';
+import { produceRequests, type KafkaCommit, type KafkaConsumer, type KafkaConsumerListener, type KafkaConsumerOptions, type KafkaDriver, type KafkaOutgoing, type TopicPartition } from './kafka-driver.js';
+import { seedBrokers } from './kafka-brokers.js';
+import { keyPartition } from './murmur2.js';
 import { connectWithRetry } from './retry.js';
+
+export { seedBrokers };
 
 /** Options of {@link createKafkajsDriver}. */
 export interface KafkajsDriverOptions {
@@ -25,27 +29,6 @@ export interface KafkajsDriverOptions {
   readonly sessionTimeoutMs?: number;
   /** The heartbeat interval (default 3 s). */
   readonly heartbeatIntervalMs?: number;
-}
-
-/**
- * Splits a Directive `brokerAddress` into seed brokers: `host:port`, a comma-separated list, or URLs
- * (`kafka://host:9092`), whose scheme is dropped.
- *
- * @example
- * ```ts
- * seedBrokers('kafka://k1:9092, k2:9093'); // ['k1:9092', 'k2:9093']
- * ```
- */
-export function seedBrokers(address: string | readonly string[]): string[] {
-  const list = typeof address === 'string' ? address.split(',') : [...address];
-  return list
-    .map((entry) => entry.trim())
-    .filter((entry) => entry !== '')
-    .map((entry) => {
-      if (!entry.includes('://')) return entry;
-      const url = new URL(entry);
-      return `${url.hostname}:${url.port === '' ? '9092' : url.port}`;
-    });
 }
 
 /**
@@ -109,7 +92,7 @@ export function createKafkajsDriver(address: string | readonly string[], options
             logger.warn({ address: display, attempt, delayMs, err: errorMessage(error) }, `Kafka at ${display} is not reachable yet`),
         },
       );
-      producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: true });
+      producer = kafka.producer({ createPartitioner: javaCompatiblePartitioner, allowAutoTopicCreation: true });
       producer.on(producer.events.CONNECT, () => (producerConnected = true));
       producer.on(producer.events.DISCONNECT, () => (producerConnected = false));
       try {
@@ -125,24 +108,12 @@ export function createKafkajsDriver(address: string | readonly string[], options
     },
     async produce(records) {
       if (!producer) throw new E2rxError('E2RX_CONNECTION', `the Kafka producer for ${display} is not connected`, { retriable: true });
-      const byTopic = new Map<string, KafkaOutgoing[]>();
-      for (const record of records) {
-        const list = byTopic.get(record.topic) ?? [];
-        list.push(record);
-        byTopic.set(record.topic, list);
+      const connected = producer;
+      // One request at a time, so that a partition's records are written in order even when one is retried. Small
+      // requests: kafkajs groups a request's records per partition in time quadratic in their number.
+      for (const request of produceRequests(records, KAFKAJS_REQUEST_BYTES)) {
+        await connected.sendBatch({ acks: -1, topicMessages: topicMessages(request) });
       }
-      await producer.sendBatch({
-        acks: -1,
-        topicMessages: [...byTopic].map(([topic, list]) => ({
-          topic,
-          messages: list.map((record) => ({
-            key: toBuffer(record.key ?? null),
-            value: toBuffer(record.value),
-            ...(record.partition !== undefined ? { partition: record.partition } : {}),
-            ...(record.headers ? { headers: toKafkajsHeaders(record.headers) } : {}),
-          })),
-        })),
-      });
     },
     consumer(consumerOptions) {
       const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self));
@@ -157,6 +128,9 @@ export function createKafkajsDriver(address: string | readonly string[], options
   };
   return driver;
 }
+
+/** The bytes of one produce request at most with kafkajs (see `produce`). */
+const KAFKAJS_REQUEST_BYTES = 64 * 1024;
 
 /** How many times {@link subscribeRetrying} tries. */
 const SUBSCRIBE_ATTEMPTS = 8;
@@ -236,17 +210,22 @@ class KafkajsConsumer implements KafkaConsumer {
     this.running = true;
     await consumer.run({
       autoCommit: false,
-      // Not async: kafkajs awaits this call inside a try, so a synchronous throw is handled as a rejection would be.
-      eachMessage: ({ topic, partition, message }) => {
-        listener.onRecord({
-          topic,
-          partition,
-          offset: message.offset,
-          key: message.key ? bytes(message.key) : null,
-          value: message.value ? bytes(message.value) : null,
-          headers: fromKafkajsHeaders(message.headers),
-          timestamp: message.timestamp,
-        });
+      // The whole batch is handed over and resolved: a pause asked meanwhile applies to the next fetch, and nothing
+      // fetched is fetched again. Not async: kafkajs awaits this call inside a try, so a synchronous throw is handled
+      // as a rejection would be.
+      eachBatch: ({ batch }) => {
+        const { topic, partition } = batch;
+        for (const message of batch.messages) {
+          listener.onRecord({
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key ?? null,
+            value: message.value ?? null,
+            headers: fromKafkajsHeaders(message.headers),
+            timestamp: message.timestamp,
+          });
+        }
         return Promise.resolve();
       },
     });
@@ -287,40 +266,67 @@ class KafkajsConsumer implements KafkaConsumer {
   }
 }
 
+/**
+ * kafkajs's default partitioner, with the murmur2 of keys computed in 32-bit arithmetic (kafkajs's own uses 64-bit
+ * `Long` objects: a few allocations per record): the same partitions, as Java's.
+ */
+const javaCompatiblePartitioner: ICustomPartitioner = () => {
+  const fallback = Partitioners.DefaultPartitioner();
+  return (args) => {
+    const { key, partition } = args.message;
+    if (partition !== undefined || key === null || key === undefined) return fallback(args);
+    return keyPartition(typeof key === 'string' ? Buffer.from(key) : key, args.partitionMetadata.length);
+  };
+};
+
+/** kafkajs's `sendBatch` shape: the records grouped by topic, in order. */
+function topicMessages(records: readonly KafkaOutgoing[]): Array<{ topic: string; messages: Message[] }> {
+  const byTopic = new Map<string, Message[]>();
+  for (const record of records) {
+    let list = byTopic.get(record.topic);
+    if (list === undefined) byTopic.set(record.topic, (list = []));
+    const message: Message = { key: toBuffer(record.key ?? null), value: toBuffer(record.value) };
+    if (record.partition !== undefined) message.partition = record.partition;
+    if (record.headers !== undefined && record.headers.length > 0) message.headers = toKafkajsHeaders(record.headers);
+    list.push(message);
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
 function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
   const byTopic = new Map<string, number[]>();
   for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
   return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
 }
 
-function bytes(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
 function toBuffer(value: Uint8Array | string | null): Buffer | string | null {
-  if (value === null || typeof value === 'string') return value;
+  if (value === null || typeof value === 'string' || Buffer.isBuffer(value)) return value;
   return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
-function fromKafkajsHeaders(headers: IHeaders | undefined): Array<readonly [string, Uint8Array]> {
-  const entries: Array<readonly [string, Uint8Array]> = [];
-  for (const [name, value] of Object.entries(headers ?? {})) {
+const NO_HEADERS: ReadonlyArray<readonly [string, Uint8Array]> = Object.freeze([]);
+const encoder = new TextEncoder();
+
+function fromKafkajsHeaders(headers: IHeaders | undefined): ReadonlyArray<readonly [string, Uint8Array]> {
+  if (headers === undefined) return NO_HEADERS;
+  let entries: Array<readonly [string, Uint8Array]> | undefined;
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
-    for (const one of Array.isArray(value) ? value : [value]) {
-      entries.push([name, typeof one === 'string' ? new TextEncoder().encode(one) : bytes(one)]);
-    }
+    entries ??= [];
+    for (const one of Array.isArray(value) ? value : [value]) entries.push([name, typeof one === 'string' ? encoder.encode(one) : one]);
   }
-  return entries;
+  return entries ?? NO_HEADERS;
 }
 
 function toKafkajsHeaders(entries: readonly (readonly [string, Uint8Array | string])[]): IHeaders {
-  const headers: Record<string, Array<Buffer | string>> = {};
-  for (const [name, value] of entries) {
-    const converted = typeof value === 'string' ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    (headers[name] ??= []).push(converted);
-  }
   const out: IHeaders = {};
-  for (const [name, values] of Object.entries(headers)) out[name] = values.length === 1 ? values[0] : values;
+  for (const [name, value] of entries) {
+    const converted = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+    const previous = out[name];
+    // A repeated name becomes a list of values, in order.
+    out[name] = previous === undefined ? converted : Array.isArray(previous) ? [...previous, converted] : [previous, converted];
+  }
   return out;
 }
 

@@ -20,19 +20,19 @@ import type { Logger } from 'pino';
 import { resolveEnv } from '../directive/env.js';
 import type { Directive, Handler } from '../directive/model.js';
 import type { Gate } from '../engine/gate.js';
+import type { HandlerRun } from '../engine/handler-run.js';
 import type { HandlerPlan } from '../engine/plan.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
 import { DEFAULT_MAX_DELIVER, defaultDurableName, ensureJetStream } from '../sources/nats.js';
-import type { RunResult } from '../steps/steps.js';
 import { createInFlight } from '../streams/in-flight.js';
 import { kafkaPipeline, type KafkaHandlerConfig } from '../streams/kafka-pipeline.js';
 import { natsPipeline, retriesOf, type NatsHandlerConfig } from '../streams/nats-pipeline.js';
 import type { StreamOutcome } from '../streams/outcome.js';
-import type { KafkaDriver } from './kafka-driver.js';
+import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from './kafka-driver.js';
 import { shareConsumerGroups } from './kafka-groups.js';
 import { createKafkajsDriver } from './kafkajs-driver.js';
+import { createPlatformaticDriver } from './platformatic-driver.js';
 import { connectNats, type NatsConnectionHandle } from './nats.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from './retry.js';
 
@@ -43,12 +43,18 @@ export interface StreamConnectionsOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** How long each broker may take to answer at start (default 10 s). */
   readonly connectTimeoutMs?: number;
-  /** Replaces the Kafka client (default: kafkajs, {@link createKafkajsDriver}). */
+  /**
+   * Replaces the Kafka client. Default: the Directive's `connections.kafka.driver`, else {@link DEFAULT_KAFKA_DRIVER}
+   * ({@link createPlatformaticDriver}; `kafkajs`: {@link createKafkajsDriver}).
+   */
   readonly kafkaDriver?: (address: string, logger: Logger) => KafkaDriver;
   /** Where a new Kafka consumer group starts: the earliest record (default true) or the end of the topic. */
   readonly kafkaFromBeginning?: boolean;
-  /** Records a Kafka partition may hold, not yet running, before it is paused (default 128; see `fromKafkaTopic`). */
-  readonly kafkaPartitionBuffer?: number;
+  /**
+   * Bytes a Kafka partition may hold (fetched and not yet committed) before it is paused (default 8 MiB; see
+   * `fromKafkaTopic`). All partitions of a handler together are bounded by its `limits.maxQueuedBytes`.
+   */
+  readonly kafkaPartitionBytes?: number;
   /** The scheduler of retry delays (a `TestScheduler` in marble tests). */
   readonly scheduler?: SchedulerLike;
   /** Flow events, for metrics and specs: Kafka pauses, resumes, assignments, commits; JetStream pull sizes. */
@@ -66,7 +72,7 @@ export interface StreamConnections {
    * Builds the pipeline of one NATS or Kafka handler: the engine's `PipelineDeps.stream`. Emits one
    * {@link StreamOutcome} per message while subscribed.
    */
-  readonly stream: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<StreamOutcome>;
+  readonly stream: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<StreamOutcome>;
   /** Each connection in use: `true` when connected and none of its handlers' pipelines stopped on an error. */
   health(): Partial<Record<'nats' | 'kafka', boolean>>;
   /** Messages being handled, and background tasks (final commits). */
@@ -140,7 +146,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
     deadLetter: handler.deadLetter,
     retries: retriesOf(handler.retries),
     fromBeginning: options.kafkaFromBeginning ?? true,
-    ...(options.kafkaPartitionBuffer !== undefined ? { partitionBuffer: options.kafkaPartitionBuffer } : {}),
+    ...(options.kafkaPartitionBytes !== undefined ? { partitionBytes: options.kafkaPartitionBytes } : {}),
   });
 
   const address = (kind: 'nats' | 'kafka'): string => {
@@ -184,14 +190,18 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const connectKafkaSide = async (): Promise<void> => {
     const where = address('kafka');
     const { sessionTimeoutMs, heartbeatIntervalMs } = directive.connections.kafka ?? {};
+    const clientOptions = {
+      logger,
+      clientId: `e2rx-${directive.identifier}`,
+      ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
+      ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
+    };
+    const driverName = directive.connections.kafka?.driver ?? DEFAULT_KAFKA_DRIVER;
     const base = options.kafkaDriver
       ? options.kafkaDriver(where, logger)
-      : createKafkajsDriver(where, {
-          logger,
-          clientId: `e2rx-${directive.identifier}`,
-          ...(sessionTimeoutMs !== undefined ? { sessionTimeoutMs } : {}),
-          ...(heartbeatIntervalMs !== undefined ? { heartbeatIntervalMs } : {}),
-        });
+      : driverName === 'kafkajs'
+        ? createKafkajsDriver(where, clientOptions)
+        : createPlatformaticDriver(where, clientOptions);
     const groups = new Map<string, string[]>();
     for (const handler of streamHandlers) {
       if (handler.source !== 'kafka') continue;

@@ -50,8 +50,10 @@ export type Step =
 export interface HandlerLimits {
   readonly maxInFlight?: number;
   readonly queueSize?: number;
+  readonly maxQueuedBytes?: number;
   readonly requestTimeoutMs?: number;
   readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
 }
 
 /** A normalised handler. */
@@ -112,9 +114,14 @@ export interface Limits {
   readonly groupTimeoutMs?: number;
   readonly maxInFlight?: number;
   readonly queueSize?: number;
+  readonly maxQueuedBytes?: number;
   readonly requestTimeoutMs?: number;
   readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
 }
+
+/** The Kafka clients e2rx can use (`connections.kafka.driver`). */
+export type KafkaDriverName = 'platformatic' | 'kafkajs';
 
 /** Connections as written (`env(VAR)` unresolved). */
 export interface Connections {
@@ -125,6 +132,8 @@ export interface Connections {
     readonly sessionTimeoutMs?: number;
     /** (e2rx) The consumer heartbeat interval, in ms (default: the client's, 3 s). */
     readonly heartbeatIntervalMs?: number;
+    /** (e2rx) The Kafka client (default `platformatic`; see `docs/decisions/0002-kafka-behind-a-driver.md`). */
+    readonly driver?: KafkaDriverName;
   };
   readonly redis?: { readonly serverAddress: string; readonly username: string; readonly password: string };
   readonly database?: { readonly type: 'mysql' | 'postgresql'; readonly connectionString: string };
@@ -145,7 +154,13 @@ export interface Directive {
   readonly queries: readonly Query[];
   readonly runnables: readonly Runnable[];
   readonly limits: Limits;
-  readonly runtime: { readonly workers?: number; readonly instancesPerWorker?: number; readonly freshInstancePerCall?: boolean };
+  readonly runtime: {
+    readonly workers?: number;
+    readonly instancesPerWorker?: number;
+    readonly freshInstancePerCall?: boolean;
+    readonly placement?: 'auto' | 'workers';
+    readonly inlineBudgetMs?: number;
+  };
 }
 
 /** The default concurrency of a forEach step. */

@@ -142,6 +142,7 @@ function normalizeConnections(input: DirectiveInput): Connections {
           brokerAddress: connections.kafka.brokerAddress ?? '',
           sessionTimeoutMs: connections.kafka.sessionTimeoutMs,
           heartbeatIntervalMs: connections.kafka.heartbeatIntervalMs,
+          driver: connections.kafka.driver,
         })
       : undefined,
     redis: connections.redis

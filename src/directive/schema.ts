@@ -60,10 +60,12 @@ export const StepSchema = z
 
 const handlerLimits = z
   .object({
-    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight at most; past it and the queue, 503.').optional(),
-    queueSize: count('(e2rx) Requests waiting for a slot before 503 is returned.').optional(),
-    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504.').optional(),
+    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight at most (default 1024); more work waits in the queue.').optional(),
+    queueSize: count('(e2rx) Work waiting for a slot at most, by count (default: no count bound); past it, 503.').optional(),
+    maxQueuedBytes: z.number().int().min(0).describe('(e2rx) Bytes of waiting work at most (default 64 MiB); past it, 503.').optional(),
+    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504; waiting work that could no longer finish within it gets 503.').optional(),
     maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413.').optional(),
+    maxConnections: z.number().int().min(1).describe('(e2rx) Websocket connections at most (default 4096); past it, 503.').optional(),
   })
   .describe('(e2rx) Bounds of this handler, overriding the app-wide `limits`.');
 
@@ -165,6 +167,10 @@ export const ConnectionsSchema = z
           .describe('(e2rx) Consumer group session timeout (default 30000): a silent instance loses its partitions after it.')
           .optional(),
         heartbeatIntervalMs: z.number().int().min(1).describe('(e2rx) Consumer heartbeat interval (default 3000); keep it below a third of the session timeout.').optional(),
+        driver: z
+          .enum(['platformatic', 'kafkajs'])
+          .describe('(e2rx) The Kafka client: `platformatic` (default, @platformatic/kafka) or `kafkajs`.')
+          .optional(),
       })
       .optional(),
     redis: redisConnection.describe('Makes the cache capability use Redis.').optional(),
@@ -262,10 +268,12 @@ export const LimitsSchema = z
     maxInputBytes: z.number().int().min(0).describe('(e2rx) Largest function input (default 16 MiB).').optional(),
     maxOutputBytes: z.number().int().min(0).describe('(e2rx) Largest function output (default 16 MiB).').optional(),
     groupTimeoutMs: z.number().int().min(1).describe('(e2rx) Time limit of a group step (default 30000).').optional(),
-    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight per handler (default: from the pool).').optional(),
-    queueSize: count('(e2rx) Requests waiting per handler before 503.').optional(),
-    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504.').optional(),
+    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight per handler (default 1024); more work waits in the queue.').optional(),
+    queueSize: count('(e2rx) Work waiting per handler at most, by count (default: no count bound); past it, 503.').optional(),
+    maxQueuedBytes: z.number().int().min(0).describe('(e2rx) Bytes of waiting work per handler at most (default 64 MiB); past it, 503.').optional(),
+    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504 (default 60000); waiting work that could no longer finish within it gets 503.').optional(),
     maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413 (default 16 MiB).').optional(),
+    maxConnections: z.number().int().min(1).describe('(e2rx) Websocket connections per handler at most (default 4096); past it, 503.').optional(),
   })
   .describe('(e2rx) App-wide bounds.');
 
@@ -275,6 +283,11 @@ export const RuntimeSchema = z
     workers: z.number().int().min(1).describe('(e2rx) Worker threads running functions.').optional(),
     instancesPerWorker: z.number().int().min(1).describe('(e2rx) Instances of each function kept warm per worker (default 1); a worker runs one call at a time, so more are spares, not parallelism: raise workers for that.').optional(),
     freshInstancePerCall: flag('(e2rx) Discard the instance after every call (no state kept).').optional(),
+    placement: z
+      .enum(['auto', 'workers'])
+      .describe('(e2rx) Where functions run: `auto` (default) runs short functions without asynchronous imports on the calling thread and the rest on the workers; `workers` runs every function on the workers.')
+      .optional(),
+    inlineBudgetMs: z.number().int().min(1).describe('(e2rx) With `placement: auto`, how long one call may run on the calling thread before it moves to a worker (default 10).').optional(),
   })
   .describe('(e2rx) How functions are run.');
 

@@ -11,10 +11,14 @@ import { createHostServices } from '../capabilities/host-services-impl.js';
 import { resolveCapabilities } from '../directive/index.js';
 import { createRuntime, type Runtime, type RuntimeStats } from '../runtime/runtime.js';
 import type { EngineMetrics } from '../server/metrics.js';
-import type { FunctionInvoker } from './runtime-runner.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { Ticket } from '../runtime/pool.js';
+import type { RunOutcome } from '../runtime/outcome.js';
 
 /** An app's runtime, as the engine uses it. */
-export interface AppRuntime extends FunctionInvoker {
+export interface AppRuntime {
+  /** See `Runtime.execute`. */
+  execute(name: string, request: FunctionRequest, done: (outcome: RunOutcome) => void): Ticket | undefined;
   /** How many calls can run at once (one per worker): the default in-flight bound. */
   readonly capacity: number;
   /** Pool sizes, busy workers and queued calls (for `/metrics`). */
@@ -60,7 +64,10 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
       workers,
       instancesPerWorker,
       freshInstancePerCall: directive.runtime.freshInstancePerCall ?? false,
+      ...(directive.runtime.placement !== undefined ? { placement: directive.runtime.placement } : {}),
+      ...(directive.runtime.inlineBudgetMs !== undefined ? { inlineBudgetMs: directive.runtime.inlineBudgetMs } : {}),
       env: options.env,
+      ...(options.metrics ? { onCall: callRecorder(options.metrics) } : {}),
       limits: {
         ...(limits.timeoutMs !== undefined ? { timeoutMs: limits.timeoutMs } : {}),
         ...(limits.maxMemoryMb !== undefined ? { maxMemoryMb: limits.maxMemoryMb } : {}),
@@ -75,7 +82,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
   }
   return {
     capacity: workers,
-    invoke: (name, request, invokeOptions) => runtime.invoke(name, request, invokeOptions),
+    execute: (name, request, done) => runtime.execute(name, request, done),
     stats: () => runtime.stats(),
     health: async () => {
       const state = await services.health();
@@ -89,4 +96,9 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
       await services.close();
     },
   };
+}
+
+/** Records function calls in the metrics: `run_error` for a Runnable error, `failure` for anything else that failed. */
+function callRecorder(metrics: EngineMetrics): (name: string, outcome: RunOutcome['kind'], ms: number) => void {
+  return (name, outcome, ms) => metrics.recordCall(name, outcome === 'failure' ? 'failure' : outcome === 'runError' ? 'run_error' : 'ok', ms / 1000);
 }

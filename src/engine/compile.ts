@@ -11,15 +11,19 @@ import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** The default request body limit (HTTP 413 past it). */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** How many requests may wait per in-flight slot before 503, by default. */
-export const DEFAULT_QUEUE_PER_SLOT = 4;
+/** The default bound on runs in flight per handler: more work waits in the queue (docs/reference/admission.md). */
+export const DEFAULT_MAX_IN_FLIGHT = 1024;
+/** The default bound on the bytes of waiting work per handler. */
+export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
+/** The default bound on websocket connections per handler. */
+export const DEFAULT_MAX_CONNECTIONS = 4096;
 
 /** Options of {@link compileDirective}. */
 export interface CompileOptions {
   /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
   readonly headless?: boolean;
-  /** The in-flight bound when the Directive gives none: derived from the worker pool (workers × instances). */
-  readonly defaultMaxInFlight: number;
+  /** The in-flight bound when the Directive gives none (default {@link DEFAULT_MAX_IN_FLIGHT}). */
+  readonly defaultMaxInFlight?: number;
   /** Whether schedules run in this instance (`ATMO_RUN_SCHEDULES`; default true). */
   readonly runSchedules?: boolean;
 }
@@ -29,22 +33,21 @@ export interface CompileOptions {
  *
  * @example
  * ```ts
- * const plan = compileDirective(directive, { defaultMaxInFlight: 8 });
+ * const plan = compileDirective(directive);
  * console.log(plan.requests.map((handler) => handler.id)); // ['POST /hello']
  * ```
  */
-export function compileDirective(directive: Directive, options: CompileOptions): Plan {
+export function compileDirective(directive: Directive, options: CompileOptions = {}): Plan {
   const limits = directive.limits;
   const groupTimeoutMs = limits.groupTimeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
-  const appBounds = (override: Handler['limits'] = {}): HandlerBounds => {
-    const maxInFlight = override.maxInFlight ?? limits.maxInFlight ?? options.defaultMaxInFlight;
-    return {
-      maxInFlight,
-      queueSize: override.queueSize ?? limits.queueSize ?? maxInFlight * DEFAULT_QUEUE_PER_SLOT,
-      requestTimeoutMs: override.requestTimeoutMs ?? limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-      maxBodyBytes: override.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    };
-  };
+  const appBounds = (override: Handler['limits'] = {}): HandlerBounds => ({
+    maxInFlight: override.maxInFlight ?? limits.maxInFlight ?? options.defaultMaxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+    queueSize: override.queueSize ?? limits.queueSize,
+    maxQueuedBytes: override.maxQueuedBytes ?? limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    requestTimeoutMs: override.requestTimeoutMs ?? limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+    maxBodyBytes: override.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    maxConnections: override.maxConnections ?? limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+  });
   const plan = (handler: Handler): HandlerPlan => ({
     id: handlerId(handler),
     handler,

@@ -12,7 +12,7 @@ import { createLogger } from '../logging/logger.js';
 import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import { createStreamConnections, type StreamConnections } from '../connections/streams.js';
+import type { StreamConnections } from '../connections/streams.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from './gate.js';
@@ -118,16 +118,10 @@ export function createEngine(options: EngineOptions): Engine {
 
   const start = async (): Promise<number> => {
     http = createHttpServer({ logger, health });
+    metrics.watchPool(() => runtime?.stats().functions ?? {});
     http.route('GET', '/metrics', async (_request, response) => {
-      if (runtime) {
-        for (const [fn, load] of Object.entries(runtime.stats().functions)) {
-          metrics.setPool(fn, 'instances', load.instances);
-          metrics.setPool(fn, 'busy', load.running);
-          metrics.setPool(fn, 'queued', load.queued);
-        }
-      }
-      const text = await metrics.registry.metrics();
-      response.writeHead(200, { 'content-type': metrics.registry.contentType });
+      const text = await metrics.text();
+      response.writeHead(200, { 'content-type': metrics.contentType });
       response.end(text);
     });
     port = await http.listen(options.port ?? 8080, options.host);
@@ -140,17 +134,21 @@ export function createEngine(options: EngineOptions): Engine {
       warnings = app.warnings;
       runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
       throwIfStopped();
-      const runner = options.runner ?? runtimeRunner(runtime as AppRuntime, metrics);
+      const runner = options.runner ?? runtimeRunner(runtime as AppRuntime);
       plan = compileDirective(app.directive, {
         headless: options.headless ?? false,
-        defaultMaxInFlight: runtime?.capacity ?? 8,
         runSchedules: options.runSchedules ?? true,
       });
       if (!options.stream && plan.streams.length > 0) {
+        // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
+        const { createStreamConnections } = await import('../connections/streams.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
         await streams.connect();
         throwIfStopped();
       }
+      // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
+      const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
+      if (receive > 0) http.setReceiveTimeout(receive);
       const stream = options.stream ?? streams?.stream;
       const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
       gates = built.gates;

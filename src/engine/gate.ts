@@ -1,88 +1,260 @@
 /**
- * The in-flight bound of one handler: at most `maxInFlight` runs at once and `queueSize` waiting; past that, work is
- * refused at the source (HTTP 503, a paused Kafka partition, a smaller JetStream pull) instead of piling up in an
- * unbounded buffer. This is where e2rx's backpressure lives: RxJS's own `mergeMap(f, n)` would buffer the excess.
+ * The admission gate of one handler: at most `limit` runs at once (a limit that follows the handler's latency, up to
+ * `maxInFlight`: see concurrency-limit.ts); more work waits in a FIFO queue; work is refused only for real overload
+ * (docs/reference/admission.md):
+ *
+ * - **time**: a piece of work that could no longer finish within its time (`timeoutMs`) is refused, at the door
+ *   when the estimated wait says so, or when it leaves the queue too late to finish. The estimate is Little's law on
+ *   the runs in flight: with `n` runs taking `d` ms on average, one finishes every `d / n` ms, so the `k`-th in the
+ *   queue starts in about `k · d / n` ms.
+ * - **memory**: the bytes of the waiting work (request bodies, message payloads) stay under `maxQueuedBytes`.
+ * - **count**: an optional `queueSize` bounds the number waiting (unbounded unless set).
+ *
+ * Sources turn a refusal into their own form of "not now": HTTP 503 with `Retry-After`, a smaller JetStream pull, a
+ * paused Kafka partition, a slow-consumer event for core NATS. RxJS's own `mergeMap(f, n)` would buffer the excess
+ * without bound; this is where e2rx's backpressure lives.
  *
  * @module
  */
 
-/** A handler's bound, as a value the sources consult. */
+import { ConcurrencyLimit } from './concurrency-limit.js';
+
+/** Why work was refused. */
+export type Refusal = 'time' | 'memory' | 'queue';
+
+/** A held slot (or a place in the queue). */
+export interface Slot {
+  /** Frees the slot of a started run (idempotent) and starts the next waiting one. */
+  release(): void;
+  /** Leaves the queue if still waiting (the client went away); does nothing once started. */
+  cancel(): void;
+}
+
+/** Work that asks the gate for a slot. */
+export interface Waiter {
+  /** Called once a slot is held: at once inside {@link Gate.enter}, or later when the work leaves the queue. */
+  start(slot: Slot): void;
+  /** Called when work that waited is refused as it leaves the queue (it could no longer finish in time). */
+  shed(reason: Refusal): void;
+}
+
+/** The bounds of a gate. */
+export interface GateOptions {
+  readonly maxInFlight: number;
+  /** Work waiting at most, by count (default: no count bound). */
+  readonly queueSize?: number | undefined;
+  /** Bytes of waiting work at most (default: no bound). */
+  readonly maxQueuedBytes?: number | undefined;
+  /** The time a piece of work has, from its arrival (default: none, no refusal by time). */
+  readonly requestTimeoutMs?: number | undefined;
+  /** The clock, in ms (default `performance.now`). */
+  readonly now?: () => number;
+}
+
+/** A handler's gate, as the sources consult it. */
 export interface Gate {
   /** Runs holding a slot. */
   readonly inFlight: number;
-  /** Requests waiting for a slot. */
+  /** Work waiting for a slot. */
   readonly waiting: number;
-  /** Free slots right now (for pull-based sources: how many messages to ask for). */
+  /** Bytes of the waiting work. */
+  readonly queuedBytes: number;
+  /** Slots free now, less the waiting work (for pull-based sources: how much to ask for). */
   readonly free: number;
+  /** The bounds. */
+  readonly options: GateOptions;
+  /** The average time a run holds its slot (ms, moving average; 0 before the first). */
+  readonly averageRunMs: number;
+  /** How long new work would wait for a slot now (ms). */
+  estimatedWaitMs(): number;
+  /** Runs allowed at once now: a limit that follows the handler's latency, up to `maxInFlight` (see concurrency-limit.ts). */
+  readonly limit: number;
+  /** A pull-based source got all it asked for: there may be more work than free slots (lets the limit grow). */
+  pressed(): void;
   /**
-   * Takes a slot: resolves with its `release` when one is free (at once, or after waiting in the queue), or returns
-   * `undefined` when the queue is full too (the caller refuses the work).
+   * Asks for a slot for work of `bytes` bytes: starts it at once (`waiter.start` is called before `enter` returns),
+   * queues it, or refuses it (returns the reason; nothing is called).
    */
-  acquire(signal?: AbortSignal): Promise<() => void> | undefined;
+  enter(bytes: number, waiter: Waiter): Slot | Refusal;
 }
+
+/** A piece of work in the gate: waiting, running, or done (one object per piece of work, no closures). */
+class Entry implements Slot {
+  /** When it entered the queue (only for work that waits). */
+  arrived = 0;
+  state: 'waiting' | 'running' | 'done' = 'waiting';
+  /** When it started, for the runs whose time is measured (one in {@link SAMPLE_EVERY}); else -1. */
+  started = -1;
+
+  constructor(
+    readonly gate: GateState,
+    readonly bytes: number,
+    readonly waiter: Waiter,
+  ) {}
+
+  release(): void {
+    if (this.state !== 'running') return;
+    this.state = 'done';
+    this.gate.finished(this);
+  }
+
+  cancel(): void {
+    if (this.state !== 'waiting') return;
+    this.state = 'done';
+    this.gate.left(this);
+  }
+}
+
+/** What an {@link Entry} tells its gate. */
+interface GateState {
+  finished(entry: Entry): void;
+  left(entry: Entry): void;
+}
+
+/** The weight of the newest measured run in the average. */
+const AVERAGE_WEIGHT = 1 / 16;
+/** One run in this many is timed (a clock read is a measurable share of a short run). */
+const SAMPLE_EVERY = 4;
 
 /**
  * Creates a gate.
  *
  * @example
  * ```ts
- * const gate = createGate({ maxInFlight: 4, queueSize: 16 });
- * const slot = gate.acquire();
- * if (!slot) return reply503();
- * const release = await slot;
- * try { await run(); } finally { release(); }
+ * const gate = createGate({ maxInFlight: 64, maxQueuedBytes: 64 << 20, requestTimeoutMs: 60_000 });
+ * const verdict = gate.enter(body.length, {
+ *   start: (slot) => run(request).subscribe({ complete: () => slot.release() }),
+ *   shed: () => reply503(),
+ * });
+ * if (typeof verdict === 'string') reply503();
  * ```
  */
-export function createGate(options: { readonly maxInFlight: number; readonly queueSize: number }): Gate {
+export function createGate(options: GateOptions): Gate {
+  const now = options.now ?? (() => performance.now());
+  const queueSize = options.queueSize ?? Number.POSITIVE_INFINITY;
+  const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
+  const timeoutMs = options.requestTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const limiter = new ConcurrencyLimit(Math.max(1, options.maxInFlight));
   let inFlight = 0;
-  const queue: Array<{ resolve: (release: () => void) => void; cancelled: boolean }> = [];
-  const makeRelease = (): (() => void) => {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      inFlight -= 1;
-      while (queue.length > 0) {
-        const next = queue.shift();
-        if (next && !next.cancelled) {
-          inFlight += 1;
-          next.resolve(makeRelease());
-          return;
-        }
-      }
-    };
+  let queuedBytes = 0;
+  let average = 0;
+  let samples = 0;
+  let begun = 0;
+  /** The queue: `queue[head..]`; cancelled entries stay until they reach the head, or the queue is compacted. */
+  let queue: Entry[] = [];
+  let head = 0;
+  let waiting = 0;
+
+  const estimatedWait = (position: number): number => (position * average) / Math.max(1, Math.min(inFlight, limiter.current));
+
+  const begin = (entry: Entry): void => {
+    entry.state = 'running';
+    begun += 1;
+    entry.started = begun % SAMPLE_EVERY === 1 || samples === 0 ? now() : -1;
+    inFlight += 1;
+    entry.waiter.start(entry);
   };
+
+  /** Starts waiting work while slots are free. Runs that end synchronously call it again from inside: a loop, not a recursion. */
+  let starting = false;
+  const next = (): void => {
+    if (starting) return;
+    starting = true;
+    try {
+      startWaiting();
+    } finally {
+      starting = false;
+    }
+  };
+  const startWaiting = (): void => {
+    while (inFlight < limiter.current && head < queue.length) {
+      const entry = queue[head] as Entry;
+      queue[head] = undefined as unknown as Entry;
+      head += 1;
+      if (head > 1024 && head * 2 > queue.length) {
+        queue = queue.slice(head);
+        head = 0;
+      }
+      if (entry.state !== 'waiting') continue;
+      waiting -= 1;
+      queuedBytes -= entry.bytes;
+      if (now() - entry.arrived + average > timeoutMs) {
+        entry.state = 'done';
+        entry.waiter.shed('time');
+        continue;
+      }
+      begin(entry);
+    }
+  };
+
+  const state: GateState = {
+    finished(entry) {
+      inFlight -= 1;
+      if (entry.started >= 0) {
+        const ran = now() - entry.started;
+        samples += 1;
+        average = samples === 1 ? ran : average + (ran - average) * AVERAGE_WEIGHT;
+        limiter.measured(ran);
+      }
+      if (head < queue.length) next();
+    },
+    left(entry) {
+      waiting -= 1;
+      queuedBytes -= entry.bytes;
+      // Cancelled work stays in the queue until it reaches the head; behind runs that do not end soon (and clients
+      // that give up), drop it before it piles up: it holds its request, body and response.
+      if (waiting === 0) {
+        queue = [];
+        head = 0;
+      } else if (queue.length - head > 1024 && waiting * 2 < queue.length - head) {
+        queue = queue.slice(head).filter((queued) => queued.state === 'waiting');
+        head = 0;
+      }
+    },
+  };
+
   return {
+    options,
     get inFlight() {
       return inFlight;
     },
     get waiting() {
-      return queue.filter((entry) => !entry.cancelled).length;
+      return waiting;
+    },
+    get queuedBytes() {
+      return queuedBytes;
     },
     get free() {
-      return Math.max(0, options.maxInFlight - inFlight);
+      return Math.max(0, limiter.current - inFlight - waiting);
     },
-    acquire(signal) {
-      if (inFlight < options.maxInFlight) {
-        inFlight += 1;
-        return Promise.resolve(makeRelease());
+    get limit() {
+      return limiter.current;
+    },
+    pressed() {
+      limiter.pressed();
+    },
+    get averageRunMs() {
+      return average;
+    },
+    estimatedWaitMs() {
+      return waiting === 0 && inFlight < limiter.current ? 0 : estimatedWait(waiting + 1);
+    },
+    enter(bytes, waiter) {
+      if (inFlight < limiter.current && waiting === 0) {
+        const entry = new Entry(state, bytes, waiter);
+        begin(entry);
+        return entry;
       }
-      if (queue.length >= options.queueSize) return undefined;
-      return new Promise((resolve, reject) => {
-        const entry = { resolve, cancelled: false };
-        queue.push(entry);
-        signal?.addEventListener(
-          'abort',
-          () => {
-            entry.cancelled = true;
-            const index = queue.indexOf(entry);
-            if (index >= 0) queue.splice(index, 1);
-            // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- passes the AbortSignal's reason through unchanged, as platform abortable APIs do; it is whatever the aborter chose (an AbortError by default)
-            reject(signal.reason);
-          },
-          { once: true },
-        );
-      });
+      limiter.pressed();
+      if (waiting >= queueSize) return 'queue';
+      if (queuedBytes + bytes > maxQueuedBytes) return 'memory';
+      if (estimatedWait(waiting + 1) + average > timeoutMs) return 'time';
+      const entry = new Entry(state, bytes, waiter);
+      entry.arrived = now();
+      queue.push(entry);
+      waiting += 1;
+      queuedBytes += bytes;
+      return entry;
     },
   };
 }

@@ -4,39 +4,26 @@
  *
  * @module
  */
-import {
-  exhaustMap,
-  filter,
-  finalize,
-  fromEvent,
-  mergeMap,
-  concatMap,
-  of,
-  takeUntil,
-  tap,
-  timeout,
-  type Observable,
-  type SchedulerLike,
-} from 'rxjs';
+import { exhaustMap, filter, finalize, mergeMap, Observable, takeUntil, type SchedulerLike } from 'rxjs';
+import { serveEach } from './serve-each.js';
 import type { Logger } from 'pino';
 import type { Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import type { EngineMetrics, Outcome } from '../server/metrics.js';
+import type { EngineMetrics, HandlerMetrics } from '../server/metrics.js';
 import type { HttpServer } from '../server/http-server.js';
 import { replyCancelled, replyHttp } from '../sinks/http-reply.js';
 import { replyWebSocket } from '../sinks/websocket-reply.js';
-import { fromHttpRoute } from '../sources/http.js';
+import { fromHttpRoute, type HttpJob } from '../sources/http.js';
 import { headlessRequest } from '../sources/headless.js';
 import { fromSchedule } from '../sources/schedule.js';
-import { fromWebSocketRoute } from '../sources/websocket.js';
+import { fromWebSocketRoute, type WebSocketConnection, type WebSocketJob } from '../sources/websocket.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import { runSteps, type RunResult } from '../steps/steps.js';
-import { createGate, type Gate } from './gate.js';
-import type { HandlerPlan, Plan } from './plan.js';
-
-/** The longest delay a Node.js timer can hold (2^31-1 ms, about 24.8 days); a longer one fires at once. */
-const MAX_TIMER_MS = 2_147_483_647;
+import type { RunResult } from '../steps/steps.js';
+import { createHandlerRun, type HandlerRun } from './handler-run.js';
+import { createGate, type Gate, type Refusal, type Slot } from './gate.js';
+import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
+import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
 
 /** What the pipelines need from outside. */
 export interface PipelineDeps {
@@ -49,7 +36,7 @@ export interface PipelineDeps {
   /** Completes the sources (stop accepting) while runs in flight finish. */
   readonly stopAccepting: Observable<unknown>;
   /** Builds the pipeline of a NATS or Kafka handler (the streams module); without it such handlers are refused. */
-  readonly stream?: (plan: HandlerPlan, run: (request: FunctionRequest) => Observable<RunResult>, gate: Gate) => Observable<unknown>;
+  readonly stream?: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<unknown>;
 }
 
 /** The pipelines of a plan, and the gates of its handlers (for health, metrics and draining). */
@@ -65,45 +52,30 @@ export interface Pipelines {
 export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   const gates = new Map<string, Gate>();
   const pipelines: { id: string; pipeline: Observable<unknown> }[] = [];
-  const gateFor = (id: string, bounds: HandlerPlan['bounds']): Gate => {
-    const gate = createGate(bounds);
+  const gateFor = (id: string, bounds: HandlerBounds): Gate => {
+    const gate = createGate({ ...bounds, ...(deps.scheduler ? { now: () => (deps.scheduler as SchedulerLike).now() } : {}) });
     gates.set(id, gate);
+    deps.metrics?.watchInFlight(id, () => gate.inFlight);
     return gate;
   };
-  /**
-   * Runs the steps of one handler for one request, under its request timeout (`undefined`: none, as for schedules;
-   * a timer cannot hold more than 2^31-1 ms, larger values fire at once, so they count as none too).
-   */
-  const runner = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined) =>
-    (request: FunctionRequest): Observable<RunResult> => {
-      const started = performance.now();
-      const run = runSteps(steps, response, request, deps.runner, { groupTimeoutMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) });
-      const bounded =
-        requestTimeoutMs === undefined || requestTimeoutMs > MAX_TIMER_MS
-          ? run
-          : run.pipe(
-              timeout({
-                first: requestTimeoutMs,
-                ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
-                with: () =>
-                  of<RunResult>({
-                    kind: 'failure',
-                    error: new E2rxError('E2RX_STEP_FAILED', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeout: true } }),
-                    request,
-                  }),
-              }),
-            );
-      return bounded.pipe(
-        tap((result) => {
-          deps.metrics?.recordRun(id, outcomeOf(result), (performance.now() - started) / 1000);
-          logResult(deps.logger, id, request, result);
-        }),
-      );
-    };
+
+  const handlerRun = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined): HandlerRun =>
+    createHandlerRun({
+      id,
+      steps,
+      response,
+      groupTimeoutMs,
+      requestTimeoutMs,
+      runner: deps.runner,
+      logger: deps.logger,
+      ...(deps.metrics ? { metrics: deps.metrics.handler(id) } : {}),
+      ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+    });
 
   for (const handler of plan.requests) {
     const gate = gateFor(handler.id, handler.bounds);
-    const run = runner(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
+    const run = handlerRun(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
+    const recorder = deps.metrics?.handler(handler.id);
     pipelines.push({
       id: handler.id,
       pipeline: fromHttpRoute(deps.http, {
@@ -111,21 +83,10 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         path: handler.handler.resource,
         gate,
         maxBodyBytes: handler.bounds.maxBodyBytes,
-        onRejected: () => deps.metrics?.recordRejected(handler.id),
+        onRejected: () => recorder?.rejected(),
       }).pipe(
         takeUntil(deps.stopAccepting),
-        mergeMap((job) => {
-          deps.metrics?.setInFlight(handler.id, gate.inFlight);
-          return run(job.request).pipe(
-            takeUntil(fromEvent(job.signal, 'abort')),
-            tap((result) => replyHttp(job.response, result)),
-            finalize(() => {
-              replyCancelled(job.response);
-              job.release();
-              deps.metrics?.setInFlight(handler.id, gate.inFlight);
-            }),
-          );
-        }),
+        serveEach<HttpJob>((job, done) => serveHttp(job, run, undefined, done)),
       ),
     });
   }
@@ -134,7 +95,8 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
     const id = `headless ${route.path}`;
     const gate = gateFor(id, route.bounds);
     const steps: Step[] = [{ kind: 'fn', call: { fn: route.fn, fqfn: route.fqfn, name: route.fn, key: route.fn, with: {}, onErr: undefined } }];
-    const run = runner(id, steps, undefined, 30_000, route.bounds.requestTimeoutMs);
+    const run = handlerRun(id, steps, undefined, DEFAULT_GROUP_TIMEOUT_MS, route.bounds.requestTimeoutMs);
+    const recorder = deps.metrics?.handler(id);
     pipelines.push({
       id,
       pipeline: fromHttpRoute(deps.http, {
@@ -143,63 +105,35 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         gate,
         maxBodyBytes: route.bounds.maxBodyBytes,
         toRequest: headlessRequest,
-        onRejected: () => deps.metrics?.recordRejected(id),
+        onRejected: () => recorder?.rejected(),
       }).pipe(
         takeUntil(deps.stopAccepting),
-        mergeMap((job) => {
-          deps.metrics?.setInFlight(id, gate.inFlight);
-          return run(job.request).pipe(
-            takeUntil(fromEvent(job.signal, 'abort')),
-            tap((result) =>
-              replyHttp(job.response, result, { 'x-atmo-requestid': job.request.id, 'x-suborbital-requestid': job.request.id }),
-            ),
-            finalize(() => {
-              replyCancelled(job.response);
-              job.release();
-              deps.metrics?.setInFlight(id, gate.inFlight);
-            }),
-          );
-        }),
+        serveEach<HttpJob>((job, done) => serveHttp(job, run, { 'x-atmo-requestid': job.request.id, 'x-suborbital-requestid': job.request.id }, done)),
       ),
     });
   }
 
   for (const handler of plan.websockets) {
-    const run = runner(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
+    const gate = gateFor(handler.id, handler.bounds);
+    const run = handlerRun(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
+    const recorder = deps.metrics?.handler(handler.id);
     pipelines.push({
       id: handler.id,
-      pipeline: fromWebSocketRoute(deps.http, { path: handler.handler.resource, maxMessageBytes: handler.bounds.maxBodyBytes }).pipe(
+      pipeline: fromWebSocketRoute(deps.http, {
+        path: handler.handler.resource,
+        maxMessageBytes: handler.bounds.maxBodyBytes,
+        maxConnections: handler.bounds.maxConnections,
+        maxBufferedBytes: handler.bounds.maxQueuedBytes,
+      }).pipe(
         takeUntil(deps.stopAccepting),
-        mergeMap((connection) => {
-          // Messages of one connection run one at a time; concatMap would buffer a flood without limit, so past
-          // `queueSize` waiting messages the socket is paused (TCP pushes back on the client) until they drain.
-          const backlog = Math.max(1, handler.bounds.queueSize);
-          let pending = 0;
-          return connection.messages.pipe(
-            tap(() => {
-              pending += 1;
-              if (pending > backlog && !connection.socket.isPaused) connection.socket.pause();
-            }),
-            concatMap((job) =>
-              run(job.request).pipe(
-                tap((result) => replyWebSocket(job.socket, result)),
-                finalize(() => {
-                  pending -= 1;
-                  if (pending <= backlog && connection.socket.isPaused) connection.socket.resume();
-                }),
-              ),
-            ),
-            // After the last reply: the source ended the messages (stopping) or the client left (then a no-op).
-            finalize(() => connection.close()),
-          );
-        }),
+        mergeMap((connection) => serveWebSocket(connection, run, gate, recorder)),
       ),
     });
   }
 
   for (const schedule of plan.schedules) {
     const { steps, name } = schedule.schedule;
-    const run = runner(schedule.id, steps, undefined, schedule.groupTimeoutMs, undefined);
+    const run = handlerRun(schedule.id, steps, undefined, schedule.groupTimeoutMs, undefined);
     let running = false;
     pipelines.push({
       id: schedule.id,
@@ -219,7 +153,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
 
   for (const handler of plan.streams) {
     const gate = gateFor(handler.id, handler.bounds);
-    const run = runner(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
+    const run = handlerRun(handler.id, handler.steps, handler.response, handler.groupTimeoutMs, handler.bounds.requestTimeoutMs);
     if (!deps.stream) {
       deps.logger.error({ handler: handler.id }, `handler ${handler.id} needs a ${handler.handler.source} connection, which is not available`);
       continue;
@@ -229,18 +163,120 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   return { pipelines, gates };
 }
 
-function outcomeOf(result: RunResult): Outcome {
-  if (result.kind === 'ok') return 'ok';
-  if (result.kind === 'runError') return 'run_error';
-  return E2rxError.is(result.error) && result.error.details['requestTimeout'] === true ? 'timeout' : 'failure';
+/**
+ * Serves one admitted HTTP request: runs it, replies, frees its slot. The client leaving cancels the run; a
+ * cancellation before the reply (the engine stopping past its deadline) answers 503.
+ */
+function serveHttp(job: HttpJob, run: HandlerRun, extraHeaders: Readonly<Record<string, string>> | undefined, done: () => void): (() => void) | undefined {
+  let over = false;
+  const finish = (): void => {
+    if (over) return;
+    over = true;
+    job.release();
+    done();
+  };
+  const cancelRun = run.start(job.request, (result) => {
+    replyHttp(job.response, result, extraHeaders);
+    finish();
+  });
+  if (over) return undefined;
+  const cancel = (): void => {
+    cancelRun?.();
+    replyCancelled(job.response);
+    finish();
+  };
+  job.onAbort(cancel);
+  return cancel;
 }
 
-function logResult(logger: Logger, id: string, request: FunctionRequest, result: RunResult): void {
-  if (result.kind === 'ok') {
-    logger.debug({ handler: id, request_id: request.id }, `${id} completed`);
-  } else if (result.kind === 'runError') {
-    logger.info({ handler: id, request_id: request.id, code: result.error.code }, `${id} returned an error: ${result.error.message}`);
-  } else {
-    logger.error({ handler: id, request_id: request.id, err: result.error }, `${id} failed: ${result.error.message}`);
-  }
+/**
+ * Serves one websocket connection: its messages run one at a time, in order, each through the handler's gate (so
+ * they share its in-flight bound and its refusal rules with every other connection); a refused message is answered
+ * with an error frame. The client leaving cancels the connection's running and waiting messages; the route stopping
+ * lets them finish, then closes the connection.
+ */
+function serveWebSocket(connection: WebSocketConnection, run: HandlerRun, gate: Gate, recorder: HandlerMetrics | undefined): Observable<never> {
+  return new Observable<never>((subscriber) => {
+    let state: 'idle' | 'waiting' | 'running' = 'idle';
+    let held: Slot | undefined;
+    let current: (() => void) | undefined;
+    let stopping = false;
+    let pumping = false;
+    let again = false;
+    const refuse = (job: WebSocketJob, reason: Refusal): void => {
+      recorder?.rejected();
+      replyWebSocket(job.socket, overloaded(job.request, reason));
+      state = 'idle';
+      held = undefined;
+      connection.consumed(job);
+    };
+    const pump = (): void => {
+      if (pumping) {
+        again = true;
+        return;
+      }
+      pumping = true;
+      try {
+        do {
+          again = false;
+          while (state === 'idle') {
+            const job = connection.next();
+            if (job === undefined) {
+              if (stopping) subscriber.complete();
+              break;
+            }
+            state = 'waiting';
+            const verdict = gate.enter(job.request.body.length, {
+              start: (slot) => {
+                state = 'running';
+                held = slot;
+                const cancel = run.start(job.request, (result) => {
+                  replyWebSocket(job.socket, result);
+                  slot.release();
+                  state = 'idle';
+                  held = undefined;
+                  current = undefined;
+                  connection.consumed(job);
+                  pump();
+                });
+                if (held === slot) current = cancel;
+              },
+              shed: (reason) => {
+                refuse(job, reason);
+                pump();
+              },
+            });
+            if (typeof verdict === 'string') refuse(job, verdict);
+            else if (state === 'waiting') held = verdict;
+          }
+        } while (again);
+      } finally {
+        pumping = false;
+      }
+    };
+    const unwatch = connection.watch({
+      message: pump,
+      end: (reason) => {
+        if (reason === 'closed') subscriber.complete();
+        else {
+          stopping = true;
+          pump();
+        }
+      },
+    });
+    pump();
+    return () => {
+      unwatch();
+      if (state === 'running') {
+        current?.();
+        held?.release();
+      } else if (state === 'waiting') held?.cancel();
+      connection.close();
+    };
+  });
 }
+
+function overloaded(request: FunctionRequest, reason: string): RunResult {
+  return { kind: 'failure', error: new E2rxError('E2RX_OVERLOADED', `the handler is overloaded (${reason}); retry later`), request };
+}
+

@@ -8,9 +8,13 @@ import type { Handler, Schedule, Step } from '../directive/model.js';
 /** The bounds of one handler, defaults applied. */
 export interface HandlerBounds {
   readonly maxInFlight: number;
-  readonly queueSize: number;
+  /** A count bound on waiting work, when set (see docs/reference/admission.md). */
+  readonly queueSize: number | undefined;
+  readonly maxQueuedBytes: number;
   readonly requestTimeoutMs: number;
   readonly maxBodyBytes: number;
+  /** Websocket connections at most. */
+  readonly maxConnections: number;
 }
 
 /** One handler, ready to run. */

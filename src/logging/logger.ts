@@ -4,7 +4,10 @@
  * @module
  */
 import { pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import { lazyModule } from '../lazy-module.js';
+
+/** Loaded only for a terminal: JSON logging does not need it. */
+const pinoPretty = lazyModule<typeof import('pino-pretty')>('pino-pretty');
 
 /** The log levels e2rx accepts (Atmo's `ATMO_LOG_LEVEL` values plus `fatal` and `silent`). */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -38,6 +41,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const level: LevelWithSilent = options.level ?? 'info';
   const format = options.format ?? ((destination as { isTTY?: boolean }).isTTY ? 'pretty' : 'json');
   if (format === 'pretty') {
+    const pretty = pinoPretty();
     return pino({ level, base: null }, pretty({ destination, sync: true, colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' }));
   }
   return pino({ level, base: null, timestamp: pino.stdTimeFunctions.isoTime }, destination);

@@ -11,6 +11,7 @@
 import { MessageChannel, type MessagePort, receiveMessageOnPort } from 'node:worker_threads';
 import type { HostCallContext, HostCallResult, HostServices } from '../capabilities/host-services.js';
 import type { AsyncHost, HostRequest } from './host-env.js';
+import { ownBytes } from './request.js';
 
 /** The shared memory and port of one worker's bridge, handed to the worker at start. */
 export interface BridgeChannel {
@@ -41,11 +42,20 @@ const KINDS = ['data', 'error', 'status'] as const;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The objects of a host request whose buffers can be transferred instead of copied. */
-function transferables(request: HostRequest): ArrayBuffer[] {
-  if (request.op === 'fetchUrl') return [request.body.buffer as ArrayBuffer];
-  if (request.op === 'cacheSet') return [request.value.buffer as ArrayBuffer];
-  return [];
+/**
+ * A host request ready to post, and the buffers transferred with it instead of copied: bytes read from the guest
+ * are views into a shared slab (see `allocBytes`), so they are copied into buffers of their own first.
+ */
+function posting(request: HostRequest): { request: HostRequest; transfer: ArrayBuffer[] } {
+  if (request.op === 'fetchUrl') {
+    const body = ownBytes(request.body);
+    return { request: { ...request, body }, transfer: [body.buffer as ArrayBuffer] };
+  }
+  if (request.op === 'cacheSet') {
+    const value = ownBytes(request.value);
+    return { request: { ...request, value }, transfer: [value.buffer as ArrayBuffer] };
+  }
+  return { request, transfer: [] };
 }
 
 /**
@@ -75,7 +85,8 @@ export class BridgeClient implements AsyncHost {
   call(request: HostRequest, context: HostCallContext): HostCallResult {
     const control = this.#control;
     Atomics.store(control, STATE, WAITING);
-    this.post({ type: 'host', request, context }, transferables(request));
+    const post = posting(request);
+    this.post({ type: 'host', request: post.request, context }, post.transfer);
     Atomics.wait(control, STATE, WAITING);
     if (Atomics.load(control, GROWN) === 1) {
       const received = receiveMessageOnPort(this.#port);

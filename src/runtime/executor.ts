@@ -6,8 +6,9 @@
  *
  * @module
  */
+import type { Deadline } from './deadline.js';
 import type { HostEnvironment } from './host-env.js';
-import { type FunctionDefinition, RunnableInstance } from './instance.js';
+import { type FunctionDefinition, type Relocation, RunnableInstance } from './instance.js';
 import type { RunOutcome } from './outcome.js';
 import type { FunctionRequest } from './request.js';
 
@@ -53,19 +54,23 @@ export class Executor {
     }
   }
 
-  /** Runs one call synchronously. */
-  run(name: string, request: FunctionRequest): RunOutcome {
+  /**
+   * Runs one call synchronously under `deadline` (instantiation included when no idle instance is left). A call
+   * abandoned for a worker (inline budget, blocking call) gives its {@link Relocation}.
+   */
+  run(name: string, request: FunctionRequest, deadline?: Deadline): RunOutcome | Relocation {
     const entry = this.#functions.get(name);
     if (entry === undefined) return { kind: 'failure', failure: { code: 'E2RX_FUNCTION_NOT_FOUND', message: 'no function with that name is registered' } };
     let instance = entry.idle.pop();
     if (instance === undefined) {
-      const created = RunnableInstance.create(entry.definition, this.env);
+      const created = RunnableInstance.create(entry.definition, this.env, deadline);
       if ('failure' in created) return { kind: 'failure', failure: created.failure };
+      if ('kind' in created) return created;
       instance = created.instance;
     }
     entry.running += 1;
     try {
-      const { outcome, reusable } = instance.run(request);
+      const { outcome, reusable } = instance.run(request, deadline);
       const keep = reusable && !this.options.fresh && instance.version === entry.definition.version;
       if (keep && entry.idle.length < this.options.instances) entry.idle.push(instance);
       return outcome;
@@ -78,13 +83,13 @@ export class Executor {
    * Creates idle instances of a function up to the target (1 in fresh mode, `instances` otherwise), so the next call
    * does not pay for instantiation. Failures are ignored here: the next call reports them.
    */
-  prewarm(name: string): void {
+  prewarm(name: string, deadline?: Deadline): void {
     const entry = this.#functions.get(name);
     if (entry === undefined) return;
     const target = this.options.fresh ? 1 : this.options.instances;
     while (entry.idle.length < target) {
-      const created = RunnableInstance.create(entry.definition, this.env);
-      if ('failure' in created) return;
+      const created = RunnableInstance.create(entry.definition, this.env, deadline);
+      if (!('instance' in created)) return;
       entry.idle.push(created.instance);
     }
   }

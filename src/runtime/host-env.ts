@@ -7,6 +7,7 @@
  */
 import type { CapabilityConfig } from '../capabilities/config.js';
 import type { HostCallContext, HostCallResult } from '../capabilities/host-services.js';
+import { BlockingCall } from './deadline.js';
 import type { IdentRegistry } from './invocation.js';
 import type { ResolvedLimits } from './limits.js';
 
@@ -48,6 +49,11 @@ export interface HostEnvironment {
   /** The values of the secrets the app may read (`capabilities.secrets.allowedKeys`), resolved on the main thread. */
   readonly secrets: Readonly<Record<string, string>>;
   readonly async: AsyncHost;
+  /**
+   * What a guest's sleep (WASI `poll_oneoff` on a clock) does: `wait` blocks the thread (up to the call's deadline);
+   * `relocate` throws {@link BlockingCall}, for a call running speculatively on the calling thread.
+   */
+  readonly sleeps: 'wait' | 'relocate';
   readonly log: LogSink;
   readonly idents: IdentRegistry;
   readonly limits: ResolvedLimits;
@@ -59,4 +65,24 @@ export const INLINE_UNAVAILABLE = 'capability is not available in inline mode';
 /** The {@link AsyncHost} of inline mode: every asynchronous capability fails with {@link INLINE_UNAVAILABLE}. */
 export const INLINE_ASYNC_HOST: AsyncHost = {
   call: () => ({ kind: 'error', message: INLINE_UNAVAILABLE }),
+};
+
+/**
+ * The {@link AsyncHost} of a call running speculatively on the calling thread: any asynchronous capability throws
+ * {@link BlockingCall}, which abandons the call so that it runs again on a worker.
+ */
+export const RELOCATING_ASYNC_HOST: AsyncHost = {
+  call: (request) => {
+    throw new BlockingCall(`env.${HOST_CALL_IMPORTS[request.op]}`);
+  },
+};
+
+/** The import name of each asynchronous host call. */
+const HOST_CALL_IMPORTS: Readonly<Record<HostRequest['op'], string>> = {
+  cacheGet: 'cache_get',
+  cacheSet: 'cache_set',
+  fetchUrl: 'fetch_url',
+  graphqlQuery: 'graphql_query',
+  dbExec: 'db_exec',
+  getStaticFile: 'get_static_file',
 };

@@ -1,54 +1,67 @@
 /**
- * Inline mode: instances run on the calling thread, no workers. Calls are synchronous underneath (the returned
- * promise is already settled when `run` returns), which suits marble tests and modules without asynchronous imports.
+ * The calling-thread lane: instances that run on the thread that calls (the main thread), without a worker hand-off.
  *
- * Limits of the mode: the asynchronous capabilities (cache, fetch_url, graphql_query, db_exec, get_static_file) are
- * not available — FFI calls store the error `capability is not available in inline mode` and `cache_set` returns
- * -2 —, and `limits.timeoutMs` cannot be enforced (a guest in an infinite loop blocks the thread).
+ * Two uses:
+ * - **speculative** (the runtime's automatic placement, docs/decisions/0007-function-placement.md): a call runs here
+ *   under an inline budget; when it passes the budget, or makes a call that would block the thread (an asynchronous
+ *   host call, a sleep), it is abandoned — its instance discarded, its log lines dropped — and the runtime runs it
+ *   again on a worker. Nothing a guest can do before that is visible outside its call (its host calls up to then are
+ *   synchronous and local to the invocation), so the call takes effect once.
+ * - **inline mode** (`createRuntime({ inline: true })`: marble tests, hosts that accept the trade-off): every call
+ *   runs here to its end. The asynchronous capabilities (cache, fetch_url, graphql_query, db_exec, get_static_file)
+ *   are not available — FFI calls store `capability is not available in inline mode` and `cache_set` returns -2 —,
+ *   and the time limit applies only to instrumented modules (a guest that is not cannot be stopped).
  *
  * @module
  */
 import type { CapabilityConfig } from '../capabilities/config.js';
-import { abortReason } from '../errors.js';
+import type { Deadline } from './deadline.js';
 import { Executor } from './executor.js';
-import { INLINE_ASYNC_HOST, type LogSink } from './host-env.js';
-import type { FunctionDefinition } from './instance.js';
+import { INLINE_ASYNC_HOST, type LogFields, type LogLevel, type LogSink, RELOCATING_ASYNC_HOST } from './host-env.js';
+import type { FunctionDefinition, Relocation } from './instance.js';
 import { IdentRegistry } from './invocation.js';
 import type { ResolvedLimits } from './limits.js';
 import type { RunOutcome } from './outcome.js';
 import type { FunctionRequest } from './request.js';
-import type { Runner, RunnerStats } from './runner.js';
 
-/** What the inline runner needs. */
-export interface InlineRunnerOptions {
+/** What the lane needs. */
+export interface InlineLaneOptions {
   readonly capabilities: CapabilityConfig;
   readonly secrets: Readonly<Record<string, string>>;
   readonly log: LogSink;
   readonly limits: ResolvedLimits;
   readonly fresh: boolean;
   readonly instances: number;
+  /** Speculative calls (relocated on a budget or a blocking call), or inline mode (see the module comment). */
+  readonly speculative: boolean;
 }
 
 /**
- * Runs functions on the calling thread.
+ * Runs calls on the calling thread.
  *
  * @example
  * ```ts
- * const runner = new InlineRunner({ capabilities, secrets: {}, log, limits: resolveLimits(), fresh: false, instances: 1 });
+ * const lane = new InlineLane({ capabilities, secrets: {}, log, limits: resolveLimits(), fresh: false, instances: 1, speculative: true });
+ * lane.register(definition);
+ * const outcome = lane.run('hello', request, { at: performance.now() + 10, reason: 'budget' });
  * ```
  */
-export class InlineRunner implements Runner {
+export class InlineLane {
   readonly #executor: Executor;
-  readonly #names = new Set<string>();
+  readonly #sink: LogSink;
+  /** Log lines of the call in progress, held back until it is known not to be abandoned (speculative only). */
+  readonly #held: Array<[LogLevel, string, LogFields]> = [];
   #running = 0;
 
-  constructor(options: InlineRunnerOptions) {
+  constructor(options: InlineLaneOptions) {
+    this.#sink = options.log;
     this.#executor = new Executor(
       {
         capabilities: options.capabilities,
         secrets: options.secrets,
-        async: INLINE_ASYNC_HOST,
-        log: options.log,
+        async: options.speculative ? RELOCATING_ASYNC_HOST : INLINE_ASYNC_HOST,
+        sleeps: options.speculative ? 'relocate' : 'wait',
+        log: options.speculative ? (level, message, fields) => this.#held.push([level, message, fields]) : options.log,
         idents: new IdentRegistry(),
         limits: options.limits,
       },
@@ -56,37 +69,49 @@ export class InlineRunner implements Runner {
     );
   }
 
-  /** {@inheritDoc Runner.register} */
+  /** Adds or replaces a function. */
   register(definition: FunctionDefinition): void {
-    this.#names.add(definition.name);
     this.#executor.register(definition);
   }
 
-  /** {@inheritDoc Runner.run} */
-  run(name: string, request: FunctionRequest, signal?: AbortSignal): Promise<RunOutcome> {
-    if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+  /** Runs one call to its end, or to its {@link Relocation}. */
+  run(name: string, request: FunctionRequest, deadline: Deadline | undefined): RunOutcome | Relocation {
     this.#running += 1;
     try {
-      return Promise.resolve(this.#executor.run(name, request));
+      return this.#settleLogs(this.#executor.run(name, request, deadline));
     } finally {
       this.#running -= 1;
     }
   }
 
-  /** {@inheritDoc Runner.stats} */
-  stats(): RunnerStats {
-    const functions: Record<string, { instances: number; running: number; queued: number }> = {};
-    for (const name of this.#names) functions[name] = { instances: this.#executor.instances(name), running: 0, queued: 0 };
-    return { workers: 0, busyWorkers: 0, queued: 0, running: this.#running, timeouts: 0, workerRestarts: 0, functions };
+  /**
+   * Creates an idle instance ahead of the first call (its failures are left for that call to report). The log lines of
+   * an instance that did not start (abandoned for a worker, or failed) are dropped: the instance that does start, here
+   * or on a worker, logs its own.
+   */
+  prewarm(name: string, deadline: Deadline | undefined): void {
+    const before = this.#executor.instances(name);
+    this.#executor.prewarm(name, deadline);
+    const held = this.#held.splice(0);
+    if (this.#executor.instances(name) <= before) return;
+    for (const [level, message, fields] of held) this.#sink(level, message, fields);
   }
 
-  /** {@inheritDoc Runner.ready} */
-  ready(): Promise<void> {
-    return Promise.resolve();
+  #settleLogs(outcome: RunOutcome | Relocation): RunOutcome | Relocation {
+    const held = this.#held;
+    if (held.length === 0) return outcome;
+    if (outcome.kind !== 'relocate') for (const [level, message, fields] of held) this.#sink(level, message, fields);
+    held.length = 0;
+    return outcome;
   }
 
-  /** {@inheritDoc Runner.close} */
-  close(): Promise<void> {
-    return Promise.resolve();
+  /** Instances of a function alive on this thread. */
+  instances(name: string): number {
+    return this.#executor.instances(name);
+  }
+
+  /** Calls running (0 or 1: a call runs to its end before the thread does anything else). */
+  get running(): number {
+    return this.#running;
   }
 }

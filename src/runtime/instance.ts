@@ -6,6 +6,7 @@
  */
 import { createHostFunctions, buildImports, type ImportPlan } from './abi/imports.js';
 import { InstanceContext } from './abi/context.js';
+import { BlockingCall, type Deadline, DeadlineExceeded, Meter } from './deadline.js';
 import type { HostEnvironment } from './host-env.js';
 import { Invocation } from './invocation.js';
 import { GuestFault } from './memory.js';
@@ -13,7 +14,8 @@ import { pagesOf } from './limits.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { FunctionRequest } from './request.js';
 import { LineBuffer } from './stdio.js';
-import { createWasiImports, WasiExit } from './wasi.js';
+import { FUEL_EXPORT } from './instrument.js';
+import { createWasiImports, sleep, WasiExit } from './wasi.js';
 import { WASM_PAGE_BYTES } from './wasm-binary.js';
 
 /** A registered function as a thread knows it. Plain data plus the compiled module: it can be posted to workers. */
@@ -31,11 +33,31 @@ type Exported = (...args: number[]) => unknown;
 const LIFECYCLE = ['_initialize', '_start', 'init'] as const;
 
 /**
+ * A call (or an instantiation) abandoned before its end so that it runs again on a worker: it passed its inline
+ * budget, or it made a call that would block the calling thread. Nothing it did is kept.
+ */
+export interface Relocation {
+  readonly kind: 'relocate';
+  /** `budget` (it ran too long for the calling thread) or `blocking` (it called `call`). */
+  readonly reason: 'budget' | 'blocking';
+  /** For `blocking`: what it called (`env.cache_get`, `wasi poll_oneoff`). */
+  readonly call?: string;
+}
+
+/** The relocation an error stands for, if it does. */
+function relocationOf(error: unknown): Relocation | undefined {
+  if (error instanceof DeadlineExceeded && error.reason === 'budget') return { kind: 'relocate', reason: 'budget' };
+  if (error instanceof BlockingCall) return { kind: 'relocate', reason: 'blocking', call: error.call };
+  return undefined;
+}
+
+/**
  * Classifies what the guest threw. A trap while memory is within 1/16 of its limit is reported as `E2RX_WASM_MEMORY`
  * (the guest most likely failed to allocate); a stack overflow is a trap.
  */
 export function classify(error: unknown, memoryBytes: number, limitBytes: number): Failure {
   if (error instanceof WasiExit) return { code: 'E2RX_WASM_EXIT', message: error.message, details: { exitCode: error.code } };
+  if (error instanceof DeadlineExceeded) return { code: 'E2RX_WASM_TIMEOUT', message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof RangeError && /call stack/i.test(message)) return { code: 'E2RX_WASM_TRAP', message: 'wasm trap: stack overflow' };
   if (error instanceof RangeError && /out of memory|cannot allocate/i.test(message)) {
@@ -66,16 +88,19 @@ export class RunnableInstance {
   readonly #exports: { allocate: Exported; run_e: Exported; deallocate: Exported | undefined };
   readonly #streams: readonly LineBuffer[];
   readonly #limitBytes: number;
+  readonly #meter: Meter;
 
   private constructor(
     context: InstanceContext,
     instance: WebAssembly.Instance,
     streams: readonly LineBuffer[],
+    meter: Meter,
     /** The function's version this instance belongs to. */
     readonly version: number,
   ) {
     this.#context = context;
     this.#streams = streams;
+    this.#meter = meter;
     const exports = instance.exports as Record<string, unknown>;
     this.#exports = {
       allocate: exports['allocate'] as Exported,
@@ -85,23 +110,33 @@ export class RunnableInstance {
     this.#limitBytes = pagesOf(context.env.limits.maxMemoryMb) * WASM_PAGE_BYTES;
   }
 
-  /** Instantiates a function and runs its lifecycle exports; a failure there is returned, not thrown. */
-  static create(definition: FunctionDefinition, env: HostEnvironment): { instance: RunnableInstance } | { failure: Failure } {
+  /**
+   * Instantiates a function and runs its lifecycle exports under `deadline`; a failure there is returned, not thrown,
+   * and so is a {@link Relocation} (the lifecycle passed an inline budget or made a blocking call).
+   */
+  static create(definition: FunctionDefinition, env: HostEnvironment, deadline?: Deadline): { instance: RunnableInstance } | { failure: Failure } | Relocation {
     const context = new InstanceContext(definition.name, env);
     const enabled = env.capabilities.logger.enabled;
     const stream = (name: 'stdout' | 'stderr') =>
       new LineBuffer((line) => context.log(name === 'stdout' ? 'info' : 'warn', line, context.current, { stream: name }));
     const streams = [stream('stdout'), stream('stderr')] as const;
+    const meter = new Meter();
     const wasi = createWasiImports({
       memory: context.memory,
       write: (fd, bytes) => {
         if (enabled) streams[fd - 1]?.write(bytes);
       },
+      sleep: (ns) => sleepUntil(meter, env.sleeps, ns),
     });
     const maxPages = pagesOf(env.limits.maxMemoryMb);
     try {
-      const built = buildImports(definition.plan, createHostFunctions(context), wasi, maxPages);
+      const built = buildImports(definition.plan, createHostFunctions(context), wasi, maxPages, meter.check);
+      meter.arm(deadline);
       const instance = new WebAssembly.Instance(definition.module, built.imports);
+      // Only an instrumented module's fuel: a module left as it was may export a global of that name itself.
+      const fuel = definition.plan.some((binding) => binding.kind === 'meter') ? instance.exports[FUEL_EXPORT] : undefined;
+      meter.bind(fuel instanceof WebAssembly.Global ? fuel : undefined);
+      meter.arm(deadline);
       const exported = instance.exports['memory'];
       const memory = exported instanceof WebAssembly.Memory ? exported : built.memory;
       if (memory === undefined) return { failure: { code: 'E2RX_MODULE_NOT_RUNNABLE', message: 'the module has no memory' } };
@@ -115,8 +150,10 @@ export class RunnableInstance {
           if (!(error instanceof WasiExit && error.code === 0)) throw error;
         }
       }
-      return { instance: new RunnableInstance(context, instance, streams, definition.version) };
+      return { instance: new RunnableInstance(context, instance, streams, meter, definition.version) };
     } catch (error) {
+      const relocation = relocationOf(error);
+      if (relocation !== undefined) return relocation;
       const failure = classify(error, context.memory.memory === undefined ? 0 : context.memory.byteLength, maxPages * WASM_PAGE_BYTES);
       return { failure: { ...failure, message: `instantiation failed: ${failure.message}`, details: { ...failure.details, phase: 'start' } } };
     } finally {
@@ -124,11 +161,17 @@ export class RunnableInstance {
     }
   }
 
+  /** Whether a deadline stops this instance's guest code (its module is instrumented). */
+  get metered(): boolean {
+    return this.#meter.metered;
+  }
+
   /**
-   * Runs one call. `reusable` is false when the instance must be discarded (it trapped, exited, hit a limit).
-   * Outcome precedence (§3.3): a Runnable error, else a result, else the failure, else `none`.
+   * Runs one call under `deadline`. `reusable` is false when the instance must be discarded (it trapped, exited, hit
+   * a limit, was stopped at its deadline). Outcome precedence (§3.3): a Runnable error, else a result, else the
+   * failure, else `none`. A call abandoned for a worker gives a {@link Relocation} (and the instance is discarded).
    */
-  run(request: FunctionRequest): { outcome: RunOutcome; reusable: boolean } {
+  run(request: FunctionRequest, deadline?: Deadline): { outcome: RunOutcome | Relocation; reusable: boolean } {
     const context = this.#context;
     const env = context.env;
     const invocation = new Invocation(env.idents.next(), context.fn, request);
@@ -136,6 +179,7 @@ export class RunnableInstance {
     context.current = invocation;
     this.calls += 1;
     let failure: Failure | undefined;
+    this.#meter.arm(deadline);
     try {
       const input = invocation.request.body;
       const ptr = (this.#exports.allocate(input.length) as number) >>> 0;
@@ -143,6 +187,11 @@ export class RunnableInstance {
       this.#exports.run_e(ptr, input.length, invocation.ident);
       this.#exports.deallocate?.(ptr, input.length);
     } catch (error) {
+      const relocation = relocationOf(error);
+      if (relocation !== undefined) {
+        for (const s of this.#streams) s.discard();
+        return { outcome: relocation, reusable: false };
+      }
       failure = classify(error, context.memory.byteLength, this.#limitBytes);
     } finally {
       for (const s of this.#streams) s.flush();
@@ -154,6 +203,23 @@ export class RunnableInstance {
     }
     return { outcome: decide(invocation, failure, env.limits.maxOutputBytes), reusable: failure === undefined && invocation.settlement?.kind !== 'outputTooLarge' };
   }
+}
+
+/**
+ * A guest's sleep: `wait` blocks the thread, but never past the call's deadline (then the call stops there);
+ * `relocate` abandons a speculative call on the calling thread.
+ */
+function sleepUntil(meter: Meter, mode: HostEnvironment['sleeps'], ns: bigint): void {
+  if (ns <= 0n) return;
+  if (mode === 'relocate') throw new BlockingCall('wasi poll_oneoff');
+  const remaining = meter.remaining();
+  const wanted = Number(ns) / 1e6;
+  if (wanted < remaining) {
+    sleep(ns);
+    return;
+  }
+  if (Number.isFinite(remaining) && remaining > 0) sleep(BigInt(Math.ceil(remaining * 1e6)));
+  meter.throwIfPast();
 }
 
 function decide(invocation: Invocation, failure: Failure | undefined, maxOutput: number): RunOutcome {

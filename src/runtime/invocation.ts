@@ -40,8 +40,8 @@ export type Settlement =
  * ```
  */
 export class Invocation {
-  /** The request, mutated by request_set_field and resp_set_header. */
-  readonly request: FunctionRequest;
+  #request: FunctionRequest;
+  #copied = false;
   /** What the guest returned, if it did. */
   settlement: Settlement | undefined;
   /** Variables added with add_ffi_var, consumed by the next db_exec. */
@@ -54,7 +54,24 @@ export class Invocation {
     readonly fn: string,
     request: FunctionRequest,
   ) {
-    this.request = copyRequest(request);
+    this.#request = request;
+  }
+
+  /**
+   * The request as the guest sees it: the caller's object until the guest changes something (then a copy, see
+   * {@link mutable}), so that the caller's object is never changed.
+   */
+  get request(): FunctionRequest {
+    return this.#request;
+  }
+
+  /** The request to change (request_set_field, resp_set_header): copied from the caller's on the first change. */
+  mutable(): FunctionRequest {
+    if (!this.#copied) {
+      this.#request = copyRequest(this.#request);
+      this.#copied = true;
+    }
+    return this.#request;
   }
 
   /** Whether an FFI result is stored and not yet collected by get_ffi_result. */
@@ -119,33 +136,42 @@ export const IDENT_LIMIT = 2 ** 31 - 1;
  * ```
  */
 export class IdentRegistry {
-  readonly #live = new Map<number, Invocation>();
+  /** The live invocations: one at a time on a thread (a guest call runs to its end), so a list beats a map. */
+  readonly #live: Invocation[] = [];
 
   /** A fresh random ident not in use. */
   next(): number {
     for (;;) {
       const ident = randomInt(0, IDENT_LIMIT);
-      if (!this.#live.has(ident)) return ident;
+      if (this.get(ident) === undefined) return ident;
     }
   }
 
   /** Registers a live invocation under its ident. */
   add(invocation: Invocation): void {
-    this.#live.set(invocation.ident, invocation);
+    this.#live.push(invocation);
   }
 
   /** The live invocation of an ident. */
   get(ident: number): Invocation | undefined {
-    return this.#live.get(ident);
+    const live = this.#live;
+    for (let i = live.length - 1; i >= 0; i -= 1) if ((live[i] as Invocation).ident === ident) return live[i];
+    return undefined;
   }
 
   /** Unregisters an ident when its call ends. */
   delete(ident: number): void {
-    this.#live.delete(ident);
+    const live = this.#live;
+    for (let i = live.length - 1; i >= 0; i -= 1) {
+      if ((live[i] as Invocation).ident === ident) {
+        live.splice(i, 1);
+        return;
+      }
+    }
   }
 
   /** How many invocations are live. */
   get size(): number {
-    return this.#live.size;
+    return this.#live.length;
   }
 }

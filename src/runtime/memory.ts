@@ -12,6 +12,8 @@ export class GuestFault extends Error {
   override readonly name = 'GuestFault';
 }
 
+import { copyBytes } from './request.js';
+
 const decoder = new TextDecoder();
 
 /**
@@ -84,9 +86,9 @@ export class GuestMemory {
     return this.#bytes.subarray(start, start + (length >>> 0));
   }
 
-  /** A copy of `[ptr, ptr+length)`. */
+  /** A copy of `[ptr, ptr+length)` (see `allocBytes`). */
   copy(ptr: number, length: number): Uint8Array {
-    return this.slice(ptr, length).slice();
+    return copyBytes(this.slice(ptr, length));
   }
 
   /** `[ptr, ptr+length)` decoded as UTF-8 (invalid sequences become U+FFFD, as Go's string conversion keeps bytes). */

@@ -7,6 +7,7 @@
 import { E2rxError, errorMessage } from '../errors.js';
 import { HOST_FUNCTIONS } from './abi/catalogue.js';
 import { type ImportPlan, planImports } from './abi/imports.js';
+import { FUEL_EXPORT, instrumentDeadlines, METER_MODULE } from './instrument.js';
 import { WASI_FUNCTION_NAMES } from './wasi.js';
 import { capMemoryMaximum, type ModuleLayout, readModuleLayout } from './wasm-binary.js';
 
@@ -32,6 +33,14 @@ export interface FunctionInfo {
   readonly memory: { readonly initialPages: number; readonly maximumPages: number } | undefined;
   /** Anything worth a warning: stubbed imports, missing `deallocate`. */
   readonly warnings: readonly string[];
+  /**
+   * Whether the module was instrumented with deadline checks (see `instrument.ts`): then a call can be stopped at its
+   * deadline without stopping its thread, and the function may run on the calling thread. `false` when the rewrite
+   * could not handle the module (see {@link FunctionInfo.meteringError}).
+   */
+  readonly metered: boolean;
+  /** Why the module could not be instrumented, when it could not. */
+  readonly meteringError?: string;
 }
 
 /** A compiled function ready to be instantiated anywhere (the module and plan are structured-cloneable). */
@@ -98,9 +107,12 @@ function checkExports(name: string, exports: readonly WebAssembly.ModuleExportDe
  */
 export async function prepareModule(name: string, wasm: Uint8Array, maxPages: number): Promise<PreparedModule> {
   const layout = readLayout(wasm);
-  const module = await compile(name, cap(name, wasm, maxPages, layout));
-  const descriptors = WebAssembly.Module.imports(module);
-  const exports = WebAssembly.Module.exports(module);
+  const capped = cap(name, wasm, maxPages, layout);
+  const { module, metered, meteringError } = await compileMetered(name, capped);
+  // Only the instrumented module's own additions are hidden: a module left as it was keeps any __e2rx import (it is
+  // planned like any unknown import) and any __e2rx_fuel export of its own.
+  const descriptors = WebAssembly.Module.imports(module).filter((d) => !metered || d.module !== METER_MODULE);
+  const exports = WebAssembly.Module.exports(module).filter((e) => !metered || e.name !== FUEL_EXPORT);
   const importedMemory = layout?.imports.find((i) => i.desc.kind === 'memory')?.desc;
   checkExports(name, exports, descriptors.some((d) => d.kind === 'memory'));
   let planning;
@@ -125,6 +137,27 @@ export async function prepareModule(name: string, wasm: Uint8Array, maxPages: nu
     unknownImports: planning.unknown,
     memory: limits === undefined ? undefined : { initialPages: limits.min, maximumPages: Math.min(limits.max ?? maxPages, maxPages) },
     warnings,
+    metered,
+    ...(meteringError === undefined ? {} : { meteringError }),
   };
-  return { info, module, plan: planning.plan };
+  return { info, module, plan: metered ? [...planning.plan, { module: METER_MODULE, name: 'deadline', kind: 'meter' }] : planning.plan };
+}
+
+/**
+ * Compiles the module with deadline checks; when the rewrite cannot handle it (or, defensively, when its output does
+ * not compile), compiles it as it is. A module that does not compile at all is {@link E2rxError} `E2RX_MODULE_INVALID`.
+ */
+async function compileMetered(name: string, wasm: Uint8Array): Promise<{ module: WebAssembly.Module; metered: boolean; meteringError?: string }> {
+  let instrumented: Uint8Array;
+  try {
+    instrumented = instrumentDeadlines(wasm).bytes;
+  } catch (error) {
+    return { module: await compile(name, wasm), metered: false, meteringError: errorMessage(error) };
+  }
+  try {
+    return { module: await WebAssembly.compile(instrumented), metered: true };
+  } catch (error) {
+    const module = await compile(name, wasm);
+    return { module, metered: false, meteringError: `the instrumented module does not compile: ${errorMessage(error)}` };
+  }
 }

@@ -1,15 +1,15 @@
 /**
- * The messages between the main thread and a worker.
+ * What the main thread and a worker exchange besides the calls themselves (which cross on the worker's
+ * `CallChannel`): the worker's start data, and its messages to the main thread.
  *
  * @module
  */
 import type { CapabilityConfig } from '../capabilities/config.js';
 import type { BridgeChannel, HostCallMessage } from './bridge.js';
+import type { CallChannelInit } from './call-channel.js';
 import type { LogFields, LogLevel } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
 import type { ResolvedLimits } from './limits.js';
-import type { RunOutcome } from './outcome.js';
-import type { FunctionRequest } from './request.js';
 
 /** Everything a worker starts with (its `workerData`). */
 export interface WorkerInit {
@@ -19,17 +19,15 @@ export interface WorkerInit {
   readonly fresh: boolean;
   readonly instances: number;
   readonly bridge: BridgeChannel;
+  readonly channel: CallChannelInit;
   readonly functions: readonly FunctionDefinition[];
 }
 
-/** Main thread → worker. */
-export type ToWorker =
-  | { readonly type: 'register'; readonly definition: FunctionDefinition }
-  | { readonly type: 'call'; readonly id: number; readonly name: string; readonly request: FunctionRequest };
+/** The settings of every worker of a pool: {@link WorkerInit} without what each worker gets of its own. */
+export type WorkerSettings = Omit<WorkerInit, 'bridge' | 'channel' | 'functions'>;
 
-/** Worker → main thread. */
+/** Worker → main thread: `ready` on the worker's own port; host calls and log lines on its call channel. */
 export type FromWorker =
   | { readonly type: 'ready' }
   | { readonly type: 'log'; readonly level: LogLevel; readonly message: string; readonly fields: LogFields }
-  | HostCallMessage
-  | { readonly type: 'done'; readonly id: number; readonly outcome: RunOutcome; readonly instances: number };
+  | HostCallMessage;

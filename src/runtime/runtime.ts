@@ -8,18 +8,20 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CapabilityConfig } from '../capabilities/config.js';
 import type { HostServices } from '../capabilities/host-services.js';
-import { E2rxError } from '../errors.js';
-import { InlineRunner } from './inline.js';
+import { abortReason, E2rxError } from '../errors.js';
+import { InlineLane } from './inline.js';
 import { pagesOf, type ResolvedLimits, resolveLimits, type RuntimeLimits } from './limits.js';
 import { pinoSink } from './log-sink.js';
 import { type FunctionInfo, prepareModule } from './module-info.js';
-import { failureError, type InvocationResult, settle } from './outcome.js';
-import { WorkerPool } from './pool.js';
+import { failureError, type InvocationResult, type RunOutcome, settle } from './outcome.js';
+import { DEFAULT_INLINE_BUDGET_MS, DEFAULT_SLOW_CALL_MS, FunctionPlacement, type Lane, type PlacementMode } from './placement.js';
+import { type FunctionLoad, type Ticket, WorkerPool } from './pool.js';
 import type { FunctionRequest } from './request.js';
-import type { FunctionLoad, Runner } from './runner.js';
 
 export type { FunctionInfo } from './module-info.js';
 export type { InvocationResult } from './outcome.js';
+export type { Lane, PlacementMode } from './placement.js';
+export type { Ticket } from './pool.js';
 export { DEFAULT_LIMITS, type RuntimeLimits } from './limits.js';
 
 /** Options of {@link createRuntime}. */
@@ -30,29 +32,43 @@ export interface RuntimeOptions {
   readonly services: HostServices;
   /** Guest `log_msg` lines and WASI stdout/stderr go here, with fields `{fn, request_id, ident}`. */
   readonly logger: Logger;
-  /** Worker threads (default: `os.availableParallelism()`). */
+  /** Worker threads (default: `os.availableParallelism()`), started when the first function needs them. */
   readonly workers?: number;
-  /** Instances of each function kept per worker (default 1). A worker runs one call at a time; more are spares. */
+  /** Instances of each function kept per thread (default 1). A thread runs one call at a time; more are spares. */
   readonly instancesPerWorker?: number;
   /** Discard the instance after each call (E2Core 2023 semantics); default false (Atmo: instances are reused). */
   readonly freshInstancePerCall?: boolean;
   /** Per-call limits; see {@link DEFAULT_LIMITS}. */
   readonly limits?: RuntimeLimits;
   /**
-   * Run on the calling thread, without workers: for marble tests and modules without asynchronous imports.
-   * Asynchronous capabilities fail with `capability is not available in inline mode` and timeouts are not enforced.
+   * Where functions run (docs/decisions/0007-function-placement.md): `auto` (default) runs a function on the calling
+   * thread when its module can be instrumented with deadline checks and imports no asynchronous host function, and
+   * moves it to the workers when its calls block, run past the inline budget or are slow; `workers` runs every
+   * function on the workers.
+   */
+  readonly placement?: PlacementMode;
+  /** `auto` placement: how long one call may run on the calling thread before it moves to a worker (default 10 ms). */
+  readonly inlineBudgetMs?: number;
+  /** `auto` placement: the average call time above which a function moves to the workers (default 1 ms). */
+  readonly slowCallMs?: number;
+  /**
+   * Inline mode: every call runs on the calling thread to its end, no workers (marble tests, hosts that accept the
+   * trade-off). Asynchronous capabilities fail with `capability is not available in inline mode`; the time limit
+   * stops instrumented modules only.
    */
   readonly inline?: boolean;
   /** Where `get_secret_value` reads the allowed keys (default `process.env`), read once at creation. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Hears every settled call: the function, how it ended and how long it took (ms), for metrics. */
+  readonly onCall?: (name: string, outcome: RunOutcome['kind'], ms: number) => void;
 }
 
 /** Options of one invocation. */
 export interface InvokeOptions {
   /**
    * Aborting a queued call removes it. Aborting a running call detaches it: the worker is not stopped, the call runs
-   * to its end (or to `limits.timeoutMs`, which still stops its worker) and its result is discarded. Either way the
-   * promise rejects with the reason at once.
+   * to its end (or to `limits.timeoutMs`) and its result is discarded. Either way the promise rejects with the reason
+   * at once. (A call on the calling thread is over before anyone can abort it.)
    */
   readonly signal?: AbortSignal;
 }
@@ -63,6 +79,10 @@ export interface FunctionStats extends FunctionLoad {
   readonly calls: number;
   /** Invocations that rejected with an {@link E2rxError}. */
   readonly failures: number;
+  /** Where its calls go now. */
+  readonly lane: Lane;
+  /** Why. */
+  readonly placement: string;
 }
 
 /** Live counters of the runtime, for `/metrics`. */
@@ -74,8 +94,13 @@ export interface RuntimeStats {
   readonly running: number;
   readonly timeouts: number;
   readonly workerRestarts: number;
+  /** Calls abandoned on the calling thread and run again on a worker. */
+  readonly relocations: number;
   readonly functions: Readonly<Record<string, FunctionStats>>;
 }
+
+/** Receives the outcome of one {@link Runtime.execute} call. */
+export type OutcomeHandler = (outcome: RunOutcome) => void;
 
 /** A running Wasm runtime. */
 export interface Runtime {
@@ -92,11 +117,17 @@ export interface Runtime {
    * `E2RX_FUNCTION_NOT_FOUND`) whose `details.fn` is the function's name.
    */
   invoke(name: string, request: FunctionRequest, options?: InvokeOptions): Promise<InvocationResult>;
+  /**
+   * The callback form of {@link invoke}, without a promise per call: `done` receives the outcome once (a failure as
+   * `{ kind: 'failure' }`). A call on the calling thread completes before `execute` returns and gets no ticket; a call
+   * on a worker returns its {@link Ticket}, whose `cancel()` drops it (then `done` is never called).
+   */
+  execute(name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined;
   /** The registered functions. */
   readonly functions: ReadonlyMap<string, FunctionInfo>;
-  /** Resolves once every worker thread has started (at once in inline mode); calls made earlier just wait. */
+  /** Resolves once every worker thread started so far is ready (at once when none is needed). */
   ready(): Promise<void>;
-  /** Pool sizes, busy workers, queued calls, per-function counters. */
+  /** Pool sizes, busy workers, queued calls, per-function counters and placement. */
   stats(): RuntimeStats;
   /**
    * Fails queued calls with `E2RX_POOL_CLOSED`, lets running ones finish (not a detached one, whose caller aborted: its
@@ -114,22 +145,26 @@ function resolveSecrets(capabilities: CapabilityConfig, env: Readonly<Record<str
   return secrets;
 }
 
-function createRunner(options: RuntimeOptions, limits: ResolvedLimits): Runner {
-  const secrets = resolveSecrets(options.capabilities, options.env ?? process.env);
-  const log = pinoSink(options.logger);
-  const fresh = options.freshInstancePerCall ?? false;
-  const instances = Math.max(1, options.instancesPerWorker ?? 1);
-  if (options.inline === true) return new InlineRunner({ capabilities: options.capabilities, secrets, log, limits, fresh, instances });
-  return new WorkerPool({
-    size: Math.max(1, options.workers ?? availableParallelism()),
-    settings: { capabilities: options.capabilities, secrets, limits, fresh, instances },
-    services: options.services,
-    log,
-  });
+interface Registered {
+  readonly info: FunctionInfo;
+  readonly placement: FunctionPlacement;
+  calls: number;
+  failures: number;
+}
+
+
+/** The lane a function starts on, and why. */
+function initialLane(info: FunctionInfo, options: RuntimeOptions): { lane: Lane; reason: string } {
+  if (options.inline === true) return { lane: 'calling-thread', reason: 'inline mode' };
+  if ((options.placement ?? 'auto') === 'workers') return { lane: 'workers', reason: 'runtime.placement is workers' };
+  if (!info.metered) return { lane: 'workers', reason: `its module cannot be instrumented with deadline checks (${info.meteringError ?? 'unknown'})` };
+  if (info.asyncImports.length > 0) return { lane: 'workers', reason: `it imports asynchronous host functions (${info.asyncImports.join(', ')})` };
+  return { lane: 'calling-thread', reason: 'it is instrumented and imports no asynchronous host function' };
 }
 
 /**
- * Creates a runtime. Worker threads start at once; calls made before they are ready wait in the queue.
+ * Creates a runtime. Worker threads start when the first function needs them; calls made before they are ready wait
+ * in the queue.
  *
  * @example
  * ```ts
@@ -144,18 +179,73 @@ function createRunner(options: RuntimeOptions, limits: ResolvedLimits): Runner {
  * @see docs/reference/host-abi.md
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const limits = resolveLimits(options.limits);
-  const runner = createRunner(options, limits);
+  const limits: ResolvedLimits = resolveLimits(options.limits);
+  const secrets = resolveSecrets(options.capabilities, options.env ?? process.env);
+  const log = pinoSink(options.logger);
+  const fresh = options.freshInstancePerCall ?? false;
+  const instances = Math.max(1, options.instancesPerWorker ?? 1);
+  const inlineMode = options.inline === true;
+  const lane = new InlineLane({ capabilities: options.capabilities, secrets, log, limits, fresh, instances, speculative: !inlineMode });
+  const pool = inlineMode
+    ? undefined
+    : new WorkerPool({
+        size: Math.max(1, options.workers ?? availableParallelism()),
+        settings: { capabilities: options.capabilities, secrets, limits, fresh, instances },
+        services: options.services,
+        log,
+      });
+  const placementOptions = {
+    budgetMs: options.inlineBudgetMs ?? DEFAULT_INLINE_BUDGET_MS,
+    slowMs: options.slowCallMs ?? DEFAULT_SLOW_CALL_MS,
+    timeoutMs: limits.timeoutMs,
+  };
+  const registered = new Map<string, Registered>();
   const functions = new Map<string, FunctionInfo>();
-  const counters = new Map<string, { calls: number; failures: number }>();
   let versions = 0;
   let closed = false;
+  let relocations = 0;
 
-  const count = (name: string, failed: boolean): void => {
-    const entry = counters.get(name) ?? { calls: 0, failures: 0 };
+  const moved = (name: string, reason: string | undefined): void => {
+    if (reason !== undefined) options.logger.info({ fn: name }, `${name} runs on the worker threads from now on: ${reason}`);
+  };
+
+  const onCall = options.onCall;
+  const deliver = (name: string, entry: Registered, outcome: RunOutcome, done: OutcomeHandler, ms: number): void => {
     entry.calls += 1;
-    if (failed) entry.failures += 1;
-    counters.set(name, entry);
+    if (outcome.kind === 'failure') entry.failures += 1;
+    onCall?.(name, outcome.kind, ms);
+    done(outcome);
+  };
+
+  const execute = (name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined => {
+    const entry = registered.get(name);
+    if (closed || entry === undefined) {
+      done(
+        closed
+          ? { kind: 'failure', failure: { code: 'E2RX_POOL_CLOSED', message: 'the runtime is closed' } }
+          : { kind: 'failure', failure: { code: 'E2RX_FUNCTION_NOT_FOUND', message: `no function named ${name} is registered` } },
+      );
+      return undefined;
+    }
+    if (request.body.length > limits.maxInputBytes) {
+      const size = request.body.length;
+      deliver(name, entry, { kind: 'failure', failure: { code: 'E2RX_INPUT_TOO_LARGE', message: `the input of ${size} bytes is above the limit of ${limits.maxInputBytes}`, details: { size } } }, done, 0);
+      return undefined;
+    }
+    const placement = entry.placement;
+    const started = performance.now();
+    if (placement.lane === 'calling-thread' || pool === undefined) {
+      const ran = lane.run(name, request, inlineMode ? { at: started + limits.timeoutMs, reason: 'timeout' } : placement.deadline(started));
+      if (ran.kind !== 'relocate') {
+        const ms = performance.now() - started;
+        if (!inlineMode) moved(name, placement.ran(ms));
+        deliver(name, entry, ran, done, ms);
+        return undefined;
+      }
+      relocations += 1;
+      moved(name, placement.relocated(ran));
+    }
+    return (pool as WorkerPool).submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - started));
   };
 
   return {
@@ -168,41 +258,84 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const prepared = await prepareModule(name, wasm, pagesOf(limits.maxMemoryMb));
       for (const warning of prepared.info.warnings) options.logger.warn({ fn: name }, warning);
       versions += 1;
-      runner.register({ name, version: versions, module: prepared.module, plan: prepared.plan });
+      const definition = { name, version: versions, module: prepared.module, plan: prepared.plan };
+      const start = initialLane(prepared.info, options);
+      const placement = new FunctionPlacement(start.lane, start.reason, placementOptions);
+      lane.register(definition);
+      pool?.register(definition);
+      const previous = registered.get(name);
+      registered.set(name, { info: prepared.info, placement, calls: previous?.calls ?? 0, failures: previous?.failures ?? 0 });
       functions.set(name, prepared.info);
+      options.logger.debug({ function: name, lane: start.lane }, `${name} runs on ${start.lane === 'workers' ? 'the worker threads' : 'the calling thread'}: ${start.reason}`);
+      if (start.lane === 'workers') pool?.start();
+      else lane.prewarm(name, { at: performance.now() + limits.timeoutMs, reason: 'timeout' });
       return prepared.info;
     },
-    async invoke(name, request, invokeOptions) {
-      if (closed) throw failureError(name, { code: 'E2RX_POOL_CLOSED', message: 'the runtime is closed' });
-      if (!functions.has(name)) throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no function named ${name} is registered`, { details: { fn: name } });
-      if (request.body.length > limits.maxInputBytes) {
-        count(name, true);
-        throw failureError(name, {
-          code: 'E2RX_INPUT_TOO_LARGE',
-          message: `the input of ${request.body.length} bytes is above the limit of ${limits.maxInputBytes}`,
-          details: { size: request.body.length },
-        });
+    execute,
+    invoke(name, request, invokeOptions) {
+      const signal = invokeOptions?.signal;
+      if (signal?.aborted === true) return Promise.reject(abortReason(signal));
+      if (!registered.has(name) && !closed) {
+        return Promise.reject(new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no function named ${name} is registered`, { details: { fn: name } }));
       }
-      const outcome = await runner.run(name, request, invokeOptions?.signal);
-      count(name, outcome.kind === 'failure');
-      return settle(name, outcome);
+      return new Promise<InvocationResult>((resolve, reject) => {
+        let settled = false;
+        const onAbort = (): void => {
+          if (settled) return;
+          settled = true;
+          ticket?.cancel();
+          reject(abortReason(signal as AbortSignal));
+        };
+        const ticket = execute(name, request, (outcome) => {
+          if (settled) return;
+          settled = true;
+          signal?.removeEventListener('abort', onAbort);
+          try {
+            resolve(settle(name, outcome));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
+        if (!settled) signal?.addEventListener('abort', onAbort, { once: true });
+      });
     },
     ready() {
-      return runner.ready();
+      return pool?.ready() ?? Promise.resolve();
     },
     stats() {
-      const load = runner.stats();
+      const load = pool?.stats();
       const perFunction: Record<string, FunctionStats> = {};
-      for (const name of functions.keys()) {
-        const live = load.functions[name] ?? { instances: 0, running: 0, queued: 0 };
-        perFunction[name] = { ...live, ...(counters.get(name) ?? { calls: 0, failures: 0 }) };
+      for (const [name, entry] of registered) {
+        const live = load?.functions[name] ?? { instances: 0, running: 0, queued: 0 };
+        perFunction[name] = {
+          instances: live.instances + lane.instances(name),
+          running: live.running,
+          queued: live.queued,
+          calls: entry.calls,
+          failures: entry.failures,
+          lane: entry.placement.lane,
+          placement: entry.placement.reason,
+        };
       }
-      return { mode: options.inline === true ? 'inline' : 'workers', ...load, functions: perFunction };
+      return {
+        mode: inlineMode ? 'inline' : 'workers',
+        workers: load?.workers ?? 0,
+        busyWorkers: load?.busyWorkers ?? 0,
+        queued: load?.queued ?? 0,
+        running: (load?.running ?? 0) + lane.running,
+        timeouts: load?.timeouts ?? 0,
+        workerRestarts: load?.workerRestarts ?? 0,
+        relocations,
+        functions: perFunction,
+      };
     },
     async close() {
       if (closed) return;
       closed = true;
-      await runner.close();
+      await pool?.close();
     },
   };
 }
+
+/** The error a failed outcome stands for (re-exported for callers of {@link Runtime.execute}). */
+export { failureError };

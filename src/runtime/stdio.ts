@@ -43,6 +43,12 @@ export class LineBuffer {
     if (this.#size > 0) this.#emit();
   }
 
+  /** Drops what is buffered (the call that wrote it was abandoned). */
+  discard(): void {
+    this.#chunks = [];
+    this.#size = 0;
+  }
+
   #push(part: Uint8Array): void {
     let rest = part;
     while (rest.length > 0) {

@@ -25,6 +25,8 @@ export interface WasiHost {
   readonly memory: GuestMemory;
   /** Receives bytes written to fd 1 (stdout) or 2 (stderr). */
   write(fd: 1 | 2, bytes: Uint8Array): void;
+  /** Blocks for `ns` nanoseconds (a `poll_oneoff` clock wait); by default `Atomics.wait` on the current thread. */
+  readonly sleep?: (ns: bigint) => void;
 }
 
 type WasiFunction = (...args: never[]) => number | undefined;
@@ -74,11 +76,11 @@ function fillRandom(target: Uint8Array): void {
 }
 
 /** Blocks the thread for `ns` nanoseconds (a worker, or the main thread in inline mode). */
-function sleep(ns: bigint): void {
+export function sleep(ns: bigint): void {
   if (ns > 0n) Atomics.wait(sleeper, 0, 0, Number(ns) / 1e6);
 }
 
-function pollOneoff(memory: GuestMemory, inPtr: number, outPtr: number, count: number, neventsPtr: number): number {
+function pollOneoff(memory: GuestMemory, inPtr: number, outPtr: number, count: number, neventsPtr: number, wait: (ns: bigint) => void): number {
   if (count === 0) return ERRNO.INVAL;
   const view = memory.view;
   memory.check(inPtr, count * 48);
@@ -106,7 +108,7 @@ function pollOneoff(memory: GuestMemory, inPtr: number, outPtr: number, count: n
   if (events.length === 0 && clocks.length > 0) {
     let first = clocks[0]?.deadline ?? start;
     for (const c of clocks) if (c.deadline < first) first = c.deadline;
-    sleep(first - process.hrtime.bigint());
+    wait(first - process.hrtime.bigint());
     const after = process.hrtime.bigint();
     for (const c of clocks) if (c.deadline <= after) events.push({ userdata: c.userdata, error: 0, type: EVENTTYPE.CLOCK, nbytes: 0n });
   }
@@ -243,7 +245,7 @@ export function createWasiImports(host: WasiHost): Record<string, WasiFunction> 
     path_rename: path,
     path_symlink: (_old: number, _oldLen: number, fd: number) => path(fd),
     path_unlink_file: path,
-    poll_oneoff: (inPtr: number, outPtr: number, count: number, nevents: number) => pollOneoff(memory, inPtr, outPtr, count, nevents),
+    poll_oneoff: (inPtr: number, outPtr: number, count: number, nevents: number) => pollOneoff(memory, inPtr, outPtr, count, nevents, host.sleep ?? sleep),
     proc_exit(code: number): never {
       throw new WasiExit(code);
     },

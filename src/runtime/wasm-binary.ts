@@ -58,11 +58,29 @@ const VALUE_TYPES: Readonly<Record<number, ValueType>> = {
   0x6f: 'externref',
 };
 
-const SECTION_TYPE = 1;
-const SECTION_IMPORT = 2;
-const SECTION_MEMORY = 5;
+/** Section ids (WebAssembly core spec §5.5.2). */
+export const SECTION = {
+  custom: 0,
+  type: 1,
+  import: 2,
+  function: 3,
+  table: 4,
+  memory: 5,
+  global: 6,
+  export: 7,
+  start: 8,
+  element: 9,
+  code: 10,
+  data: 11,
+  dataCount: 12,
+  tag: 13,
+} as const;
+const SECTION_TYPE = SECTION.type;
+const SECTION_IMPORT = SECTION.import;
+const SECTION_MEMORY = SECTION.memory;
 
-class Reader {
+/** A cursor over a WebAssembly binary: bytes, LEB128 integers, names, value types, limits. */
+export class Reader {
   offset: number;
   constructor(
     readonly bytes: Uint8Array,
@@ -113,7 +131,8 @@ class Reader {
   }
 }
 
-interface Section {
+/** One section of a binary, by offsets. */
+export interface Section {
   readonly id: number;
   /** Offset of the section id byte. */
   readonly start: number;
@@ -123,7 +142,8 @@ interface Section {
   readonly end: number;
 }
 
-function sections(bytes: Uint8Array): Section[] {
+/** The sections of a binary, in order; throws on a bad magic number or a section running past the end. */
+export function sections(bytes: Uint8Array): Section[] {
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
     throw new Error('not a WebAssembly binary (bad magic number)');
   }
@@ -215,7 +235,8 @@ export function readModuleLayout(bytes: Uint8Array): ModuleLayout {
   return { imports, memories };
 }
 
-function leb(value: number): number[] {
+/** The unsigned LEB128 encoding of a non-negative integer. */
+export function leb(value: number): number[] {
   const out: number[] = [];
   let rest = value;
   do {

@@ -1,19 +1,27 @@
 /**
  * The main thread's handle on one worker thread: starts it (from the TypeScript sources under tsx, or from `dist`),
- * owns its bridge, routes its messages and stops it.
+ * owns its bridge and its call channel, routes its messages and stops it.
  *
  * @module
  */
 import { Worker } from 'node:worker_threads';
 import { BridgeServer } from './bridge.js';
-import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+import { CallChannel } from './call-channel.js';
+import type { ResultMessage } from './call-codec.js';
+import type { FunctionDefinition } from './instance.js';
+import type { FromWorker, WorkerInit, WorkerSettings } from './protocol.js';
 
 /** The JS heap a worker may use (guest linear memory is outside it and capped per instance instead). */
 export const WORKER_HEAP_MB = 256;
 
 /** Callbacks of a {@link WorkerHandle}. */
 export interface WorkerEvents {
+  /** `ready` (on the worker's port), host calls and log lines (on its channel). */
   message(handle: WorkerHandle, message: FromWorker): void;
+  /** A call's outcome came back. */
+  result(handle: WorkerHandle, result: ResultMessage): void;
+  /** The outcomes read at one wake-up were all delivered. */
+  drained(handle: WorkerHandle): void;
   /** The worker stopped without being asked to (crash, out of memory); `error` is what it threw, if anything. */
   exit(handle: WorkerHandle, error: Error | undefined): void;
 }
@@ -27,7 +35,7 @@ export interface WorkerEvents {
 function startWorker(init: WorkerInit): Worker {
   const options = {
     workerData: init,
-    transferList: [init.bridge.port],
+    transferList: [init.bridge.port, init.channel.port],
     resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
   };
   if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url), options);
@@ -42,8 +50,9 @@ function startWorker(init: WorkerInit): Worker {
  *
  * @example
  * ```ts
- * const handle = new WorkerHandle(settings, functions, { message: onMessage, exit: onExit });
- * handle.post({ type: 'call', id: 1, name: 'hello', request });
+ * const handle = new WorkerHandle(settings, functions, { message, result, drained, exit });
+ * const slot = handle.channel.send(1, 'hello', request);
+ * handle.channel.wake();
  * ```
  */
 export class WorkerHandle {
@@ -51,15 +60,27 @@ export class WorkerHandle {
   ready = false;
   /** Whether the handle is in use (false once stopped or crashed). */
   alive = true;
-  /** The id of the call it runs, if any. */
-  callId: number | undefined;
+  /** Calls handed over whose outcome has not come back (or been revoked). */
+  assigned = 0;
   /** Instances per function it reported. */
   readonly instances = new Map<string, number>();
   readonly bridge = new BridgeServer();
+  readonly channel: CallChannel;
   readonly #worker: Worker;
 
-  constructor(settings: Omit<WorkerInit, 'bridge' | 'functions'>, functions: WorkerInit['functions'], events: WorkerEvents) {
-    this.#worker = startWorker({ ...settings, functions, bridge: this.bridge.channel });
+  constructor(settings: WorkerSettings, functions: readonly FunctionDefinition[], events: WorkerEvents) {
+    this.channel = new CallChannel(
+      (result) => {
+        if (this.alive) events.result(this, result);
+      },
+      (message) => {
+        if (this.alive) events.message(this, message);
+      },
+      () => {
+        if (this.alive) events.drained(this);
+      },
+    );
+    this.#worker = startWorker({ ...settings, functions, bridge: this.bridge.channel, channel: this.channel.init });
     let error: Error | undefined;
     this.#worker.on('message', (message: FromWorker) => {
       if (this.alive) events.message(this, message);
@@ -69,26 +90,25 @@ export class WorkerHandle {
     });
     this.#worker.on('exit', () => {
       if (!this.alive) return;
-      this.alive = false;
-      this.bridge.close();
+      this.#release();
       events.exit(this, error);
     });
   }
 
-  /** Whether it can take a call now. */
+  /** Whether it can be handed calls now: ready, and every call handed to it before has come back. */
   get idle(): boolean {
-    return this.alive && this.ready && this.callId === undefined;
-  }
-
-  /** Sends a message to the worker. */
-  post(message: ToWorker): void {
-    this.#worker.postMessage(message);
+    return this.alive && this.ready && this.assigned === 0;
   }
 
   /** Stops the worker (also in the middle of a guest call). */
   async stop(): Promise<void> {
+    this.#release();
+    await this.#worker.terminate();
+  }
+
+  #release(): void {
     this.alive = false;
     this.bridge.close();
-    await this.#worker.terminate();
+    this.channel.close();
   }
 }

@@ -12,6 +12,11 @@ import type { Logger } from 'pino';
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
+/** How long a client may take to send its request headers. */
+export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
+/** How long a client may take to send its whole request (headers and body), unless set otherwise. */
+export const DEFAULT_RECEIVE_TIMEOUT_MS = 60_000;
+
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
 
@@ -53,6 +58,8 @@ export interface HttpServer {
   close(graceMs?: number): Promise<void>;
   /** While draining, every request but /health gets 503 with `Connection: close`. */
   setDraining(draining: boolean): void;
+  /** How long a client may take to send its whole request (default {@link DEFAULT_RECEIVE_TIMEOUT_MS}); 408 past it. */
+  setReceiveTimeout(ms: number): void;
   /** The underlying node:http server (for websocket upgrades). */
   readonly server: Server;
 }
@@ -74,11 +81,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   const route = (method: string, path: string, handler: RouteHandler): void => {
     router.on(method as HTTPMethod, path, (request, response, params) => {
-      Promise.resolve(handler(request, response, params)).catch((error: unknown) => {
+      const failed = (error: unknown): void => {
         options.logger.error({ err: error, url: request.url }, 'request handler failed');
         if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
         else response.destroy();
-      });
+      };
+      try {
+        const returned = handler(request, response, params);
+        if (returned instanceof Promise) returned.catch(failed);
+      } catch (error) {
+        failed(error);
+      }
     });
   };
   route('GET', '/health', (_request, response) => {
@@ -97,7 +110,21 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     router.lookup(request, response);
   });
   server.keepAliveTimeout = 5_000;
+  // A client gets this long to send its headers, and its whole request (see setRequestTimeout); a slow or idle
+  // client costs a socket until then, never an in-flight slot (bodies are read before a slot is asked for).
+  server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
+  server.requestTimeout = DEFAULT_RECEIVE_TIMEOUT_MS;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (!isWebSocketUpgrade(request)) {
+      // Node.js hands every upgrade request here once there is an upgrade listener, `Upgrade: h2c` included (curl
+      // --http2, Java's HttpClient on http:// URLs). A server may ignore an upgrade it does not speak (RFC 9110 §7.8):
+      // the request goes back to the HTTP server on the same connection, without its upgrade headers, and is served
+      // as HTTP/1.1 (its body is still in the socket).
+      if (head.length > 0) socket.unshift(head);
+      socket.unshift(withoutUpgrade(request));
+      server.emit('connection', socket);
+      return;
+    }
     const path = (request.url ?? '/').split('?')[0] ?? '/';
     const found = upgrades.find('GET', path);
     const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
@@ -112,6 +139,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     route,
     setDraining: (value) => {
       draining = value;
+    },
+    setReceiveTimeout: (ms) => {
+      server.requestTimeout = ms;
+      server.headersTimeout = Math.min(server.headersTimeout, ms);
     },
     unroute: (method, path) => router.off(method as HTTPMethod, path),
     upgradeRoute: (path, handler) => {
@@ -146,6 +177,33 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Whether an upgrade request asks for a websocket. */
+function isWebSocketUpgrade(request: IncomingMessage): boolean {
+  return (request.headers.upgrade ?? '').split(',').some((token) => token.trim().toLowerCase() === 'websocket');
+}
+
+/** The head of an upgrade request as it came, less its upgrade: no `Upgrade` nor `HTTP2-Settings`, no `upgrade` token in `Connection`. */
+function withoutUpgrade(request: IncomingMessage): Buffer {
+  const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/${request.httpVersion}`];
+  const raw = request.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i] as string;
+    const value = raw[i + 1] as string;
+    const lower = name.toLowerCase();
+    if (lower === 'upgrade' || lower === 'http2-settings') continue;
+    if (lower === 'connection') {
+      const kept = value
+        .split(',')
+        .map((token) => token.trim())
+        .filter((token) => token !== '' && !['upgrade', 'http2-settings'].includes(token.toLowerCase()));
+      if (kept.length > 0) lines.push(`${name}: ${kept.join(', ')}`);
+      continue;
+    }
+    lines.push(`${name}: ${value}`);
+  }
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
 /** Writes a JSON response. */

@@ -25,20 +25,27 @@ export function statusOfRunError(code: number): number {
  * runSteps(steps, response, request, runner).subscribe((result) => replyHttp(res, result));
  * ```
  */
-export function replyHttp(response: ServerResponse, result: RunResult, extraHeaders: Readonly<Record<string, string>> = {}): void {
+export function replyHttp(response: ServerResponse, result: RunResult, extraHeaders?: Readonly<Record<string, string>>): void {
   if (response.headersSent || response.destroyed) return;
-  for (const [name, value] of Object.entries(extraHeaders)) response.setHeader(name, value);
+  if (extraHeaders !== undefined) for (const name in extraHeaders) response.setHeader(name, extraHeaders[name] as string);
   if (result.kind === 'ok') {
-    for (const [name, value] of Object.entries(result.request.respHeaders)) {
+    const respHeaders = result.request.respHeaders;
+    let custom = false;
+    for (const name in respHeaders) {
+      custom = true;
       try {
-        response.setHeader(name, value);
+        response.setHeader(name, respHeaders[name] as string);
       } catch {
         // A header name or value that HTTP cannot carry is dropped rather than failing the response.
       }
     }
-    if (!response.hasHeader('content-type')) response.setHeader('content-type', 'application/octet-stream');
-    response.setHeader('content-length', result.body.length);
-    response.writeHead(200);
+    if (!custom && extraHeaders === undefined) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.body.length });
+    } else {
+      if (!response.hasHeader('content-type')) response.setHeader('content-type', 'application/octet-stream');
+      response.setHeader('content-length', result.body.length);
+      response.writeHead(200);
+    }
     response.end(result.body);
     return;
   }
@@ -70,6 +77,6 @@ export function replyCancelled(response: ServerResponse): void {
 /** The status of a failure that is not a Runnable error. */
 export function failureStatus(error: Error): number {
   if (E2rxError.is(error, 'E2RX_OVERLOADED')) return 503;
-  if (E2rxError.is(error) && error.details['requestTimeout'] === true) return 504;
+  if (E2rxError.is(error, 'E2RX_REQUEST_TIMEOUT')) return 504;
   return 500;
 }

@@ -15,12 +15,14 @@
  */
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { concatMap, from, map, of, type Observable, type OperatorFunction } from 'rxjs';
-import type { KafkaDriver } from '../connections/kafka-driver.js';
+import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js';
 import type { NatsConnectionHandle } from '../connections/nats.js';
 import type { KafkaJob } from '../sources/kafka.js';
 import type { NatsJob } from '../sources/nats.js';
 import type { RunResult } from '../steps/steps.js';
+import { encodedNatsHeaders } from './nats-headers.js';
 import {
+  CORRELATION_HEADER,
   DEAD_LETTER_HEADERS,
   deadLetterHeaders,
   isReservedNatsHeader,
@@ -85,6 +87,58 @@ export function respondToNats(nats: NatsConnectionHandle, options: RespondToNats
     return from(publishNats(nats, target, run.result.body, headers, { confirm, jetstreamInput: run.job.kind === 'jetstream', ...(msgID ? { msgID } : {}) })).pipe(
       map((): NatsDelivery => ({ ...run, publishedTo: target })),
     );
+  });
+}
+
+/** How each respondTo subject is published: found once per connection and subject (a stream stores it or not). */
+const subjectModes = new WeakMap<NatsConnectionHandle, Map<string, 'core' | 'jetstream'>>();
+
+/**
+ * Publishes the result of a successful run the way {@link respondToNats} does, for the callback pipelines: to
+ * `respondTo`, or as the reply of a core request, or nowhere. Returns where it went — at once (a core publish, no
+ * confirmation needed for a core input), or as a promise that resolves once the publish is confirmed (a JetStream
+ * publish ack; a flush, shared with the other publishes of the moment, for a JetStream input). Throws (or rejects)
+ * when the publish fails.
+ *
+ * @example
+ * ```ts
+ * const to = respondNats(nats, job, result, 'orders.done');
+ * ```
+ */
+export function respondNats(
+  nats: NatsConnectionHandle,
+  job: NatsJob,
+  result: Extract<RunResult, { kind: 'ok' }>,
+  respondTo: string | undefined,
+  dedupeScope?: string,
+): string | undefined | Promise<string | undefined> {
+  const target = respondTo ?? job.reply;
+  if (target === undefined) return undefined;
+  const entries = natsOutputEntries(job, result.request.respHeaders);
+  // A core publish needs no confirmation before the input's ack: the ack leaves after it on the same connection,
+  // so an ack that reaches the server means the result did.
+  if (respondTo === undefined) {
+    // The reply of a core request (a JetStream message has no reply subject for us).
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    return target;
+  }
+  let modes = subjectModes.get(nats);
+  if (modes === undefined) subjectModes.set(nats, (modes = new Map<string, 'core' | 'jetstream'>()));
+  const mode = modes.get(target);
+  if (mode === 'core') {
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    return target;
+  }
+  if (mode === 'jetstream') {
+    const headers = toNatsHeaders(entries);
+    const msgID = derivedMsgId(job, dedupeScope);
+    const id = headers.has('Nats-Msg-Id') ? undefined : msgID;
+    return nats.jetstream.publish(target, result.body, { headers, ...(id !== undefined ? { msgID: id } : {}) }).then(() => target);
+  }
+  const known = modes;
+  return nats.streamOf(target).then(async (stream) => {
+    known.set(target, stream === undefined ? 'core' : 'jetstream');
+    return respondNats(nats, job, result, respondTo, dedupeScope);
   });
 }
 
@@ -201,9 +255,42 @@ export function respondToKafka(driver: KafkaDriver, options: RespondToKafkaOptio
   return concatMap((run): Observable<KafkaDelivery> => {
     const topic = options.topic;
     if (run.result.kind !== 'ok' || topic === undefined) return of({ ...run, publishedTo: undefined });
-    const headers = outputHeaders(run.job.record.headers, run.result.request.respHeaders, run.job.request.id);
-    return from(driver.produce([{ topic, key: run.job.record.key, value: run.result.body, headers }])).pipe(map(() => ({ ...run, publishedTo: topic })));
+    return from(driver.produce([kafkaResultRecord(run.job, run.result, topic)])).pipe(map(() => ({ ...run, publishedTo: topic })));
   });
+}
+
+/**
+ * The record that publishes a successful run to `topic`: the result as raw bytes, the input's key (so that it lands
+ * on the same partition number downstream), and the headers of {@link outputHeaders} (the input's, those the
+ * functions set, `x-request-id`). The Kafka pipeline gathers these into one produce per partition and fetch.
+ *
+ * @example
+ * ```ts
+ * await driver.produce([kafkaResultRecord(job, result, 'orders.done')]);
+ * ```
+ */
+export function kafkaResultRecord(job: KafkaJob, result: Extract<RunResult, { kind: 'ok' }>, topic: string): KafkaOutgoing {
+  return { topic, key: job.record.key, value: result.body, headers: outputHeaders(job.record.headers, result.request.respHeaders, job.request.id) };
+}
+
+/**
+ * The record that dead-letters a Kafka record that failed for good to `topic`: its key, value and headers as
+ * received, plus the error headers (`e2rx-error`, `e2rx-error-code`, `e2rx-source-topic`, `e2rx-source-partition`,
+ * `e2rx-source-offset`, …; see {@link DEAD_LETTER_HEADERS}).
+ *
+ * @example
+ * ```ts
+ * await driver.produce([kafkaDeadLetterRecord(job, describeFailure(result), 4, 'kafka orders', 'orders.dlq')]);
+ * ```
+ */
+export function kafkaDeadLetterRecord(job: KafkaJob, failure: FailureDescription, attempts: number, handler: string, topic: string): KafkaOutgoing {
+  const { record } = job;
+  const extra = deadLetterHeaders(failure, attempts, handler, {
+    [DEAD_LETTER_HEADERS.sourceTopic]: record.topic,
+    [DEAD_LETTER_HEADERS.sourcePartition]: String(record.partition),
+    [DEAD_LETTER_HEADERS.sourceOffset]: record.offset,
+  });
+  return { topic, key: record.key, value: record.value, headers: outputHeaders(record.headers, extra, job.request.id) };
 }
 
 /**
@@ -224,14 +311,18 @@ export async function deadLetterKafka(
   attempts: number,
   handler: string,
 ): Promise<void> {
-  const { record } = job;
-  const extra = deadLetterHeaders(failure, attempts, handler, {
-    [DEAD_LETTER_HEADERS.sourceTopic]: record.topic,
-    [DEAD_LETTER_HEADERS.sourcePartition]: String(record.partition),
-    [DEAD_LETTER_HEADERS.sourceOffset]: record.offset,
-  });
-  const headers = outputHeaders(record.headers, extra, job.request.id);
-  await driver.produce([{ topic, key: record.key, value: record.value, headers }]);
+  await driver.produce([kafkaDeadLetterRecord(job, failure, attempts, handler, topic)]);
+}
+
+/** The headers of a result: the input's, those the functions set, and `x-request-id` (see {@link outputHeaders}). */
+function natsOutputEntries(job: NatsJob, extra: Readonly<Record<string, string>>): HeaderEntry<string | Uint8Array>[] {
+  if (job.headers.length === 0 && isEmpty(extra)) return [[CORRELATION_HEADER, job.request.id]];
+  return outputHeaders(job.headers, extra, job.request.id, { skip: isReservedNatsHeader });
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 function toNatsHeaders(entries: readonly HeaderEntry<string | Uint8Array>[]): MsgHdrs {

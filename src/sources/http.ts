@@ -1,23 +1,29 @@
 /**
- * HTTP requests of one route as an Observable of jobs, with the handler's bounds enforced at the door: 413 for a
- * body over the limit, 503 with `Retry-After` when the in-flight bound and its queue are full.
+ * HTTP requests of one route as an Observable of jobs, with the handler's bounds enforced at the door: the body is
+ * read first (a slow or idle client costs a socket, never a slot), 413 for a body over the limit, then the gate
+ * admits the request, queues it, or refuses it with 503 and `Retry-After` (docs/reference/admission.md).
  *
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
-import type { Gate } from '../engine/gate.js';
-import { concatBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
+import type { Gate, Refusal, Slot } from '../engine/gate.js';
+import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 
-/** One HTTP request waiting to be run. */
+/** One HTTP request holding an in-flight slot, waiting to be run. */
 export interface HttpJob {
   readonly request: FunctionRequest;
   readonly response: ServerResponse;
-  /** Aborts when the client goes away before the reply. */
-  readonly signal: AbortSignal;
-  /** Frees the in-flight slot; call once the reply is written. A plain function: may be passed on detached (`finalize(job.release)`). */
+  /** Whether the client went away before the reply. */
+  readonly aborted: boolean;
+  /**
+   * Calls `listener` once when the client goes away before the reply (at once if it already has). One listener per
+   * job: a later call replaces an earlier one.
+   */
+  onAbort(listener: () => void): void;
+  /** Frees the in-flight slot; call once the reply is written (idempotent). A plain function: may be passed on. */
   readonly release: () => void;
 }
 
@@ -28,11 +34,13 @@ export interface HttpRouteOptions {
   readonly path: string;
   readonly gate: Gate;
   readonly maxBodyBytes: number;
-  /** Called for each request refused at the door: 413 (body too large) or 503 (in-flight bound and queue full). */
-  readonly onRejected?: (status: 413 | 503) => void;
+  /** Called for each request refused at the door: 413 (body too large) or 503 (overloaded). */
+  readonly onRejected?: (status: 413 | 503, reason?: Refusal) => void;
   /** Builds the job's request (default: {@link requestFromHttp}). */
   readonly toRequest?: (incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>) => FunctionRequest;
 }
+
+const EMPTY = new Uint8Array(0);
 
 /**
  * The requests of one route. The route is registered on subscribe and removed on unsubscribe (cold).
@@ -47,70 +55,47 @@ export interface HttpRouteOptions {
 export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Observable<HttpJob> {
   const { path: routerPath, catchAll } = toRouterPath(options.path);
   const toRequest = options.toRequest ?? requestFromHttp;
+  const { gate, maxBodyBytes } = options;
   return new Observable<HttpJob>((subscriber) => {
-    server.route(options.method, routerPath, async (incoming, response, rawParams) => {
-      const declared = Number(incoming.headers['content-length'] ?? 0);
-      if (declared > options.maxBodyBytes) {
-        incoming.resume();
-        options.onRejected?.(413);
-        sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
+    const tooLarge = (incoming: IncomingMessage, response: ServerResponse): void => {
+      incoming.resume();
+      options.onRejected?.(413);
+      response.setHeader('connection', 'close');
+      sendJson(response, 413, { status: 413, message: `request body is larger than ${maxBodyBytes} bytes` });
+    };
+    server.route(options.method, routerPath, (incoming, response, rawParams) => {
+      const declared = incoming.headers['content-length'];
+      if (declared !== undefined && Number(declared) > maxBodyBytes) {
+        tooLarge(incoming, response);
         return;
       }
-      const controller = new AbortController();
-      response.on('close', () => {
-        if (!response.writableFinished) controller.abort(new Error('client closed the connection'));
+      readBody(incoming, maxBodyBytes, (body) => {
+        if (body === undefined) {
+          tooLarge(incoming, response);
+          return;
+        }
+        if (response.destroyed) return;
+        if (subscriber.closed) {
+          refuseStopping(response);
+          return;
+        }
+        const params: Record<string, string> = {};
+        for (const name in rawParams) {
+          const value = rawParams[name];
+          if (value === undefined) continue;
+          // httprouter (Atmo's router) gives a catch-all its leading slash: `/files/*path` on `/files/a/b` is `/a/b`.
+          if (name === '*' && catchAll) params[catchAll] = `/${value}`;
+          else params[name] = value;
+        }
+        const job = new PendingJob(toRequest(incoming, body, params), response, subscriber);
+        const verdict = gate.enter(body.length, job);
+        if (typeof verdict === 'string') {
+          options.onRejected?.(503, verdict);
+          refuseOverloaded(response, gate, verdict);
+          return;
+        }
+        job.admitted(verdict);
       });
-      const slot = options.gate.acquire(controller.signal);
-      if (!slot) {
-        incoming.resume();
-        options.onRejected?.(503);
-        response.setHeader('retry-after', '1');
-        sendJson(response, 503, { status: 503, message: 'the handler is at its in-flight bound; retry later' });
-        return;
-      }
-      let release: () => void;
-      try {
-        release = await slot;
-      } catch {
-        return;
-      }
-      if (subscriber.closed) {
-        // The source stopped (the engine is stopping) while this request waited for a slot.
-        release();
-        refuseStopping(incoming, response);
-        return;
-      }
-      let body: Uint8Array | undefined;
-      try {
-        body = await readBody(incoming, options.maxBodyBytes);
-      } catch {
-        // The client went away before the end of its body: nothing to run or answer, but the slot must be freed.
-        release();
-        return;
-      }
-      if (controller.signal.aborted) {
-        release();
-        return;
-      }
-      if (subscriber.closed) {
-        release();
-        refuseStopping(incoming, response);
-        return;
-      }
-      if (body === undefined) {
-        release();
-        options.onRejected?.(413);
-        sendJson(response, 413, { status: 413, message: `request body is larger than ${options.maxBodyBytes} bytes` });
-        return;
-      }
-      const params: Record<string, string> = {};
-      for (const [name, value] of Object.entries(rawParams)) {
-        if (value === undefined) continue;
-        // httprouter (Atmo's router) gives a catch-all its leading slash: `/files/*path` on `/files/a/b` is `/a/b`.
-        if (name === '*' && catchAll) params[catchAll] = `/${value}`;
-        else params[name] = value;
-      }
-      subscriber.next({ request: toRequest(incoming, body, params), response, signal: controller.signal, release });
     });
     return () => {
       server.unroute(options.method, routerPath);
@@ -118,51 +103,156 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
   });
 }
 
+/**
+ * A request between admission and its reply: it waits in the gate's queue (cancelled if the client leaves), then,
+ * holding its slot, it is the {@link HttpJob} the source emits.
+ */
+class PendingJob implements HttpJob {
+  #slot: Slot | undefined;
+  #abort: (() => void) | undefined;
+  #aborted = false;
+  #started = false;
+  #watching = false;
+
+  constructor(
+    readonly request: FunctionRequest,
+    readonly response: ServerResponse,
+    private readonly subscriber: { readonly closed: boolean; next(job: HttpJob): void },
+  ) {}
+
+  /**
+   * Listens for the client going away, from the moment it matters: the request waits in the queue, or its run did
+   * not end at once (most runs of functions on the calling thread end before anyone could leave).
+   */
+  #watch(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    const response = this.response;
+    if (response.destroyed) {
+      this.#closed();
+      return;
+    }
+    response.once('close', () => {
+      if (!response.writableFinished) this.#closed();
+    });
+  }
+
+  #closed(): void {
+    this.#aborted = true;
+    if (!this.#started) this.#slot?.cancel();
+    const listener = this.#abort;
+    this.#abort = undefined;
+    listener?.();
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  onAbort(listener: () => void): void {
+    this.#abort = listener;
+    this.#watch();
+    if (this.#aborted && this.#abort === listener) {
+      this.#abort = undefined;
+      listener();
+    }
+  }
+
+  readonly release = (): void => {
+    this.#abort = undefined;
+    this.#slot?.release();
+  };
+
+  /** The gate took the request: it runs (then `start` was called) or waits in the queue. */
+  admitted(slot: Slot): void {
+    this.#slot ??= slot;
+    if (!this.#started) this.#watch();
+  }
+
+  /** The gate gave the slot (at once, or after the queue). */
+  start(slot: Slot): void {
+    this.#slot = slot;
+    this.#started = true;
+    if (this.#aborted || this.subscriber.closed) {
+      slot.release();
+      if (!this.#aborted) refuseStopping(this.response);
+      return;
+    }
+    this.subscriber.next(this);
+  }
+
+  /** The gate refused the request as it left the queue. */
+  shed(reason: Refusal): void {
+    refuseOverloaded(this.response, undefined, reason);
+  }
+}
+
+/** 503 for a request the handler cannot take now, with `Retry-After` from the estimated wait. */
+function refuseOverloaded(response: ServerResponse, gate: Gate | undefined, reason: Refusal): void {
+  if (response.headersSent || response.destroyed) return;
+  const wait = gate?.estimatedWaitMs() ?? 1000;
+  response.setHeader('retry-after', String(Math.max(1, Math.min(120, Math.ceil(wait / 1000)))));
+  const why = reason === 'time' ? 'it could not finish within its time limit' : reason === 'memory' ? 'its queue holds too many bytes' : 'its queue is full';
+  sendJson(response, 503, { status: 503, message: `the handler is overloaded: ${why}; retry later` });
+}
+
 /** 503 for a request that was accepted but can no longer be run: the route stopped while it waited. */
-function refuseStopping(incoming: IncomingMessage, response: ServerResponse): void {
-  incoming.resume();
+function refuseStopping(response: ServerResponse): void {
+  if (response.headersSent || response.destroyed) return;
   response.setHeader('connection', 'close');
   sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
 }
 
 /** The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only. */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
-  // headersDistinct keeps repeated headers apart (incoming.headers joins most of them with ', '): the first value
-  // is the one Go's Header.Get gave Atmo's functions.
+  // The first value of a repeated header is the one Go's Header.Get gave Atmo's functions.
   const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(incoming.headersDistinct)) {
-    if (values !== undefined) headers[name.toLowerCase()] = values[0] ?? '';
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = lowerCase(raw[i] as string);
+    if (headers[name] === undefined) headers[name] = raw[i + 1] as string;
   }
   return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', body, headers, params });
 }
 
+/** Header names seen, lower-cased: a handful of distinct names come back on every request. */
+const LOWER = new Map<string, string>();
+const LOWER_LIMIT = 1024;
+
+function lowerCase(name: string): string {
+  let lower = LOWER.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER.size < LOWER_LIMIT) LOWER.set(name, lower);
+  }
+  return lower;
+}
+
 /**
- * Reads the body, or `undefined` when it passes `limit` bytes (the rest is drained). Rejects when the connection
- * closes before the end of the body.
+ * Reads the body and calls `done` with it, or with `undefined` when it passes `limit` bytes (the rest is drained).
+ * Nothing is called when the connection closes before the end of the body.
  */
-export function readBody(incoming: IncomingMessage, limit: number): Promise<Uint8Array | undefined> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    let ended = false;
-    incoming.on('data', (chunk: Buffer) => {
-      if (tooLarge) return;
-      size += chunk.length;
-      if (size > limit) {
-        tooLarge = true;
-        chunks.length = 0;
-        return;
-      }
-      chunks.push(chunk);
-    });
-    incoming.on('end', () => {
-      ended = true;
-      resolve(tooLarge ? undefined : concatBytes(chunks));
-    });
-    incoming.on('error', reject);
-    incoming.on('close', () => {
-      if (!ended) reject(new Error('the client closed the connection before the end of the body'));
-    });
+export function readBody(incoming: IncomingMessage, limit: number, done: (body: Uint8Array | undefined) => void): void {
+  let first: Buffer | undefined;
+  let chunks: Buffer[] | undefined;
+  let size = 0;
+  let tooLarge = false;
+  incoming.on('data', (chunk: Buffer) => {
+    if (tooLarge) return;
+    size += chunk.length;
+    if (size > limit) {
+      tooLarge = true;
+      first = undefined;
+      chunks = undefined;
+      return;
+    }
+    if (first === undefined) first = chunk;
+    else (chunks ??= [first]).push(chunk);
+  });
+  incoming.on('end', () => {
+    if (tooLarge) done(undefined);
+    else if (chunks !== undefined) done(concatBytes(chunks));
+    else if (first !== undefined) done(copyBytes(first));
+    else done(EMPTY);
   });
 }

@@ -2,39 +2,55 @@
  * Kafka stream handlers (source `kafka`): the records of one topic, consumed in a consumer group, as an Observable
  * of jobs.
  *
- * - **Order.** A partition's records are emitted one at a time: the next one only after the previous job completed.
- *   Partitions run in parallel.
- * - **Backpressure.** A job is emitted only with an in-flight slot of the handler's {@link Gate}. A partition is
- *   paused at the broker when it holds `partitionBuffer` records not yet running, or an eighth of that while the gate
- *   is full (the in-flight bound is reached); it is resumed when slots free and its records drain.
+ * - **Order.** A partition's records are emitted one at a time, in offset order: the next one once the previous job
+ *   {@link KafkaJob.proceed | proceeded} (its run is over; its result may still be waiting to be published) or
+ *   completed. Partitions run in parallel. Every {@link RECORDS_PER_SLICE} records the source lets the event loop
+ *   turn before it goes on.
+ * - **Backpressure by bytes, at fetch boundaries.** Every record the consumer hands over is kept until its job
+ *   completes: nothing fetched is dropped to be fetched again. A partition is paused at the broker while the records
+ *   it holds (waiting, running, or waiting for their result to be acknowledged) reach `partitionBytes`, and the whole
+ *   consumer while all partitions together reach `maxHeldBytes` (the handler's `limits.maxQueuedBytes`); each is
+ *   resumed once it is down to half. A pause stops the next fetch; the records of a fetch already made are still
+ *   taken. A job is emitted only with an in-flight slot of the handler's {@link Gate}; waiting for a slot holds no
+ *   more than the bytes.
  * - **Commits.** `autoCommit` is off. A job's `complete()` marks its offset done; the source commits, per partition,
- *   the highest contiguous completed offset + 1 (see {@link createOffsetTracker}): at-least-once.
- * - **Rebalances.** When partitions are revoked, the records not yet emitted are dropped and the jobs in flight may
- *   finish, but nothing of the old assignment is committed any more: whoever gets the partition next starts from the
- *   last commit, so nothing is lost (some records may run twice).
+ *   the highest contiguous completed offset + 1 (see {@link createOffsetTracker}), at most every `commitIntervalMs`:
+ *   at-least-once.
+ * - **Rebalances.** When partitions are revoked, the records not yet emitted are dropped and the jobs out may finish,
+ *   but nothing of the old assignment is committed any more: whoever gets the partition next starts from the last
+ *   commit, so nothing is lost (some records may run twice).
  * - **Stop.** Unsubscribing pauses every partition and drops what was not emitted; in the background the source
- *   waits for the jobs in flight, commits what completed and leaves the group. That task is handed to
- *   `options.inFlight`, so that draining waits for it.
+ *   waits for the jobs out, commits what completed and leaves the group. That task is handed to `options.inFlight`,
+ *   so that draining waits for it.
  *
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Observable } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate } from '../engine/gate.js';
+import type { Gate, Slot, Waiter } from '../engine/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
 import type { InFlight } from '../streams/in-flight.js';
 import { createOffsetTracker, type OffsetTracker } from '../streams/offset-tracker.js';
 import { streamRequest } from '../streams/request.js';
 
+/** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
+export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
+
+/** The bytes all partitions of a handler may hold before the consumer is paused, when the gate sets no bound. */
+export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
+
+/** What a held record costs besides its key, value and headers (its objects, its request), in the byte bounds. */
+export const RECORD_OVERHEAD_BYTES = 256;
+
 /**
- * How many records a partition may hold, not yet running, before it is paused. While the handler's in-flight bound is
- * reached, a partition is paused as soon as it holds an eighth of that (16 by default): a small prefetch, so that a
- * freed slot finds work at once instead of waiting for the partition to be fetched again.
+ * Records emitted at most before the source yields to the event loop (the next ones are emitted from `setImmediate`):
+ * a function that runs on the calling thread completes inside `job`'s emission, and a fetch of thousands of records
+ * would otherwise run in one go while produce acknowledgements, fetches and heartbeats wait.
  */
-export const DEFAULT_PARTITION_BUFFER = 128;
+export const RECORDS_PER_SLICE = 256;
 
 /**
  * Commits are made at most this often: the completions in between go into one commit. A crash redelivers at most
@@ -42,13 +58,18 @@ export const DEFAULT_PARTITION_BUFFER = 128;
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
-/** One Kafka record waiting to be run, holding an in-flight slot. */
+/** One Kafka record to run: emitted with an in-flight slot of the handler's gate. */
 export interface KafkaJob {
   readonly record: KafkaRecord;
   /** The request of the run (url = `resource`, body = the value, a Grav envelope unwrapped). */
   readonly request: FunctionRequest;
   /** Whether the partition is still assigned as when the record was fetched (else its completion is not committed). */
   readonly current: boolean;
+  /**
+   * The run is over, and the result waits to be published: frees the slot and lets the partition emit its next
+   * record. The offset is committed only after {@link complete}. Idempotent; implied by `complete` and `abandon`.
+   */
+  proceed(): void;
   /** Done (published, dead-lettered or skipped on purpose): the offset may be committed; frees the slot. Idempotent. */
   complete(): void;
   /**
@@ -75,28 +96,34 @@ export interface KafkaTopicOptions {
   readonly resource?: string;
   /** Where a new group starts: the earliest record (default true) or the end of the topic. */
   readonly fromBeginning?: boolean;
-  /** Records a partition may hold before it is paused (default {@link DEFAULT_PARTITION_BUFFER}). */
-  readonly partitionBuffer?: number;
+  /** Bytes a partition may hold before it is paused (default {@link DEFAULT_PARTITION_BYTES}, at most `maxHeldBytes`). */
+  readonly partitionBytes?: number;
+  /**
+   * Bytes all partitions may hold before the consumer is paused (default: the gate's `maxQueuedBytes`, else
+   * {@link DEFAULT_MAX_HELD_BYTES}).
+   */
+  readonly maxHeldBytes?: number;
   /** Commits at most this often (default {@link DEFAULT_COMMIT_INTERVAL_MS}); a stop commits at once. */
   readonly commitIntervalMs?: number;
   readonly logger?: Logger;
-  /** Receives the background stop task (wait for the jobs in flight, commit, leave the group). */
+  /** Receives the background stop task (wait for the jobs out, commit, leave the group). */
   readonly inFlight?: InFlight;
   /** Flow-control events. */
   readonly onFlow?: (event: KafkaFlowEvent) => void;
 }
 
-interface PartitionState {
-  readonly tp: TopicPartition;
-  epoch: number;
-  assigned: boolean;
-  tracker: OffsetTracker;
-  buffer: KafkaRecord[];
-  /** A job of this partition is out (of any epoch): the next record waits for it. */
-  running: boolean;
-  /** The epoch in which a job was abandoned: nothing more is emitted in it. */
-  blockedEpoch: number | undefined;
-  paused: boolean;
+/**
+ * What a record counts for in the byte bounds: its key, value and headers, and {@link RECORD_OVERHEAD_BYTES}.
+ *
+ * @example
+ * ```ts
+ * heldBytes({ topic: 't', partition: 0, offset: '0', key: null, value: new Uint8Array(100), headers: [], timestamp: '0' }); // 356
+ * ```
+ */
+export function heldBytes(record: KafkaRecord): number {
+  let bytes = RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key?.length ?? 0);
+  for (const [name, value] of record.headers) bytes += name.length + value.length;
+  return bytes;
 }
 
 /**
@@ -106,190 +133,175 @@ interface PartitionState {
  * @example
  * ```ts
  * const inFlight = createInFlight();
- * fromKafkaTopic(driver, 'orders', { groupId: 'shop', gate: createGate({ maxInFlight: 8, queueSize: 0 }), inFlight })
+ * fromKafkaTopic(driver, 'orders', { groupId: 'shop', gate: createGate({ maxInFlight: 8 }), inFlight })
  *   .pipe(mergeMap((job) => inFlight.keep(run(job.request).pipe(finalize(() => job.complete())))))
  *   .subscribe();
  * ```
  */
 export function fromKafkaTopic(driver: KafkaDriver, topic: string, options: KafkaTopicOptions): Observable<KafkaJob> {
   return new Observable<KafkaJob>((subscriber) => {
-    const { gate, logger } = options;
-    const limit = Math.max(1, options.partitionBuffer ?? DEFAULT_PARTITION_BUFFER);
-    const commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
-    const resource = options.resource ?? topic;
-    const partitions = new Map<string, PartitionState>();
-    const waiting = new Set<PartitionState>();
-    let epoch = 0;
-    let stopped = false;
-    let outstanding = 0;
-    let idle: Array<() => void> = [];
-    const consumer: KafkaConsumer = driver.consumer({ groupId: options.groupId, topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    const source = new TopicSource(driver, topic, options, subscriber);
+    source.start();
+    return () => source.stop();
+  });
+}
 
-    const keyOf = (tp: TopicPartition): string => `${tp.topic}:${tp.partition}`;
-    const stateOf = (tp: TopicPartition): PartitionState => {
-      const key = keyOf(tp);
-      let state = partitions.get(key);
-      if (!state) {
-        state = { tp: { topic: tp.topic, partition: tp.partition }, epoch, assigned: true, tracker: createOffsetTracker(), buffer: [], running: false, blockedEpoch: undefined, paused: false };
-        partitions.set(key, state);
-      }
-      return state;
-    };
+/** One partition of the topic, in the current assignment or an earlier one. */
+class Partition implements Waiter {
+  readonly tp: TopicPartition;
+  epoch: number;
+  assigned = true;
+  tracker: OffsetTracker = createOffsetTracker();
+  /** The position (in {@link tracker}) of the next record to emit. */
+  position = 0;
+  /** Records received and not yet emitted: `buffer[head..]`, with their held bytes. */
+  buffer: Array<KafkaRecord | undefined> = [];
+  bytes: number[] = [];
+  head = 0;
+  /** A job of this partition is out and has not proceeded (of any epoch): the next record waits for it. */
+  running = false;
+  /** The epoch in which a job was abandoned: nothing more is emitted in it. */
+  blockedEpoch: number | undefined;
+  /** Paused at the consumer. */
+  paused = false;
+  /** At its own byte bound (until it is down to half). */
+  over = false;
+  /** Bytes of the records of the current epoch received and not completed. */
+  held = 0;
 
-    const setPaused = (state: PartitionState, paused: boolean): void => {
-      if (state.paused === paused) return;
-      state.paused = paused;
-      if (paused) consumer.pause([state.tp]);
-      else consumer.resume([state.tp]);
-      options.onFlow?.({ type: paused ? 'pause' : 'resume', partition: state.tp });
-    };
-    const reconcile = (state: PartitionState): void => {
-      if (!state.assigned) return;
-      const threshold = gate.free === 0 ? Math.max(1, Math.ceil(limit / 8)) : limit;
-      setPaused(state, stopped || state.buffer.length >= threshold);
-    };
-    const reconcileAll = (): void => {
-      for (const state of partitions.values()) reconcile(state);
-    };
+  constructor(
+    readonly source: TopicSource,
+    topic: string,
+    partition: number,
+    epoch: number,
+  ) {
+    this.tp = { topic, partition };
+    this.epoch = epoch;
+  }
 
-    // Commits: one at a time; completions during a commit are gathered into the next one.
-    let committing: Promise<void> | undefined;
-    let dirty = false;
-    let lastCommit = 0;
-    const commitNow = (): Promise<void> => {
-      dirty = true;
-      committing ??= (async () => {
-        while (dirty) {
-          // At most one commit per interval: completions in between are gathered (a stop commits at once).
-          const wait = lastCommit + commitIntervalMs - Date.now();
-          if (wait > 0 && !stopped) await sleep(wait);
-          dirty = false;
-          lastCommit = Date.now();
-          const batch: Array<{ state: PartitionState; tracker: OffsetTracker; offset: string }> = [];
-          for (const state of partitions.values()) {
-            const offset = state.assigned ? state.tracker.commitOffset : undefined;
-            if (offset !== undefined) batch.push({ state, tracker: state.tracker, offset });
-          }
-          if (batch.length === 0) continue;
-          const commits = batch.map(({ state, offset }) => ({ topic: state.tp.topic, partition: state.tp.partition, offset }));
-          try {
-            await consumer.commit(commits);
-            for (const { tracker, offset } of batch) tracker.committed(offset);
-            options.onFlow?.({ type: 'commit', commits });
-          } catch (error) {
-            logger?.warn({ topic, groupId: options.groupId, commits, err: errorMessage(error) }, 'Kafka commit failed; it is retried with the next one');
-          }
-        }
-        committing = undefined;
-      })();
-      return committing;
-    };
+  /** The gate gave a slot: emit the next record. */
+  start(slot: Slot): void {
+    this.source.begin(this, slot);
+  }
 
-    const settleOne = (): void => {
-      outstanding -= 1;
-      if (outstanding === 0) {
-        const resolved = idle;
-        idle = [];
-        for (const resolve of resolved) resolve();
-      }
-    };
+  shed(): void {
+    // Work is offered to the gate only when a slot is free: it never waits in the gate's queue.
+  }
 
-    const pump = (state: PartitionState): void => {
-      if (stopped || state.running || !state.assigned || state.buffer.length === 0 || state.blockedEpoch === state.epoch) return;
-      if (gate.free === 0) {
-        waiting.delete(state);
-        waiting.add(state);
-        reconcile(state);
-        return;
-      }
-      waiting.delete(state);
-      const slot = gate.acquire();
-      if (!slot) {
-        waiting.add(state);
-        return;
-      }
-      const record = state.buffer.shift() as KafkaRecord;
-      const jobEpoch = state.epoch;
-      const tracker = state.tracker;
-      state.running = true;
-      outstanding += 1;
-      reconcile(state);
-      void slot.then((release) => {
-        let settled = false;
-        const finish = (completed: boolean): void => {
-          if (settled) return;
-          settled = true;
-          release();
-          state.running = false;
-          if (completed && state.epoch === jobEpoch && state.tracker === tracker) {
-            tracker.completed(record.offset);
-            void commitNow();
-          } else if (!completed && state.epoch === jobEpoch) {
-            state.blockedEpoch = jobEpoch;
-          }
-          settleOne();
-          pump(state);
-          for (const other of [...waiting]) pump(other);
-          reconcileAll();
-        };
-        const job: KafkaJob = {
-          record,
-          request: streamRequest(resource, record.value ?? new Uint8Array(), record.headers),
-          get current() {
-            return state.epoch === jobEpoch && state.assigned;
-          },
-          complete: () => finish(true),
-          abandon: () => finish(false),
-        };
-        if (subscriber.closed) {
-          job.abandon();
-          return;
-        }
-        subscriber.next(job);
-      });
-    };
+  /** Drops the records not emitted; returns their bytes. */
+  clear(): number {
+    let dropped = 0;
+    for (let index = this.head; index < this.bytes.length; index += 1) dropped += this.bytes[index] as number;
+    this.buffer = [];
+    this.bytes = [];
+    this.head = 0;
+    return dropped;
+  }
+}
 
-    const revokeAll = (): void => {
-      epoch += 1;
-      waiting.clear();
-      for (const state of partitions.values()) {
-        state.epoch = epoch;
-        state.assigned = false;
-        state.buffer = [];
-        state.tracker = createOffsetTracker();
-        state.paused = false;
-      }
-    };
+/** A job: one record out of its partition, from its slot to its completion. */
+class Job implements KafkaJob {
+  readonly request: FunctionRequest;
+  #slot: Slot | undefined;
+  #settled = false;
 
-    const started = consumer
+  constructor(
+    readonly source: TopicSource,
+    readonly partition: Partition,
+    readonly record: KafkaRecord,
+    readonly epoch: number,
+    readonly tracker: OffsetTracker,
+    readonly position: number,
+    readonly bytes: number,
+    slot: Slot,
+  ) {
+    this.#slot = slot;
+    this.request = streamRequest(source.resource, record.value ?? EMPTY, record.headers);
+  }
+
+  get current(): boolean {
+    return this.partition.epoch === this.epoch && this.partition.assigned;
+  }
+
+  proceed(): void {
+    const slot = this.#slot;
+    if (slot === undefined) return;
+    this.#slot = undefined;
+    slot.release();
+    this.partition.running = false;
+    this.source.proceeded(this.partition);
+  }
+
+  complete(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    this.proceed();
+    this.source.finished(this, true);
+  }
+
+  abandon(): void {
+    if (this.#settled) return;
+    this.#settled = true;
+    // Blocked before the slot is freed, so that nothing more of the partition is emitted.
+    if (this.partition.epoch === this.epoch) this.partition.blockedEpoch = this.epoch;
+    this.proceed();
+    this.source.finished(this, false);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The state of one subscription of {@link fromKafkaTopic}. */
+class TopicSource {
+  readonly resource: string;
+  readonly gate: Gate;
+  readonly consumer: KafkaConsumer;
+  readonly partitionBytes: number;
+  readonly maxHeldBytes: number;
+  readonly commitIntervalMs: number;
+  readonly partitions = new Map<number, Partition>();
+  /** Partitions with a record to emit, waiting for a free slot. */
+  readonly waiting = new Set<Partition>();
+  epoch = 0;
+  stopped = false;
+  /** Jobs emitted and not completed or abandoned. */
+  outstanding = 0;
+  idle: Array<() => void> = [];
+  /** Bytes held by every partition, of any epoch. */
+  held = 0;
+  /** At the bound of all partitions (until down to half). */
+  overAll = false;
+  started: Promise<void> = Promise.resolve();
+  committing: Promise<void> | undefined;
+  dirty = false;
+  lastCommit = 0;
+  /** Records emitted since the source last yielded to the event loop. */
+  sinceYield = 0;
+  /** Yielding: partitions to pump once the event loop has turned. */
+  yielding: Set<Partition> | undefined;
+
+  constructor(
+    readonly driver: KafkaDriver,
+    readonly topic: string,
+    readonly options: KafkaTopicOptions,
+    readonly subscriber: Subscriber<KafkaJob>,
+  ) {
+    this.resource = options.resource ?? topic;
+    this.gate = options.gate;
+    this.maxHeldBytes = Math.max(1, options.maxHeldBytes ?? options.gate.options.maxQueuedBytes ?? DEFAULT_MAX_HELD_BYTES);
+    this.partitionBytes = Math.max(1, Math.min(options.partitionBytes ?? DEFAULT_PARTITION_BYTES, this.maxHeldBytes));
+    this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    this.consumer = driver.consumer({ groupId: options.groupId, topics: [topic], fromBeginning: options.fromBeginning ?? true });
+  }
+
+  start(): void {
+    const { topic, options, driver, subscriber } = this;
+    this.started = this.consumer
       .start({
-        onRecord: (record) => {
-          if (stopped) return;
-          const known = partitions.get(keyOf(record));
-          if (known && !known.assigned) return; // fetched before a revocation: it will be fetched again
-          const state = known ?? stateOf(record);
-          try {
-            state.tracker.received(record.offset);
-          } catch {
-            return; // a record seen already in this assignment
-          }
-          state.buffer.push(record);
-          pump(state);
-          reconcile(state);
-        },
-        onAssigned: (assigned) => {
-          revokeAll();
-          for (const tp of assigned) {
-            const state = stateOf(tp);
-            state.assigned = true;
-            state.epoch = epoch;
-          }
-          consumer.resume(assigned);
-          options.onFlow?.({ type: 'assigned', partitions: assigned });
-          if (stopped) reconcileAll();
-        },
+        onRecord: (record) => this.onRecord(record),
+        onAssigned: (assigned) => this.onAssigned(assigned),
         onRevoked: () => {
-          revokeAll();
+          this.revokeAll();
           options.onFlow?.({ type: 'revoked' });
         },
         onFatal: (error) => {
@@ -311,22 +323,221 @@ export function fromKafkaTopic(driver: KafkaDriver, topic: string, options: Kafk
           }),
         );
       });
+  }
 
-    return () => {
-      stopped = true;
-      waiting.clear();
-      for (const state of partitions.values()) {
-        state.buffer = [];
-        reconcile(state);
+  onRecord(record: KafkaRecord): void {
+    if (this.stopped || record.topic !== this.topic) return;
+    let partition = this.partitions.get(record.partition);
+    if (partition === undefined) {
+      partition = new Partition(this, this.topic, record.partition, this.epoch);
+      this.partitions.set(record.partition, partition);
+    } else if (!partition.assigned) return; // fetched before a revocation: it will be fetched again
+    try {
+      partition.tracker.received(record.offset);
+    } catch {
+      return; // a record seen already in this assignment
+    }
+    const bytes = heldBytes(record);
+    partition.buffer.push(record);
+    partition.bytes.push(bytes);
+    partition.held += bytes;
+    this.held += bytes;
+    this.pump(partition);
+    this.reconcile(partition);
+  }
+
+  onAssigned(assigned: readonly TopicPartition[]): void {
+    this.revokeAll();
+    const mine = assigned.filter((tp) => tp.topic === this.topic);
+    for (const tp of mine) {
+      let partition = this.partitions.get(tp.partition);
+      if (partition === undefined) {
+        partition = new Partition(this, this.topic, tp.partition, this.epoch);
+        this.partitions.set(tp.partition, partition);
       }
-      const shutdown = (async () => {
-        await started;
-        if (outstanding > 0) await new Promise<void>((resolve) => idle.push(resolve));
-        if (committing) await committing;
-        await commitNow();
-        await consumer.stop();
-      })().catch((error: unknown) => logger?.warn({ topic, err: errorMessage(error) }, 'Kafka consumer shutdown failed'));
-      options.inFlight?.add(shutdown);
-    };
-  });
+      partition.assigned = true;
+      partition.epoch = this.epoch;
+    }
+    // A new assignment starts unpaused (the consumer's own pause state is reset by a rebalance)...
+    this.consumer.resume(mine);
+    this.options.onFlow?.({ type: 'assigned', partitions: mine });
+    // ...unless the source is stopped or still over its bound with the jobs of the old assignment.
+    for (const partition of this.partitions.values()) this.reconcile(partition);
+  }
+
+  revokeAll(): void {
+    this.epoch += 1;
+    this.waiting.clear();
+    for (const partition of this.partitions.values()) {
+      this.held -= partition.clear();
+      partition.epoch = this.epoch;
+      partition.assigned = false;
+      partition.tracker = createOffsetTracker();
+      partition.position = 0;
+      partition.held = 0;
+      partition.paused = false;
+      partition.over = false;
+    }
+  }
+
+  /** Emits the partition's next record if it may run now. */
+  pump(partition: Partition): void {
+    if (this.stopped || partition.running || !partition.assigned || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
+    if (this.yielding !== undefined) {
+      this.yielding.add(partition);
+      return;
+    }
+    if (this.sinceYield >= RECORDS_PER_SLICE) {
+      this.yieldThenPump(partition);
+      return;
+    }
+    if (this.gate.free === 0) {
+      this.waiting.add(partition);
+      return;
+    }
+    if (this.waiting.size > 0) this.waiting.delete(partition);
+    const record = partition.buffer[partition.head] as KafkaRecord;
+    const verdict = this.gate.enter(record.value?.length ?? 0, partition);
+    if (typeof verdict === 'string') this.waiting.add(partition);
+  }
+
+  /** Lets the event loop turn (acknowledgements, fetches, timers), then goes on emitting. */
+  yieldThenPump(partition: Partition): void {
+    const pending = new Set<Partition>([partition]);
+    this.yielding = pending;
+    setImmediate(() => {
+      this.yielding = undefined;
+      this.sinceYield = 0;
+      for (const one of pending) this.pump(one);
+      if (this.waiting.size > 0) for (const other of [...this.waiting]) this.pump(other);
+    });
+  }
+
+  /** The gate gave `partition` a slot (inside `gate.enter`): its next record becomes a job. */
+  begin(partition: Partition, slot: Slot): void {
+    this.sinceYield += 1;
+    const at = partition.head;
+    const record = partition.buffer[at] as KafkaRecord;
+    const bytes = partition.bytes[at] as number;
+    partition.buffer[at] = undefined;
+    partition.head = at + 1;
+    if (partition.head > 1024 && partition.head * 2 > partition.buffer.length) {
+      partition.buffer = partition.buffer.slice(partition.head);
+      partition.bytes = partition.bytes.slice(partition.head);
+      partition.head = 0;
+    }
+    partition.running = true;
+    this.outstanding += 1;
+    const job = new Job(this, partition, record, partition.epoch, partition.tracker, partition.position, bytes, slot);
+    partition.position += 1;
+    if (this.subscriber.closed) {
+      job.abandon();
+      return;
+    }
+    this.subscriber.next(job);
+  }
+
+  /** A job's run is over: its partition may emit the next record, and a freed slot goes to a waiting partition. */
+  proceeded(partition: Partition): void {
+    this.pump(partition);
+    if (this.waiting.size > 0) for (const other of [...this.waiting]) this.pump(other);
+  }
+
+  finished(job: Job, completed: boolean): void {
+    const partition = job.partition;
+    this.held -= job.bytes;
+    const current = partition.epoch === job.epoch && partition.tracker === job.tracker;
+    if (current) partition.held -= job.bytes;
+    if (completed && current) {
+      job.tracker.completedAt(job.position);
+      this.scheduleCommit();
+    }
+    this.outstanding -= 1;
+    if (this.outstanding === 0 && this.idle.length > 0) {
+      const resolved = this.idle;
+      this.idle = [];
+      for (const resolve of resolved) resolve();
+    }
+    this.reconcile(partition);
+  }
+
+  /** Pauses or resumes a partition after its bytes (or the bytes of all) changed. */
+  reconcile(partition: Partition): void {
+    if (!partition.over && partition.held >= this.partitionBytes) partition.over = true;
+    else if (partition.over && partition.held <= this.partitionBytes / 2) partition.over = false;
+    if (!this.overAll && this.held >= this.maxHeldBytes) {
+      this.overAll = true;
+      for (const other of this.partitions.values()) this.setPaused(other);
+      return;
+    }
+    if (this.overAll && this.held <= this.maxHeldBytes / 2) {
+      this.overAll = false;
+      for (const other of this.partitions.values()) this.setPaused(other);
+      return;
+    }
+    this.setPaused(partition);
+  }
+
+  setPaused(partition: Partition): void {
+    if (!partition.assigned) return;
+    const paused = this.stopped || this.overAll || partition.over;
+    if (partition.paused === paused) return;
+    partition.paused = paused;
+    if (paused) this.consumer.pause([partition.tp]);
+    else this.consumer.resume([partition.tp]);
+    this.options.onFlow?.({ type: paused ? 'pause' : 'resume', partition: partition.tp });
+  }
+
+  scheduleCommit(): void {
+    this.dirty = true;
+    this.committing ??= this.commitLoop();
+  }
+
+  /** Commits until nothing new completed: one commit at a time, at most one per interval (a stop commits at once). */
+  async commitLoop(): Promise<void> {
+    const { options, topic } = this;
+    // Gathers the completions of this tick (and returns the promise before `committing` is cleared below).
+    await Promise.resolve();
+    while (this.dirty) {
+      const wait = this.lastCommit + this.commitIntervalMs - Date.now();
+      if (wait > 0 && !this.stopped) await sleep(wait);
+      this.dirty = false;
+      this.lastCommit = Date.now();
+      const batch: Array<{ tracker: OffsetTracker; offset: string; commit: { topic: string; partition: number; offset: string } }> = [];
+      for (const partition of this.partitions.values()) {
+        const offset = partition.assigned ? partition.tracker.commitOffset : undefined;
+        if (offset !== undefined) batch.push({ tracker: partition.tracker, offset, commit: { topic, partition: partition.tp.partition, offset } });
+      }
+      if (batch.length === 0) continue;
+      const commits = batch.map((entry) => entry.commit);
+      try {
+        await this.consumer.commit(commits);
+        for (const { tracker, offset } of batch) tracker.committed(offset);
+        options.onFlow?.({ type: 'commit', commits });
+      } catch (error) {
+        options.logger?.warn({ topic, groupId: options.groupId, commits, err: errorMessage(error) }, 'Kafka commit failed; it is retried with the next one');
+      }
+    }
+    this.committing = undefined;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.waiting.clear();
+    for (const partition of this.partitions.values()) {
+      const dropped = partition.clear();
+      this.held -= dropped;
+      if (partition.assigned) partition.held -= dropped;
+      this.setPaused(partition);
+    }
+    const shutdown = (async () => {
+      await this.started;
+      if (this.outstanding > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
+      if (this.committing) await this.committing;
+      this.scheduleCommit();
+      await this.committing;
+      await this.consumer.stop();
+    })().catch((error: unknown) => this.options.logger?.warn({ topic: this.topic, err: errorMessage(error) }, 'Kafka consumer shutdown failed'));
+    this.options.inFlight?.add(shutdown);
+  }
 }

@@ -3,8 +3,8 @@
  * consumer, as an Observable of jobs.
  *
  * - **Core NATS** ({@link fromNatsSubject}): at-most-once, as NATS itself. The subscription uses a callback (no async
- *   iterator in the hot path). Each message asks the handler's {@link Gate} for a slot; when the in-flight bound and
- *   its queue are full the job is emitted with `slot: undefined` (refused) so that the pipeline can answer it.
+ *   iterator in the hot path). Each message asks the handler's {@link Gate} for a slot and is emitted holding it,
+ *   after waiting in the gate's queue if need be; a message the gate refuses goes to `onRefused`.
  * - **JetStream** ({@link fromJetStream}): at-least-once. Messages are pulled in batches sized by the gate's free
  *   slots (that is the backpressure: nothing is pulled that could not run now), each job holds a slot, tells the
  *   server it is still working every `ackWaitMs / 2`, and is acknowledged (`ack`, confirmed), refused for later
@@ -19,7 +19,7 @@ import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate } from '../engine/gate.js';
+import type { Gate, Refusal, Slot, Waiter } from '../engine/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { backoffDelay } from '../streams/backoff.js';
 import type { HeaderEntry } from '../streams/headers.js';
@@ -49,9 +49,7 @@ export interface NatsJob {
   /** JetStream: the stream and the message's sequence in it. */
   readonly stream: string | undefined;
   readonly sequence: number | undefined;
-  /** Resolves once the job holds an in-flight slot; `undefined` when it was refused (bound and queue full). */
-  readonly slot: Promise<void> | undefined;
-  /** JetStream: acknowledges, and resolves once the server confirmed it. Core NATS: nothing to do. */
+  /** JetStream: acknowledges, and resolves once the ack reached the server (a shared flush). Core NATS: nothing to do. */
   ack(): Promise<void>;
   /** JetStream: asks for a redelivery after `delayMs`. */
   nak(delayMs?: number): void;
@@ -68,11 +66,19 @@ export interface NatsJob {
 export interface NatsSubjectOptions {
   /** The queue group: instances in the same group share the messages (each goes to one of them). */
   readonly queue?: string;
-  /** The handler's in-flight bound; without it every message runs at once. */
+  /** The handler's gate: a message is emitted once it holds a slot; without it every message is emitted at once. */
   readonly gate?: Gate;
+  /**
+   * A message the gate refused (a slow-consumer drop: it could not finish in time, or the bytes waiting reached their
+   * bound). Without it, refused messages are dropped silently.
+   */
+  readonly onRefused?: (job: NatsJob, reason: Refusal) => void;
   /** The request url (default: the subject). */
   readonly resource?: string;
 }
+
+/** What a core NATS message costs in the gate's byte bound besides its payload (the job and its request). */
+export const NATS_MESSAGE_OVERHEAD_BYTES = 512;
 
 /**
  * The messages of a core NATS subject, as jobs. Cold: subscribing subscribes (in the queue group, with a callback);
@@ -80,16 +86,14 @@ export interface NatsSubjectOptions {
  *
  * @example
  * ```ts
- * fromNatsSubject(nats, 'user.login', { queue: 'auth-app', gate })
- *   .pipe(mergeMap((job) => from(job.slot ?? Promise.reject(new Error('overloaded'))).pipe(
- *     switchMap(() => run(job.request)),
- *     finalize(() => job.release()),
- *   )))
+ * fromNatsSubject(nats, 'user.login', { queue: 'auth-app', gate, onRefused: (job) => console.warn('dropped', job.request.id) })
+ *   .pipe(mergeMap((job) => run(job.request).pipe(finalize(() => job.release()))))
  *   .subscribe();
  * ```
  */
 export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, options: NatsSubjectOptions = {}): Observable<NatsJob> {
   const resource = options.resource ?? subject;
+  const { gate } = options;
   return new Observable<NatsJob>((subscriber) => {
     const subscription = nats.connection.subscribe(subject, {
       ...(options.queue !== undefined && options.queue !== '' ? { queue: options.queue } : {}),
@@ -104,7 +108,14 @@ export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, opt
           );
           return;
         }
-        subscriber.next(coreJob(msg, resource, options.gate));
+        if (subscriber.closed) return;
+        const job = new CoreJob(msg, resource, subscriber, options.onRefused);
+        if (gate === undefined) {
+          subscriber.next(job);
+          return;
+        }
+        const verdict = gate.enter(msg.data.length + NATS_MESSAGE_OVERHEAD_BYTES, job);
+        if (typeof verdict === 'string') job.shed(verdict);
       },
     });
     return () => {
@@ -113,39 +124,62 @@ export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, opt
   });
 }
 
-function coreJob(msg: Msg, resource: string, gate: Gate | undefined): NatsJob {
-  const headers = headerEntries(msg.headers);
-  // An abort signal only for a job that has to wait for its slot (creating one per message is measurable).
-  const controller = gate && gate.free === 0 ? new AbortController() : undefined;
-  let release: (() => void) | undefined;
-  let released = false;
-  const acquired = gate ? gate.acquire(controller?.signal) : Promise.resolve(() => undefined);
-  const slot = acquired?.then((free) => {
-    if (released) free();
-    else release = free;
-  });
-  slot?.catch(() => undefined);
-  return {
-    kind: 'core',
-    subject: msg.subject,
-    payload: msg.data,
-    headers,
-    reply: msg.reply === undefined || msg.reply === '' ? undefined : msg.reply,
-    request: streamRequest(resource, msg.data, headers),
-    deliveryCount: 1,
-    stream: undefined,
-    sequence: undefined,
-    slot,
-    ack: () => Promise.resolve(),
-    nak: () => undefined,
-    term: () => undefined,
-    release() {
-      if (released) return;
-      released = true;
-      if (release) release();
-      else controller?.abort(new Error('released before it got a slot'));
-    },
-  };
+const RESOLVED = Promise.resolve();
+
+/** A core NATS message as a job; also the gate's waiter for it (one object per message). */
+class CoreJob implements NatsJob, Waiter {
+  readonly kind = 'core';
+  readonly subject: string;
+  readonly payload: Uint8Array;
+  readonly headers: readonly HeaderEntry<string>[];
+  readonly reply: string | undefined;
+  readonly request: FunctionRequest;
+  readonly deliveryCount = 1;
+  readonly stream = undefined;
+  readonly sequence = undefined;
+  #slot: Slot | undefined;
+  #released = false;
+
+  constructor(
+    msg: Msg,
+    resource: string,
+    private readonly subscriber: { readonly closed: boolean; next(job: NatsJob): void },
+    private readonly refused: ((job: NatsJob, reason: Refusal) => void) | undefined,
+  ) {
+    this.subject = msg.subject;
+    this.payload = msg.data;
+    this.headers = headerEntries(msg.headers);
+    this.reply = msg.reply === undefined || msg.reply === '' ? undefined : msg.reply;
+    this.request = streamRequest(resource, msg.data, this.headers);
+  }
+
+  start(slot: Slot): void {
+    this.#slot = slot;
+    if (this.subscriber.closed) slot.release();
+    else this.subscriber.next(this);
+  }
+
+  shed(reason: Refusal): void {
+    this.refused?.(this, reason);
+  }
+
+  ack(): Promise<void> {
+    return RESOLVED;
+  }
+
+  nak(): void {
+    // Core NATS has nothing to refuse.
+  }
+
+  term(): void {
+    // Core NATS has nothing to give up.
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    this.#slot?.release();
+  }
 }
 
 /**
@@ -160,8 +194,8 @@ function coreJob(msg: Msg, resource: string, gate: Gate | undefined): NatsJob {
  * ```
  */
 export function headerEntries(headers: MsgHdrs | undefined): HeaderEntry<string>[] {
+  if (!headers) return [];
   const entries: HeaderEntry<string>[] = [];
-  if (!headers) return entries;
   for (const [name, values] of headers) for (const value of values) entries.push([name, value]);
   return entries;
 }
@@ -270,6 +304,135 @@ export async function ensureJetStream(nats: NatsConnectionHandle, target: JetStr
   return stream;
 }
 
+/**
+ * The delivery count in a JetStream ack subject, `$JS.ACK.<stream>.<consumer>.<count>.…` (9 tokens) or
+ * `$JS.ACK.<domain>.<account>.<stream>.<consumer>.<count>.…` (11 or 12 tokens); undefined for any other shape.
+ */
+export function deliveryCountOf(reply: string | undefined): number | undefined {
+  if (reply === undefined || !reply.startsWith('$JS.ACK.')) return undefined;
+  let tokens = 1;
+  for (let i = 0; i < reply.length; i += 1) if (reply.charCodeAt(i) === 46) tokens += 1;
+  const index = tokens === 9 ? 4 : tokens === 11 || tokens === 12 ? 6 : -1;
+  if (index < 0) return undefined;
+  let at = 0;
+  for (let seen = 0; seen < index; at += 1) if (reply.charCodeAt(at) === 46) seen += 1;
+  let count = 0;
+  let digits = 0;
+  for (; at < reply.length; at += 1, digits += 1) {
+    const code = reply.charCodeAt(at);
+    if (code === 46) break;
+    if (code < 48 || code > 57) return undefined;
+    count = count * 10 + (code - 48);
+  }
+  return digits === 0 ? undefined : count;
+}
+
+/** What the jobs of one JetStream source share. */
+interface JetStreamSource {
+  readonly resource: string;
+  readonly closed: boolean;
+  /** A job holds its slot: it is emitted. */
+  started(job: JetStreamJob): void;
+  /** A job was acked, nak'ed or termed. */
+  settled(job: JetStreamJob): void;
+  /** A job let its slot go. */
+  released(): void;
+  /** A job was acked: confirmed with the others of the moment. */
+  acked(): void;
+}
+
+/** A JetStream message as a job; also the gate's waiter for it (one object per message, no closures). */
+class JetStreamJob implements NatsJob, Waiter {
+  readonly kind = 'jetstream';
+  readonly subject: string;
+  readonly payload: Uint8Array;
+  readonly headers: readonly HeaderEntry<string>[];
+  readonly reply = undefined;
+  readonly request: FunctionRequest;
+  /** When it started (for the working heartbeats). */
+  since = 0;
+  #slot: Slot | undefined;
+  #settled = false;
+  #released = false;
+
+  constructor(
+    readonly msg: JsMsg,
+    private readonly source: JetStreamSource,
+  ) {
+    this.subject = msg.subject;
+    this.payload = msg.data;
+    this.headers = headerEntries(msg.headers);
+    this.request = streamRequest(source.resource, msg.data, this.headers);
+  }
+
+  // The delivery info is parsed from the reply subject only when asked for; the count, read for every message, by a
+  // scan of the subject rather than nats.js's full parse (the message's `reply`, present though not in JsMsg's type;
+  // without it, the full parse).
+  get deliveryCount(): number {
+    return deliveryCountOf((this.msg as JsMsg & { readonly reply?: string }).reply) ?? this.msg.info.deliveryCount;
+  }
+
+  get stream(): string {
+    return this.msg.info.stream;
+  }
+
+  get sequence(): number {
+    return this.msg.info.streamSequence;
+  }
+
+  start(slot: Slot): void {
+    this.#slot = slot;
+    if (this.source.closed) {
+      this.release();
+      return;
+    }
+    this.source.started(this);
+  }
+
+  shed(): void {
+    this.#settle();
+    this.msg.nak();
+  }
+
+  #settle(): boolean {
+    if (this.#settled) return false;
+    this.#settled = true;
+    this.source.settled(this);
+    return true;
+  }
+
+  /**
+   * Acknowledges. The ack leaves on the connection that published the message's result, after it: if the ack
+   * reaches the server, so did the result. Whether the acks reached the server is checked once per batch (a shared
+   * flush); a failure is logged (the messages may be redelivered: at-least-once).
+   */
+  ack(): Promise<void> {
+    if (this.#settle()) {
+      this.msg.ack();
+      this.source.acked();
+    }
+    return RESOLVED;
+  }
+
+  nak(delayMs?: number): void {
+    if (this.#settle()) this.msg.nak(delayMs);
+  }
+
+  term(reason?: string): void {
+    if (!this.#settle()) return;
+    if (reason === undefined) this.msg.term();
+    else this.msg.term(reason);
+  }
+
+  release(): void {
+    if (this.#released) return;
+    this.#released = true;
+    if (this.#settle()) this.msg.nak();
+    this.#slot?.release();
+    this.source.released();
+  }
+}
+
 /** Options of {@link fromJetStream}. */
 export interface JetStreamSourceOptions extends JetStreamTarget {
   /** The handler's in-flight bound: each pull asks for as many messages as it has free slots. */
@@ -341,7 +504,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
             continue;
           }
           failures = 0;
-          dispatch(msg);
+          arrived(msg);
         }
       } catch (error) {
         failed = !stopped;
@@ -350,6 +513,8 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
         if (messages) active.delete(messages);
         pending -= batch - received;
       }
+      // A pull that came back full says there may be more waiting than there were free slots.
+      if (received >= batch) gate.pressed();
       if (failed) {
         failures += 1;
         retryTimer = setTimeout(() => {
@@ -361,64 +526,76 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
       pump();
     };
 
-    const dispatch = (msg: JsMsg): void => {
-      const slot = gate.acquire();
-      if (!slot) {
-        msg.nak();
-        return;
+    // The messages of one pull arrive one per microtask; they are run together on the next turn of the event loop,
+    // so that their publishes and acks leave in one socket write instead of one each.
+    let arrivals: JsMsg[] = [];
+    const arrived = (msg: JsMsg): void => {
+      arrivals.push(msg);
+      if (arrivals.length === 1) setImmediate(dispatchArrivals);
+    };
+    const dispatchArrivals = (): void => {
+      const batch = arrivals;
+      arrivals = [];
+      for (const msg of batch) {
+        if (stopped || subscriber.closed) msg.nak();
+        else dispatch(msg);
       }
-      void slot.then((free) => {
-        const headers = headerEntries(msg.headers);
-        let settled = false;
-        let released = false;
-        const heartbeat = setInterval(() => {
-          if (!settled) msg.working();
-        }, Math.max(500, Math.floor(ackWaitMs / 2)));
-        heartbeat.unref();
-        const settle = (): boolean => {
-          if (settled) return false;
-          settled = true;
-          clearInterval(heartbeat);
-          return true;
-        };
-        const job: NatsJob = {
-          kind: 'jetstream',
-          subject: msg.subject,
-          payload: msg.data,
-          headers,
-          reply: undefined,
-          request: streamRequest(resource, msg.data, headers),
-          deliveryCount: msg.info.deliveryCount,
-          stream: msg.info.stream,
-          sequence: msg.info.streamSequence,
-          slot: Promise.resolve(),
-          async ack() {
-            if (!settle()) return;
-            const confirmed = await msg.ackAck();
-            if (!confirmed) throw new E2rxError('E2RX_CONNECTION', `JetStream did not confirm the ack of ${msg.info.stream} #${msg.info.streamSequence}`, { retriable: true });
-          },
-          nak(delayMs) {
-            if (settle()) msg.nak(delayMs);
-          },
-          term(reason) {
-            if (!settle()) return;
-            if (reason === undefined) msg.term();
-            else msg.term(reason);
-          },
-          release() {
-            if (released) return;
-            released = true;
-            if (settle()) msg.nak();
-            free();
-            pump();
-          },
-        };
-        if (subscriber.closed) {
-          job.release();
-          return;
+    };
+
+    // One timer for every message in progress: past half the ack wait, each tells the server it is still working.
+    const working = new Set<JetStreamJob>();
+    let heartbeat: NodeJS.Timeout | undefined;
+    const beat = (): void => {
+      const due = performance.now() - ackWaitMs / 2;
+      for (const job of working) if (job.since <= due) job.msg.working();
+      if (working.size === 0) {
+        clearInterval(heartbeat);
+        heartbeat = undefined;
+      }
+    };
+
+    // The acks of a batch are confirmed with one flush; if it fails, the messages may come back (at-least-once).
+    let unconfirmed = 0;
+    const source: JetStreamSource = {
+      resource,
+      get closed() {
+        return subscriber.closed;
+      },
+      started(job) {
+        job.since = performance.now();
+        working.add(job);
+        if (heartbeat === undefined) {
+          heartbeat = setInterval(beat, Math.max(250, Math.floor(ackWaitMs / 4)));
+          heartbeat.unref();
         }
         subscriber.next(job);
-      });
+      },
+      settled(job) {
+        working.delete(job);
+      },
+      released() {
+        pump();
+      },
+      acked() {
+        unconfirmed += 1;
+        if (unconfirmed > 1) return;
+        nats.confirm().then(
+          () => (unconfirmed = 0),
+          (error: unknown) => {
+            logger?.warn(
+              { subject: options.subject, durable: options.durable, acks: unconfirmed, err: errorMessage(error) },
+              `JetStream: ${unconfirmed} ack(s) not confirmed by the server: those messages may be redelivered (at-least-once)`,
+            );
+            unconfirmed = 0;
+          },
+        );
+      },
+    };
+
+    const dispatch = (msg: JsMsg): void => {
+      const job = new JetStreamJob(msg, source);
+      const verdict = gate.enter(msg.data.length, job);
+      if (typeof verdict === 'string') job.shed();
     };
 
     void (async () => {
@@ -443,6 +620,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
 
     return () => {
       stopped = true;
+      clearInterval(heartbeat);
       if (retryTimer) clearTimeout(retryTimer);
       for (const messages of active) {
         void Promise.resolve(messages.close()).catch(() => undefined);

@@ -1,11 +1,18 @@
 /**
- * Websocket stream handlers (source `server`, spec §2.6): each connection is an Observable of its messages, handled
+ * Websocket stream handlers (source `server`, spec §2.6): each connection is a buffer of its messages, handled
  * strictly in order; a reply is one text frame per message.
+ *
+ * Bounds: at most `maxConnections` connections per route (past it an upgrade is refused with 503); the messages a
+ * connection has received and not yet finished hold at most `maxBufferedBytes` before its socket stops being read (TCP
+ * pushes back on the client) until they drain; a message larger than `maxMessageBytes` closes the connection (1009).
  *
  * @module
  */
 import { Observable } from 'rxjs';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { lazyModule } from '../lazy-module.js';
+
+const ws = lazyModule<typeof import('ws')>('ws');
 import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
@@ -17,14 +24,36 @@ export interface WebSocketJob {
   readonly socket: WebSocket;
 }
 
-/**
- * One websocket connection: its messages, in order. `messages` completes when the client closes the connection, or
- * when the route's source is unsubscribed (the engine stops accepting work): then the consumer finishes the runs it
- * holds, sends their replies and calls {@link WebSocketConnection.close} (for instance in a `finalize`).
- */
+/** How a connection's messages end. */
+export type WebSocketEnd =
+  /** The client closed the connection, or it failed: what is waiting or running for it is of no use any more. */
+  | 'closed'
+  /** The route stopped (the engine stops accepting work): finish the messages taken, then close. */
+  | 'stopping';
+
+/** What a consumer of a connection hears. */
+export interface WebSocketListener {
+  /** A message arrived (take it with {@link WebSocketConnection.next}). */
+  message(): void;
+  /** No more messages will arrive. */
+  end(reason: WebSocketEnd): void;
+}
+
+/** One websocket connection: a buffer of its messages, taken one at a time, in order. */
 export interface WebSocketConnection {
   readonly socket: WebSocket;
+  /**
+   * The messages as an Observable, for composing by hand: each message is taken as it arrives (so the buffer bound
+   * does not hold back a fast client: bound it yourself, e.g. with `concatMap` and a count), and the Observable
+   * completes when the client leaves or the route stops. The engine takes messages with {@link next} instead.
+   */
   readonly messages: Observable<WebSocketJob>;
+  /** Takes the oldest message not yet taken (`undefined` when none is waiting). */
+  next(): WebSocketJob | undefined;
+  /** A taken message is finished: its bytes leave the buffer (a paused socket is read again under the bound). */
+  consumed(job: WebSocketJob): void;
+  /** Listens for messages and the end; returns the function that stops listening. */
+  watch(listener: WebSocketListener): () => void;
   /** Closes the connection (default 1001 `server shutting down`) unless it is already closing or closed. */
   close(code?: number, reason?: string): void;
 }
@@ -34,30 +63,38 @@ export interface WebSocketRouteOptions {
   readonly path: string;
   /** The largest message accepted (larger ones close the connection with 1009). */
   readonly maxMessageBytes: number;
+  /** Connections at most (default: no bound). */
+  readonly maxConnections?: number;
+  /** Bytes of received, unfinished messages per connection before its socket is paused (default 1 MiB). */
+  readonly maxBufferedBytes?: number;
 }
 
+/** The default {@link WebSocketRouteOptions.maxBufferedBytes}. */
+export const DEFAULT_WEBSOCKET_BUFFER_BYTES = 1024 * 1024;
+
 /**
- * The connections of one websocket route, registered on subscribe. As the original (which used the websocket
- * library's defaults), an upgrade whose `Origin` host differs from `Host` is refused with 403. A plain GET without
- * upgrade gets 426.
- *
- * Unsubscribing removes the route and ends every connection's `messages`: a connection whose messages nobody
- * subscribed to is closed at once (1001); the others are closed by their consumer once its last reply is sent, so
- * that a message in flight when the engine stops still gets its answer.
+ * The websocket connections of one route. Registers the upgrade route on subscribe; unsubscribing removes it and
+ * ends every connection's messages (`stopping`).
  *
  * @example
  * ```ts
- * fromWebSocketRoute(http, { path: '/stream', maxMessageBytes: 1 << 20 }).pipe(
- *   mergeMap((connection) =>
- *     connection.messages.pipe(concatMap((job) => run(job)), finalize(() => connection.close())),
- *   ),
- * );
+ * fromWebSocketRoute(http, { path: '/stream', maxMessageBytes: 1 << 20 }).subscribe((connection) => {
+ *   connection.watch({
+ *     message: () => {
+ *       const job = connection.next();
+ *       if (job) { job.socket.send('got it'); connection.consumed(job); }
+ *     },
+ *     end: () => connection.close(),
+ *   });
+ * });
  * ```
  */
 export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOptions): Observable<WebSocketConnection> {
   const { path } = toRouterPath(options.path);
+  const maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
+  const maxBuffered = options.maxBufferedBytes ?? DEFAULT_WEBSOCKET_BUFFER_BYTES;
   return new Observable<WebSocketConnection>((subscriber) => {
-    const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+    const sockets = new (ws().WebSocketServer)({ noServer: true, maxPayload: options.maxMessageBytes });
     const live = new Set<LiveConnection>();
     server.route('GET', path, (_request, response) => {
       response.setHeader('upgrade', 'websocket');
@@ -69,73 +106,114 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
+      if (live.size >= maxConnections) {
+        socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       sockets.handleUpgrade(request, socket, head, (ws) => {
         if (subscriber.closed) {
           ws.close(1001, 'server shutting down');
           return;
         }
-        const connection = liveConnection(ws, request.url ?? options.path, live);
-        subscriber.next(connection.connection);
+        const connection = new LiveConnection(ws, request.url ?? options.path, maxBuffered, live);
+        subscriber.next(connection);
       });
     });
     return () => {
       server.unroute('GET', path);
       server.unrouteUpgrade(path);
-      for (const connection of [...live]) connection.end();
+      for (const connection of [...live]) connection.stop();
       sockets.close();
     };
   });
 }
 
-interface LiveConnection {
-  readonly connection: WebSocketConnection;
-  /** Ends the messages (the consumer closes after its last reply), or closes at once when nobody listens. */
-  end(): void;
-}
+class LiveConnection implements WebSocketConnection {
+  readonly #buffer: WebSocketJob[] = [];
+  #bytes = 0;
+  #listener: WebSocketListener | undefined;
+  #ended: WebSocketEnd | undefined;
 
-function liveConnection(socket: WebSocket, url: string, live: Set<LiveConnection>): LiveConnection {
-  const listeners = new Set<() => void>();
-  const close = (code = 1001, reason = 'server shutting down'): void => {
-    if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(code, reason);
-  };
-  const entry: LiveConnection = {
-    connection: { socket, messages: messagesOf(socket, url, listeners), close },
-    end: () => {
-      live.delete(entry);
-      if (listeners.size === 0) close();
-      for (const end of [...listeners]) end();
-    },
-  };
-  live.add(entry);
-  socket.once('close', () => live.delete(entry));
-  // For the socket's whole life: ws emits 'error' for a bad or oversized frame (and then closes the connection),
-  // also while the server drains after the messages stream completed; an unhandled 'error' would crash the process.
-  socket.on('error', () => close(1011, 'connection error'));
-  return entry;
-}
-
-function messagesOf(socket: WebSocket, url: string, listeners: Set<() => void>): Observable<WebSocketJob> {
-  return new Observable<WebSocketJob>((subscriber) => {
-    const end = (): void => subscriber.complete();
-    listeners.add(end);
-    const onMessage = (data: Buffer | ArrayBuffer | Buffer[]): void => {
+  constructor(
+    readonly socket: WebSocket,
+    readonly url: string,
+    readonly maxBuffered: number,
+    readonly live: Set<LiveConnection>,
+  ) {
+    live.add(this);
+    socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
+      if (this.#ended !== undefined) return;
       const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
-      subscriber.next({
-        socket,
-        request: createRequest({ method: 'GET', url, body }),
-      });
+      this.#buffer.push({ socket, request: createRequest({ method: 'GET', url, body }) });
+      this.#bytes += body.length;
+      if (this.#bytes > maxBuffered && !socket.isPaused) socket.pause();
+      this.#listener?.message();
+    });
+    socket.once('close', () => this.#end('closed'));
+    // For the socket's whole life: ws emits 'error' for a bad or oversized frame (and then closes the connection),
+    // also while the server drains after the messages stream completed; an unhandled 'error' would crash the process.
+    socket.on('error', () => {
+      this.close(1011, 'connection error');
+      this.#end('closed');
+    });
+  }
+
+  readonly messages = new Observable<WebSocketJob>((subscriber) => {
+    const drain = (): void => {
+      for (let job = this.next(); job !== undefined; job = this.next()) {
+        this.consumed(job);
+        subscriber.next(job);
+      }
     };
-    const onClose = (): void => subscriber.complete();
-    socket.on('message', onMessage);
-    socket.on('close', onClose);
-    socket.on('error', onClose);
-    return () => {
-      listeners.delete(end);
-      socket.off('message', onMessage);
-      socket.off('close', onClose);
-      socket.off('error', onClose);
-    };
+    const unwatch = this.watch({
+      message: drain,
+      end: () => {
+        drain();
+        subscriber.complete();
+      },
+    });
+    drain();
+    return unwatch;
   });
+
+  next(): WebSocketJob | undefined {
+    return this.#ended === 'closed' ? undefined : this.#buffer.shift();
+  }
+
+  consumed(job: WebSocketJob): void {
+    this.#bytes -= job.request.body.length;
+    if (this.socket.isPaused && this.#bytes <= this.maxBuffered / 2) this.socket.resume();
+  }
+
+  watch(listener: WebSocketListener): () => void {
+    this.#listener = listener;
+    if (this.#ended !== undefined) listener.end(this.#ended);
+    return () => {
+      if (this.#listener === listener) this.#listener = undefined;
+    };
+  }
+
+  close(code = 1001, reason = 'server shutting down'): void {
+    const socket = this.socket;
+    if (socket.readyState === socket.CONNECTING || socket.readyState === socket.OPEN) socket.close(code, reason);
+  }
+
+  /** The route stopped: the consumer finishes what it took, then closes (at once when nobody listens). */
+  stop(): void {
+    if (this.#listener === undefined) this.close();
+    this.#end('stopping');
+  }
+
+  #end(reason: WebSocketEnd): void {
+    if (this.#ended === 'closed') return;
+    this.#ended = reason;
+    if (reason === 'closed') {
+      this.live.delete(this);
+      this.#buffer.length = 0;
+      this.#bytes = 0;
+    }
+    this.#listener?.end(reason);
+  }
 }
 
 function sameHost(origin: string, host: string | undefined): boolean {

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { defer, map, take, type Observable } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { Call } from '../directive/model.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { desiredState } from './desired-state.js';
-import type { FunctionRunner } from './function-runner.js';
+import { startFunction, type FunctionOutcome, type FunctionRunner } from './function-runner.js';
 import { decideOnError } from './on-error.js';
-import { cloneRequest, runErrorJson, type RunError } from './run-state.js';
+import { runErrorJson, type RunError } from './run-state.js';
 
 /**
  * How a call ended, from the step's point of view:
@@ -26,55 +26,103 @@ export type CallOutcome =
   | { readonly kind: 'return'; readonly error: RunError; readonly request: FunctionRequest };
 
 /**
- * Runs `call` against `request`: builds the desired state when the call has `with` (a missing key errors the
- * Observable with `E2RX_DESIRED_STATE`), runs the function (with `input` as the body when given, for forEach), and
- * applies `onErr`.
+ * Starts `call` against `request`: builds the desired state when the call has `with` (a missing key fails with
+ * `E2RX_DESIRED_STATE`), runs the function (with `input` as the body when given, for forEach), and applies `onErr`.
+ * `next` gets the {@link CallOutcome} once, or `fail` the failure, possibly before this returns. Returns the function
+ * that cancels the call, or `undefined` when it was over before returning.
+ */
+export function startCall(
+  call: Call,
+  request: FunctionRequest,
+  runner: FunctionRunner,
+  input: Uint8Array | undefined,
+  next: (outcome: CallOutcome) => void,
+  fail: (error: unknown) => void,
+): (() => void) | undefined {
+  const aliased = hasAliases(call.with);
+  let callRequest: FunctionRequest = request;
+  // The run's request goes to the runner as it is unless the call needs another state or body: a runner never
+  // changes the request it is given (see FunctionRunner).
+  if (aliased || input !== undefined) {
+    let state = request.state;
+    try {
+      if (aliased) state = desiredState(request.state, call.with);
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+    callRequest = { ...request, body: input ?? request.body, state };
+  }
+  return startFunction(runner, call, callRequest, (outcome) => next(toCallOutcome(call, request, outcome, aliased, input !== undefined)), fail);
+}
+
+/**
+ * Runs `call` against `request` (see {@link startCall}). Emits one {@link CallOutcome} and completes; unsubscribing
+ * cancels the function call.
  */
 export function executeCall(call: Call, request: FunctionRequest, runner: FunctionRunner, input?: Uint8Array): Observable<CallOutcome> {
-  return defer(() => {
-    const aliased = Object.keys(call.with).length > 0;
-    const callRequest = cloneRequest(request);
-    callRequest.state = desiredState(request.state, call.with);
-    if (input !== undefined) callRequest.body = input;
-    return runner({ fqfn: call.fqfn, fn: call.fn }, callRequest).pipe(
-      take(1),
-      map((outcome): CallOutcome => {
-        const after = cloneRequest(outcome.request);
-        if (input !== undefined) after.body = request.body;
-        if (aliased) after.state = { ...request.state };
-        if (outcome.kind === 'output') return { kind: 'stored', key: call.key, value: outcome.output, request: after };
-        if (outcome.kind === 'none') return { kind: 'none', request: after };
-        const error = { code: outcome.code, message: outcome.message };
-        if (decideOnError(call.onErr, outcome.code) === 'continue') {
-          return { kind: 'stored', key: call.key, value: runErrorJson(error), request: after };
-        }
-        return { kind: 'return', error, request: after };
-      }),
-    );
-  });
+  return new Observable<CallOutcome>((subscriber) =>
+    startCall(
+      call,
+      request,
+      runner,
+      input,
+      (outcome) => {
+        subscriber.next(outcome);
+        subscriber.complete();
+      },
+      (error) => subscriber.error(error),
+    ),
+  );
+}
+
+function hasAliases(aliases: Readonly<Record<string, string>>): boolean {
+  for (const _ in aliases) return true;
+  return false;
+}
+
+/**
+ * The step's view of a function's outcome. Its `request` is the function's request with the run's body back (a
+ * forEach element was only the input) and, for a call with `with`, the run's state back (the aliases were only for
+ * the call): the function's own changes to state count only without `with`.
+ */
+function toCallOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutcome, aliased: boolean, replacedBody: boolean): CallOutcome {
+  const result = outcome.request;
+  const after: FunctionRequest =
+    replacedBody || aliased ? { ...result, body: replacedBody ? request.body : result.body, state: aliased ? request.state : result.state } : result;
+  if (outcome.kind === 'output') return { kind: 'stored', key: call.key, value: outcome.output, request: after };
+  if (outcome.kind === 'none') return { kind: 'none', request: after };
+  const error = { code: outcome.code, message: outcome.message };
+  if (decideOnError(call.onErr, outcome.code) === 'continue') return { kind: 'stored', key: call.key, value: runErrorJson(error), request: after };
+  return { kind: 'return', error, request: after };
 }
 
 /**
  * Applies a call's effects to the run's request: the state keys the function changed (compared byte-wise with the
  * snapshot it started from), its response headers (later writes win), the request fields it set, then the stored
- * output under its key.
+ * output under its key. Returns a new request; `base` is not changed.
  */
 export function applyCallOutcome(base: FunctionRequest, snapshot: FunctionRequest, outcome: CallOutcome): FunctionRequest {
-  const next = cloneRequest(base);
   const after = outcome.request;
-  next.method = after.method;
-  next.url = after.url;
-  next.headers = { ...after.headers };
-  next.params = { ...after.params };
-  next.respHeaders = { ...base.respHeaders, ...changedEntries(snapshot.respHeaders, after.respHeaders, (a, b) => a === b) };
-  Object.assign(next.state, changedEntries(snapshot.state, after.state, sameBytes));
-  if (outcome.kind === 'stored') next.state[outcome.key] = outcome.value;
-  return next;
+  const state: Record<string, Uint8Array> = { ...base.state };
+  if (after.state !== snapshot.state) Object.assign(state, changedEntries(snapshot.state, after.state, sameBytes));
+  if (outcome.kind === 'stored') state[outcome.key] = outcome.value;
+  return {
+    method: after.method,
+    url: after.url,
+    id: base.id,
+    body: base.body,
+    headers: after.headers,
+    params: after.params,
+    state,
+    respHeaders: after.respHeaders === snapshot.respHeaders ? base.respHeaders : { ...base.respHeaders, ...changedEntries(snapshot.respHeaders, after.respHeaders, (a, b) => a === b) },
+  };
 }
 
 function changedEntries<T>(before: Readonly<Record<string, T>>, after: Readonly<Record<string, T>>, same: (a: T, b: T) => boolean): Record<string, T> {
   const changed: Record<string, T> = {};
-  for (const [key, value] of Object.entries(after)) {
+  for (const key in after) {
+    const value = after[key] as T;
     const previous = before[key];
     if (previous === undefined || !same(previous, value)) changed[key] = value;
   }

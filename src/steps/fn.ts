@@ -3,12 +3,31 @@
  *
  * @module
  */
-import { map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
-import { applyCallOutcome, executeCall } from './call.js';
+import { applyCallOutcome, startCall } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import type { RunState } from './run-state.js';
-import { stepOperator } from './step-operator.js';
+import { failed, stepOperator, type StepStart } from './step-operator.js';
+
+/**
+ * The fn step for one run: runs `call`; the output is stored under the call's key; an error is handled by its
+ * `onErr` (continue stores the error JSON, return stops the run); a failure stops the run.
+ */
+export function fnStart(call: Call, runner: FunctionRunner): StepStart {
+  return (state, next) =>
+    startCall(
+      call,
+      state.request,
+      runner,
+      undefined,
+      (outcome) => {
+        const request = applyCallOutcome(state.request, state.request, outcome);
+        next(outcome.kind === 'return' ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } } : { request, lastKey: call.key });
+      },
+      (error) => next(failed(state, error)),
+    );
+}
 
 /**
  * Runs `call` for every run that reaches it: the output is stored under the call's key; an error is handled by its
@@ -24,15 +43,5 @@ import { stepOperator } from './step-operator.js';
  * @see forEachStep
  */
 export function fnStep(call: Call, runner: FunctionRunner, concurrency?: number): OperatorFunction<RunState, RunState> {
-  return stepOperator(
-    (state) =>
-      executeCall(call, state.request, runner).pipe(
-        map((outcome): RunState => {
-          const request = applyCallOutcome(state.request, state.request, outcome);
-          if (outcome.kind === 'return') return { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } };
-          return { request, lastKey: call.key };
-        }),
-      ),
-    concurrency,
-  );
+  return stepOperator(fnStart(call, runner), concurrency);
 }

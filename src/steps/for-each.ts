@@ -9,7 +9,7 @@ import { E2rxError } from '../errors.js';
 import { executeCall, type CallOutcome } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import { cloneRequest, type RunState } from './run-state.js';
-import { stepOperator } from './step-operator.js';
+import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The state key that holds the current element, as in Atmo v0.3.x. */
 export const FOR_EACH_ELEMENT_KEY = '__elem';
@@ -30,7 +30,17 @@ const decoder = new TextDecoder();
  * ```
  */
 export function forEachStep(inKey: string, call: Call, runner: FunctionRunner, concurrency = 8): OperatorFunction<RunState, RunState> {
-  return stepOperator((state) =>
+  return stepOperator(forEachStart(inKey, call, runner, concurrency));
+}
+
+/** The forEach step for one run, in callback form (see {@link forEachStep}). */
+export function forEachStart(inKey: string, call: Call, runner: FunctionRunner, concurrency = 8): StepStart {
+  return stepStartOf(forEachRun(inKey, call, runner, concurrency));
+}
+
+/** The forEach step for one run (see {@link forEachStep}). */
+export function forEachRun(inKey: string, call: Call, runner: FunctionRunner, concurrency = 8): StepFunction {
+  return (state) =>
     defer(() => {
       const elements = readArray(state.request.state[inKey], inKey);
       return from(elements.map((element, index) => ({ element: encoder.encode(JSON.stringify(element)), index }))).pipe(
@@ -50,8 +60,7 @@ export function forEachStep(inKey: string, call: Call, runner: FunctionRunner, c
           return { request, lastKey: call.key };
         }),
       );
-    }),
-  );
+    });
 }
 
 function readArray(bytes: Uint8Array | undefined, key: string): unknown[] {

@@ -9,7 +9,7 @@ import { E2rxError } from '../errors.js';
 import { applyCallOutcome, executeCall, type CallOutcome } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
 import type { RunState } from './run-state.js';
-import { stepOperator } from './step-operator.js';
+import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The original's group timeout. */
 export const DEFAULT_GROUP_TIMEOUT_MS = 30_000;
@@ -36,8 +36,18 @@ export interface GroupStepOptions {
  * @see fnStep
  */
 export function groupStep(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): OperatorFunction<RunState, RunState> {
+  return stepOperator(groupStart(calls, runner, options), options.concurrency);
+}
+
+/** The group step for one run, in callback form (see {@link groupStep}). */
+export function groupStart(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): StepStart {
+  return stepStartOf(groupRun(calls, runner, options));
+}
+
+/** The group step for one run (see {@link groupStep}). */
+export function groupRun(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): StepFunction {
   const limit = options.timeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
-  return stepOperator((state) => {
+  return (state) => {
     const snapshot = state.request;
     return merge(...calls.map((call) => executeCall(call, snapshot, runner))).pipe(
       toArray(),
@@ -54,5 +64,5 @@ export function groupStep(calls: readonly Call[], runner: FunctionRunner, option
         return { request, lastKey: undefined };
       }),
     );
-  }, options.concurrency);
+  };
 }

@@ -3,14 +3,15 @@
  *
  * @module
  */
-import { identity, map, of, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { identity, map, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Step } from '../directive/model.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import { forEachStep } from './for-each.js';
-import { fnStep } from './fn.js';
+import { forEachStart } from './for-each.js';
+import { fnStart } from './fn.js';
 import type { FunctionRunner } from './function-runner.js';
-import { groupStep } from './group.js';
+import { groupStart } from './group.js';
 import type { RunError, RunState } from './run-state.js';
+import { runStepSequence, startStepSequence, stepOperator, type StepStart } from './step-operator.js';
 
 /** Options shared by the step operators. */
 export interface StepOptions {
@@ -31,19 +32,24 @@ export function startRun(request: FunctionRequest): RunState {
   return { request, lastKey: undefined };
 }
 
-/** One step as an operator. */
-export function stepToOperator(step: Step, runner: FunctionRunner, options: StepOptions = {}): OperatorFunction<RunState, RunState> {
+/** One step for one run: the one place that maps a Directive step to what runs it. */
+export function stepToStart(step: Step, runner: FunctionRunner, options: StepOptions = {}): StepStart {
   switch (step.kind) {
     case 'fn':
-      return fnStep(step.call, runner);
+      return fnStart(step.call, runner);
     case 'group':
-      return groupStep(step.calls, runner, {
+      return groupStart(step.calls, runner, {
         ...(options.groupTimeoutMs !== undefined ? { timeoutMs: options.groupTimeoutMs } : {}),
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
       });
     case 'forEach':
-      return forEachStep(step.in, step.call, runner, step.concurrency);
+      return forEachStart(step.in, step.call, runner, step.concurrency);
   }
+}
+
+/** One step as an operator. */
+export function stepToOperator(step: Step, runner: FunctionRunner, options: StepOptions = {}): OperatorFunction<RunState, RunState> {
+  return stepOperator(stepToStart(step, runner, options));
 }
 
 /**
@@ -63,11 +69,46 @@ export function stepsOperator(steps: readonly Step[], runner: FunctionRunner, op
  * absent), else empty after a group, else the last step's output (spec §2.3).
  */
 export function toRunResult(response: string | undefined): OperatorFunction<RunState, RunResult> {
-  return map((state): RunResult => {
-    if (state.stopped?.kind === 'runError') return { kind: 'runError', error: state.stopped.error, request: state.request };
-    if (state.stopped?.kind === 'failure') return { kind: 'failure', error: state.stopped.error, request: state.request };
-    const key = response ?? state.lastKey;
-    return { kind: 'ok', body: (key === undefined ? undefined : state.request.state[key]) ?? new Uint8Array(), request: state.request };
+  return map((state) => resultOf(state, response));
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+
+/** The {@link RunResult} of a run's final state (see {@link toRunResult}). */
+export function resultOf(state: RunState, response: string | undefined): RunResult {
+  if (state.stopped?.kind === 'runError') return { kind: 'runError', error: state.stopped.error, request: state.request };
+  if (state.stopped?.kind === 'failure') return { kind: 'failure', error: state.stopped.error, request: state.request };
+  const key = response ?? state.lastKey;
+  return { kind: 'ok', body: (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY, request: state.request };
+}
+
+/** A handler's steps compiled once: each call gives the run of one request, which emits its result once. */
+export interface CompiledRun {
+  (request: FunctionRequest): Observable<RunResult>;
+  /**
+   * Starts the run of a request: `done` gets its result once, possibly before this returns. Returns the function that
+   * cancels it, or `undefined` when it was over before returning.
+   */
+  start(request: FunctionRequest, done: (result: RunResult) => void): (() => void) | undefined;
+}
+
+/**
+ * Compiles `steps` once into a function that runs them for a request (the engine compiles each handler this way;
+ * {@link runSteps} is the one-off form). Steps that end at once (functions on the calling thread) run without an
+ * Observable per step.
+ *
+ * @example
+ * ```ts
+ * const run = compileRun(handler.steps, handler.response, runner);
+ * run(request).subscribe((result) => console.log(result.kind));
+ * ```
+ */
+export function compileRun(steps: readonly Step[], response: string | undefined, runner: FunctionRunner, options: StepOptions = {}): CompiledRun {
+  const starts = steps.map((step) => stepToStart(step, runner, options));
+  const project = (state: RunState): RunResult => resultOf(state, response);
+  const run = (request: FunctionRequest): Observable<RunResult> => runStepSequence(starts, startRun(request), project);
+  return Object.assign(run, {
+    start: (request: FunctionRequest, done: (result: RunResult) => void) => startStepSequence(starts, startRun(request), (state) => done(resultOf(state, response))),
   });
 }
 
@@ -79,5 +120,5 @@ export function runSteps(
   runner: FunctionRunner,
   options: StepOptions = {},
 ): Observable<RunResult> {
-  return of(startRun(request)).pipe(stepsOperator(steps, runner, options), toRunResult(response));
+  return compileRun(steps, response, runner, options)(request);
 }

@@ -22,6 +22,21 @@ export interface InboundPayload {
 }
 
 const OPEN_BRACE = 0x7b;
+const PAYLOAD_KEY = Buffer.from('"payload"');
+const META_KEY = Buffer.from('"meta"');
+
+/** Whether `needle` occurs in `bytes`: a plain loop for small payloads, a native search for large ones. */
+function contains(bytes: Uint8Array, needle: Buffer): boolean {
+  if (bytes.length > 512) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle) >= 0;
+  const first = needle[0] as number;
+  const last = bytes.length - needle.length;
+  outer: for (let i = 0; i <= last; i += 1) {
+    if (bytes[i] !== first) continue;
+    for (let j = 1; j < needle.length; j += 1) if (bytes[i + j] !== needle[j]) continue outer;
+    return true;
+  }
+  return false;
+}
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -39,7 +54,8 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
  */
 export function unwrapPayload(bytes: Uint8Array): InboundPayload {
   const raw = { data: bytes, meta: undefined };
-  if (!startsWithBrace(bytes)) return raw;
+  // An envelope is a JSON object with "meta" and "payload": most payloads are told apart without parsing them.
+  if (!startsWithBrace(bytes) || !contains(bytes, PAYLOAD_KEY) || !contains(bytes, META_KEY)) return raw;
   let parsed: unknown;
   try {
     parsed = JSON.parse(decoder.decode(bytes));

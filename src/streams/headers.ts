@@ -111,17 +111,28 @@ export function outputHeaders<V extends string | Uint8Array>(
   requestId: string,
   options: OutputHeadersOptions = {},
 ): HeaderEntry<V | string>[] {
-  const overridden = new Set(Object.keys(extra).map((name) => name.toLowerCase()));
+  // Most outputs: an input without headers, no header set by the functions.
+  if (Array.isArray(input) && input.length === 0 && isEmpty(extra)) return [[CORRELATION_HEADER, requestId]];
+  const extraNames = Object.keys(extra);
   const out: HeaderEntry<V | string>[] = [];
-  let correlated = overridden.has(CORRELATION_HEADER);
+  // Most outputs: no header set by the functions (no set to build, one lower-casing per input header).
+  const overridden = extraNames.length === 0 ? undefined : new Set(extraNames.map((name) => name.toLowerCase()));
+  let correlated = overridden?.has(CORRELATION_HEADER) ?? false;
   for (const [name, value] of input) {
-    if (options.skip?.(name) || overridden.has(name.toLowerCase())) continue;
-    if (name.toLowerCase() === CORRELATION_HEADER) correlated = true;
+    if (options.skip?.(name)) continue;
+    const lower = name.toLowerCase();
+    if (overridden?.has(lower)) continue;
+    if (lower === CORRELATION_HEADER) correlated = true;
     out.push([name, value]);
   }
-  for (const [name, value] of Object.entries(extra)) out.push([name, value]);
+  for (const name of extraNames) out.push([name, extra[name] as string]);
   if (!correlated) out.push([CORRELATION_HEADER, requestId]);
   return out;
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }
 
 /** Why a message failed for good, as a dead letter says it. */

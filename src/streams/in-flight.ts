@@ -18,6 +18,13 @@ export interface InFlight {
    * listens, else dropped (the work should catch its own errors).
    */
   keep<T>(work: Observable<T>): Observable<T>;
+  /**
+   * Tracks a piece of work started by hand (without an Observable) until {@link untrack}: {@link drain} waits for it,
+   * and {@link cancel} calls its `cancel()` (which must end it, untracking it).
+   */
+  track(work: { cancel(): void }): void;
+  /** The tracked work is over (idempotent). */
+  untrack(work: { cancel(): void }): void;
   /** Tracks a background task (a promise): {@link drain} waits for it too. */
   add(task: Promise<unknown>): void;
   /** Resolves `true` when nothing is left, or `false` when `timeoutMs` passed first. */
@@ -41,17 +48,24 @@ export interface InFlight {
  */
 export function createInFlight(): InFlight {
   const running = new Set<Subscription>();
+  const manual = new Set<{ cancel(): void }>();
   const tasks = new Set<Promise<unknown>>();
   let waiters: Array<() => void> = [];
   const settle = (): void => {
-    if (running.size > 0 || tasks.size > 0) return;
+    if (running.size > 0 || manual.size > 0 || tasks.size > 0) return;
     const resolved = waiters;
     waiters = [];
     for (const resolve of resolved) resolve();
   };
   return {
     get size() {
-      return running.size + tasks.size;
+      return running.size + manual.size + tasks.size;
+    },
+    track(work) {
+      manual.add(work);
+    },
+    untrack(work) {
+      if (manual.delete(work)) settle();
     },
     keep<T>(work: Observable<T>): Observable<T> {
       return new Observable<T>((subscriber) => {
@@ -101,7 +115,7 @@ export function createInFlight(): InFlight {
       });
     },
     drain(timeoutMs) {
-      if (running.size === 0 && tasks.size === 0) return Promise.resolve(true);
+      if (running.size === 0 && manual.size === 0 && tasks.size === 0) return Promise.resolve(true);
       return new Promise<boolean>((resolve) => {
         let timer: NodeJS.Timeout | undefined;
         const done = (): void => {
@@ -120,6 +134,7 @@ export function createInFlight(): InFlight {
     cancel() {
       for (const subscription of [...running]) subscription.unsubscribe();
       running.clear();
+      for (const work of [...manual]) work.cancel();
       settle();
     },
   };

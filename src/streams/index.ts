@@ -23,7 +23,10 @@ export type {
   KafkaRecord,
   TopicPartition,
 } from '../connections/kafka-driver.js';
-export { createKafkajsDriver, seedBrokers, type KafkajsDriverOptions } from '../connections/kafkajs-driver.js';
+export { DEFAULT_KAFKA_DRIVER, MAX_PRODUCE_REQUEST_BYTES, produceRequests } from '../connections/kafka-driver.js';
+export { seedBrokers } from '../connections/kafka-brokers.js';
+export { createKafkajsDriver, type KafkajsDriverOptions } from '../connections/kafkajs-driver.js';
+export { createPlatformaticDriver, platformaticErrorMessage, type PlatformaticDriverOptions } from '../connections/platformatic-driver.js';
 export { shareConsumerGroups } from '../connections/kafka-groups.js';
 export { connectWithRetry, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectRetryOptions } from '../connections/retry.js';
 export {
@@ -44,7 +47,8 @@ export {
 } from '../sources/nats.js';
 export {
   fromKafkaTopic,
-  DEFAULT_PARTITION_BUFFER,
+  DEFAULT_PARTITION_BYTES,
+  DEFAULT_MAX_HELD_BYTES,
   DEFAULT_COMMIT_INTERVAL_MS,
   type KafkaJob,
   type KafkaTopicOptions,
@@ -57,6 +61,8 @@ export {
   replyNatsFailure,
   deadLetterNats,
   deadLetterKafka,
+  kafkaResultRecord,
+  kafkaDeadLetterRecord,
   type NatsRun,
   type NatsDelivery,
   type NatsConfirm,

@@ -1,20 +1,25 @@
 /**
- * The pipeline of one NATS handler: source → run → respondTo → ack / nak / dead letter, each message on its own
- * detached subscription (see {@link InFlight}) so that a stop lets it finish.
+ * The pipeline of one NATS handler: source → run → respondTo → ack / nak / dead letter. Each message is handled by
+ * plain callbacks on the happy path (run, publish, ack, next) and tracked on the stream connections' {@link InFlight},
+ * so that a stop lets it finish; failures take the slower paths (retries, dead letters, naks).
+ *
+ * - **Core NATS** (at-most-once, as NATS itself): messages wait for a slot in the handler's gate, bounded by bytes
+ *   and time like every other source (docs/reference/admission.md); a message the gate refuses is a *slow consumer*
+ *   drop: it is dead-lettered when the handler has a `deadLetter`, a request gets an error reply, and a warning is
+ *   logged (at most once a second, with the count).
+ * - **JetStream** (at-least-once): see {@link fromJetStream}; a message is acknowledged only after its result is
+ *   published and confirmed.
  *
  * @module
  */
-import { catchError, concatMap, defer, finalize, from, map, mergeMap, of, switchMap, type Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
-import { errorMessage } from '../errors.js';
-import type { Gate } from '../engine/gate.js';
-import type { FunctionRequest } from '../runtime/request.js';
-import { deadLetterNats, replyNatsFailure, respondToNats } from '../sinks/respond-to.js';
-import { DEFAULT_MAX_DELIVER, fromJetStream, fromNatsSubject, type NatsJob } from '../sources/nats.js';
-import { cloneRequest } from '../steps/run-state.js';
+import type { Gate, Refusal } from '../engine/gate.js';
+import type { HandlerRun } from '../engine/handler-run.js';
 import type { RunResult } from '../steps/steps.js';
-import { okOrThrow, RunFailed, withRetries } from './attempts.js';
+import { deadLetterNats, replyNatsFailure, respondNats } from '../sinks/respond-to.js';
+import { DEFAULT_MAX_DELIVER, fromJetStream, fromNatsSubject, type NatsJob } from '../sources/nats.js';
 import { backoffDelay } from './backoff.js';
 import { describeFailure, type FailureDescription } from './headers.js';
 import type { InFlight } from './in-flight.js';
@@ -56,11 +61,13 @@ export interface NatsPipelineDeps {
   readonly scheduler?: SchedulerLike;
   /** JetStream: each pull's size (for metrics and specs). */
   readonly onPull?: (batch: number) => void;
+  /** Core NATS: a message refused by the gate (a slow-consumer drop). */
+  readonly onRefused?: (reason: Refusal) => void;
 }
 
 /**
  * Builds the pipeline of a NATS handler. Subscribing subscribes to NATS; unsubscribing stops taking messages while
- * the jobs already taken finish on `deps.inFlight`.
+ * the messages already taken finish on `deps.inFlight`. Emits one {@link StreamOutcome} per message.
  *
  * @example
  * ```ts
@@ -68,76 +75,142 @@ export interface NatsPipelineDeps {
  * const subscription = pipeline.subscribe((outcome) => console.log(outcome.outcome));
  * ```
  */
-export function natsPipeline(
-  config: NatsHandlerConfig,
-  run: (request: FunctionRequest) => Observable<RunResult>,
-  gate: Gate,
-  deps: NatsPipelineDeps,
-): Observable<StreamOutcome> {
-  const { nats, inFlight, logger } = deps;
-  const js = config.jetstream;
-  const source = js
-    ? fromJetStream(nats, {
-        subject: config.subject,
-        durable: js.durable,
-        gate,
-        ...(js.stream !== undefined ? { stream: js.stream } : {}),
-        ...(js.ackWaitMs !== undefined ? { ackWaitMs: js.ackWaitMs } : {}),
-        maxDeliver: js.maxDeliver,
-        logger,
-        ...(deps.onPull ? { onPull: deps.onPull } : {}),
-      })
-    : fromNatsSubject(nats, config.subject, { ...(config.queue !== undefined ? { queue: config.queue } : {}), gate });
-  const process = js ? (job: NatsJob) => jetStreamJob(job, config, run, deps) : (job: NatsJob) => coreJob(job, config, run, deps);
-  return source.pipe(
-    mergeMap((job) =>
-      inFlight.keep(
-        process(job).pipe(
-          catchError((error: unknown) => {
-            logger.error({ handler: config.id, request_id: job.request.id, err: error }, `${config.id}: a message could not be handled`);
-            return of<StreamOutcome>({ handler: config.id, requestId: job.request.id, outcome: 'dropped', attempts: 0, error: describeFailure(error) });
-          }),
-          finalize(() => job.release()),
-        ),
-      ),
-    ),
-  );
+export function natsPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
+  return config.jetstream ? jetStreamPipeline(config, run, gate, deps) : corePipeline(config, run, gate, deps);
 }
 
-function coreJob(job: NatsJob, config: NatsHandlerConfig, run: (request: FunctionRequest) => Observable<RunResult>, deps: NatsPipelineDeps): Observable<StreamOutcome> {
-  const { nats } = deps;
-  if (!job.slot) {
-    return defer(() =>
-      giveUpCore(job, config, deps, { message: `${config.id} has reached its in-flight bound`, code: 'E2RX_OVERLOADED' }, 0, 'refused'),
+/** Runs `work` after `ms` on the scheduler (or a Node.js timer); returns its cancel. */
+function later(deps: NatsPipelineDeps, ms: number, work: () => void): () => void {
+  if (deps.scheduler) {
+    const action = deps.scheduler.schedule(work, ms);
+    return () => action.unsubscribe();
+  }
+  const timer = setTimeout(work, ms);
+  return () => clearTimeout(timer);
+}
+
+function corePipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
+  const { nats, inFlight, logger } = deps;
+  return new Observable<StreamOutcome>((subscriber) => {
+    const emit = (outcome: StreamOutcome): void => {
+      if (!subscriber.closed) subscriber.next(outcome);
+    };
+    const slowConsumer = createSlowConsumerLog(logger, config.id, config.subject);
+
+    const refuse = (job: NatsJob, reason: Refusal): void => {
+      deps.onRefused?.(reason);
+      slowConsumer(reason);
+      const failure: FailureDescription = { message: `${config.id} is overloaded (${reason}): the message was dropped`, code: 'E2RX_OVERLOADED' };
+      const work = { cancel: () => undefined };
+      inFlight.track(work);
+      void giveUpCore(job, config, deps, failure, 0, 'refused').then((outcome) => {
+        inFlight.untrack(work);
+        emit(outcome);
+      });
+    };
+
+    const serve = (job: NatsJob): void => {
+      new CoreDelivery(job, config, run, deps, emit).attempt(1);
+    };
+
+    const source = fromNatsSubject(nats, config.subject, {
+      ...(config.queue !== undefined ? { queue: config.queue } : {}),
+      gate,
+      onRefused: refuse,
+    }).subscribe({
+      next: serve,
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    return () => source.unsubscribe();
+  });
+}
+
+/** One core NATS message from its slot to its outcome: run, publish, retries, give-up (one object per message). */
+class CoreDelivery {
+  #cancelRun: (() => void) | undefined;
+  #cancelTimer: (() => void) | undefined;
+  #over = false;
+
+  constructor(
+    readonly job: NatsJob,
+    readonly config: NatsHandlerConfig,
+    readonly run: HandlerRun,
+    readonly deps: NatsPipelineDeps,
+    readonly emit: (outcome: StreamOutcome) => void,
+  ) {
+    deps.inFlight.track(this);
+  }
+
+  /** Cancelled by the stream connections closing: nothing more happens for the message. */
+  cancel(): void {
+    this.#cancelRun?.();
+    this.#cancelTimer?.();
+    this.#finish({ handler: this.config.id, requestId: this.job.request.id, outcome: 'abandoned', attempts: 0 });
+  }
+
+  attempt(attempts: number): void {
+    this.#cancelRun = this.run.start(this.job.request, (result) => this.#settled(attempts, result));
+  }
+
+  #settled(attempts: number, result: RunResult): void {
+    if (result.kind !== 'ok') {
+      this.#failed(attempts, result);
+      return;
+    }
+    let published: string | undefined | Promise<string | undefined>;
+    try {
+      published = respondNats(this.deps.nats, this.job, result, this.config.respondTo);
+    } catch (error) {
+      this.#failed(attempts, error);
+      return;
+    }
+    if (published instanceof Promise) {
+      published.then(
+        (to) => this.#published(attempts, to),
+        (error: unknown) => this.#failed(attempts, error),
+      );
+    } else this.#published(attempts, published);
+  }
+
+  #published(attempts: number, to: string | undefined): void {
+    this.#finish(
+      to === undefined
+        ? { handler: this.config.id, requestId: this.job.request.id, outcome: 'done', attempts }
+        : { handler: this.config.id, requestId: this.job.request.id, outcome: 'published', attempts, publishedTo: to },
     );
   }
-  return from(job.slot).pipe(
-    switchMap(() =>
-      withRetries(
-        () =>
-          defer(() => run(cloneRequest(job.request))).pipe(
-            map((result) => ({ job, result: okOrThrow(result) })),
-            respondToNats(nats, { subject: config.respondTo }),
-          ),
-        { retries: config.retries.max, backoffMs: config.retries.backoffMs, ...(deps.scheduler ? { scheduler: deps.scheduler } : {}) },
-      ),
-    ),
-    concatMap((end) =>
-      end.kind === 'done'
-        ? of<StreamOutcome>({
-            handler: config.id,
-            requestId: job.request.id,
-            outcome: end.value.publishedTo !== undefined ? 'published' : 'done',
-            attempts: end.attempts,
-            ...(end.value.publishedTo !== undefined ? { publishedTo: end.value.publishedTo } : {}),
-          })
-        : defer(() => giveUpCore(job, config, deps, describeFailure(end.failure), end.attempts, undefined)),
-    ),
-    catchError((error: unknown) =>
-      // The slot was never given: the job was released (shutdown) while it waited.
-      of<StreamOutcome>({ handler: config.id, requestId: job.request.id, outcome: 'abandoned', attempts: 0, error: describeFailure(error) }),
-    ),
-  );
+
+  #failed(attempts: number, failure: unknown): void {
+    const { config } = this;
+    if (attempts <= config.retries.max) {
+      this.#cancelTimer = later(this.deps, backoffDelay(attempts, { baseMs: config.retries.backoffMs }), () => this.attempt(attempts + 1));
+      return;
+    }
+    void giveUpCore(this.job, config, this.deps, describeFailure(failure), attempts, undefined).then((outcome) => this.#finish(outcome));
+  }
+
+  #finish(outcome: StreamOutcome): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.job.release();
+    this.deps.inFlight.untrack(this);
+    this.emit(outcome);
+  }
+}
+
+/** A slow-consumer warning, at most once a second, with the count of the drops since the last one. */
+function createSlowConsumerLog(logger: Logger, id: string, subject: string): (reason: Refusal) => void {
+  let dropped = 0;
+  let last = 0;
+  return (reason) => {
+    dropped += 1;
+    const now = Date.now();
+    if (now - last < 1_000) return;
+    last = now;
+    logger.warn({ handler: id, subject, dropped, reason }, `${id}: slow consumer: ${dropped} message(s) dropped (${reason}); see docs/reference/admission.md`);
+    dropped = 0;
+  };
 }
 
 async function giveUpCore(
@@ -160,12 +233,14 @@ async function giveUpCore(
   }
   await replyNatsFailure(nats, job, failure, attempts, config.id).catch(() => false);
   const kind = outcome ?? (deadLettered ? 'dead-lettered' : 'dropped');
-  logger[deadLettered || kind === 'refused' ? 'warn' : 'error'](
-    { handler: config.id, request_id: job.request.id, subject: job.subject, attempts, code: failure.code, err: failure.message },
-    deadLettered
-      ? `${config.id}: message failed ${attempts} time(s) and went to ${config.deadLetter}: ${failure.message}`
-      : `${config.id}: message ${kind}: ${failure.message}`,
-  );
+  if (kind !== 'refused') {
+    logger[deadLettered ? 'warn' : 'error'](
+      { handler: config.id, request_id: job.request.id, subject: job.subject, attempts, code: failure.code, err: failure.message },
+      deadLettered
+        ? `${config.id}: message failed ${attempts} time(s) and went to ${config.deadLetter}: ${failure.message}`
+        : `${config.id}: message ${kind}: ${failure.message}`,
+    );
+  }
   return {
     handler: config.id,
     requestId: job.request.id,
@@ -176,76 +251,148 @@ async function giveUpCore(
   };
 }
 
-function jetStreamJob(job: NatsJob, config: NatsHandlerConfig, run: (request: FunctionRequest) => Observable<RunResult>, deps: NatsPipelineDeps): Observable<StreamOutcome> {
+function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   const { nats, logger } = deps;
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
   const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
-  return defer(() => run(cloneRequest(job.request))).pipe(
-    map((result) => ({ job, result: okOrThrow(result) })),
-    respondToNats(nats, { subject: config.respondTo, dedupeScope: config.id }),
-    // The ack has its own error handling: the run succeeded and its result is published, so an ack the server does
-    // not confirm (a timeout during a reconnect) must not nak, term or dead-letter the message. It is settled
-    // already; at worst JetStream redelivers it (at-least-once).
-    concatMap((delivery) =>
-      defer(() => job.ack()).pipe(
-        map(() => true),
-        catchError((error: unknown) => {
-          logger.warn(
-            { handler: config.id, request_id: job.request.id, stream: job.stream, sequence: job.sequence, delivery: job.deliveryCount, err: errorMessage(error) },
-            `${config.id}: ack not confirmed: the message may be redelivered (at-least-once)`,
-          );
-          return of(false);
-        }),
-        map(
-          (confirmed): StreamOutcome => ({
-            handler: config.id,
-            requestId: job.request.id,
-            outcome: delivery.publishedTo !== undefined ? 'published' : 'done',
-            attempts: job.deliveryCount,
-            ...(delivery.publishedTo !== undefined ? { publishedTo: delivery.publishedTo } : {}),
-            ...(confirmed ? {} : { unconfirmed: true }),
-          }),
-        ),
-      ),
-    ),
-    // Only a failed run or a failed respondTo publish gets here.
-    catchError((error: unknown) =>
-      defer(async (): Promise<StreamOutcome> => {
-        const failure = describeFailure(error instanceof RunFailed ? error.result : error);
-        const base = { handler: config.id, requestId: job.request.id, attempts: job.deliveryCount, error: failure };
-        if (job.deliveryCount < maxDeliver) {
-          const delay = js.nakDelayMs ?? backoffDelay(job.deliveryCount, { baseMs: config.retries.backoffMs });
-          job.nak(delay);
-          logger.info(
-            { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, delayMs: delay, code: failure.code },
-            `${config.id}: delivery ${job.deliveryCount} of ${maxDeliver} failed (${failure.message}); redelivery in ${delay} ms`,
-          );
-          return { ...base, outcome: 'retry-later' };
-        }
-        if (config.deadLetter !== undefined) {
-          try {
-            await deadLetterNats(nats, config.deadLetter, job, failure, job.deliveryCount, config.id);
-            job.term();
-            await nats.confirm().catch(() => undefined);
-            logger.warn(
-              { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, code: failure.code },
-              `${config.id}: message failed ${job.deliveryCount} deliveries and went to ${config.deadLetter}: ${failure.message}`,
-            );
-            return { ...base, outcome: 'dead-lettered', publishedTo: config.deadLetter };
-          } catch (publishError) {
-            logger.error({ handler: config.id, request_id: job.request.id, err: publishError }, `${config.id}: the dead letter to ${config.deadLetter} failed`);
-          }
-        }
-        job.term();
-        await nats.confirm().catch(() => undefined);
-        logger.error(
-          { handler: config.id, request_id: job.request.id, stream: job.stream, sequence: job.sequence, delivery: job.deliveryCount, code: failure.code },
-          `${config.id}: message failed ${job.deliveryCount} deliveries and is dropped (no dead letter): ${failure.message}`,
-        );
-        return { ...base, outcome: 'dropped' };
-      }),
-    ),
+  return new Observable<StreamOutcome>((subscriber) => {
+    const emit = (outcome: StreamOutcome): void => {
+      if (!subscriber.closed) subscriber.next(outcome);
+    };
+    const serve = (job: NatsJob): void => {
+      new JetStreamDelivery(job, config, js, maxDeliver, run, deps, emit).start();
+    };
+    const source = fromJetStream(nats, {
+      subject: config.subject,
+      durable: js.durable,
+      gate,
+      ...(js.stream !== undefined ? { stream: js.stream } : {}),
+      ...(js.ackWaitMs !== undefined ? { ackWaitMs: js.ackWaitMs } : {}),
+      maxDeliver: js.maxDeliver,
+      logger,
+      ...(deps.onPull ? { onPull: deps.onPull } : {}),
+    }).subscribe({
+      next: serve,
+      error: (error: unknown) => subscriber.error(error),
+      complete: () => subscriber.complete(),
+    });
+    return () => source.unsubscribe();
+  });
+}
+
+/** One JetStream message from its slot to its outcome: run, publish, ack — or nak, dead letter, term. */
+class JetStreamDelivery {
+  #cancelRun: (() => void) | undefined;
+  #over = false;
+
+  constructor(
+    readonly job: NatsJob,
+    readonly config: NatsHandlerConfig,
+    readonly js: NonNullable<NatsHandlerConfig['jetstream']>,
+    readonly maxDeliver: number,
+    readonly run: HandlerRun,
+    readonly deps: NatsPipelineDeps,
+    readonly emit: (outcome: StreamOutcome) => void,
+  ) {
+    deps.inFlight.track(this);
+  }
+
+  /** Cancelled by the stream connections closing; released without ack, the message is nak'ed for a redelivery. */
+  cancel(): void {
+    this.#cancelRun?.();
+    this.#finish({ handler: this.config.id, requestId: this.job.request.id, outcome: 'abandoned', attempts: this.job.deliveryCount });
+  }
+
+  start(): void {
+    this.#cancelRun = this.run.start(this.job.request, (result) => this.#settled(result));
+  }
+
+  #settled(result: RunResult): void {
+    if (result.kind !== 'ok') {
+      this.#failed(result);
+      return;
+    }
+    let published: string | undefined | Promise<string | undefined>;
+    try {
+      published = respondNats(this.deps.nats, this.job, result, this.config.respondTo, this.config.id);
+    } catch (error) {
+      this.#failed(error);
+      return;
+    }
+    if (published instanceof Promise) {
+      published.then(
+        (to) => this.#acknowledge(to),
+        (error: unknown) => this.#failed(error),
+      );
+    } else this.#acknowledge(published);
+  }
+
+  /** The run succeeded and its result is published: the message is acknowledged (see `NatsJob.ack`). */
+  #acknowledge(to: string | undefined): void {
+    const { job, config } = this;
+    void job.ack();
+    this.#finish(
+      to === undefined
+        ? { handler: config.id, requestId: job.request.id, outcome: 'done', attempts: job.deliveryCount }
+        : { handler: config.id, requestId: job.request.id, outcome: 'published', attempts: job.deliveryCount, publishedTo: to },
+    );
+  }
+
+  #failed(failure: unknown): void {
+    void jetStreamFailure(this.job, this.config, this.js, this.maxDeliver, this.deps, failure).then((outcome) => this.#finish(outcome));
+  }
+
+  #finish(outcome: StreamOutcome): void {
+    if (this.#over) return;
+    this.#over = true;
+    this.job.release();
+    this.deps.inFlight.untrack(this);
+    this.emit(outcome);
+  }
+}
+
+/** A failed run or publish of a JetStream message: nak for a redelivery, or dead-letter / term it for good. */
+async function jetStreamFailure(
+  job: NatsJob,
+  config: NatsHandlerConfig,
+  js: NonNullable<NatsHandlerConfig['jetstream']>,
+  maxDeliver: number,
+  deps: NatsPipelineDeps,
+  error: unknown,
+): Promise<StreamOutcome> {
+  const { nats, logger } = deps;
+  const failure = describeFailure(error);
+  const base = { handler: config.id, requestId: job.request.id, attempts: job.deliveryCount, error: failure };
+  if (job.deliveryCount < maxDeliver) {
+    const delay = js.nakDelayMs ?? backoffDelay(job.deliveryCount, { baseMs: config.retries.backoffMs });
+    job.nak(delay);
+    logger.info(
+      { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, delayMs: delay, code: failure.code },
+      `${config.id}: delivery ${job.deliveryCount} of ${maxDeliver} failed (${failure.message}); redelivery in ${delay} ms`,
+    );
+    return { ...base, outcome: 'retry-later' };
+  }
+  if (config.deadLetter !== undefined) {
+    try {
+      await deadLetterNats(nats, config.deadLetter, job, failure, job.deliveryCount, config.id);
+      job.term();
+      await nats.confirm().catch(() => undefined);
+      logger.warn(
+        { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, code: failure.code },
+        `${config.id}: message failed ${job.deliveryCount} deliveries and went to ${config.deadLetter}: ${failure.message}`,
+      );
+      return { ...base, outcome: 'dead-lettered', publishedTo: config.deadLetter };
+    } catch (publishError) {
+      logger.error({ handler: config.id, request_id: job.request.id, err: publishError }, `${config.id}: the dead letter to ${config.deadLetter} failed`);
+    }
+  }
+  job.term();
+  await nats.confirm().catch(() => undefined);
+  logger.error(
+    { handler: config.id, request_id: job.request.id, stream: job.stream, sequence: job.sequence, delivery: job.deliveryCount, code: failure.code },
+    `${config.id}: message failed ${job.deliveryCount} deliveries and is dropped (no dead letter): ${failure.message}`,
   );
+  return { ...base, outcome: 'dropped' };
 }
 
 /**

@@ -27,11 +27,6 @@ export interface StreamOutcome {
   readonly attempts: number;
   /** Where the result or the dead letter went. */
   readonly publishedTo?: string;
-  /**
-   * JetStream: the run succeeded (`published` or `done`) but the server did not confirm the ack (a timeout, for
-   * example during a reconnect); the message may be redelivered (at-least-once).
-   */
-  readonly unconfirmed?: true;
   /** Why it failed, when it did. */
   readonly error?: FailureDescription;
 }

@@ -10,7 +10,10 @@
  * @module
  */
 
-import mysql from 'mysql2/promise';
+import type mysql from 'mysql2/promise';
+import { lazyModule } from '../../lazy-module.js';
+
+const mysql2 = lazyModule<typeof import('mysql2/promise')>('mysql2/promise');
 import type { FieldPacket, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import { E2rxError, errorMessage } from '../../errors.js';
 import type { SqlClient } from '../sql-client.js';
@@ -318,7 +321,7 @@ export function createMysqlClient(connectionString: string, options: MysqlClient
   const { pool: poolOptions, sessionVariables } = mysqlPoolOptions(dsn);
   const location = dsn.socketPath ?? (dsn.host.includes(':') ? `[${dsn.host}]:${dsn.port}` : `${dsn.host}:${dsn.port}`);
   const server = `MySQL at ${location}/${dsn.database}`;
-  const pool = mysql.createPool({
+  const pool = mysql2().createPool({
     connectTimeout: options.connectTimeoutMs ?? 10_000,
     connectionLimit: options.maxConnections ?? 10,
     enableKeepAlive: true,

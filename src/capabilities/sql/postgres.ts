@@ -11,7 +11,10 @@
  */
 
 import { createHash } from 'node:crypto';
-import pg from 'pg';
+import type pg from 'pg';
+import { lazyModule } from '../../lazy-module.js';
+
+const postgres = lazyModule<typeof import('pg')>('pg');
 import type { FieldDef, PoolConfig, QueryArrayConfig } from 'pg';
 import { E2rxError } from '../../errors.js';
 import type { NamedQuery } from '../config.js';
@@ -277,7 +280,7 @@ export interface PostgresClientOptions {
 export function createPostgresClient(connectionString: string, options: PostgresClientOptions = {}): SqlClient {
   const dsn = parsePostgresDsn(connectionString);
   const server = `PostgreSQL at ${dsn.address}`;
-  const pool = new pg.Pool({
+  const pool = new (postgres().Pool)({
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
     max: options.maxConnections ?? 10,

@@ -32,6 +32,8 @@ export type ImportBinding = Named &
     | { readonly kind: 'memory'; readonly limits: Limits }
     | { readonly kind: 'table'; readonly limits: Limits; readonly element: ValueType }
     | { readonly kind: 'global'; readonly type: ValueType; readonly mutable: boolean }
+    /** The deadline check of an instrumented module (`instrument.ts`). */
+    | { readonly kind: 'meter' }
   );
 
 /** The bindings of every import of a module, in declaration order. */
@@ -160,6 +162,7 @@ export function buildImports(
   host: Readonly<Record<string, HostFunction>>,
   wasi: Readonly<Record<string, unknown>>,
   maxPages: number,
+  meter: () => void,
 ): BuiltImports {
   const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
   let memory: WebAssembly.Memory | undefined;
@@ -192,6 +195,9 @@ export function buildImports(
       }
       case 'global':
         value = zeroGlobal(binding.type, binding.mutable);
+        break;
+      case 'meter':
+        value = meter;
         break;
     }
     (imports[binding.module] ??= {})[binding.name] = value;

@@ -86,7 +86,7 @@ function setBodyField(invocation: Invocation, key: string, value: Uint8Array): H
     return { kind: 'error', message: `failed to loadBodyValues: ${error instanceof Error ? error.message : String(error)}` };
   }
   object[key] = new TextDecoder().decode(value);
-  invocation.request.body = marshalSorted(object);
+  invocation.mutable().body = marshalSorted(object);
   return data(undefined);
 }
 
@@ -100,7 +100,8 @@ function setBodyField(invocation: Invocation, key: string, value: Uint8Array): H
  * ```
  */
 export function setField(invocation: Invocation, fieldType: number, key: string, value: Uint8Array): HostCallResult {
-  const request = invocation.request;
+  if (fieldType === FIELD_TYPE.body) return setBodyField(invocation, key, value);
+  const request = invocation.mutable();
   const text = (): string => new TextDecoder().decode(value);
   switch (fieldType) {
     case FIELD_TYPE.meta:
@@ -109,8 +110,6 @@ export function setField(invocation: Invocation, fieldType: number, key: string,
       else if (key === 'body') request.body = value;
       else if (key !== 'id') return { kind: 'error', message: 'key not found' };
       return data(undefined);
-    case FIELD_TYPE.body:
-      return setBodyField(invocation, key, value);
     case FIELD_TYPE.header:
       request.headers[key] = text();
       return data(undefined);

@@ -35,7 +35,7 @@ export function createRequestFunctions(context: InstanceContext): Record<string,
     resp_set_header(keyPtr: number, keySize: number, valPtr: number, valSize: number, ident: number): void {
       const invocation = context.invocation(ident, 'resp_set_header');
       if (invocation === undefined || !rules.enabled) return;
-      invocation.request.respHeaders[context.memory.string(keyPtr, keySize)] = context.memory.string(valPtr, valSize);
+      invocation.mutable().respHeaders[context.memory.string(keyPtr, keySize)] = context.memory.string(valPtr, valSize);
     },
   };
 }

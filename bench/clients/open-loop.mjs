@@ -1,0 +1,98 @@
+// An open-loop HTTP load generator for the benchmarks: sends requests at a fixed rate whether or not earlier ones
+// were answered (as independent users do), over keep-alive connections opened as needed, up to a cap of requests
+// outstanding. Latency is counted from when a request was due, not when it could be sent, so a server that stalls
+// the generator is not flattered (no coordinated omission).
+//
+// Usage: node bench/clients/open-loop.mjs '<options as JSON>' — options: url, rate (requests/s), seconds, body,
+// method (default POST), maxOutstanding (default 8192). Prints one JSON report on stdout: sent, by status, errors,
+// skipped (due while maxOutstanding were outstanding), 2xx latency p50/p99/max (ms), refusal latency p99, whether
+// every 503 carried Retry-After.
+import { Agent, request } from 'node:http';
+
+const options = JSON.parse(process.argv[2] ?? '{}');
+const url = new URL(options.url);
+const rate = Number(options.rate);
+const seconds = Number(options.seconds);
+const maxOutstanding = Number(options.maxOutstanding ?? 8192);
+const body = Buffer.from(options.body ?? '');
+const agent = new Agent({ keepAlive: true, maxSockets: maxOutstanding, maxFreeSockets: maxOutstanding, scheduling: 'lifo' });
+
+const statuses = new Map();
+const okLatencies = [];
+const refusedLatencies = [];
+let sent = 0;
+let errors = 0;
+let skipped = 0;
+let outstanding = 0;
+let retryAfterMissing = 0;
+const start = performance.now();
+const end = start + seconds * 1000;
+
+function send(due) {
+  outstanding += 1;
+  sent += 1;
+  const req = request(
+    { agent, host: url.hostname, port: url.port, path: url.pathname, method: options.method ?? 'POST', headers: { 'content-length': body.length } },
+    (res) => {
+      res.resume();
+      res.once('end', () => {
+        outstanding -= 1;
+        const latency = performance.now() - due;
+        const status = res.statusCode ?? 0;
+        statuses.set(status, (statuses.get(status) ?? 0) + 1);
+        if (status >= 200 && status < 300) okLatencies.push(latency);
+        else if (status === 503) {
+          refusedLatencies.push(latency);
+          if (res.headers['retry-after'] === undefined) retryAfterMissing += 1;
+        }
+      });
+    },
+  );
+  req.once('error', () => {
+    outstanding -= 1;
+    errors += 1;
+  });
+  req.end(body);
+}
+
+function tick() {
+  const now = performance.now();
+  const until = Math.min(now, end);
+  const due = Math.floor(((until - start) / 1000) * rate);
+  const interval = 1000 / rate;
+  while (sent + skipped < due) {
+    const at = start + (sent + skipped) * interval;
+    if (outstanding >= maxOutstanding) skipped += 1;
+    else send(at);
+  }
+  if (now < end) setTimeout(tick, 1);
+  else finish();
+}
+
+function percentile(values, p) {
+  if (values.length === 0) return 0;
+  const sorted = Float64Array.from(values).sort();
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function finish() {
+  const wait = setInterval(() => {
+    if (outstanding > 0 && performance.now() < end + 120_000) return;
+    clearInterval(wait);
+    agent.destroy();
+    const report = {
+      seconds,
+      rate,
+      sent,
+      skipped,
+      errors,
+      outstandingAtEnd: outstanding,
+      statuses: Object.fromEntries(statuses),
+      ok: { count: okLatencies.length, p50: percentile(okLatencies, 50), p99: percentile(okLatencies, 99), max: percentile(okLatencies, 100) },
+      refused: { count: refusedLatencies.length, p99: percentile(refusedLatencies, 99), retryAfterMissing },
+    };
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  }, 50);
+}
+
+tick();

@@ -1,0 +1,157 @@
+/**
+ * The run of one request by a handler: its steps (compiled once), under the handler's request time limit, recorded
+ * in the metrics and logged. Sources start runs through it: HTTP and websockets with a callback, the stream
+ * pipelines either way.
+ *
+ * @module
+ */
+import type { Observable, SchedulerLike } from 'rxjs';
+import { Observable as RxObservable } from 'rxjs';
+import type { Logger } from 'pino';
+import type { Step } from '../directive/model.js';
+import { E2rxError } from '../errors.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { HandlerMetrics, Outcome } from '../server/metrics.js';
+import type { FunctionRunner } from '../steps/function-runner.js';
+import { compileRun, type RunResult } from '../steps/steps.js';
+import { createDeadlines, type DeadlineHandle } from './deadlines.js';
+
+/** A handler's run of one request. */
+export interface HandlerRun {
+  /** As an Observable that emits the result once. */
+  (request: FunctionRequest): Observable<RunResult>;
+  /**
+   * Starts the run: `onResult` gets the result once (possibly before `start` returns). Returns the function that
+   * cancels it, or `undefined` when it was over before returning.
+   */
+  start(request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined;
+}
+
+/** What a handler run is made of. */
+export interface HandlerRunOptions {
+  /** The handler id, in logs. */
+  readonly id: string;
+  readonly steps: readonly Step[];
+  readonly response: string | undefined;
+  readonly groupTimeoutMs: number;
+  /** The request time limit; `undefined`: none (schedules). Past it the run fails with `E2RX_REQUEST_TIMEOUT`. */
+  readonly requestTimeoutMs: number | undefined;
+  readonly runner: FunctionRunner;
+  readonly logger: Logger;
+  readonly metrics?: HandlerMetrics;
+  /** The scheduler of the timers (a `TestScheduler` in marble tests). */
+  readonly scheduler?: SchedulerLike;
+}
+
+/**
+ * Creates the run of a handler.
+ *
+ * @example
+ * ```ts
+ * const run = createHandlerRun({ id: 'POST /hello', steps, response: undefined, groupTimeoutMs: 30_000, requestTimeoutMs: 60_000, runner, logger });
+ * run.start(request, (result) => console.log(result.kind));
+ * ```
+ */
+export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
+  const { id, logger, metrics, requestTimeoutMs } = options;
+  const run = compileRun(options.steps, options.response, options.runner, {
+    groupTimeoutMs: options.groupTimeoutMs,
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+  });
+  const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, options.scheduler);
+  const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
+    const started = performance.now();
+    let settled = false;
+    let deadline: DeadlineHandle | undefined = undefined;
+    const settle = (result: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      deadline?.clear();
+      metrics?.run(outcomeOf(result), (performance.now() - started) / 1000);
+      logResult(logger, id, request, result);
+      onResult(result);
+    };
+    const cancel = run.start(request, settle);
+    if (settled) return undefined;
+    deadline = deadlines.track(() => {
+      cancel?.();
+      settle({
+        kind: 'failure',
+        error: new E2rxError('E2RX_REQUEST_TIMEOUT', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeoutMs } }),
+        request,
+      });
+    });
+    return () => {
+      deadline?.clear();
+      cancel?.();
+    };
+  };
+  const observe = (request: FunctionRequest): Observable<RunResult> =>
+    new RxObservable<RunResult>((subscriber) =>
+      start(request, (result) => {
+        subscriber.next(result);
+        subscriber.complete();
+      }),
+    );
+  return Object.assign(observe, { start });
+}
+
+/** How a run ended, for the metrics. */
+export function outcomeOf(result: RunResult): Outcome {
+  if (result.kind === 'ok') return 'ok';
+  if (result.kind === 'runError') return 'run_error';
+  return E2rxError.is(result.error, 'E2RX_REQUEST_TIMEOUT') ? 'timeout' : 'failure';
+}
+
+function logResult(logger: Logger, id: string, request: FunctionRequest, result: RunResult): void {
+  if (result.kind === 'ok') {
+    if (logger.isLevelEnabled('debug')) logger.debug({ handler: id, request_id: request.id }, `${id} completed`);
+  } else if (result.kind === 'runError') {
+    logger.info({ handler: id, request_id: request.id, code: result.error.code }, `${id} returned an error: ${result.error.message}`);
+  } else {
+    logger.error({ handler: id, request_id: request.id, err: result.error }, `${id} failed: ${result.error.message}`);
+  }
+}
+
+/**
+ * A {@link HandlerRun} from a function that gives the run of a request as an Observable: for stand-ins (a stub run in
+ * a benchmark, a marble test of a stream pipeline). No time limit, no metrics, no logs. The first value is the result;
+ * an error, or completing without a value, is a `failure` result.
+ *
+ * @example
+ * ```ts
+ * const echo = handlerRunOf((request) => of({ kind: 'ok', body: request.body, request }));
+ * ```
+ */
+export function handlerRunOf(observe: (request: FunctionRequest) => Observable<RunResult>): HandlerRun {
+  const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
+    let settled = false;
+    const subscription = observe(request).subscribe({
+      next: (result) => {
+        if (settled) return;
+        settled = true;
+        onResult(result);
+      },
+      error: (error: unknown) => {
+        if (settled) return;
+        settled = true;
+        onResult({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request });
+      },
+      // A run gives its result once: one that ends without it is a failure (its caller still frees its slot).
+      complete: () => {
+        if (settled) return;
+        settled = true;
+        onResult({ kind: 'failure', error: new E2rxError('E2RX_STEP_FAILED', 'the run completed without a result'), request });
+      },
+    });
+    return settled ? undefined : () => subscription.unsubscribe();
+  };
+  const run = (request: FunctionRequest): Observable<RunResult> =>
+    new RxObservable<RunResult>((subscriber) =>
+      start(request, (result) => {
+        subscriber.next(result);
+        subscriber.complete();
+      }),
+    );
+  return Object.assign(run, { start });
+}
