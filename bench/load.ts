@@ -27,7 +27,10 @@ export interface LoadResult {
 export interface LoadOptions {
   readonly url: string;
   readonly connections: number;
+  /** How long to run (s); ignored when `amount` is given. */
   readonly seconds: number;
+  /** Send this many requests in all, then stop (instead of running for `seconds`). */
+  readonly amount?: number;
   readonly method?: string;
   readonly body?: string;
   readonly headers?: Readonly<Record<string, string>>;
@@ -37,7 +40,9 @@ export interface LoadOptions {
 
 /** Runs autocannon (keep-alive connections, closed loop) in a child process and returns its figures. */
 export function autocannon(options: LoadOptions): Promise<LoadResult> {
-  const args = [AUTOCANNON, '-j', '-c', String(options.connections), '-d', String(options.seconds), '-m', options.method ?? 'POST'];
+  const args = [AUTOCANNON, '-j', '-c', String(options.connections), '-m', options.method ?? 'POST'];
+  if (options.amount !== undefined) args.push('-a', String(options.amount));
+  else args.push('-d', String(options.seconds));
   if (options.body !== undefined) args.push('-b', options.body);
   if (options.pipelining !== undefined) args.push('-p', String(options.pipelining));
   for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}=${value}`);
@@ -132,6 +137,25 @@ export function rssOf(pid: number | undefined): number {
     return match ? Number(match[1]) * 1024 : 0;
   } catch {
     return 0;
+  }
+}
+
+/** Resident memory of a process (bytes): in all, and split into anonymous (its own heap and code) and file-backed. */
+export interface ResidentMemory {
+  readonly rss: number;
+  readonly anon: number;
+  readonly file: number;
+}
+
+/** The resident memory of a process, from /proc/<pid>/status; zeros when unknown. */
+export function memoryOf(pid: number | undefined): ResidentMemory {
+  if (pid === undefined) return { rss: 0, anon: 0, file: 0 };
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string): number => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+  } catch {
+    return { rss: 0, anon: 0, file: 0 };
   }
 }
 

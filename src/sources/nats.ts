@@ -480,7 +480,8 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     const bound = (): number => gate.free + gate.inFlight;
     const pump = (): void => {
       if (stopped || !consumer || retryTimer) return;
-      const want = gate.free - pending;
+      // Messages received but not yet handed to the gate (they are, on the next turn) hold no slot yet: count them.
+      const want = gate.free - pending - arrivals.length;
       if (want <= 0) return;
       // While a pull is open, top it up only by a good share of the bound: no pull request per message.
       if (pending > 0 && want < Math.max(1, Math.ceil(bound() / 2))) return;
