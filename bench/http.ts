@@ -4,7 +4,8 @@
  *
  * - **bare (baseline):** `bench/servers/bare-http.mjs`, a plain node:http server that reads the body and calls the
  *   same Wasm module inline (direct instantiation), as a competent engineer would write by hand;
- * - **e2rx:** `e2rx start` (bin/e2rx.js, the built dist/) on an app with one handler `POST /echo` → the same module;
+ * - **e2rx:** `e2rx start` (bin/e2rx.js, the built dist/) on an app with one handler `POST /echo` → the same module,
+ *   with the defaults and with `runtime.placement: workers` (every call handed to a worker thread);
  * - **Atmo v0.4.7** (when built with ../shared/tools/atmo-peer/build.sh; `E2RX_ATMO_PEER` names its wrapper, default
  *   ../shared/tools/atmo-peer/wrapper.sh), on the same app, `ATMO_LOG_LEVEL=warn`.
  *
@@ -16,7 +17,7 @@
  * Run: npm run bench -- http   (about 2 minutes; 3 with Atmo)
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -50,13 +51,17 @@ export async function run(): Promise<void> {
     join(dir, 'Directive.yaml'),
     'identifier: com.e2rx.bench\nappVersion: v1.0.0\natmoVersion: v0.4.7\nrunnables:\n  - name: echo\n    namespace: default\n    lang: assemblyscript\nhandlers:\n  - type: request\n    resource: /echo\n    method: POST\n    steps:\n      - fn: echo\n',
   );
+  // The same app with every call handed to a worker (`runtime.placement: workers`, docs/decisions/0007).
+  const workersDir = join(dir, 'workers');
+  await mkdir(workersDir);
+  await writeFile(join(workersDir, 'echo.wasm'), wasm);
+  await writeFile(join(workersDir, 'Directive.yaml'), `${await readFile(join(dir, 'Directive.yaml'), 'utf8')}runtime:\n  placement: workers\n`);
+  const e2rxStart = (app: string) => (port: number) =>
+    startServer([process.execPath, join(ROOT, 'bin', 'e2rx.js'), 'start', app, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'], port, '/health');
   const contenders: Contender[] = [
     { name: 'bare node:http + inline Wasm (baseline)', path: '/', start: (port) => startServer([process.execPath, join(ROOT, 'bench', 'servers', 'bare-http.mjs'), join(dir, 'echo.wasm'), String(port)], port, '/') },
-    {
-      name: 'e2rx start',
-      path: '/echo',
-      start: (port) => startServer([process.execPath, join(ROOT, 'bin', 'e2rx.js'), 'start', dir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'], port, '/health'),
-    },
+    { name: 'e2rx start', path: '/echo', start: e2rxStart(dir) },
+    { name: 'e2rx start, placement: workers', path: '/echo', start: e2rxStart(workersDir) },
   ];
   const atmo = existsSync(ATMO_WRAPPER) && existsSync(ATMO_BIN);
   if (atmo) {

@@ -126,6 +126,40 @@ describe('createGate', () => {
     expect(gate).toMatchObject({ waiting: 0, queuedBytes: 0, inFlight: 1 });
   });
 
+  it('gate - the event loop lag counts in the age of work: refused at the door, and shed sooner from the queue', () => {
+    const time = clock();
+    let lag = 0;
+    const gate = createGate({ maxInFlight: 1, requestTimeoutMs: 1_000, now: time.now, lagMs: () => lag });
+    const first = waiter();
+    gate.enter(0, first);
+    time.advance(100);
+    first.slot?.release();
+    // A free slot, but the work was read 1,000 ms after it arrived: its time is up before it starts.
+    lag = 1_000;
+    expect(gate.enter(0, waiter())).toBe('time');
+    expect(gate).toMatchObject({ inFlight: 0, waiting: 0 });
+    // With the loop on time again, the same work is taken.
+    lag = 0;
+    const running = waiter();
+    expect(typeof gate.enter(0, running)).toBe('object');
+    // Queued behind it, read 500 ms late: it is 500 ms old on entry, and past its time 400 ms later.
+    lag = 500;
+    const queued = waiter();
+    expect(typeof gate.enter(0, queued)).toBe('object');
+    lag = 0;
+    time.advance(450);
+    running.slot?.release();
+    expect(queued.shedFor).toBe('time');
+    expect(queued.started).toBe(false);
+  });
+
+  it('gate - without a time limit the lag is not read', () => {
+    let reads = 0;
+    const gate = createGate({ maxInFlight: 1, lagMs: () => (reads += 1) * 10_000 });
+    for (let i = 0; i < 3; i += 1) expect(typeof gate.enter(0, waiter())).toBe('object');
+    expect(reads).toBe(0);
+  });
+
   it('gate - runs that end synchronously inside start drain a long queue without deep recursion', () => {
     const gate = createGate({ maxInFlight: 1 });
     let done = 0;

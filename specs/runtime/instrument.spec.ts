@@ -553,12 +553,17 @@ describe('instrument - refusals', () => {
     expect(result.kind === 'output' && text(result.output)).toBe('fine');
     await inline.close();
 
-    const auto = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger: captureLogger().logger, workers: 1 });
+    const log = captureLogger();
+    const auto = createRuntime({ capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger: log.logger, workers: 1 });
     await auto.register('refused', bytes);
     expect(auto.stats().functions['refused']).toMatchObject({
       lane: 'workers',
       placement: 'its module cannot be instrumented with deadline checks (the module already imports __e2rx.deadline)',
     });
+    // Losing the calling thread is worth a warning (level 40), with the reason.
+    expect(log.lines.filter((line) => line.level === 40).map((line) => line.msg)).toContainEqual(
+      'refused runs on the worker threads: its module cannot be instrumented with deadline checks (the module already imports __e2rx.deadline)',
+    );
     const onWorker = await auto.invoke('refused', makeRequest());
     expect(onWorker.kind === 'output' && text(onWorker.output)).toBe('fine');
     await auto.close();

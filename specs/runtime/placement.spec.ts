@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { BUDGET_STRIKES, FunctionPlacement, SLOW_SAMPLES, WARMUP_CALLS } from '../../src/runtime/placement.js';
 import type { RunOutcome } from '../../src/runtime/outcome.js';
 import type { Ticket } from '../../src/runtime/pool.js';
@@ -107,6 +107,45 @@ describe('placement - through the runtime', () => {
     }
     expect(t.runtime.stats()).toMatchObject({ mode: 'workers', workers: 0, relocations: 0 });
     expect(t.runtime.stats().functions['echo']).toMatchObject({ lane: 'calling-thread', calls: 50, failures: 0 });
+  });
+
+  it('placement - past 5 ms of calls in one turn, calls wait for the next turns (with a ticket), in order; timers run between slices', async () => {
+    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100 }));
+    expect(t.runtime.stats().functions['spin']).toMatchObject({ lane: 'calling-thread' });
+    const order: number[] = [];
+    let timerAt = -1;
+    setTimeout(() => (timerAt = order.length), 0);
+    const tickets: Array<unknown> = [];
+    // Ten calls of 2 ms each, made in one turn: the first (up to three) fill the 5 ms slice, the rest wait.
+    for (let i = 0; i < 10; i += 1) {
+      tickets.push(
+        t.runtime.execute('spin', makeRequest({ body: bytes(2, i) }), (outcome) => {
+          if (outcome.kind === 'output') order.push(outcome.output[0] as number);
+        }),
+      );
+    }
+    const ranAtOnce = tickets.findIndex((ticket) => ticket !== undefined);
+    expect(ranAtOnce).toBeGreaterThanOrEqual(1);
+    expect(ranAtOnce).toBeLessThanOrEqual(3);
+    expect(tickets.slice(ranAtOnce).every((ticket) => ticket !== undefined)).toBe(true);
+    expect(t.runtime.stats().queued).toBe(10 - ranAtOnce);
+    await vi.waitFor(() => expect(order).toHaveLength(10), { timeout: 5_000, interval: 5 });
+    expect(order).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // The timer fired after the first slice and before the last call: the waiting calls did not hold the thread.
+    expect(timerAt).toBeGreaterThanOrEqual(ranAtOnce);
+    expect(timerAt).toBeLessThan(10);
+    expect(t.runtime.stats()).toMatchObject({ workers: 0, relocations: 0, queued: 0 });
+  });
+
+  it('placement - a call waiting for the next turn can be cancelled: it never runs', async () => {
+    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100 }));
+    const done: number[] = [];
+    const tickets = Array.from({ length: 5 }, (_, i) => t.runtime.execute('spin', makeRequest({ body: bytes(3, i) }), () => done.push(i)));
+    expect(tickets[4]).toBeDefined();
+    tickets[4]?.cancel();
+    await vi.waitFor(() => expect(done).toHaveLength(4), { timeout: 5_000, interval: 5 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(done).toEqual([0, 1, 2, 3]);
   });
 
   it('placement - a function importing an asynchronous host call starts on the workers', async () => {

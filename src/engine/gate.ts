@@ -4,7 +4,8 @@
  * (docs/reference/admission.md):
  *
  * - **time**: a piece of work that could no longer finish within its time (`timeoutMs`) is refused, at the door
- *   when the estimated wait says so, or when it leaves the queue too late to finish. The estimate is Little's law on
+ *   when the estimated wait says so, or when it leaves the queue too late to finish. Its age counts from when it
+ *   arrived, including what it waited before it could be read (the event loop's lag, `lagMs`). The estimate is Little's law on
  *   the runs in flight: with `n` runs taking `d` ms on average, one finishes every `d / n` ms, so the `k`-th in the
  *   queue starts in about `k · d / n` ms.
  * - **memory**: the bytes of the waiting work (request bodies, message payloads) stay under `maxQueuedBytes`.
@@ -49,6 +50,11 @@ export interface GateOptions {
   readonly requestTimeoutMs?: number | undefined;
   /** The clock, in ms (default `performance.now`). */
   readonly now?: () => number;
+  /**
+   * How long work has already waited when it is read (ms): the event loop's lag (loop-lag.ts), counted in its age.
+   * Default: none.
+   */
+  readonly lagMs?: () => number;
 }
 
 /** A handler's gate, as the sources consult it. */
@@ -134,6 +140,7 @@ export function createGate(options: GateOptions): Gate {
   const queueSize = options.queueSize ?? Number.POSITIVE_INFINITY;
   const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.requestTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const lagMs = timeoutMs === Number.POSITIVE_INFINITY ? undefined : options.lagMs;
   const limiter = new ConcurrencyLimit(Math.max(1, options.maxInFlight));
   let inFlight = 0;
   let queuedBytes = 0;
@@ -240,7 +247,11 @@ export function createGate(options: GateOptions): Gate {
       return waiting === 0 && inFlight < limiter.current ? 0 : estimatedWait(waiting + 1);
     },
     enter(bytes, waiter) {
+      // Work read from a busy loop may have waited in the kernel for about the loop's lag already.
+      const waited = lagMs === undefined ? 0 : lagMs();
       if (inFlight < limiter.current && waiting === 0) {
+        // A free slot: refused only when its time is already up (a handler slower than its limit still gets runs).
+        if (waited >= timeoutMs) return 'time';
         const entry = new Entry(state, bytes, waiter);
         begin(entry);
         return entry;
@@ -248,9 +259,9 @@ export function createGate(options: GateOptions): Gate {
       limiter.pressed();
       if (waiting >= queueSize) return 'queue';
       if (queuedBytes + bytes > maxQueuedBytes) return 'memory';
-      if (estimatedWait(waiting + 1) + average > timeoutMs) return 'time';
+      if (waited + estimatedWait(waiting + 1) + average > timeoutMs) return 'time';
       const entry = new Entry(state, bytes, waiter);
-      entry.arrived = now();
+      entry.arrived = now() - waited;
       queue.push(entry);
       waiting += 1;
       queuedBytes += bytes;

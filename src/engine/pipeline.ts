@@ -21,6 +21,7 @@ import { fromWebSocketRoute, type WebSocketConnection, type WebSocketJob } from 
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { RunResult } from '../steps/steps.js';
 import { createHandlerRun, type HandlerRun } from './handler-run.js';
+import { loopLagMs } from './loop-lag.js';
 import { createGate, type Gate, type Refusal, type Slot } from './gate.js';
 import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
@@ -53,7 +54,8 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   const gates = new Map<string, Gate>();
   const pipelines: { id: string; pipeline: Observable<unknown> }[] = [];
   const gateFor = (id: string, bounds: HandlerBounds): Gate => {
-    const gate = createGate({ ...bounds, ...(deps.scheduler ? { now: () => (deps.scheduler as SchedulerLike).now() } : {}) });
+    // Under a test scheduler, virtual time only; otherwise the event loop's lag counts in the age of work.
+    const gate = createGate({ ...bounds, ...(deps.scheduler ? { now: () => (deps.scheduler as SchedulerLike).now() } : { lagMs: loopLagMs }) });
     gates.set(id, gate);
     deps.metrics?.watchInFlight(id, () => gate.inFlight);
     return gate;

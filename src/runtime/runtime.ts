@@ -10,6 +10,7 @@ import type { CapabilityConfig } from '../capabilities/config.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import { abortReason, E2rxError } from '../errors.js';
 import { InlineLane } from './inline.js';
+import { DEFAULT_INLINE_SLICE_MS, InlineTurns } from './inline-turns.js';
 import { pagesOf, type ResolvedLimits, resolveLimits, type RuntimeLimits } from './limits.js';
 import { pinoSink } from './log-sink.js';
 import { type FunctionInfo, prepareModule } from './module-info.js';
@@ -49,6 +50,11 @@ export interface RuntimeOptions {
   readonly placement?: PlacementMode;
   /** `auto` placement: how long one call may run on the calling thread before it moves to a worker (default 10 ms). */
   readonly inlineBudgetMs?: number;
+  /**
+   * `auto` placement: the share of each turn of the event loop that calls on the calling thread may take before
+   * further calls wait for the next turn (default 5 ms; see `inline-turns.ts`).
+   */
+  readonly inlineSliceMs?: number;
   /** `auto` placement: the average call time above which a function moves to the workers (default 1 ms). */
   readonly slowCallMs?: number;
   /**
@@ -119,8 +125,9 @@ export interface Runtime {
   invoke(name: string, request: FunctionRequest, options?: InvokeOptions): Promise<InvocationResult>;
   /**
    * The callback form of {@link invoke}, without a promise per call: `done` receives the outcome once (a failure as
-   * `{ kind: 'failure' }`). A call on the calling thread completes before `execute` returns and gets no ticket; a call
-   * on a worker returns its {@link Ticket}, whose `cancel()` drops it (then `done` is never called).
+   * `{ kind: 'failure' }`). A call on the calling thread usually completes before `execute` returns and gets no ticket
+   * (in inline mode, always); one that waits for the calling thread's next turn, or runs on a worker, returns its
+   * {@link Ticket}, whose `cancel()` drops it (then `done` is never called).
    */
   execute(name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined;
   /** The registered functions. */
@@ -199,6 +206,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     slowMs: options.slowCallMs ?? DEFAULT_SLOW_CALL_MS,
     timeoutMs: limits.timeoutMs,
   };
+  const turns = new InlineTurns(options.inlineSliceMs ?? DEFAULT_INLINE_SLICE_MS);
   const registered = new Map<string, Registered>();
   const functions = new Map<string, FunctionInfo>();
   let versions = 0;
@@ -232,20 +240,36 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       deliver(name, entry, { kind: 'failure', failure: { code: 'E2RX_INPUT_TOO_LARGE', message: `the input of ${size} bytes is above the limit of ${limits.maxInputBytes}`, details: { size } } }, done, 0);
       return undefined;
     }
+    if (entry.placement.lane === 'calling-thread' || pool === undefined) {
+      if (inlineMode || turns.mayRunNow()) return runHere(name, entry, request, done, performance.now());
+      const queued = performance.now();
+      let worker: Ticket | undefined;
+      const waiting = turns.defer(() => {
+        if (closed) deliver(name, entry, { kind: 'failure', failure: { code: 'E2RX_POOL_CLOSED', message: 'the runtime is closed' } }, done, 0);
+        // It may have moved to the workers while it waited.
+        else if (entry.placement.lane === 'workers' && pool !== undefined) worker = pool.submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - queued));
+        else worker = runHere(name, entry, request, done, queued);
+      });
+      return { cancel: () => (worker ?? waiting).cancel() };
+    }
+    const started = performance.now();
+    return pool.submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - started));
+  };
+
+  /** Runs a call on the calling thread; one that must move (blocking, past the budget) goes on to a worker. */
+  const runHere = (name: string, entry: Registered, request: FunctionRequest, done: OutcomeHandler, since: number): Ticket | undefined => {
     const placement = entry.placement;
     const started = performance.now();
-    if (placement.lane === 'calling-thread' || pool === undefined) {
-      const ran = lane.run(name, request, inlineMode ? { at: started + limits.timeoutMs, reason: 'timeout' } : placement.deadline(started));
-      if (ran.kind !== 'relocate') {
-        const ms = performance.now() - started;
-        if (!inlineMode) moved(name, placement.ran(ms));
-        deliver(name, entry, ran, done, ms);
-        return undefined;
-      }
-      relocations += 1;
-      moved(name, placement.relocated(ran));
+    const ran = lane.run(name, request, inlineMode ? { at: started + limits.timeoutMs, reason: 'timeout' } : placement.deadline(started));
+    if (ran.kind !== 'relocate') {
+      const ms = performance.now() - started;
+      if (!inlineMode) moved(name, placement.ran(ms));
+      deliver(name, entry, ran, done, performance.now() - since);
+      return undefined;
     }
-    return (pool as WorkerPool).submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - started));
+    relocations += 1;
+    moved(name, placement.relocated(ran));
+    return (pool as WorkerPool).submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - since));
   };
 
   return {
@@ -266,7 +290,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       const previous = registered.get(name);
       registered.set(name, { info: prepared.info, placement, calls: previous?.calls ?? 0, failures: previous?.failures ?? 0 });
       functions.set(name, prepared.info);
-      options.logger.debug({ function: name, lane: start.lane }, `${name} runs on ${start.lane === 'workers' ? 'the worker threads' : 'the calling thread'}: ${start.reason}`);
+      // A module that could not be instrumented loses the fast lane: say so (the others are the expected placements).
+      const level = prepared.info.metered || options.inline === true || options.placement === 'workers' ? 'debug' : 'warn';
+      options.logger[level]({ function: name, lane: start.lane }, `${name} runs on ${start.lane === 'workers' ? 'the worker threads' : 'the calling thread'}: ${start.reason}`);
       if (start.lane === 'workers') pool?.start();
       else lane.prewarm(name, { at: performance.now() + limits.timeoutMs, reason: 'timeout' });
       return prepared.info;
@@ -321,7 +347,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         mode: inlineMode ? 'inline' : 'workers',
         workers: load?.workers ?? 0,
         busyWorkers: load?.busyWorkers ?? 0,
-        queued: load?.queued ?? 0,
+        queued: (load?.queued ?? 0) + turns.waiting,
         running: (load?.running ?? 0) + lane.running,
         timeouts: load?.timeouts ?? 0,
         workerRestarts: load?.workerRestarts ?? 0,

@@ -64,6 +64,9 @@ export interface HttpServer {
   readonly server: Server;
 }
 
+/** The listen backlog asked for; the kernel caps it at its own maximum (`net.core.somaxconn`). */
+const LISTEN_BACKLOG = 65_535;
+
 /**
  * Creates the HTTP server with `GET /health`. Unknown routes answer 404 with the error JSON of spec §2.3.
  *
@@ -157,7 +160,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     listen: (port, host) =>
       new Promise((resolve, reject) => {
         server.once('error', reject);
-        server.listen(port, host, () => {
+        // The accept queue as long as the system allows (the kernel caps `backlog` at net.core.somaxconn, 4096 on
+        // current Linux, which is what Go servers get; Node's default is 511): a burst of new connections while the
+        // thread is busy waits there instead of having its SYNs dropped, which clients retry after 1, 3, 7, … s.
+        server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
           server.off('error', reject);
           resolve((server.address() as AddressInfo).port);
         });

@@ -1,0 +1,23 @@
+import { describe, expect, it } from 'vitest';
+import { LAG_INTERVAL_MS, loopLagMs } from '../../src/engine/loop-lag.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('loopLagMs', () => {
+  it('loopLagMs - about 0 while the loop keeps time; about the blocked time after a long turn', async () => {
+    loopLagMs();
+    await sleep(LAG_INTERVAL_MS * 4);
+    expect(loopLagMs()).toBeLessThan(50);
+    // Block the thread for 200 ms: the timer fires that late.
+    const until = performance.now() + 200;
+    while (performance.now() < until) {
+      // a turn that does not end
+    }
+    await sleep(LAG_INTERVAL_MS / 2);
+    await sleep(1);
+    expect(loopLagMs()).toBeGreaterThan(150);
+    // A few intervals later it keeps time again.
+    await sleep(LAG_INTERVAL_MS * 4);
+    expect(loopLagMs()).toBeLessThan(50);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { InlineTurns } from '../../src/runtime/inline-turns.js';
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const busy = (ms: number): void => {
+  const until = performance.now() + ms;
+  while (performance.now() < until) {
+    // burn the thread, as a function on the calling thread does
+  }
+};
+
+describe('InlineTurns', () => {
+  it('mayRunNow - calls run at once until this turn has used its slice; the next turn starts a new one', async () => {
+    const turns = new InlineTurns(5);
+    expect(turns.mayRunNow()).toBe(true);
+    busy(2);
+    expect(turns.mayRunNow()).toBe(true);
+    busy(4);
+    expect(turns.mayRunNow()).toBe(false);
+    await nextTurn();
+    expect(turns.mayRunNow()).toBe(true);
+  });
+
+  it('defer - waiting calls run in order on later turns; while any waits, no call runs at once (no overtaking)', async () => {
+    const turns = new InlineTurns(5);
+    const ran: number[] = [];
+    turns.mayRunNow();
+    busy(6);
+    expect(turns.mayRunNow()).toBe(false);
+    for (let index = 0; index < 5; index += 1) turns.defer(() => ran.push(index));
+    expect(turns.waiting).toBe(5);
+    expect(ran).toEqual([]);
+    await nextTurn();
+    await nextTurn();
+    expect(ran).toEqual([0, 1, 2, 3, 4]);
+    expect(turns.waiting).toBe(0);
+    // Nothing waits any more: the next call runs at once again.
+    expect(turns.mayRunNow()).toBe(true);
+  });
+
+  it('a turn runs waiting calls for one slice, then lets timers and I/O run before the next slice', async () => {
+    const turns = new InlineTurns(5);
+    const events: string[] = [];
+    for (let index = 0; index < 6; index += 1) {
+      turns.defer(() => {
+        busy(3);
+        events.push(`call ${index}`);
+      });
+    }
+    setTimeout(() => events.push('timer'), 0);
+    await new Promise<void>((resolve) => {
+      const poll = (): void => (turns.waiting === 0 ? resolve() : void setTimeout(poll, 1));
+      poll();
+    });
+    // Two calls of 3 ms fill a 5 ms slice; the timer fires between slices, not after all six calls.
+    expect(events.indexOf('timer')).toBeGreaterThan(0);
+    expect(events.indexOf('timer')).toBeLessThan(6);
+    expect(events.filter((event) => event.startsWith('call'))).toEqual(['call 0', 'call 1', 'call 2', 'call 3', 'call 4', 'call 5']);
+  });
+
+  it('defer - a cancelled call never runs', async () => {
+    const turns = new InlineTurns(5);
+    const ran: string[] = [];
+    turns.defer(() => ran.push('a'));
+    const ticket = turns.defer(() => ran.push('b'));
+    turns.defer(() => ran.push('c'));
+    ticket.cancel();
+    await nextTurn();
+    expect(ran).toEqual(['a', 'c']);
+  });
+});
