@@ -9,9 +9,12 @@ const busy = (ms: number): void => {
   }
 };
 
+/** A loop running a second late: the slices apply. */
+const BEHIND = { lagMs: () => 1_000 };
+
 describe('InlineTurns', () => {
-  it('mayRunNow - calls run at once until this turn has used its slice; the next turn starts a new one', async () => {
-    const turns = new InlineTurns(5);
+  it('mayRunNow - behind time, calls run at once until this turn has used its slice; the next turn starts a new one', async () => {
+    const turns = new InlineTurns(5, BEHIND);
     expect(turns.mayRunNow()).toBe(true);
     busy(2);
     expect(turns.mayRunNow()).toBe(true);
@@ -22,7 +25,7 @@ describe('InlineTurns', () => {
   });
 
   it('defer - waiting calls run in order on later turns; while any waits, no call runs at once (no overtaking)', async () => {
-    const turns = new InlineTurns(5);
+    const turns = new InlineTurns(5, BEHIND);
     const ran: number[] = [];
     turns.mayRunNow();
     busy(6);
@@ -56,6 +59,16 @@ describe('InlineTurns', () => {
     expect(events.indexOf('timer')).toBeGreaterThan(0);
     expect(events.indexOf('timer')).toBeLessThan(6);
     expect(events.filter((event) => event.startsWith('call'))).toEqual(['call 0', 'call 1', 'call 2', 'call 3', 'call 4', 'call 5']);
+  });
+
+  it('mayRunNow - while the loop keeps time, calls run at once however long the turn', () => {
+    let lag = 10;
+    const turns = new InlineTurns(5, { lagLimitMs: 50, lagMs: () => lag });
+    expect(turns.mayRunNow()).toBe(true);
+    busy(8);
+    expect(turns.mayRunNow()).toBe(true);
+    lag = 60;
+    expect(turns.mayRunNow()).toBe(false);
   });
 
   it('defer - a cancelled call never runs', async () => {

@@ -109,8 +109,9 @@ describe('placement - through the runtime', () => {
     expect(t.runtime.stats().functions['echo']).toMatchObject({ lane: 'calling-thread', calls: 50, failures: 0 });
   });
 
-  it('placement - past 5 ms of calls in one turn, calls wait for the next turns (with a ticket), in order; timers run between slices', async () => {
-    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100 }));
+  it('placement - behind time, past 5 ms of calls in one turn, calls wait for the next turns (with a ticket), in order; timers run between slices', async () => {
+    // inlineLagLimitMs 0: the loop counts as behind time from the start (by default, from a lag of 50 ms).
+    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100, inlineLagLimitMs: 0 }));
     expect(t.runtime.stats().functions['spin']).toMatchObject({ lane: 'calling-thread' });
     const order: number[] = [];
     let timerAt = -1;
@@ -138,7 +139,7 @@ describe('placement - through the runtime', () => {
   });
 
   it('placement - a call waiting for the next turn can be cancelled: it never runs', async () => {
-    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100 }));
+    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100, inlineLagLimitMs: 0 }));
     const done: number[] = [];
     const tickets = Array.from({ length: 5 }, (_, i) => t.runtime.execute('spin', makeRequest({ body: bytes(3, i) }), () => done.push(i)));
     expect(tickets[4]).toBeDefined();
@@ -146,6 +147,12 @@ describe('placement - through the runtime', () => {
     await vi.waitFor(() => expect(done).toHaveLength(4), { timeout: 5_000, interval: 5 });
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(done).toEqual([0, 1, 2, 3]);
+  });
+
+  it('placement - while the loop keeps time, calls run at once however long the turn', async () => {
+    const t = (current = await startRuntime({ fixtures: ['spin'], inline: false, workers: 1, slowCallMs: 100 }));
+    const tickets = Array.from({ length: 6 }, (_, i) => t.runtime.execute('spin', makeRequest({ body: bytes(2, i) }), () => undefined));
+    expect(tickets).toEqual([undefined, undefined, undefined, undefined, undefined, undefined]);
   });
 
   it('placement - a function importing an asynchronous host call starts on the workers', async () => {

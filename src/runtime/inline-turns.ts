@@ -1,22 +1,27 @@
 /**
- * The calling thread's share of each turn of the event loop. A call placed on the calling thread runs at once while
- * the calls of the current turn have taken less than `sliceMs`; past that, calls wait here, in order, and run in
- * slices of `sliceMs`, one slice per turn. So a saturated calling thread still accepts connections, reads sockets and
- * fires timers between slices, and the time calls wait shows up as latency to the admission gates, which then refuse
- * by time what could not be served in time (docs/reference/admission.md). Without it, a function that keeps the
- * thread busy leaves the waiting work in the kernel's socket and accept queues, where nothing can see or refuse it.
+ * The calling thread's share of each turn of the event loop, once the thread falls behind. A call placed on the
+ * calling thread runs at once while the calls of the current turn have taken less than `sliceMs`, or while the event
+ * loop keeps time (its lag under `lagLimitMs`: a long turn of useful work, a burst of stream messages, is the cheapest
+ * way to serve them). Past both, calls wait here, in order, and run in slices of `sliceMs`, one slice per turn. So a
+ * saturated calling thread still accepts connections, reads sockets and fires timers between slices, and the time
+ * calls wait shows up as latency to the admission gates, which then refuse by time what could not be served in time
+ * (docs/reference/admission.md). Without it, a function that keeps the thread busy leaves the waiting work in the
+ * kernel's socket and accept queues, where nothing can see or refuse it.
  *
  * @example
  * ```ts
- * const turns = new InlineTurns(5);
+ * const turns = new InlineTurns(5, { lagLimitMs: 50 });
  * if (turns.mayRunNow()) runIt();
  * else ticket = turns.defer(runIt);
  * ```
  */
+import { loopLagMs } from './loop-lag.js';
 import type { Ticket } from './pool.js';
 
 /** The default share of one turn of the event loop that calls on the calling thread take before others wait (ms). */
 export const DEFAULT_INLINE_SLICE_MS = 5;
+/** The event loop lag from which the slices apply (ms). */
+export const DEFAULT_LAG_LIMIT_MS = 50;
 
 interface Deferred {
   readonly run: () => void;
@@ -26,14 +31,18 @@ interface Deferred {
 /** See the module comment. */
 export class InlineTurns {
   readonly #sliceMs: number;
+  readonly #lagLimitMs: number;
+  readonly #lagMs: () => number;
   /** When the first call of this turn started (ms), or -1 when none ran yet. */
   #turnStart = -1;
   #queue: Array<Deferred | undefined> = [];
   #head = 0;
   #scheduled = false;
 
-  constructor(sliceMs: number = DEFAULT_INLINE_SLICE_MS) {
+  constructor(sliceMs: number = DEFAULT_INLINE_SLICE_MS, options: { readonly lagLimitMs?: number; readonly lagMs?: () => number } = {}) {
     this.#sliceMs = sliceMs;
+    this.#lagLimitMs = options.lagLimitMs ?? DEFAULT_LAG_LIMIT_MS;
+    this.#lagMs = options.lagMs ?? loopLagMs;
   }
 
   /** Calls waiting for a slice. */
@@ -41,7 +50,7 @@ export class InlineTurns {
     return this.#queue.length - this.#head;
   }
 
-  /** Whether a call may run now: nothing waits and this turn's calls have not used up the slice. */
+  /** Whether a call may run now: nothing waits, and this turn's calls have not used up the slice or the loop keeps time. */
   mayRunNow(): boolean {
     if (this.#head < this.#queue.length) return false;
     const now = performance.now();
@@ -50,7 +59,7 @@ export class InlineTurns {
       this.#schedule();
       return true;
     }
-    return now - this.#turnStart < this.#sliceMs;
+    return now - this.#turnStart < this.#sliceMs || this.#lagMs() < this.#lagLimitMs;
   }
 
   /** Queues a call for a later slice; its ticket's `cancel()` drops it if it has not run yet. */

@@ -10,7 +10,7 @@ import type { CapabilityConfig } from '../capabilities/config.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import { abortReason, E2rxError } from '../errors.js';
 import { InlineLane } from './inline.js';
-import { DEFAULT_INLINE_SLICE_MS, InlineTurns } from './inline-turns.js';
+import { DEFAULT_INLINE_SLICE_MS, DEFAULT_LAG_LIMIT_MS, InlineTurns } from './inline-turns.js';
 import { pagesOf, type ResolvedLimits, resolveLimits, type RuntimeLimits } from './limits.js';
 import { pinoSink } from './log-sink.js';
 import { type FunctionInfo, prepareModule } from './module-info.js';
@@ -51,10 +51,12 @@ export interface RuntimeOptions {
   /** `auto` placement: how long one call may run on the calling thread before it moves to a worker (default 10 ms). */
   readonly inlineBudgetMs?: number;
   /**
-   * `auto` placement: the share of each turn of the event loop that calls on the calling thread may take before
-   * further calls wait for the next turn (default 5 ms; see `inline-turns.ts`).
+   * `auto` placement: once the event loop lags by `inlineLagLimitMs` (default 50 ms), calls on the calling thread take
+   * at most `inlineSliceMs` (default 5 ms) of each turn, and further calls wait for the next turn (see
+   * `inline-turns.ts`).
    */
   readonly inlineSliceMs?: number;
+  readonly inlineLagLimitMs?: number;
   /** `auto` placement: the average call time above which a function moves to the workers (default 1 ms). */
   readonly slowCallMs?: number;
   /**
@@ -206,7 +208,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     slowMs: options.slowCallMs ?? DEFAULT_SLOW_CALL_MS,
     timeoutMs: limits.timeoutMs,
   };
-  const turns = new InlineTurns(options.inlineSliceMs ?? DEFAULT_INLINE_SLICE_MS);
+  const turns = new InlineTurns(options.inlineSliceMs ?? DEFAULT_INLINE_SLICE_MS, { lagLimitMs: options.inlineLagLimitMs ?? DEFAULT_LAG_LIMIT_MS });
   const registered = new Map<string, Registered>();
   const functions = new Map<string, FunctionInfo>();
   let versions = 0;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAG_INTERVAL_MS, loopLagMs } from '../../src/engine/loop-lag.js';
+import { LAG_INTERVAL_MS, loopLagMs } from '../../src/runtime/loop-lag.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
