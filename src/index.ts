@@ -83,5 +83,5 @@ export { createApp } from './cli/commands/init.js';
 export * from './streams/index.js';
 
 // The Wasm runtime and the host services, for hand-built hosts
-export { createRuntime, DEFAULT_LIMITS, type Runtime, type RuntimeOptions, type InvocationResult, type FunctionInfo, type RuntimeLimits } from './runtime/runtime.js';
+export { createRuntime, DEFAULT_LIMITS, type Runtime, type RuntimeOptions, type RegisterOptions, type InvocationResult, type FunctionInfo, type RuntimeLimits } from './runtime/runtime.js';
 export { createHostServices, type CapabilityHostServices, type CreateHostServicesOptions } from './capabilities/host-services-impl.js';

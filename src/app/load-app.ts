@@ -27,6 +27,8 @@ export interface AppFunction {
   readonly file: string;
   readonly bytes: Uint8Array;
   readonly module: WebAssembly.Module;
+  /** Its source map (`<file>.map` beside a module of a directory, as `e2rx build` writes it), when there is one. */
+  readonly sourceMap?: string;
 }
 
 /** A loaded, validated app. */
@@ -59,7 +61,7 @@ interface AppFiles {
   readonly directiveFile: string;
   readonly directiveText: string;
   /** `.wasm` candidates by file stem. */
-  readonly modules: ReadonlyMap<string, { readonly file: string; read(): Promise<Uint8Array> }>;
+  readonly modules: ReadonlyMap<string, { readonly file: string; read(): Promise<Uint8Array>; sourceMap?(): Promise<string | undefined> }>;
   readonly staticFiles: StaticFiles;
 }
 
@@ -82,10 +84,11 @@ interface AppFiles {
 export async function loadApp(path?: string, options: LoadAppOptions = {}): Promise<App> {
   const cwd = options.cwd ?? process.cwd();
   const files = await readAppFiles(path, cwd, options.bundleLimits ?? DEFAULT_BUNDLE_LIMITS);
-  const checks = new Map<string, ModuleCheck & { readonly file: string; readonly bytes: Uint8Array }>();
+  const checks = new Map<string, ModuleCheck & { readonly file: string; readonly bytes: Uint8Array; readonly sourceMap: string | undefined }>();
   for (const [stem, candidate] of files.modules) {
     const bytes = await candidate.read();
-    checks.set(stem, { ...(await checkModule(bytes, candidate.file)), file: candidate.file, bytes });
+    const sourceMap = await candidate.sourceMap?.();
+    checks.set(stem, { ...(await checkModule(bytes, candidate.file)), file: candidate.file, bytes, sourceMap });
   }
   const inferred: RunnableEntry[] = [...checks.entries()]
     .filter(([stem, check]) => check.isRunnable && !stem.endsWith('.gr'))
@@ -110,7 +113,8 @@ export async function loadApp(path?: string, options: LoadAppOptions = {}): Prom
         { details: { function: runnable.fqfn, file: check.file } },
       );
     }
-    functions.set(runnable.fqfn, { runnable, file: check.file, bytes: check.bytes, module: check.module });
+    const { file, bytes, module, sourceMap } = check;
+    functions.set(runnable.fqfn, { runnable, file, bytes, module, ...(sourceMap === undefined ? {} : { sourceMap }) });
   }
   return {
     path: files.path,
@@ -191,7 +195,7 @@ async function readDirectory(root: string, display: (path: string) => string, na
     if (E2rxError.is(error)) throw error;
     throw new E2rxError('E2RX_APP_READ', `cannot read ${display(directivePath)}: ${(error as Error).message}`, { cause: error });
   }
-  const modules = new Map<string, { file: string; read(): Promise<Uint8Array> }>();
+  const modules = new Map<string, { file: string; read(): Promise<Uint8Array>; sourceMap(): Promise<string | undefined> }>();
   const entries = await readdir(root, { withFileTypes: true });
   const add = (stem: string, path: string): void => {
     if (modules.has(stem)) return;
@@ -204,6 +208,8 @@ async function readDirectory(root: string, display: (path: string) => string, na
           throw new E2rxError('E2RX_APP_READ', `cannot read ${display(path)}: ${(error as Error).message}`, { cause: error });
         }
       },
+      // A missing or unreadable map only costs the user's frame in failure messages.
+      sourceMap: () => readFile(`${path}.map`, 'utf8').catch(() => undefined),
     });
   };
   for (const entry of entries) {

@@ -11,6 +11,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { Reader, SECTION, sections } from '../runtime/wasm-binary.js';
 import { loadAsc } from './asc-api.js';
 import { type BuildDiagnostic, lineAndColumn } from './diagnostics.js';
 import { SDK_PACKAGE_NAME, type SdkLocation, resolveSdk } from './sdk.js';
@@ -27,7 +28,9 @@ const SDK_RUNNABLE = `~lib/${SDK_PACKAGE_NAME}/assembly/runnable`;
  * - assertions stay on: a failed `assert` reaches the host as error code -1 with the file and line;
  * - `--use abort=...`: `abort` reports through the host's `return_abort` instead of importing `env.abort`;
  * - `--use trace=...`, `--use console=...`: `trace` and `console.*` write to the host log (`log_msg`);
- * - `--use seed=...`: `Math.random` is seeded from WASI `random_get`.
+ * - `--use seed=...`: `Math.random` is seeded from WASI `random_get`;
+ * - `--sourceMap`: a source map (written beside the module as `<name>.wasm.map`), with which a trap or an abort names
+ *   the user's file and line; it changes nothing in the code (the module's `sourceMappingURL` section is left out).
  *
  * @example
  * ```ts
@@ -50,6 +53,7 @@ export const ASC_FLAGS: readonly string[] = [
   `seed=${SDK_RUNNABLE}/seedHandler`,
   '--use',
   `console=~lib/${SDK_PACKAGE_NAME}/assembly/console/console`,
+  '--sourceMap',
   '--noColors',
 ];
 
@@ -95,6 +99,8 @@ export type CompileAssemblyScriptOutcome =
       readonly ok: true;
       /** The Wasm module. */
       readonly binary: Uint8Array;
+      /** Its source map (JSON, without the sources' contents), when the compiler wrote one. */
+      readonly sourceMap?: string;
       /** Every file the compiler read from disk (absolute paths): the function's sources and the SDK's. */
       readonly inputs: readonly string[];
       /** Warnings. */
@@ -166,6 +172,7 @@ export async function compileAssemblyScript(options: CompileAssemblyScriptOption
   const inputs = new Set<string>();
   const diagnostics: BuildDiagnostic[] = [];
   let binary: Uint8Array | undefined;
+  let sourceMap: string | undefined;
   let stderr = '';
   let reportedEntry = false;
 
@@ -215,6 +222,7 @@ export async function compileAssemblyScript(options: CompileAssemblyScriptOption
     },
     writeFile: (filename: string, contents: Uint8Array | string) => {
       if (filename.endsWith('.wasm') && typeof contents !== 'string') binary = contents;
+      if (filename.endsWith('.wasm.map')) sourceMap = typeof contents === 'string' ? contents : new TextDecoder().decode(contents);
     },
     listFiles: () => [],
     reportDiagnostic: (message) => {
@@ -264,7 +272,40 @@ export async function compileAssemblyScript(options: CompileAssemblyScriptOption
     (message): BuildDiagnostic => ({ severity: 'error', code: 'E2RX', message, file: display(source) }),
   );
   if (problems.length > 0) return { ok: false, inputs: inputList, diagnostics: [...diagnostics, ...problems] };
-  return { ok: true, binary, inputs: inputList, diagnostics };
+  const map = sourceMap === undefined ? undefined : slimSourceMap(sourceMap);
+  return { ok: true, binary: withoutCustomSection(binary, 'sourceMappingURL'), inputs: inputList, diagnostics, ...(map === undefined ? {} : { sourceMap: map }) };
+}
+
+/** The source map without the sources' contents (the standard library's would make it hundreds of kB). */
+function slimSourceMap(text: string): string | undefined {
+  try {
+    const map = JSON.parse(text) as Record<string, unknown>;
+    delete map['sourcesContent'];
+    delete map['sourceRoot'];
+    return JSON.stringify(map);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The module without its custom sections called `name`. */
+function withoutCustomSection(binary: Uint8Array, name: string): Uint8Array {
+  const found = sections(binary).filter((s) => s.id === SECTION.custom && new Reader(binary, s.payload, s.end).name() === name);
+  if (found.length === 0) return binary;
+  const parts: Uint8Array[] = [];
+  let from = 0;
+  for (const section of found) {
+    parts.push(binary.subarray(from, section.start));
+    from = section.end;
+  }
+  parts.push(binary.subarray(from));
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }
 
 /** Hints for imports that AssemblyScript emits for features no Runnable host provides. */

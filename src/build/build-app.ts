@@ -270,6 +270,8 @@ export async function buildApp(appDir: string, options: BuildAppOptions = {}): P
           if (outcome.ok) {
             await writeFile(`${fn.output}.tmp`, outcome.binary);
             await rename(`${fn.output}.tmp`, fn.output);
+            // Beside the module, where `e2rx start` looks for it: traps and aborts then name the user's line.
+            if (outcome.sourceMap !== undefined) await writeFile(`${fn.output}.map`, outcome.sourceMap);
           }
           return outcome;
         },

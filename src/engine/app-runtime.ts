@@ -75,7 +75,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
         ...(limits.maxOutputBytes !== undefined ? { maxOutputBytes: limits.maxOutputBytes } : {}),
       },
     });
-    for (const [fqfn, fn] of app.functions) await runtime.register(fqfn, fn.bytes);
+    for (const [fqfn, fn] of app.functions) await runtime.register(fqfn, fn.bytes, fn.sourceMap === undefined ? {} : { sourceMap: fn.sourceMap });
   } catch (error) {
     await services.close();
     throw error;

@@ -13,6 +13,7 @@ import { GuestFault } from './memory.js';
 import { pagesOf } from './limits.js';
 import type { Failure, RunOutcome } from './outcome.js';
 import type { FunctionRequest } from './request.js';
+import { describeFrame, type GuestDebugInfo, guestFrame } from './guest-frame.js';
 import { LineBuffer } from './stdio.js';
 import { FUEL_EXPORT } from './instrument.js';
 import { createWasiImports, sleep, WasiExit } from './wasi.js';
@@ -25,6 +26,8 @@ export interface FunctionDefinition {
   readonly version: number;
   readonly module: WebAssembly.Module;
   readonly plan: ImportPlan;
+  /** The source map and offsets that name the user's frame of a trap; absent when the module came without a map. */
+  readonly debug?: GuestDebugInfo;
 }
 
 type Exported = (...args: number[]) => unknown;
@@ -55,7 +58,15 @@ function relocationOf(error: unknown): Relocation | undefined {
  * Classifies what the guest threw. A trap while memory is within 1/16 of its limit is reported as `E2RX_WASM_MEMORY`
  * (the guest most likely failed to allocate); a stack overflow is a trap.
  */
-export function classify(error: unknown, memoryBytes: number, limitBytes: number): Failure {
+export function classify(error: unknown, memoryBytes: number, limitBytes: number, debug?: GuestDebugInfo): Failure {
+  const failure = classifyError(error, memoryBytes, limitBytes);
+  if (failure.code !== 'E2RX_WASM_TRAP' && failure.code !== 'E2RX_WASM_MEMORY') return failure;
+  const found = error instanceof Error ? guestFrame(error.stack, debug) : undefined;
+  if (found === undefined) return failure;
+  return { ...failure, message: `${failure.message} (in ${describeFrame(found)})`, details: { ...failure.details, frame: found.frame } };
+}
+
+function classifyError(error: unknown, memoryBytes: number, limitBytes: number): Failure {
   if (error instanceof WasiExit) return { code: 'E2RX_WASM_EXIT', message: error.message, details: { exitCode: error.code } };
   if (error instanceof DeadlineExceeded) return { code: 'E2RX_WASM_TIMEOUT', message: error.message };
   const message = error instanceof Error ? error.message : String(error);
@@ -115,7 +126,7 @@ export class RunnableInstance {
    * and so is a {@link Relocation} (the lifecycle passed an inline budget or made a blocking call).
    */
   static create(definition: FunctionDefinition, env: HostEnvironment, deadline?: Deadline): { instance: RunnableInstance } | { failure: Failure } | Relocation {
-    const context = new InstanceContext(definition.name, env);
+    const context = new InstanceContext(definition.name, env, definition.debug);
     const enabled = env.capabilities.logger.enabled;
     const stream = (name: 'stdout' | 'stderr') =>
       new LineBuffer((line) => context.log(name === 'stdout' ? 'info' : 'warn', line, context.current, { stream: name }));
@@ -154,7 +165,7 @@ export class RunnableInstance {
     } catch (error) {
       const relocation = relocationOf(error);
       if (relocation !== undefined) return relocation;
-      const failure = classify(error, context.memory.memory === undefined ? 0 : context.memory.byteLength, maxPages * WASM_PAGE_BYTES);
+      const failure = classify(error, context.memory.memory === undefined ? 0 : context.memory.byteLength, maxPages * WASM_PAGE_BYTES, definition.debug);
       return { failure: { ...failure, message: `instantiation failed: ${failure.message}`, details: { ...failure.details, phase: 'start' } } };
     } finally {
       for (const s of streams) s.flush();
@@ -192,7 +203,7 @@ export class RunnableInstance {
         for (const s of this.#streams) s.discard();
         return { outcome: relocation, reusable: false };
       }
-      failure = classify(error, context.memory.byteLength, this.#limitBytes);
+      failure = classify(error, context.memory.byteLength, this.#limitBytes, context.debug);
     } finally {
       for (const s of this.#streams) s.flush();
       env.idents.delete(invocation.ident);

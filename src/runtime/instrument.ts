@@ -40,6 +40,37 @@ export interface Instrumented {
   readonly loopChecks: number;
   /** Checks inserted at function entries. */
   readonly entryChecks: number;
+  /**
+   * Where the code moved: pairs `[new offset, old offset]`, by new offset, one wherever the distance between the two
+   * changes. Code at new offset `x` was at `old + (x - new)` of the last pair with `new <= x` (see {@link originalOffset}).
+   */
+  readonly moved: Uint32Array;
+}
+
+/**
+ * The offset in the module before instrumentation of the code at `offset` in the instrumented one (`moved` from
+ * {@link Instrumented}); offsets inside an inserted check give the instruction the check follows.
+ */
+export function originalOffset(moved: Uint32Array, offset: number): number {
+  let low = 0;
+  let high = moved.length / 2 - 1;
+  let found = -1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    if ((moved[middle * 2] as number) <= offset) {
+      found = middle;
+      low = middle + 1;
+    } else {
+      high = middle - 1;
+    }
+  }
+  if (found < 0) return offset;
+  return Math.max(0, (moved[found * 2 + 1] as number) + offset - (moved[found * 2] as number));
+}
+
+/** Adds `base` to the new offsets of the pairs of `moved` from pair index `from` on. */
+function shiftMoved(moved: number[], from: number, base: number): void {
+  for (let i = from; i < moved.length; i += 2) moved[i] = (moved[i] as number) + base;
 }
 
 /** Why a module was left as it was. */
@@ -321,7 +352,15 @@ interface CodeStats {
   entryChecks: number;
 }
 
-function rewriteBody(bytes: Uint8Array, start: number, end: number, remap: (index: number) => number, check: readonly number[], stats: CodeStats): Writer {
+function rewriteBody(
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+  remap: (index: number) => number,
+  check: readonly number[],
+  stats: CodeStats,
+  moved: number[],
+): Writer {
   const reader = new Reader(bytes, start, end);
   const out = new Writer();
   const locals = reader.u32();
@@ -332,6 +371,8 @@ function rewriteBody(bytes: Uint8Array, start: number, end: number, remap: (inde
   }
   out.bytes(bytes, start, reader.offset);
   const body = new Writer();
+  const first = moved.length;
+  moved.push(0, reader.offset);
   let needsEntryCheck = false;
   while (reader.offset < end) {
     const at = reader.offset;
@@ -341,6 +382,7 @@ function rewriteBody(bytes: Uint8Array, start: number, end: number, remap: (inde
         skipBlockType(reader);
         body.bytes(bytes, at, reader.offset);
         body.bytes(check);
+        moved.push(body.length, reader.offset);
         stats.loopChecks += 1;
         break;
       case OPCODE.call:
@@ -348,6 +390,9 @@ function rewriteBody(bytes: Uint8Array, start: number, end: number, remap: (inde
       case OPCODE.refFunc:
         body.byte(opcode);
         body.u32(remap(reader.u32()));
+        if (body.length - reader.offset !== (moved[moved.length - 2] as number) - (moved[moved.length - 1] as number)) {
+          moved.push(body.length, reader.offset);
+        }
         if (opcode !== OPCODE.refFunc) needsEntryCheck = true;
         break;
       case OPCODE.callIndirect:
@@ -366,11 +411,18 @@ function rewriteBody(bytes: Uint8Array, start: number, end: number, remap: (inde
     out.bytes(check);
     stats.entryChecks += 1;
   }
+  shiftMoved(moved, first, out.length);
   out.bytes(body.result());
   return out;
 }
 
-function rewriteCode(reader: Reader, remap: (index: number) => number, check: readonly number[], stats: CodeStats): { out: Writer; functions: number } {
+function rewriteCode(
+  reader: Reader,
+  remap: (index: number) => number,
+  check: readonly number[],
+  stats: CodeStats,
+  moved: number[],
+): { out: Writer; functions: number } {
   const out = new Writer();
   const count = reader.u32();
   out.u32(count);
@@ -379,8 +431,10 @@ function rewriteCode(reader: Reader, remap: (index: number) => number, check: re
     const start = reader.offset;
     reader.offset += size;
     if (reader.offset > reader.end) throw new NotInstrumentable('a function body runs past the code section');
-    const body = rewriteBody(reader.bytes, start, reader.offset, remap, check, stats);
+    const first = moved.length;
+    const body = rewriteBody(reader.bytes, start, reader.offset, remap, check, stats, moved);
     out.u32(body.length);
+    shiftMoved(moved, first, out.length);
     out.bytes(body.result());
   }
   return { out, functions: count };
@@ -473,6 +527,7 @@ function rewrite(bytes: Uint8Array): Instrumented {
   const check = checkSequence(fuelIndex, checkIndex);
   const stats: CodeStats = { loopChecks: 0, entryChecks: 0 };
   let functions = 0;
+  const moved: number[] = [];
 
   const out = new Writer();
   out.bytes(bytes, 0, 8);
@@ -532,9 +587,10 @@ function rewrite(bytes: Uint8Array): Instrumented {
         payload = rewriteElements(reader, remap);
         break;
       case SECTION.code: {
-        const code = rewriteCode(reader, remap, check, stats);
+        const code = rewriteCode(reader, remap, check, stats, moved);
         payload = code.out;
         functions = code.functions;
+        shiftMoved(moved, 0, out.length + 1 + leb(payload.length).length);
         break;
       }
       case SECTION.custom: {
@@ -550,7 +606,7 @@ function rewrite(bytes: Uint8Array): Instrumented {
     else out.section(section.id, payload);
   }
   createMissing(-1);
-  return { bytes: out.result().slice(), functions, ...stats };
+  return { bytes: out.result().slice(), functions, ...stats, moved: Uint32Array.from(moved) };
 }
 
 function writeMeterImport(out: Writer, typeIndex: number): void {

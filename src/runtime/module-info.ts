@@ -7,6 +7,7 @@
 import { E2rxError, errorMessage } from '../errors.js';
 import { HOST_FUNCTIONS } from './abi/catalogue.js';
 import { type ImportPlan, planImports } from './abi/imports.js';
+import { functionBodies, type GuestDebugInfo } from './guest-frame.js';
 import { FUEL_EXPORT, instrumentDeadlines, METER_MODULE } from './instrument.js';
 import { WASI_FUNCTION_NAMES } from './wasi.js';
 import { capMemoryMaximum, type ModuleLayout, readModuleLayout } from './wasm-binary.js';
@@ -48,6 +49,8 @@ export interface PreparedModule {
   readonly info: FunctionInfo;
   readonly module: WebAssembly.Module;
   readonly plan: ImportPlan;
+  /** What names the user's frame of a failure, when the module came with a source map. */
+  readonly debug?: GuestDebugInfo;
 }
 
 const WASI_NAMES: ReadonlySet<string> = new Set(WASI_FUNCTION_NAMES);
@@ -105,10 +108,10 @@ function checkExports(name: string, exports: readonly WebAssembly.ModuleExportDe
  * for (const warning of info.warnings) logger.warn(warning);
  * ```
  */
-export async function prepareModule(name: string, wasm: Uint8Array, maxPages: number): Promise<PreparedModule> {
+export async function prepareModule(name: string, wasm: Uint8Array, maxPages: number, sourceMap?: string): Promise<PreparedModule> {
   const layout = readLayout(wasm);
   const capped = cap(name, wasm, maxPages, layout);
-  const { module, metered, meteringError } = await compileMetered(name, capped);
+  const { module, metered, meteringError, moved } = await compileMetered(name, capped);
   // Only the instrumented module's own additions are hidden: a module left as it was keeps any __e2rx import (it is
   // planned like any unknown import) and any __e2rx_fuel export of its own.
   const descriptors = WebAssembly.Module.imports(module).filter((d) => !metered || d.module !== METER_MODULE);
@@ -140,24 +143,40 @@ export async function prepareModule(name: string, wasm: Uint8Array, maxPages: nu
     metered,
     ...(meteringError === undefined ? {} : { meteringError }),
   };
-  return { info, module, plan: metered ? [...planning.plan, { module: METER_MODULE, name: 'deadline', kind: 'meter' }] : planning.plan };
+  const plan: ImportPlan = metered ? [...planning.plan, { module: METER_MODULE, name: 'deadline', kind: 'meter' }] : planning.plan;
+  const debug = sourceMap === undefined ? undefined : debugInfo(wasm, capped, sourceMap, moved);
+  return { info, module, plan, ...(debug === undefined ? {} : { debug }) };
+}
+
+/** The source map and how offsets moved between the module as built and as compiled; undefined for an odd module. */
+function debugInfo(wasm: Uint8Array, capped: Uint8Array, sourceMap: string, moved: Uint32Array): GuestDebugInfo | undefined {
+  try {
+    // Capping the memory maximum resized the memory section, which comes before the code.
+    return { sourceMap, moved, shift: capped.length - wasm.length, bodies: functionBodies(wasm) };
+  } catch {
+    return undefined;
+  }
 }
 
 /**
  * Compiles the module with deadline checks; when the rewrite cannot handle it (or, defensively, when its output does
  * not compile), compiles it as it is. A module that does not compile at all is {@link E2rxError} `E2RX_MODULE_INVALID`.
  */
-async function compileMetered(name: string, wasm: Uint8Array): Promise<{ module: WebAssembly.Module; metered: boolean; meteringError?: string }> {
-  let instrumented: Uint8Array;
+async function compileMetered(
+  name: string,
+  wasm: Uint8Array,
+): Promise<{ module: WebAssembly.Module; metered: boolean; meteringError?: string; moved: Uint32Array }> {
+  const unmoved = new Uint32Array(0);
+  let instrumented: { bytes: Uint8Array; moved: Uint32Array };
   try {
-    instrumented = instrumentDeadlines(wasm).bytes;
+    instrumented = instrumentDeadlines(wasm);
   } catch (error) {
-    return { module: await compile(name, wasm), metered: false, meteringError: errorMessage(error) };
+    return { module: await compile(name, wasm), metered: false, meteringError: errorMessage(error), moved: unmoved };
   }
   try {
-    return { module: await WebAssembly.compile(instrumented), metered: true };
+    return { module: await WebAssembly.compile(instrumented.bytes), metered: true, moved: instrumented.moved };
   } catch (error) {
     const module = await compile(name, wasm);
-    return { module, metered: false, meteringError: `the instrumented module does not compile: ${errorMessage(error)}` };
+    return { module, metered: false, meteringError: `the instrumented module does not compile: ${errorMessage(error)}`, moved: unmoved };
   }
 }

@@ -71,6 +71,15 @@ export interface RuntimeOptions {
   readonly onCall?: (name: string, outcome: RunOutcome['kind'], ms: number) => void;
 }
 
+/** Options of {@link Runtime.register}. */
+export interface RegisterOptions {
+  /**
+   * The module's source map (JSON text, as `e2rx build` writes it beside the `.wasm`): a trap or an abort then names
+   * the user's `file:line:column` that led to it, not only the library's.
+   */
+  readonly sourceMap?: string;
+}
+
 /** Options of one invocation. */
 export interface InvokeOptions {
   /**
@@ -117,7 +126,7 @@ export interface Runtime {
    * Registering a name again replaces the function. Rejects with `E2RX_MODULE_INVALID`, `E2RX_MODULE_NOT_RUNNABLE`
    * or `E2RX_WASM_MEMORY`.
    */
-  register(name: string, wasm: Uint8Array): Promise<FunctionInfo>;
+  register(name: string, wasm: Uint8Array, options?: RegisterOptions): Promise<FunctionInfo>;
   /**
    * Runs a function with `request.body` as its input (spec §2.1). Resolves with its output, its Runnable error or
    * `none`; rejects with an {@link E2rxError} (`E2RX_WASM_TRAP`, `E2RX_WASM_TIMEOUT`, `E2RX_WASM_MEMORY`,
@@ -279,12 +288,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get closed() {
       return closed;
     },
-    async register(name, wasm) {
+    async register(name, wasm, registerOptions) {
       if (closed) throw new E2rxError('E2RX_POOL_CLOSED', 'the runtime is closed', { details: { fn: name } });
-      const prepared = await prepareModule(name, wasm, pagesOf(limits.maxMemoryMb));
+      const prepared = await prepareModule(name, wasm, pagesOf(limits.maxMemoryMb), registerOptions?.sourceMap);
       for (const warning of prepared.info.warnings) options.logger.warn({ fn: name }, warning);
       versions += 1;
-      const definition = { name, version: versions, module: prepared.module, plan: prepared.plan };
+      const definition = {
+        name,
+        version: versions,
+        module: prepared.module,
+        plan: prepared.plan,
+        ...(prepared.debug === undefined ? {} : { debug: prepared.debug }),
+      };
       const start = initialLane(prepared.info, options);
       const placement = new FunctionPlacement(start.lane, start.reason, placementOptions);
       lane.register(definition);

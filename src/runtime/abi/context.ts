@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { GuestDebugInfo } from '../guest-frame.js';
 import type { HostCallResult } from '../../capabilities/host-services.js';
 import type { HostEnvironment, LogFields, LogLevel } from '../host-env.js';
 import type { Invocation } from '../invocation.js';
@@ -35,6 +36,8 @@ export class InstanceContext {
     /** The function's name. */
     readonly fn: string,
     readonly env: HostEnvironment,
+    /** The function's source map and offsets, to name the user's frame of a failure ({@link guestFrame}). */
+    readonly debug?: GuestDebugInfo,
   ) {}
 
   /**

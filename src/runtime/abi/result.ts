@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { describeFrame, guestFrame } from '../guest-frame.js';
 import type { HostFunction, InstanceContext } from './context.js';
 
 /** The longest error or abort message kept (longer ones are cut). */
@@ -42,7 +43,10 @@ export function createResultFunctions(context: InstanceContext): Record<string, 
     return_abort(msgPtr: number, msgSize: number, filePtr: number, fileSize: number, line: number, column: number, ident: number): void {
       const invocation = context.invocation(ident, 'return_abort');
       if (invocation === undefined) return;
-      const text = `runnable abort: ${message(context, msgPtr, msgSize)}; file: ${message(context, filePtr, fileSize)}, line: ${line}, col: ${column}`;
+      // The guest's frames are on the stack right now: the user's is the first below the library's.
+      const found = guestFrame(new Error().stack, context.debug);
+      const from = found === undefined ? '' : `; called from ${describeFrame(found)}`;
+      const text = `runnable abort: ${message(context, msgPtr, msgSize)}; file: ${message(context, filePtr, fileSize)}, line: ${line}, col: ${column}${from}`;
       context.log('error', text, invocation);
       settled('return_abort', invocation.settle({ kind: 'runError', code: -1, message: text }), ident);
     },
