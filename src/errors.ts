@@ -81,6 +81,10 @@ export const ERROR_CODES = {
     message: 'the WebAssembly function exceeded its memory limit',
     hint: 'raise limits.maxMemoryMb or reduce what the function allocates',
   },
+  E2RX_HOST_MEMORY: {
+    message: 'the function held more on the host than its memory limit',
+    hint: 'state, request fields, response headers, FFI variables and log lines a call sets count against limits.maxMemoryMb: raise it or have the function hold less',
+  },
   E2RX_WASM_EXIT: {
     message: 'the WebAssembly function called proc_exit',
     hint: 'a Runnable must return through return_result or return_error, not exit',

@@ -8,6 +8,7 @@ import { createHostFunctions, buildImports, type ImportPlan } from './abi/import
 import { InstanceContext } from './abi/context.js';
 import { BlockingCall, type Deadline, DeadlineExceeded, Meter } from './deadline.js';
 import type { HostEnvironment } from './host-env.js';
+import { hostBudgetBytes, HostMemoryExceeded } from './host-memory.js';
 import { Invocation } from './invocation.js';
 import { GuestFault } from './memory.js';
 import { pagesOf } from './limits.js';
@@ -56,7 +57,8 @@ function relocationOf(error: unknown): Relocation | undefined {
 
 /**
  * Classifies what the guest threw. A trap while memory is within 1/16 of its limit is reported as `E2RX_WASM_MEMORY`
- * (the guest most likely failed to allocate); a stack overflow is a trap.
+ * (the guest most likely failed to allocate); a stack overflow is a trap; a host function refusing to hold more for
+ * the call is `E2RX_HOST_MEMORY`.
  */
 export function classify(error: unknown, memoryBytes: number, limitBytes: number, debug?: GuestDebugInfo): Failure {
   const failure = classifyError(error, memoryBytes, limitBytes);
@@ -68,6 +70,9 @@ export function classify(error: unknown, memoryBytes: number, limitBytes: number
 
 function classifyError(error: unknown, memoryBytes: number, limitBytes: number): Failure {
   if (error instanceof WasiExit) return { code: 'E2RX_WASM_EXIT', message: error.message, details: { exitCode: error.code } };
+  if (error instanceof HostMemoryExceeded) {
+    return { code: 'E2RX_HOST_MEMORY', message: error.message, details: { heldBytes: error.held, limitBytes: error.budget } };
+  }
   if (error instanceof DeadlineExceeded) return { code: 'E2RX_WASM_TIMEOUT', message: error.message };
   const message = error instanceof Error ? error.message : String(error);
   if (error instanceof RangeError && /call stack/i.test(message)) return { code: 'E2RX_WASM_TRAP', message: 'wasm trap: stack overflow' };
@@ -99,6 +104,7 @@ export class RunnableInstance {
   readonly #exports: { allocate: Exported; run_e: Exported; deallocate: Exported | undefined };
   readonly #streams: readonly LineBuffer[];
   readonly #limitBytes: number;
+  readonly #hostBudget: number;
   readonly #meter: Meter;
 
   private constructor(
@@ -119,6 +125,7 @@ export class RunnableInstance {
       deallocate: typeof exports['deallocate'] === 'function' ? (exports['deallocate'] as Exported) : undefined,
     };
     this.#limitBytes = pagesOf(context.env.limits.maxMemoryMb) * WASM_PAGE_BYTES;
+    this.#hostBudget = hostBudgetBytes(context.env.limits.maxMemoryMb);
   }
 
   /**
@@ -135,7 +142,10 @@ export class RunnableInstance {
     const wasi = createWasiImports({
       memory: context.memory,
       write: (fd, bytes) => {
-        if (enabled) streams[fd - 1]?.write(bytes);
+        if (!enabled) return;
+        // Log lines wait on the host like log_msg's: counted against the call's host budget.
+        context.current?.hold(bytes.length);
+        streams[fd - 1]?.write(bytes);
       },
       sleep: (ns) => sleepUntil(meter, env.sleeps, ns),
     });
@@ -185,7 +195,7 @@ export class RunnableInstance {
   run(request: FunctionRequest, deadline?: Deadline): { outcome: RunOutcome | Relocation; reusable: boolean } {
     const context = this.#context;
     const env = context.env;
-    const invocation = new Invocation(env.idents.next(), context.fn, request);
+    const invocation = new Invocation(env.idents.next(), context.fn, request, this.#hostBudget);
     env.idents.add(invocation);
     context.current = invocation;
     this.calls += 1;
@@ -233,7 +243,12 @@ function sleepUntil(meter: Meter, mode: HostEnvironment['sleeps'], ns: bigint): 
   meter.throwIfPast();
 }
 
+/**
+ * The outcome of a call (§3.3 precedence: a Runnable error, else a result, else the failure, else `none`), except that
+ * a call past its host budget fails whatever it returned before: what it holds is not handed on.
+ */
 function decide(invocation: Invocation, failure: Failure | undefined, maxOutput: number): RunOutcome {
+  if (failure?.code === 'E2RX_HOST_MEMORY') return { kind: 'failure', failure };
   const { request, settlement } = invocation;
   switch (settlement?.kind) {
     case 'runError':

@@ -1,11 +1,12 @@
 /**
  * The context of one function invocation (spec §3.3): its ident, the request it may read and mutate, the one-slot
- * FFI result (§3.4), the FFI variables, and what the guest returned.
+ * FFI result (§3.4), the FFI variables, what the guest returned, and the bytes it holds on the host (`host-memory.ts`).
  *
  * @module
  */
 import { randomInt } from 'node:crypto';
 import type { HostCallResult } from '../capabilities/host-services.js';
+import { HostMemoryExceeded } from './host-memory.js';
 import type { FunctionRequest } from './request.js';
 
 const encoder = new TextEncoder();
@@ -35,8 +36,9 @@ export type Settlement =
  *
  * @example
  * ```ts
- * const invocation = new Invocation(idents.next(), 'hello', request);
+ * const invocation = new Invocation(idents.next(), 'hello', request, hostBudgetBytes(limits.maxMemoryMb));
  * const size = invocation.store({ kind: 'data', data: bytes }); // bytes.length
+ * invocation.hold(key.length + value.length); // throws HostMemoryExceeded past the budget
  * ```
  */
 export class Invocation {
@@ -48,13 +50,31 @@ export class Invocation {
   readonly ffiVars: Array<readonly [name: string, value: string]> = [];
   #pending: Uint8Array | undefined;
   #bodyJson: { readonly body: Uint8Array; readonly value: Record<string, unknown> } | undefined;
+  #held = 0;
 
   constructor(
     readonly ident: number,
     readonly fn: string,
     request: FunctionRequest,
+    /** The bytes the call may hold on the host beyond its input (`hostBudgetBytes`); unbounded when not given. */
+    readonly hostBudget = Number.POSITIVE_INFINITY,
   ) {
     this.#request = request;
+  }
+
+  /** The bytes the call holds on the host beyond its input: what it added, minus what it replaced or released. */
+  get held(): number {
+    return this.#held;
+  }
+
+  /**
+   * Counts `bytes` more held on the host (negative: released), before the host keeps them. Throws
+   * {@link HostMemoryExceeded} (nothing counted) when the call would hold more than {@link hostBudget}.
+   */
+  hold(bytes: number): void {
+    const held = this.#held + bytes;
+    if (held > this.hostBudget) throw new HostMemoryExceeded(held, this.hostBudget);
+    this.#held = held;
   }
 
   /**

@@ -8,7 +8,10 @@
 export interface RuntimeLimits {
   /** Wall-clock time a call may run before its worker is stopped (ms). */
   readonly timeoutMs?: number;
-  /** Linear memory an instance may grow to (MiB). */
+  /**
+   * Linear memory an instance may grow to (MiB). Also bounds what one call holds on the host (state, request fields,
+   * response headers, FFI variables, log lines): past it the call fails with `E2RX_HOST_MEMORY`.
+   */
   readonly maxMemoryMb?: number;
   /** Largest input (request body) accepted (bytes). */
   readonly maxInputBytes?: number;

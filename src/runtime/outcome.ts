@@ -13,6 +13,7 @@ export type FailureCode = Extract<
   | 'E2RX_WASM_TRAP'
   | 'E2RX_WASM_TIMEOUT'
   | 'E2RX_WASM_MEMORY'
+  | 'E2RX_HOST_MEMORY'
   | 'E2RX_WASM_EXIT'
   | 'E2RX_INPUT_TOO_LARGE'
   | 'E2RX_OUTPUT_TOO_LARGE'

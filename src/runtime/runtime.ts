@@ -130,7 +130,7 @@ export interface Runtime {
   /**
    * Runs a function with `request.body` as its input (spec §2.1). Resolves with its output, its Runnable error or
    * `none`; rejects with an {@link E2rxError} (`E2RX_WASM_TRAP`, `E2RX_WASM_TIMEOUT`, `E2RX_WASM_MEMORY`,
-   * `E2RX_WASM_EXIT`, `E2RX_INPUT_TOO_LARGE`, `E2RX_OUTPUT_TOO_LARGE`, `E2RX_POOL_CLOSED`,
+   * `E2RX_HOST_MEMORY`, `E2RX_WASM_EXIT`, `E2RX_INPUT_TOO_LARGE`, `E2RX_OUTPUT_TOO_LARGE`, `E2RX_POOL_CLOSED`,
    * `E2RX_FUNCTION_NOT_FOUND`) whose `details.fn` is the function's name.
    */
   invoke(name: string, request: FunctionRequest, options?: InvokeOptions): Promise<InvocationResult>;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { HostCallResult } from '../../../src/capabilities/host-services.js';
 import { FIELD_TYPE, getField, setField } from '../../../src/runtime/abi/request-fields.js';
+import { HostMemoryExceeded } from '../../../src/runtime/host-memory.js';
 import { Invocation } from '../../../src/runtime/invocation.js';
 import { makeRequest } from '../support/driver.js';
 
@@ -103,6 +104,41 @@ describe('abi/request-fields', () => {
     setField(i, FIELD_TYPE.state, 'out', enc('bytes'));
     expect(i.request.params).toEqual({ id: '8' });
     expect(i.request.state['out']).toEqual(enc('bytes'));
+  });
+
+  it('setField - what a set adds counts against the host budget; a replaced value is released', () => {
+    const i = new Invocation(1, 'fn', makeRequest({ state: { given: enc('input') } }), 1000);
+    setField(i, FIELD_TYPE.state, 'out', new Uint8Array(100));
+    expect(i.held).toBe(103);
+    setField(i, FIELD_TYPE.state, 'out', new Uint8Array(40));
+    expect(i.held).toBe(43);
+    setField(i, FIELD_TYPE.state, 'given', enc('in'));
+    expect(i.held).toBe(40);
+    setField(i, FIELD_TYPE.header, 'x-a', enc('12345'));
+    setField(i, FIELD_TYPE.params, 'id', enc('7'));
+    expect(i.held).toBe(40 + 8 + 3);
+    setField(i, FIELD_TYPE.meta, 'body', new Uint8Array(10));
+    setField(i, FIELD_TYPE.meta, 'method', enc('DELETE'));
+    expect(i.held).toBe(51 + 10 + 3);
+  });
+
+  it('setField - a set past the host budget throws HostMemoryExceeded and changes nothing', () => {
+    const i = new Invocation(1, 'fn', makeRequest(), 1000);
+    setField(i, FIELD_TYPE.state, 'a', new Uint8Array(900));
+    expect(() => setField(i, FIELD_TYPE.state, 'b', new Uint8Array(100))).toThrow(HostMemoryExceeded);
+    expect(Object.keys(i.request.state)).toEqual(['a']);
+    expect(() => setField(i, FIELD_TYPE.header, 'b', new Uint8Array(100))).toThrow(HostMemoryExceeded);
+    expect(i.request.headers).toEqual({});
+    expect(i.held).toBe(901);
+    // replacing the value under the same key frees its old bytes
+    setField(i, FIELD_TYPE.state, 'a', new Uint8Array(999));
+    expect(i.held).toBe(1000);
+  });
+
+  it('setField - keys inherited from Object.prototype are new keys', () => {
+    const i = new Invocation(1, 'fn', makeRequest(), 1000);
+    setField(i, FIELD_TYPE.state, 'constructor', new Uint8Array(10));
+    expect(i.held).toBe(21);
   });
 
   it('setField - Query and unknown types give invalid field type', () => {

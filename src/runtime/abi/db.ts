@@ -15,7 +15,9 @@ export function createDbFunctions(context: InstanceContext): Record<string, Host
     db_exec(queryType: number, namePtr: number, nameSize: number, ident: number): number {
       const invocation = context.invocation(ident, 'db_exec');
       if (invocation === undefined) return -1;
-      const variables = invocation.ffiVars.splice(0).map(([, value]) => value);
+      const taken = invocation.ffiVars.splice(0);
+      const variables = taken.map(([, value]) => value);
+      for (const [name, value] of taken) invocation.hold(-(name.length + value.length));
       if (context.refusePending(invocation, 'db_exec')) return -1;
       const name = context.memory.string(namePtr, nameSize);
       return invocation.store(

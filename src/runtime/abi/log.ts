@@ -23,13 +23,19 @@ export function logLevel(level: number): LogLevel {
   }
 }
 
-/** Builds `log_msg` for one instance; it logs nothing when the `logger` capability is disabled. */
+/**
+ * Builds `log_msg` for one instance; it logs nothing when the `logger` capability is disabled. The bytes logged count
+ * against the call's host budget (`host-memory.ts`): log lines wait on the host (the log's queue, the lines of a call
+ * held on the calling thread) and are never released during the call.
+ */
 export function createLogFunctions(context: InstanceContext): Record<string, HostFunction> {
   return {
     log_msg(ptr: number, size: number, level: number, ident: number): void {
       const invocation = context.invocation(ident, 'log_msg');
       if (invocation === undefined || !context.env.capabilities.logger.enabled) return;
-      context.log(logLevel(level), context.memory.string(ptr, Math.min(size >>> 0, MAX_LOG_MESSAGE_BYTES)), invocation);
+      const message = context.memory.string(ptr, Math.min(size >>> 0, MAX_LOG_MESSAGE_BYTES));
+      invocation.hold(message.length);
+      context.log(logLevel(level), message, invocation);
     },
   };
 }

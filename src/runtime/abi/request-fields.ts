@@ -86,13 +86,25 @@ function setBodyField(invocation: Invocation, key: string, value: Uint8Array): H
     return { kind: 'error', message: `failed to loadBodyValues: ${error instanceof Error ? error.message : String(error)}` };
   }
   object[key] = new TextDecoder().decode(value);
-  invocation.mutable().body = marshalSorted(object);
+  const body = marshalSorted(object);
+  invocation.hold(body.length - invocation.request.body.length);
+  invocation.mutable().body = body;
   return data(undefined);
 }
 
 /**
+ * What setting `record[key]` to a value of `size` adds to what the call holds: the key and the value when the key is
+ * new, the difference when it replaces a value (the old one is released). Strings are measured in their length.
+ */
+function growth(record: Readonly<Record<string, { readonly length: number }>>, key: string, size: number): number {
+  const old = Object.hasOwn(record, key) ? record[key] : undefined;
+  return old === undefined ? key.length + size : size - old.length;
+}
+
+/**
  * Changes a field (`value` is taken over, not copied). Success stores an empty result (size 0); failures store an
- * error text: `key not found` for an unknown meta key, `invalid field type` for Query and unknown types.
+ * error text: `key not found` for an unknown meta key, `invalid field type` for Query and unknown types. What the
+ * change adds is counted against the call's host budget first ({@link Invocation.hold}, which throws past it).
  *
  * @example
  * ```ts
@@ -105,18 +117,33 @@ export function setField(invocation: Invocation, fieldType: number, key: string,
   const text = (): string => new TextDecoder().decode(value);
   switch (fieldType) {
     case FIELD_TYPE.meta:
-      if (key === 'method') request.method = text();
-      else if (key === 'url') request.url = text();
-      else if (key === 'body') request.body = value;
-      else if (key !== 'id') return { kind: 'error', message: 'key not found' };
+      if (key === 'method') {
+        const method = text();
+        invocation.hold(method.length - request.method.length);
+        request.method = method;
+      } else if (key === 'url') {
+        const url = text();
+        invocation.hold(url.length - request.url.length);
+        request.url = url;
+      } else if (key === 'body') {
+        invocation.hold(value.length - request.body.length);
+        request.body = value;
+      } else if (key !== 'id') return { kind: 'error', message: 'key not found' };
       return data(undefined);
-    case FIELD_TYPE.header:
-      request.headers[key] = text();
+    case FIELD_TYPE.header: {
+      const header = text();
+      invocation.hold(growth(request.headers, key, header.length));
+      request.headers[key] = header;
       return data(undefined);
-    case FIELD_TYPE.params:
-      request.params[key] = text();
+    }
+    case FIELD_TYPE.params: {
+      const param = text();
+      invocation.hold(growth(request.params, key, param.length));
+      request.params[key] = param;
       return data(undefined);
+    }
     case FIELD_TYPE.state:
+      invocation.hold(growth(request.state, key, value.length));
       request.state[key] = value;
       return data(undefined);
     default:

@@ -10,7 +10,9 @@ import type { HostFunction, InstanceContext } from './context.js';
 /**
  * Builds the request host functions for one instance, gated by the `requestHandler` capability: when it is disabled
  * or `allowGetField` is false, gets return -1; when disabled or `allowSetField` is false, sets store the error
- * `capability is not enabled`. A value above `limits.maxOutputBytes` is refused with `value is too large`.
+ * `capability is not enabled`. A value above `limits.maxOutputBytes` is refused with `value is too large`. What a set
+ * adds (fields, state, response headers) counts against the call's host budget: past it the call fails with
+ * `E2RX_HOST_MEMORY` (`host-memory.ts`).
  */
 export function createRequestFunctions(context: InstanceContext): Record<string, HostFunction> {
   const rules = context.env.capabilities.requestHandler;
@@ -35,7 +37,12 @@ export function createRequestFunctions(context: InstanceContext): Record<string,
     resp_set_header(keyPtr: number, keySize: number, valPtr: number, valSize: number, ident: number): void {
       const invocation = context.invocation(ident, 'resp_set_header');
       if (invocation === undefined || !rules.enabled) return;
-      invocation.mutable().respHeaders[context.memory.string(keyPtr, keySize)] = context.memory.string(valPtr, valSize);
+      const key = context.memory.string(keyPtr, keySize);
+      const value = context.memory.string(valPtr, valSize);
+      const headers = invocation.mutable().respHeaders;
+      const old = Object.hasOwn(headers, key) ? headers[key] : undefined;
+      invocation.hold(old === undefined ? key.length + value.length : value.length - old.length);
+      headers[key] = value;
     },
   };
 }

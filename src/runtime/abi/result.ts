@@ -18,7 +18,8 @@ function message(context: InstanceContext, ptr: number, size: number): string {
  * Builds `return_result`, `return_error`, `return_abort`, `get_ffi_result` and `add_ffi_var` for one instance.
  *
  * The first of return_result / return_error / return_abort settles the call; later ones are ignored (logged at debug).
- * An output above `limits.maxOutputBytes` settles the call as "output too large" (not copied).
+ * An output above `limits.maxOutputBytes` settles the call as "output too large" (not copied). FFI variables count
+ * against the call's host budget until `db_exec` takes them (`host-memory.ts`).
  */
 export function createResultFunctions(context: InstanceContext): Record<string, HostFunction> {
   const settled = (name: string, ok: boolean, ident: number): void => {
@@ -61,7 +62,10 @@ export function createResultFunctions(context: InstanceContext): Record<string, 
     add_ffi_var(namePtr: number, nameSize: number, valuePtr: number, valueSize: number, ident: number): number {
       const invocation = context.invocation(ident, 'add_ffi_var');
       if (invocation === undefined) return -1;
-      invocation.ffiVars.push([context.memory.string(namePtr, nameSize), context.memory.string(valuePtr, valueSize)]);
+      const name = context.memory.string(namePtr, nameSize);
+      const value = context.memory.string(valuePtr, valueSize);
+      invocation.hold(name.length + value.length);
+      invocation.ffiVars.push([name, value]);
       return 0;
     },
   };
