@@ -77,4 +77,17 @@ describe('file', () => {
     const file = createFileCapability(DEFAULT_CAPABILITIES.file, { read: () => Promise.reject(new Error('EIO: i/o error')) }, logger);
     expect(await file.getStaticFile('index.html', context)).toEqual({ kind: 'error', message: 'EIO: i/o error' });
   });
+
+  it('createFileCapability - a failure is logged with request_id, the one spelling of the request id in the logs', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const capture = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const file = createFileCapability(DEFAULT_CAPABILITIES.file, { read: () => Promise.reject(new Error('EIO: i/o error')) }, capture);
+    await file.getStaticFile('index.html', context);
+    await file.getStaticFile('../Directive.yaml', context);
+    expect(lines.map((line) => line['msg'])).toEqual(['static file read failed', 'static file name refused']);
+    for (const line of lines) {
+      expect(line).toMatchObject({ capability: 'file', fn: 'spec', request_id: 'r1' });
+      expect(line).not.toHaveProperty('requestId');
+    }
+  });
 });

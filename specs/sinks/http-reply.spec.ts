@@ -37,6 +37,15 @@ describe('replyHttp', () => {
     expect(reply.headers['x-one']).toBe('1');
   });
 
+  it('replyHttp - ok: X-Request-ID is the request id, unless a function set its own', async () => {
+    const plain = await served((response) => replyHttp(response, { kind: 'ok', body: new Uint8Array(0), request: testRequest({ id: 'r-9' }) }));
+    expect(plain.headers['x-request-id']).toBe('r-9');
+    const custom = await served((response) => replyHttp(response, { kind: 'ok', body: new Uint8Array(0), request: testRequest({ id: 'r-9', respHeaders: { 'X-Other': '1' } }) }));
+    expect(custom.headers['x-request-id']).toBe('r-9');
+    const own = await served((response) => replyHttp(response, { kind: 'ok', body: new Uint8Array(0), request: testRequest({ id: 'r-9', respHeaders: { 'X-Request-ID': 'mine' } }) }));
+    expect(own.headers['x-request-id']).toBe('mine');
+  });
+
   it('replyHttp - a header HTTP cannot carry is dropped, not fatal', async () => {
     const reply = await served((response) => replyHttp(response, ok('fine', { 'bad header': 'x', 'X-Bad-Value': 'a\nb', 'X-Good': 'g' })));
     expect(reply.status).toBe(200);

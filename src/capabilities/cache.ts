@@ -231,7 +231,7 @@ export function createCacheCapability(
 ): CacheCapability {
   const log = logger.child({ capability: 'cache' });
   const failed = (operation: string, context: HostCallContext, error: unknown) =>
-    log.warn({ fn: context.fn, requestId: context.requestId, err: errorMessage(error) }, `cache ${operation} failed`);
+    log.warn({ fn: context.fn, request_id: context.requestId, err: errorMessage(error) }, `cache ${operation} failed`);
   return {
     async cacheGet(key, context) {
       if (!config.enabled || !config.rules.allowGet) return errorResult(CAPABILITY_NOT_ENABLED);

@@ -70,7 +70,7 @@ export function createDbCapability(
         return textResult(encodeSqlResult(await client.exec(query, variables)));
       } catch (error) {
         const level = E2rxError.is(error, 'E2RX_CONNECTION') ? 'warn' : 'debug';
-        log[level]({ fn: context.fn, requestId: context.requestId, query: name, err: errorMessage(error) }, 'db_exec failed');
+        log[level]({ fn: context.fn, request_id: context.requestId, query: name, err: errorMessage(error) }, 'db_exec failed');
         return errorResult(errorMessage(error));
       }
     },

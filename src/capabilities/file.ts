@@ -69,14 +69,14 @@ export function createFileCapability(
     async getStaticFile(name, context) {
       if (!config.enabled) return errorResult(CAPABILITY_NOT_ENABLED);
       if (isUnsafeStaticFileName(name)) {
-        log.warn({ fn: context.fn, requestId: context.requestId, file: name }, 'static file name refused');
+        log.warn({ fn: context.fn, request_id: context.requestId, file: name }, 'static file name refused');
         return errorResult(FILE_NAME_REFUSED);
       }
       try {
         const data = await staticFiles.read(name);
         return data === undefined ? errorResult(FILE_DOES_NOT_EXIST) : { kind: 'data', data };
       } catch (error) {
-        log.error({ fn: context.fn, requestId: context.requestId, file: name, err: error }, 'static file read failed');
+        log.error({ fn: context.fn, request_id: context.requestId, file: name, err: error }, 'static file read failed');
         return errorResult(errorMessage(error));
       }
     },

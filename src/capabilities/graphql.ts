@@ -127,11 +127,11 @@ export function createGraphqlCapability(
         return textResult(JSON.stringify({ data: parsed.data }));
       } catch (error) {
         if (error instanceof OutboundHttpError) {
-          log.debug({ fn: context.fn, requestId: context.requestId, kind: error.kind, err: error.message }, 'graphql_query failed');
+          log.debug({ fn: context.fn, request_id: context.requestId, kind: error.kind, err: error.message }, 'graphql_query failed');
           return errorResult(error.message);
         }
         if (error instanceof Error && error.message.startsWith('failed to Unmarshal')) return errorResult(error.message);
-        log.error({ fn: context.fn, requestId: context.requestId, err: error }, 'graphql_query failed unexpectedly');
+        log.error({ fn: context.fn, request_id: context.requestId, err: error }, 'graphql_query failed unexpectedly');
         return errorResult(errorMessage(error));
       }
     },

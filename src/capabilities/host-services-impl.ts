@@ -155,7 +155,7 @@ export function createHostServices(config: CapabilityConfig, options: CreateHost
     try {
       return await run();
     } catch (error) {
-      logger.error({ call, fn: context.fn, requestId: context.requestId, err: error }, 'host call failed unexpectedly');
+      logger.error({ call, fn: context.fn, request_id: context.requestId, err: error }, 'host call failed unexpectedly');
       return errorResult(errorMessage(error));
     }
   };

@@ -152,10 +152,10 @@ export function createHttpCapability(
         return { kind: 'data', data: response.body };
       } catch (error) {
         if (error instanceof OutboundHttpError) {
-          log.debug({ fn: context.fn, requestId: context.requestId, kind: error.kind, err: error.message }, 'fetch_url failed');
+          log.debug({ fn: context.fn, request_id: context.requestId, kind: error.kind, err: error.message }, 'fetch_url failed');
           return { kind: 'error', message: error.message };
         }
-        log.error({ fn: context.fn, requestId: context.requestId, err: error }, 'fetch_url failed unexpectedly');
+        log.error({ fn: context.fn, request_id: context.requestId, err: error }, 'fetch_url failed unexpectedly');
         return { kind: 'error', message: errorMessage(error) };
       }
     },

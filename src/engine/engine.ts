@@ -11,6 +11,7 @@ import { E2rxError, errorMessage } from '../errors.js';
 import { createLogger } from '../logging/logger.js';
 import { createHttpServer, type HealthReport, type HttpServer } from '../server/http-server.js';
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
+import { REQUEST_ID_HEADER, requestIdOf } from '../server/request-id.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { StreamConnections } from '../connections/streams.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
@@ -51,6 +52,11 @@ export interface EngineOptions {
   readonly runner?: FunctionRunner;
   /** Builds NATS and Kafka pipelines (the streams module); see {@link PipelineDeps.stream}. */
   readonly stream?: PipelineDeps['stream'];
+  /**
+   * Whether to log one line per HTTP request, when its response ends (default true): at info, at debug for
+   * `/health` and `/metrics`. `E2RX_ACCESS_LOG=false` turns it off for `e2rx start`.
+   */
+  readonly accessLog?: boolean;
 }
 
 /** A running (or startable) engine. */
@@ -117,13 +123,18 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const start = async (): Promise<number> => {
-    http = createHttpServer({ logger, health });
+    http = createHttpServer({ logger, health, metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
     metrics.watchPool(() => runtime?.stats().functions ?? {});
-    http.route('GET', '/metrics', async (_request, response) => {
-      const text = await metrics.text();
-      response.writeHead(200, { 'content-type': metrics.contentType });
-      response.end(text);
-    });
+    http.route(
+      'GET',
+      '/metrics',
+      async (request, response) => {
+        const text = await metrics.text();
+        response.writeHead(200, { 'content-type': metrics.contentType, [REQUEST_ID_HEADER]: requestIdOf(request) });
+        response.end(text);
+      },
+      { quiet: true },
+    );
     port = await http.listen(options.port ?? 8080, options.host);
     logger.info({ port }, `serving on :${port}`);
     try {

@@ -1,13 +1,17 @@
 /**
- * HTTP ingress: a node:http server with a find-my-way router, `/health`, and a clean shutdown.
+ * HTTP ingress: a node:http server with a find-my-way router, `/health`, an access log line, HTTP metrics and an
+ * `X-Request-ID` header for every request, and a clean shutdown.
  *
  * @module
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
+import { accessRecorder, requestPath, ServedResponse, type ServedRoute } from './access-log.js';
+import type { EngineMetrics } from './metrics.js';
+import { REQUEST_ID_HEADER, requestIdOf, ServedRequest } from './request-id.js';
 
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
@@ -35,6 +39,18 @@ export interface HttpServerOptions {
   readonly logger: Logger;
   /** The health report served at `GET /health`: 200 when healthy, 503 otherwise. */
   readonly health: () => HealthReport;
+  /** Where to count requests by method, route and status (`e2rx_http_requests_total`…). */
+  readonly metrics?: EngineMetrics;
+  /** Whether to log one line per request (default true): at info, at debug for `/health` and `/metrics`. */
+  readonly accessLog?: boolean;
+}
+
+/** Options of {@link HttpServer.route}. */
+export interface RouteOptions {
+  /** The route as the access log and the metrics name it (default: the router path): the Directive's pattern. */
+  readonly label?: string;
+  /** Log its requests at debug rather than info (probes, scrapes). */
+  readonly quiet?: boolean;
 }
 
 /** The HTTP server. */
@@ -42,7 +58,7 @@ export interface HttpServer {
   /** The router: add routes before or after listening. */
   readonly router: Instance<findMyWay.HTTPVersion.V1>;
   /** Adds a route. */
-  route(method: string, path: string, handler: RouteHandler): void;
+  route(method: string, path: string, handler: RouteHandler, options?: RouteOptions): void;
   /** Removes a route. */
   unroute(method: string, path: string): void;
   /** Adds a websocket upgrade route (GET with `Upgrade: websocket`). */
@@ -60,8 +76,8 @@ export interface HttpServer {
   setDraining(draining: boolean): void;
   /** How long a client may take to send its whole request (default {@link DEFAULT_RECEIVE_TIMEOUT_MS}); 408 past it. */
   setReceiveTimeout(ms: number): void;
-  /** The underlying node:http server (for websocket upgrades). */
-  readonly server: Server;
+  /** The underlying node:http server (for websocket upgrades); its requests and responses carry the request id and route. */
+  readonly server: Server<typeof ServedRequest, typeof ServedResponse>;
 }
 
 /** The listen backlog asked for; the kernel caps it at its own maximum (`net.core.somaxconn`). */
@@ -82,36 +98,57 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     ignoreTrailingSlash: false,
     defaultRoute: (_request, response) => sendJson(response, 404, { status: 404, message: 'not found' }),
   });
-  const route = (method: string, path: string, handler: RouteHandler): void => {
-    router.on(method as HTTPMethod, path, (request, response, params) => {
-      const failed = (error: unknown): void => {
-        options.logger.error({ err: error, url: request.url }, 'request handler failed');
-        if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
-        else response.destroy();
-      };
-      try {
-        const returned = handler(request, response, params);
-        if (returned instanceof Promise) returned.catch(failed);
-      } catch (error) {
-        failed(error);
-      }
-    });
+  const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
+    const label = routeOptions.label ?? path;
+    const served: ServedRoute = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label) };
+    router.on(
+      method as HTTPMethod,
+      path,
+      (request, response, params) => {
+        (response as ServedResponse).served = served;
+        const failed = (error: unknown): void => {
+          options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
+          if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
+          else response.destroy();
+        };
+        try {
+          const returned = handler(request, response, params);
+          if (returned instanceof Promise) returned.catch(failed);
+        } catch (error) {
+          failed(error);
+        }
+      },
+      served,
+    );
   };
-  route('GET', '/health', (_request, response) => {
-    const report = options.health();
-    sendJson(response, report.healthy ? 200 : 503, report);
-  });
+  route(
+    'GET',
+    '/health',
+    (_request, response) => {
+      const report = options.health();
+      sendJson(response, report.healthy ? 200 : 503, report);
+    },
+    { quiet: true },
+  );
   const upgrades = findMyWay();
   const upgradeHandlers = new Map<string, UpgradeHandler>();
   let draining = false;
-  const server = createServer((request, response) => {
+  // One listener for every response: it writes the access log line and records the metrics when the response ends.
+  const finished = accessRecorder({ logger: options.logger, metrics: options.metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
+  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse }, (request, response) => {
+    response.on('close', finished);
     if (draining && request.url !== '/health') {
+      // Named after its route all the same (a lookup only while the server drains).
+      response.served = router.find(request.method as HTTPMethod, requestPath(request.url))?.store as ServedRoute | undefined;
       response.setHeader('connection', 'close');
       sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
       return;
     }
     router.lookup(request, response);
   });
+  // The client's address, read once per connection while it is open: the access log line, written when the response
+  // ends, may come after the socket closed.
+  if (options.accessLog !== false) server.on('connection', rememberPeer);
   server.keepAliveTimeout = 5_000;
   // A client gets this long to send its headers, and its whole request (see setRequestTimeout); a slow or idle
   // client costs a socket until then, never an in-flight slot (bodies are read before a slot is asked for).
@@ -185,6 +222,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
 }
 
+/** Reads the socket's remote address once: Node keeps it for later reads, even after the socket closes. */
+function rememberPeer(socket: Socket): void {
+  if (socket.remoteAddress === undefined) return;
+}
+
 /** Whether an upgrade request asks for a websocket. */
 function isWebSocketUpgrade(request: IncomingMessage): boolean {
   return (request.headers.upgrade ?? '').split(',').some((token) => token.trim().toLowerCase() === 'websocket');
@@ -212,9 +254,15 @@ function withoutUpgrade(request: IncomingMessage): Buffer {
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
 }
 
-/** Writes a JSON response. */
+/** Writes a JSON response, with the request's `X-Request-ID` when e2rx's server received the request. */
 export function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const payload = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+  const request = response.req as IncomingMessage | undefined;
+  response.writeHead(
+    status,
+    request instanceof ServedRequest
+      ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), [REQUEST_ID_HEADER]: request.requestId }
+      : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+  );
   response.end(payload);
 }

@@ -21,6 +21,14 @@ const OUTCOMES: readonly Outcome[] = ['ok', 'run_error', 'failure', 'timeout', '
 const RUN_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 /** Function call duration buckets (seconds). */
 const CALL_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5];
+/** HTTP request duration buckets (seconds): from a function answered on the calling thread to a long request. */
+const HTTP_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+
+/** The `route` label of HTTP requests that matched no route (404s): never the raw path, which any client can vary. */
+export const UNMATCHED_ROUTE = '<unmatched>';
+
+/** Statuses counted one by one; a higher one (Node allows up to 999) is counted as 999. */
+const MAX_STATUS = 999;
 
 /** Counts by outcome and a duration histogram, for one handler or one function. */
 class Series {
@@ -36,7 +44,10 @@ class Series {
   record(outcome: Outcome, seconds: number | undefined): void {
     const index = OUTCOMES.indexOf(outcome);
     this.counts[index] = (this.counts[index] as number) + 1;
-    if (seconds === undefined) return;
+    if (seconds !== undefined) this.observe(seconds);
+  }
+
+  observe(seconds: number): void {
     this.sum += seconds;
     this.observed += 1;
     const bounds = this.bounds;
@@ -47,6 +58,27 @@ class Series {
       }
     }
   }
+}
+
+/** Requests and their durations by status, for one method and route. */
+class HttpSeries {
+  /** Requests by status code (index = status). */
+  readonly statuses = new Float64Array(MAX_STATUS + 1);
+  readonly durations = new Series(HTTP_BUCKETS);
+
+  constructor(readonly labels: string) {}
+
+  record(status: number, seconds: number): void {
+    const index = status > 0 && status <= MAX_STATUS ? status : MAX_STATUS;
+    this.statuses[index] = (this.statuses[index] as number) + 1;
+    this.durations.observe(seconds);
+  }
+}
+
+/** The recorder of one HTTP route (method and route pattern), resolved once, when the route is added. */
+export interface HttpRouteMetrics {
+  /** Records a request whose response ended (or whose client left) with `status`, `seconds` after its headers came. */
+  request(status: number, seconds: number): void;
 }
 
 /** The recorder of one handler, resolved once. */
@@ -70,6 +102,11 @@ export interface EngineMetrics {
   handler(id: string): HandlerMetrics;
   /** The recorder of a function (created on first use). */
   fn(fqfn: string): FunctionMetrics;
+  /**
+   * The recorder of the HTTP requests of one method and route pattern (created on first use): `route` is the pattern
+   * (`/users/:id`), or {@link UNMATCHED_ROUTE}, never a raw path.
+   */
+  httpRoute(method: string, route: string): HttpRouteMetrics;
   /** Records a handler run. */
   recordRun(handler: string, outcome: Outcome, seconds: number): void;
   /** Records work refused at the door: counted as a run with outcome `rejected`. */
@@ -88,15 +125,16 @@ export interface EngineMetrics {
 
 const escape = (value: string): string => value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 
-function histogramLines(name: string, label: string, key: string, series: Series, out: string[]): void {
+/** The lines of one histogram; `labels` are its labels as written (`handler="POST /hello"`). */
+function histogramLines(name: string, labels: string, series: Series, out: string[]): void {
   let cumulative = 0;
   series.bounds.forEach((bound, i) => {
     cumulative += series.buckets[i] as number;
-    out.push(`${name}_bucket{${label}="${escape(key)}",le="${bound}"} ${cumulative}`);
+    out.push(`${name}_bucket{${labels},le="${bound}"} ${cumulative}`);
   });
-  out.push(`${name}_bucket{${label}="${escape(key)}",le="+Inf"} ${series.observed}`);
-  out.push(`${name}_sum{${label}="${escape(key)}"} ${series.sum}`);
-  out.push(`${name}_count{${label}="${escape(key)}"} ${series.observed}`);
+  out.push(`${name}_bucket{${labels},le="+Inf"} ${series.observed}`);
+  out.push(`${name}_sum{${labels}} ${series.sum}`);
+  out.push(`${name}_count{${labels}} ${series.observed}`);
 }
 
 /**
@@ -124,6 +162,7 @@ export function createMetrics(): EngineMetrics {
   const handlers = new Map<string, Series>();
   const functions = new Map<string, Series>();
   const inFlight = new Map<string, () => number>();
+  const httpRoutes = new Map<string, HttpSeries>();
   let pool: Parameters<EngineMetrics['watchPool']>[0] | undefined;
 
   const handlerSeries = (id: string): Series => {
@@ -146,7 +185,7 @@ export function createMetrics(): EngineMetrics {
       });
     }
     out.push('# HELP e2rx_run_duration_seconds Handler run durations.', '# TYPE e2rx_run_duration_seconds histogram');
-    for (const [id, series] of handlers) if (series.observed > 0) histogramLines('e2rx_run_duration_seconds', 'handler', id, series, out);
+    for (const [id, series] of handlers) if (series.observed > 0) histogramLines('e2rx_run_duration_seconds', `handler="${escape(id)}"`, series, out);
     out.push('# HELP e2rx_function_calls_total Function calls by outcome.', '# TYPE e2rx_function_calls_total counter');
     for (const [fqfn, series] of functions) {
       OUTCOMES.forEach((outcome, i) => {
@@ -154,7 +193,15 @@ export function createMetrics(): EngineMetrics {
       });
     }
     out.push('# HELP e2rx_function_duration_seconds Function call durations.', '# TYPE e2rx_function_duration_seconds histogram');
-    for (const [fqfn, series] of functions) if (series.observed > 0) histogramLines('e2rx_function_duration_seconds', 'fn', fqfn, series, out);
+    for (const [fqfn, series] of functions) if (series.observed > 0) histogramLines('e2rx_function_duration_seconds', `fn="${escape(fqfn)}"`, series, out);
+    out.push('# HELP e2rx_http_requests_total HTTP requests by method, route and status.', '# TYPE e2rx_http_requests_total counter');
+    for (const series of httpRoutes.values()) {
+      series.statuses.forEach((count, status) => {
+        if (count > 0) out.push(`e2rx_http_requests_total{${series.labels},status="${status}"} ${count}`);
+      });
+    }
+    out.push('# HELP e2rx_http_request_duration_seconds HTTP request durations, from the request headers to the end of the response.', '# TYPE e2rx_http_request_duration_seconds histogram');
+    for (const series of httpRoutes.values()) if (series.durations.observed > 0) histogramLines('e2rx_http_request_duration_seconds', series.labels, series.durations, out);
     out.push('# HELP e2rx_in_flight Runs in flight per handler.', '# TYPE e2rx_in_flight gauge');
     for (const [id, read] of inFlight) out.push(`e2rx_in_flight{handler="${escape(id)}"} ${read()}`);
     out.push('# HELP e2rx_pool Instance pool sizes per function.', '# TYPE e2rx_pool gauge');
@@ -178,6 +225,13 @@ export function createMetrics(): EngineMetrics {
     fn(fqfn) {
       const series = functionSeries(fqfn);
       return { call: (outcome, seconds) => series.record(outcome, seconds) };
+    },
+    httpRoute(method, route) {
+      const key = `${method} ${route}`;
+      let series = httpRoutes.get(key);
+      if (series === undefined) httpRoutes.set(key, (series = new HttpSeries(`method="${escape(method)}",route="${escape(route)}"`)));
+      const found = series;
+      return { request: (status, seconds) => found.record(status, seconds) };
     },
     recordRun: (handler, outcome, seconds) => handlerSeries(handler).record(outcome, seconds),
     recordRejected: (handler) => handlerSeries(handler).record('rejected', undefined),

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import { E2rxError } from '../errors.js';
 import { sendJson } from '../server/http-server.js';
+import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import type { RunResult } from '../steps/steps.js';
 
 /** The HTTP status of a Runnable error: its code when it is 200..599, else 500. */
@@ -16,9 +17,11 @@ export function statusOfRunError(code: number): number {
 /**
  * Writes a run's result as an HTTP response:
  * - success: 200 with the body; headers set by functions applied with set semantics; `Content-Type` defaults to
- *   `application/octet-stream` when no function set it;
+ *   `application/octet-stream` when no function set it; `X-Request-ID` is the request's id unless a function set it;
  * - Runnable error: status = its code when 200..599, else 500; body `{"status","message"}` as JSON;
  * - any other failure: 500 (504 for a request timeout, 503 when overloaded) with the same JSON shape.
+ *
+ * Error replies carry the `X-Request-ID` of the request e2rx's server received (see `sendJson`).
  *
  * @example
  * ```ts
@@ -30,18 +33,18 @@ export function replyHttp(response: ServerResponse, result: RunResult, extraHead
   if (extraHeaders !== undefined) for (const name in extraHeaders) response.setHeader(name, extraHeaders[name] as string);
   if (result.kind === 'ok') {
     const respHeaders = result.request.respHeaders;
-    let custom = false;
-    for (const name in respHeaders) {
-      custom = true;
-      try {
-        response.setHeader(name, respHeaders[name] as string);
-      } catch {
-        // A header name or value that HTTP cannot carry is dropped rather than failing the response.
-      }
-    }
-    if (!custom && extraHeaders === undefined) {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.body.length });
+    if (extraHeaders === undefined && isEmpty(respHeaders)) {
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': result.body.length, [REQUEST_ID_HEADER]: result.request.id });
     } else {
+      // Before the functions' headers: a function that sets its own X-Request-ID has the last word.
+      response.setHeader(REQUEST_ID_HEADER, result.request.id);
+      for (const name in respHeaders) {
+        try {
+          response.setHeader(name, respHeaders[name] as string);
+        } catch {
+          // A header name or value that HTTP cannot carry is dropped rather than failing the response.
+        }
+      }
       if (!response.hasHeader('content-type')) response.setHeader('content-type', 'application/octet-stream');
       response.setHeader('content-length', result.body.length);
       response.writeHead(200);
@@ -79,4 +82,9 @@ export function failureStatus(error: Error): number {
   if (E2rxError.is(error, 'E2RX_OVERLOADED')) return 503;
   if (E2rxError.is(error, 'E2RX_REQUEST_TIMEOUT')) return 504;
   return 500;
+}
+
+function isEmpty(record: Readonly<Record<string, string>>): boolean {
+  for (const _ in record) return false;
+  return true;
 }

@@ -10,6 +10,7 @@ import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../engine/gate.js';
 import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
+import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
 
 /** One HTTP request holding an in-flight slot, waiting to be run. */
@@ -96,7 +97,7 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
         }
         job.admitted(verdict);
       });
-    });
+    }, { label: options.path });
     return () => {
       server.unroute(options.method, routerPath);
     };
@@ -203,7 +204,10 @@ function refuseStopping(response: ServerResponse): void {
   sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
 }
 
-/** The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only. */
+/**
+ * The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only; its id is the
+ * client's `X-Request-ID` when usable, else a fresh UUID (see {@link requestIdOf}).
+ */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
   // The first value of a repeated header is the one Go's Header.Get gave Atmo's functions.
   const headers: Record<string, string> = {};
@@ -212,7 +216,7 @@ export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, par
     const name = lowerCase(raw[i] as string);
     if (headers[name] === undefined) headers[name] = raw[i + 1] as string;
   }
-  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', body, headers, params });
+  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', id: requestIdOf(incoming), body, headers, params });
 }
 
 /** Header names seen, lower-cased: a handful of distinct names come back on every request. */

@@ -297,7 +297,7 @@ describe('start - environment', () => {
 
 describe('resolveStartSettings', () => {
   it('resolveStartSettings - defaults: port 8080, level info, no host, not headless', () => {
-    expect(resolveStartSettings({}, [], {})).toEqual({ app: undefined, port: DEFAULT_HTTP_PORT, host: undefined, logLevel: 'info', logFormat: undefined, headless: false, runSchedules: true });
+    expect(resolveStartSettings({}, [], {})).toEqual({ app: undefined, port: DEFAULT_HTTP_PORT, host: undefined, logLevel: 'info', logFormat: undefined, headless: false, runSchedules: true, accessLog: true });
     expect(DEFAULT_HTTP_PORT).toBe(8080);
   });
 
@@ -335,6 +335,15 @@ describe('resolveStartSettings', () => {
     [{ E2RX_RUN_SCHEDULES: 'true', ATMO_RUN_SCHEDULES: 'false' }, true],
   ])('resolveStartSettings - runSchedules from %j is %s', (env, runSchedules) => {
     expect(resolveStartSettings({}, [], env).runSchedules).toBe(runSchedules);
+  });
+
+  it.each([
+    [{}, true],
+    [{ E2RX_ACCESS_LOG: 'false' }, false],
+    [{ E2RX_ACCESS_LOG: '0' }, false],
+    [{ E2RX_ACCESS_LOG: 'true' }, true],
+  ])('resolveStartSettings - accessLog from %j is %s', (env, accessLog) => {
+    expect(resolveStartSettings({}, [], env).accessLog).toBe(accessLog);
   });
 
   it.each([['yes'], ['on'], ['2'], [' true']])('resolveStartSettings - E2RX_HEADLESS=%j throws E2RX_CLI_USAGE naming the variable', (value) => {

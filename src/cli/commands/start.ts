@@ -22,6 +22,8 @@ export interface StartSettings {
   readonly headless: boolean;
   /** Whether this instance runs schedules (`E2RX_RUN_SCHEDULES` / `ATMO_RUN_SCHEDULES`, default true). */
   readonly runSchedules: boolean;
+  /** Whether to log one line per HTTP request (`E2RX_ACCESS_LOG`, default true). */
+  readonly accessLog: boolean;
 }
 
 /**
@@ -37,6 +39,7 @@ export const START_ENVIRONMENT = {
     names: ['E2RX_RUN_SCHEDULES', 'ATMO_RUN_SCHEDULES'],
     description: 'true or false (or 1 or 0): false keeps this instance from running schedules (default true)',
   },
+  accessLog: { names: ['E2RX_ACCESS_LOG'], description: 'true or false (or 1 or 0): false turns off the access log, one info line per HTTP request (default true)' },
 } as const satisfies Record<string, EnvironmentSetting>;
 
 /**
@@ -85,6 +88,7 @@ export function resolveStartSettings(
     logFormat: formatText,
     headless: values['headless'] === true || headlessFromEnv,
     runSchedules: boolean(START_ENVIRONMENT.runSchedules, true),
+    accessLog: boolean(START_ENVIRONMENT.accessLog, true),
   };
 }
 
@@ -146,6 +150,7 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
     port: settings.port,
     headless: settings.headless,
     runSchedules: settings.runSchedules,
+    accessLog: settings.accessLog,
     env: io.env,
     ...(choice.app !== undefined ? { app: choice.app } : {}),
     ...(settings.host !== undefined ? { host: settings.host } : {}),
