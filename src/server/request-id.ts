@@ -7,6 +7,7 @@
  */
 import { IncomingMessage } from 'node:http';
 import { requestId } from '../runtime/request.js';
+import { rawHeader } from './raw-header.js';
 
 /** The header that carries a request id, both ways. */
 export const REQUEST_ID_HEADER = 'x-request-id';
@@ -44,7 +45,7 @@ export class ServedRequest extends IncomingMessage {
 
   /** The client's `X-Request-ID` when {@link acceptedRequestId} keeps it, else a fresh UUID; the same on every read. */
   get requestId(): string {
-    return (this.#requestId ??= acceptedRequestId(firstValue(this.headers[REQUEST_ID_HEADER])) ?? requestId());
+    return (this.#requestId ??= acceptedRequestId(rawHeader(this.rawHeaders, REQUEST_ID_HEADER)) ?? requestId());
   }
 }
 

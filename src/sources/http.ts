@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { rawHeader } from '../server/raw-header.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../engine/gate.js';
@@ -65,7 +66,7 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       sendJson(response, 413, { status: 413, message: `request body is larger than ${maxBodyBytes} bytes` });
     };
     server.route(options.method, routerPath, (incoming, response, rawParams) => {
-      const declared = incoming.headers['content-length'];
+      const declared = rawHeader(incoming.rawHeaders, 'content-length');
       if (declared !== undefined && Number(declared) > maxBodyBytes) {
         tooLarge(incoming, response);
         return;
