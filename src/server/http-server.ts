@@ -80,6 +80,9 @@ export interface HttpServer {
   readonly server: Server<typeof ServedRequest, typeof ServedResponse>;
 }
 
+/** The longest path parameter routed (find-my-way's default is 100; Atmo has none). */
+const MAX_PARAM_LENGTH = 16_384;
+
 /** The listen backlog asked for; the kernel caps it at its own maximum (`net.core.somaxconn`). */
 const LISTEN_BACKLOG = 65_535;
 
@@ -94,11 +97,36 @@ const LISTEN_BACKLOG = 65_535;
  * ```
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
+  /** The methods that have routes, for the Allow header of 405 and OPTIONS answers. */
+  const methods = new Set<string>();
   const router = findMyWay({
     ignoreTrailingSlash: false,
-    defaultRoute: (_request, response) => sendJson(response, 404, { status: 404, message: 'not found' }),
+    // Atmo's router puts no bound on a parameter's length (the request line is bounded by the header size).
+    maxParamLength: MAX_PARAM_LENGTH,
+    defaultRoute: (request, response) => unrouted(request, response),
   });
+  /**
+   * A request no route takes. As Atmo's router (httprouter) answers: when the path has routes for other methods,
+   * OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
+   */
+  const unrouted = (request: IncomingMessage, response: ServerResponse): void => {
+    const path = requestPath(request.url);
+    const allowed: string[] = [];
+    for (const method of methods) if (method !== request.method && router.find(method as HTTPMethod, path) !== null) allowed.push(method);
+    if (allowed.length === 0) {
+      sendJson(response, 404, { status: 404, message: 'not found' });
+      return;
+    }
+    response.setHeader('allow', [...allowed, 'OPTIONS'].join(', '));
+    if (request.method === 'OPTIONS') {
+      response.writeHead(200, { 'content-length': 0 });
+      response.end();
+    } else {
+      sendJson(response, 405, { status: 405, message: 'method not allowed' });
+    }
+  };
   const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
+    methods.add(method);
     const label = routeOptions.label ?? path;
     const served: ServedRoute = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label) };
     router.on(
