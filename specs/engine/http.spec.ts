@@ -228,11 +228,13 @@ describe('HTTP handlers through createEngine', () => {
     expect((await call('/echo', { method: 'POST', body: 'still fine' })).body).toBe('still fine');
   });
 
-  it('http - an unknown route, or a known path with another method, answers 404 JSON', async () => {
+  it('http - an unknown route answers 404 JSON; a known path with another method 405 JSON with Allow, as httprouter', async () => {
     const unknown = await call('/nowhere');
     expect(unknown.status).toBe(404);
     expect(JSON.parse(unknown.body)).toEqual({ status: 404, message: 'not found' });
-    expect((await call('/echo', { method: 'GET' })).status).toBe(404);
+    const other = await call('/echo', { method: 'GET' });
+    expect(other.status).toBe(405);
+    expect(JSON.parse(other.body)).toEqual({ status: 405, message: 'method not allowed' });
   });
 
   it('http - :param and the query string reach the function; the url is path and query', async () => {

@@ -85,9 +85,9 @@ describe('headless mode through createEngine', () => {
     expect(reply.headers['x-suborbital-requestid']).toBe(reply.headers['x-atmo-requestid']);
   });
 
-  it('headless - handler routes are not mounted; other methods, versions and names are 404', async () => {
+  it('headless - handler routes are not mounted; other versions and names are 404, other methods 405 (httprouter)', async () => {
     expect((await httpRequest(app.port, { method: 'POST', path: '/inspect', body: 'x' })).status).toBe(404);
-    expect((await httpRequest(app.port, { method: 'GET', path: path('inspect') })).status).toBe(404);
+    expect((await httpRequest(app.port, { method: 'GET', path: path('inspect') })).status).toBe(405);
     expect((await httpRequest(app.port, { method: 'POST', path: `/${SPEC_IDENTIFIER}/default/inspect/v9.9.9` })).status).toBe(404);
     expect((await httpRequest(app.port, { method: 'POST', path: `/${SPEC_IDENTIFIER}/default/nothing/${SPEC_VERSION}` })).status).toBe(404);
   });
