@@ -21,13 +21,12 @@
  * Run: npm run bench -- idle-memory   (about 6 minutes with Atmo and 5 runs)
  */
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { availableParallelism, cpus, homedir, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { functionWasm } from '../specs/integration/support/functions.js';
-import { autocannon, median, memoryOf, startServer, type ResidentMemory, type ServerProcess } from './load.js';
+import { ATMO_BIN, ATMO_NAME, atmoServer, bareServer, type Contender, e2rxServer, ECHO_BODY, writeEchoApp } from './echo-app.js';
+import { autocannon, median, memoryOf, type ResidentMemory } from './load.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RUNS = Number(process.env['E2RX_IDLE_RUNS'] ?? 5);
@@ -35,32 +34,12 @@ const REQUESTS = 10_000;
 const CONNECTIONS = 32;
 const AFTER_READY_MS = 2_000;
 const IDLE_MS = 30_000;
-const BODY = 'hello, world: a small request body of about 64 bytes, like JSON!';
-const ATMO_WRAPPER = process.env['E2RX_ATMO_PEER'] ?? findUp(join('shared', 'tools', 'atmo-peer', 'wrapper.sh'));
-const ATMO_BIN = join(process.env['ATMO_PEER'] ?? join(homedir(), '.cache', 'atmo-peer'), 'atmo-src', '.bin', 'atmo');
-const DIRECTIVE =
-  'identifier: com.e2rx.bench\nappVersion: v1.0.0\natmoVersion: v0.4.7\nrunnables:\n  - name: echo\n    namespace: default\n    lang: assemblyscript\nhandlers:\n  - type: request\n    resource: /echo\n    method: POST\n    steps:\n      - fn: echo\n';
-
 /** The packages `e2rx start` imports on the way to serving an app (the lazy ones are not listed). */
 export const START_DEPENDENCIES: readonly string[] = ['rxjs', 'zod', 'yaml', 'pino', 'find-my-way', 'fflate'];
-
-interface Contender {
-  readonly name: string;
-  readonly path: string;
-  start(port: number): Promise<ServerProcess>;
-}
 
 interface Sample {
   readonly ready: ResidentMemory;
   readonly idle: ResidentMemory;
-}
-
-/** `<dir>/<relative>` for the nearest parent dir of the repository (a worktree may sit deeper than ../). */
-function findUp(relative: string): string {
-  for (let dir = join(ROOT, '..'); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, relative))) return join(dir, relative);
-    if (dirname(dir) === dir) return join(ROOT, '..', relative);
-  }
 }
 
 const mb = (bytes: number): string => (bytes / 1024 / 1024).toFixed(1);
@@ -95,29 +74,14 @@ async function floorSample(code: string): Promise<ResidentMemory> {
 export async function run(): Promise<void> {
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), 'e2rx-bench-idle-'));
-  await writeFile(join(dir, 'echo.wasm'), await functionWasm('stream-echo'));
-  await writeFile(join(dir, 'Directive.yaml'), DIRECTIVE);
-  const e2rx = (name: string, bin: string): Contender => ({
-    name,
-    path: '/echo',
-    start: (port) => startServer([process.execPath, bin, 'start', dir, '--port', String(port), '--host', '127.0.0.1', '--log-level', 'warn'], port, '/health'),
-  });
-  const contenders: Contender[] = [e2rx('e2rx start', join(ROOT, 'bin', 'e2rx.js'))];
+  await writeEchoApp(dir);
+  const contenders: Contender[] = [e2rxServer('e2rx start', dir)];
   const compare = process.env['E2RX_IDLE_COMPARE'];
-  if (compare) contenders.push(e2rx(`e2rx start (${compare})`, compare));
-  const atmo = existsSync(ATMO_WRAPPER) && existsSync(ATMO_BIN);
-  if (atmo) {
-    contenders.push({
-      name: 'Atmo v0.4.7 (Go)',
-      path: '/echo',
-      start: (port) => startServer(['bash', ATMO_WRAPPER, 'start', dir, '--port', String(port)], port, '/health', { ATMO_LOG_LEVEL: 'warn' }),
-    });
-  }
-  contenders.push({
-    name: 'bare node:http + inline Wasm',
-    path: '/',
-    start: (port) => startServer([process.execPath, join(ROOT, 'bench', 'servers', 'bare-http.mjs'), join(dir, 'echo.wasm'), String(port)], port, '/'),
-  });
+  if (compare) contenders.push(e2rxServer(`e2rx start (${compare})`, dir, compare));
+  const peer = atmoServer(dir);
+  const atmo = peer !== undefined;
+  if (peer) contenders.push(peer);
+  contenders.push(bareServer('bare node:http + inline Wasm', dir));
 
   const floors: Array<{ name: string; code: string }> = [
     { name: 'node, a timer only', code: '' },
@@ -137,7 +101,7 @@ export async function run(): Promise<void> {
         try {
           await settle(AFTER_READY_MS);
           const ready = memoryOf(server.child.pid);
-          const load = await autocannon({ url: `http://127.0.0.1:${port}${contender.path}`, connections: CONNECTIONS, seconds: 0, amount: REQUESTS, body: BODY });
+          const load = await autocannon({ url: `http://127.0.0.1:${port}${contender.path}`, connections: CONNECTIONS, seconds: 0, amount: REQUESTS, body: ECHO_BODY });
           if (load.non2xx + load.errors > 0) throw new Error(`${contender.name}: ${load.non2xx} non-2xx replies, ${load.errors} errors`);
           await settle(IDLE_MS);
           samples.set(contender.name, [...(samples.get(contender.name) ?? []), { ready, idle: memoryOf(server.child.pid) }]);
@@ -168,7 +132,7 @@ export async function run(): Promise<void> {
   if (atmo) {
     for (const contender of contenders.filter((c) => c.name.startsWith('e2rx'))) {
       console.log(
-        `ratio ${contender.name} / Atmo: x${(rssMedian(contender.name, 'ready') / rssMedian('Atmo v0.4.7 (Go)', 'ready')).toFixed(2)} 2 s after ready, x${(rssMedian(contender.name, 'idle') / rssMedian('Atmo v0.4.7 (Go)', 'idle')).toFixed(2)} after the load and idle`,
+        `ratio ${contender.name} / Atmo: x${(rssMedian(contender.name, 'ready') / rssMedian(ATMO_NAME, 'ready')).toFixed(2)} 2 s after ready, x${(rssMedian(contender.name, 'idle') / rssMedian(ATMO_NAME, 'idle')).toFixed(2)} after the load and idle`,
       );
     }
   } else {

@@ -30,7 +30,6 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,6 +41,7 @@ import { pino } from 'pino';
 import { functionWasm } from '../specs/integration/support/functions.js';
 import { KAFKA_BROKERS, requireServices } from '../specs/support/services.js';
 import { inlineFunction } from './_inline-wasm.js';
+import { isStaleBuild } from '../specs/support/dist.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RECORDS = Number(process.env['E2RX_BENCH_KAFKA_RECORDS'] ?? 200_000);
@@ -85,19 +85,9 @@ interface Measurement {
 
 const suffix = (): string => `${Date.now().toString(36)}-${randomUUID().slice(0, 6)}`;
 
-/** The newest modification time of the `.ts` files under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : entry.name.endsWith('.ts') ? statSync(path).mtimeMs : 0);
-  }
-  return newest;
-}
-
 function distFile(path: string): string {
   const file = join(ROOT, 'dist', path);
-  if (!existsSync(file) || statSync(file).mtimeMs < newestSource(join(ROOT, 'src'))) {
+  if (isStaleBuild(file)) {
     throw new Error(`${file} is missing or older than src/: run npm run build first (the benchmark measures dist/)`);
   }
   return pathToFileURL(file).href;

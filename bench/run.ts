@@ -28,7 +28,7 @@ const ROOT = join(BENCH_DIR, '..');
 export const BENCHMARKS: readonly string[] = ['runtime', 'runtime-wasi', 'host-calls', 'http', 'streams'];
 
 /** Modules of bench/ that are not benchmarks. */
-export const HELPERS: readonly string[] = ['run', 'load'];
+export const HELPERS: readonly string[] = ['run', 'load', 'echo-app'];
 
 /** One benchmark to run. */
 export interface BenchModule {

@@ -22,7 +22,7 @@
  * `dist/` is built first when it is missing or older than `src/`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -35,6 +35,7 @@ import { functionWasm } from '../integration/support/functions.js';
 import { KAFKA_BROKERS, NATS_URL, requireServices } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient, type ReadRecord } from './kafka-support.js';
 import { decode, encode, KAFKA_DRIVERS, unique, waitFor } from './support.js';
+import { isStaleBuild } from '../support/dist.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -46,15 +47,6 @@ const M = 200;
 const SLOW_MS = 20;
 const SESSION_TIMEOUT_MS = 6_000;
 const ACK_WAIT_MS = 2_000;
-
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestSource(path) : entry.name.endsWith('.ts') ? statSync(path).mtimeMs : 0);
-  }
-  return newest;
-}
 
 interface Instance {
   readonly name: string;
@@ -138,7 +130,7 @@ describe.each(KAFKA_DRIVERS)('scale-out, %s Kafka driver', (driver) => {
 
   beforeAll(async () => {
     await requireServices('nats', 'kafka');
-    if (!existsSync(MAIN) || statSync(MAIN).mtimeMs < newestSource(join(ROOT, 'src'))) {
+    if (isStaleBuild(MAIN)) {
       const build = spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8' });
       // tsc writes its output even when another part of src/ has type errors; only a missing CLI is fatal here.
       if (!existsSync(MAIN)) throw new Error(`npx tsc -p tsconfig.build.json did not produce dist/: ${build.stdout}${build.stderr}`);
