@@ -129,14 +129,43 @@ function gitCommit(): string {
   }
 }
 
-function argument(name: string): string | undefined {
-  const at = process.argv.indexOf(name);
-  return at < 0 ? undefined : process.argv[at + 1];
+/** The command line of the run. */
+export interface DifferentialArguments {
+  readonly seed: number;
+  readonly count: number;
+  /** Where the JSON result goes (default: the system's temporary directory). */
+  readonly json: string | undefined;
+  readonly writeDocs: boolean;
+}
+
+/** Parses `--seed N --count N --json <file> --write-docs`; throws on anything else. */
+export function parseArguments(argv: readonly string[]): DifferentialArguments {
+  const parsed = { seed: DEFAULT_SEED, count: DEFAULT_COUNT, json: undefined as string | undefined, writeDocs: false };
+  for (let at = 0; at < argv.length; at += 1) {
+    const flag = argv[at];
+    const value = argv[at + 1];
+    if (flag === '--write-docs') parsed.writeDocs = true;
+    else if ((flag === '--seed' || flag === '--count') && value !== undefined && /^\d+$/.test(value)) {
+      parsed[flag === '--seed' ? 'seed' : 'count'] = Number(value);
+      at += 1;
+    } else if (flag === '--json' && value !== undefined) {
+      parsed.json = value;
+      at += 1;
+    } else throw new Error(`unknown or incomplete argument ${JSON.stringify(flag)} (use --seed <n> --count <n> --json <file> --write-docs)`);
+  }
+  return parsed;
 }
 
 async function main(): Promise<void> {
-  const seed = Number(argument('--seed') ?? DEFAULT_SEED);
-  const count = Number(argument('--count') ?? DEFAULT_COUNT);
+  let args: DifferentialArguments;
+  try {
+    args = parseArguments(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`differential: ${(error as Error).message}\n`);
+    process.exitCode = 2;
+    return;
+  }
+  const { seed, count } = args;
   const missing = missingPrerequisite();
   if (missing !== undefined) {
     process.stderr.write(`differential: cannot run: ${missing}\n`);
@@ -151,11 +180,11 @@ async function main(): Promise<void> {
       if (done % 500 === 0 || done === total) process.stderr.write(`differential: ${done}/${total} requests\n`);
     },
   });
-  const json = argument('--json') ?? join(tmpdir(), `e2rx-differential-${seed}.json`);
+  const json = args.json ?? join(tmpdir(), `e2rx-differential-${seed}.json`);
   await writeFile(json, `${JSON.stringify(result, null, 2)}\n`);
   process.stdout.write(`${consoleSummary(result)}\n`);
   process.stdout.write(`differential: ${((Date.now() - started) / 1000).toFixed(0)} s; result in ${json}\n`);
-  if (process.argv.includes('--write-docs')) {
+  if (args.writeDocs) {
     const doc = join(ROOT, 'docs', 'compatibility.md');
     await writeFile(doc, replaceSection(await readFile(doc, 'utf8'), markdownSection(result)));
     process.stdout.write(`differential: ${doc} updated\n`);

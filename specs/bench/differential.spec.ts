@@ -3,6 +3,7 @@
  * recorded from a run against Atmo v0.4.7, the corpus and bundle it builds, and, when the Atmo peer and the Suborbital
  * mirror are on this machine, a small live run of both servers.
  */
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseDirective } from '../../src/directive/index.js';
 import { bundleRoutes, DIRECTIVE } from '../../bench/differential/bundle.js';
@@ -10,8 +11,8 @@ import { compareResponses } from '../../bench/differential/compare.js';
 import { buildCorpus, coveredRoutes, rawRequest, type CorpusRequest } from '../../bench/differential/corpus.js';
 import { parseResponse, type RawResponse } from '../../bench/differential/raw-http.js';
 import { consoleSummary, markdownSection, replaceSection, summarise } from '../../bench/differential/report.js';
-import { classify, decodesToInvalidUtf8, type Pair } from '../../bench/differential/rules.js';
-import { collectPairs, missingPrerequisite } from '../../bench/differential/run.js';
+import { classify, decodesToInvalidUtf8, RULES, type Pair } from '../../bench/differential/rules.js';
+import { collectPairs, DEFAULT_COUNT, DEFAULT_SEED, missingPrerequisite, parseArguments } from '../../bench/differential/run.js';
 
 const PORTS = { target: 40_001, refused: 40_002 };
 
@@ -155,6 +156,36 @@ describe('differential corpus and bundle', () => {
   it('DIRECTIVE - the bundle Directive is valid for e2rx', () => {
     const { problems } = parseDirective(DIRECTIVE);
     expect(problems.filter((problem) => problem.severity === 'error')).toEqual([]);
+  });
+});
+
+describe('docs/compatibility.md', () => {
+  it('compatibility.md - its commands are the npm script with arguments the run accepts', async () => {
+    const doc = await readFile(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
+    const block = /```sh\n([\s\S]*?)```/.exec(doc)?.[1] ?? '';
+    const commands = block.split('\n').map((line) => line.replace(/#.*$/, '').trim()).filter(Boolean);
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) {
+      const [head, rest] = command.split(' -- ');
+      expect(head?.trim(), command).toBe('npm run differential');
+      expect(() => parseArguments(rest === undefined ? [] : rest.trim().split(/\s+/)), command).not.toThrow();
+    }
+    expect(parseArguments([])).toEqual({ seed: DEFAULT_SEED, count: DEFAULT_COUNT, json: undefined, writeDocs: false });
+    expect(() => parseArguments(['--seed'])).toThrow(/--seed/);
+    const scripts = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts;
+    expect(scripts['differential']).toContain('bench/differential/run.ts');
+  });
+
+  it('compatibility.md - every group it names is a rule of the table, and every deviation a rule cites is a row of deviations.md', async () => {
+    const doc = await readFile(new URL('../../docs/compatibility.md', import.meta.url), 'utf8');
+    const deviations = await readFile(new URL('../../docs/deviations.md', import.meta.url), 'utf8');
+    const ids = new Set(RULES.map((rule) => rule.id));
+    for (const [, id] of doc.matchAll(/^#### (.+)$/gm)) expect(ids.has(id ?? '') || id?.startsWith('unexplained: '), id).toBe(true);
+    for (const rule of RULES.filter((candidate) => candidate.kind === 'deviation')) {
+      const number = /^deviation (\d+[a-z]?)$/.exec(rule.reference)?.[1];
+      expect(number, rule.id).toBeDefined();
+      expect(deviations, rule.id).toMatch(new RegExp(`^\\| ${number ?? ''} \\|`, 'm'));
+    }
   });
 });
 
