@@ -99,6 +99,9 @@ export async function collectPairs(options: DifferentialOptions): Promise<{ pair
       pairs.push({ request, atmo, e2rx, difference: compareResponses(atmo, e2rx) });
       options.onProgress?.(pairs.length, corpus.length);
     }
+    for (const [name, server] of [['Atmo', servers[0]], ['e2rx', servers[1]]] as const) {
+      if (server?.child.exitCode !== null) throw new Error(`${name} exited during the run (code ${String(server?.child.exitCode)}): its answers after that are not comparable`);
+    }
     return { pairs, corpus };
   } finally {
     for (const server of servers) await server.stop();
