@@ -9,7 +9,7 @@ import { firstValueFrom, map, of, timeout, VirtualTimeScheduler, type Observable
 import type { Logger } from 'pino';
 import type { App } from '../../app/load-app.js';
 import { resolveCapabilities } from '../../directive/capabilities.js';
-import { E2rxError } from '../../errors.js';
+import { E2rxError, errorMessage } from '../../errors.js';
 import { createRequest, type FunctionRequest } from '../../runtime/request.js';
 import { scheduleRequest } from '../../sources/schedule.js';
 import type { RunResult } from '../../steps/steps.js';
@@ -140,7 +140,7 @@ async function settle(run: Observable<Ran>, scheduler: VirtualTimeScheduler | un
   const subscription = run.subscribe({ next: (ran) => (value ??= ran), error: (error: unknown) => (failure = error) });
   scheduler.flush();
   subscription.unsubscribe();
-  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(String(failure));
+  if (failure !== undefined) throw failure instanceof Error ? failure : new Error(errorMessage(failure));
   if (value === undefined) throw new E2rxError('E2RX_STEP_FAILED', 'the run did not end in virtual time (a function waited for something that never came)');
   return value;
 }

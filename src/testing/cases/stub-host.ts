@@ -111,7 +111,10 @@ export function stubBody(value: { readonly body?: string | undefined; readonly j
 }
 
 function dbAnswer(config: CapabilityConfig, stubs: Stubs, request: Extract<HostRequest, { op: 'dbExec' }>): HostCallResult {
-  if (!config.db.enabled || config.db.database === undefined) return errorResult(CAPABILITY_NOT_ENABLED);
+  // A database whose address comes from an unset variable (DATABASE_URL in a test run) counts as configured: the
+  // stubs stand for it. One the Directive does not have, or disables, does not.
+  const database = config.db.database;
+  if (database === undefined || !(config.db.enabled || database.connectionString === '')) return errorResult(CAPABILITY_NOT_ENABLED);
   const type = QUERY_TYPES[request.queryType];
   if (type === undefined) return errorResult(DB_ERRORS.queryTypeInvalid);
   const query = config.db.queries.find((candidate) => candidate.name === request.name);
