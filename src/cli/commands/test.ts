@@ -30,7 +30,7 @@ export const testCommand: Command = {
     output: { type: 'string', short: 'o', description: 'write the junit report to this file (and print the lines)', placeholder: '<file>' },
   },
   maxPositionals: 1,
-  examples: ['e2rx test', 'e2rx test examples/hello', 'e2rx test --reporter junit --output report.xml'],
+  examples: ['e2rx test examples/hello', 'e2rx test', 'e2rx test --reporter junit --output report.xml'],
   async run({ values, positionals }, io) {
     const reporter = values['reporter'] ?? 'lines';
     if (typeof reporter !== 'string' || !(REPORTERS as readonly string[]).includes(reporter)) {
