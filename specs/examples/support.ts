@@ -241,7 +241,7 @@ export async function expectCommittedWasm(name: string): Promise<void> {
  * modules) and expects every one to pass; returns how many ran.
  */
 export async function expectCasesPass(name: string): Promise<number> {
-  const report = await runCaseFile(await loadApp(examplePath(name)), { cwd: ROOT, env: {} });
+  const report = await runCaseFile(await loadApp(examplePath(name)), { cwd: ROOT, appDir: examplePath(name), env: {} });
   const failed = report.results.filter((result) => !result.passed).map((result) => `${result.name}: ${result.failures.join('; ')}`);
   expect(failed, `examples/${name}: e2rx test`).toEqual([]);
   expect(report.passed).toBeGreaterThan(0);

@@ -116,7 +116,7 @@ describe('init command', () => {
       await engine.stop();
     }
     // Its e2rx test case passes as scaffolded.
-    expect(await runCaseFile(app, { cwd: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
+    expect(await runCaseFile(app, { cwd: dir, appDir: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
   });
 
   it('e2rxDependency - file:<dir> for a checkout, ^<version> for an e2rx installed in node_modules', () => {
@@ -218,7 +218,7 @@ describeWithGo('the app init --lang go creates', () => {
     } finally {
       await engine.stop();
     }
-    expect(await runCaseFile(app, { cwd: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
+    expect(await runCaseFile(app, { cwd: dir, appDir: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
   }, 120_000);
 
   it('init --lang go - the function\'s own Go test passes (go test in hello/)', async () => {

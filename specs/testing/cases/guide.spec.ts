@@ -46,7 +46,7 @@ describe('docs/guides/testing.md: e2rx test', () => {
     for (const [name, block] of [['users', yaml[1]], ['nats-enrich', yaml[2]]] as const) {
       const app = await copyOfExample(name);
       await writeFile(join(app, 'Directive.test.yaml'), block ?? '');
-      const report = await runCaseFile(await loadApp(app), { cwd: app, env: {} });
+      const report = await runCaseFile(await loadApp(app), { cwd: app, appDir: app, env: {} });
       expect(report.failed, JSON.stringify(report.results)).toBe(0);
       expect(report.passed).toBeGreaterThan(0);
     }

@@ -21,7 +21,7 @@ async function run(name: string, cases: string): Promise<CasesReport> {
   const app = join(await makeTempDir('e2rx-cases-'), name);
   await cp(join(EXAMPLES, name), app, { recursive: true });
   await writeFile(join(app, 'Directive.test.yaml'), cases);
-  return runCaseFile(await loadApp(app), { cwd: app, env: {} });
+  return runCaseFile(await loadApp(app), { cwd: app, appDir: app, env: {} });
 }
 
 /** The failures of the only case of a report. */
@@ -199,6 +199,6 @@ describe('e2rx test cases: a case file with problems', () => {
   it('case file - an app without one', async () => {
     const app = join(await makeTempDir('e2rx-cases-'), 'hello');
     await cp(join(EXAMPLES, 'hello'), app, { recursive: true, filter: (source) => !source.endsWith('.test.yaml') });
-    await expect(runCaseFile(await loadApp(app), { cwd: app, env: {} })).rejects.toMatchObject({ code: 'E2RX_TEST_CASES_NOT_FOUND', message: 'Directive.test.yaml does not exist' });
+    await expect(runCaseFile(await loadApp(app), { cwd: app, appDir: app, env: {} })).rejects.toMatchObject({ code: 'E2RX_TEST_CASES_NOT_FOUND', message: 'Directive.test.yaml does not exist' });
   });
 });

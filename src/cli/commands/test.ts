@@ -54,6 +54,7 @@ export const testCommand: Command = {
       const lines = reporter === 'lines' || output !== undefined;
       const report = await runCaseFile(app, {
         cwd: io.cwd,
+        appDir: root,
         env: io.env,
         onCase: (result) => {
           if (!lines) return;

@@ -5,7 +5,7 @@
  * @module
  */
 import { readdir, readFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { App } from '../../app/load-app.js';
 import { formatProblems, type Problem } from '../../directive/problem.js';
 import { compileDirective } from '../../engine/compile.js';
@@ -39,8 +39,10 @@ export interface CasesReport {
 
 /** Options of {@link runCaseFile}. */
 export interface RunCaseFileOptions {
-  /** The directory paths are shown relative to. */
+  /** The directory paths are shown relative to, and `app.path` (as `loadApp` shows it) is relative to. */
   readonly cwd: string;
+  /** The app directory, when `app.path` is not relative to `cwd` (default: `app.path` resolved against `cwd`). */
+  readonly appDir?: string;
   /** The environment of real capabilities and secrets. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Hears each case as it ends. */
@@ -61,7 +63,8 @@ export interface RunCaseFileOptions {
  * ```
  */
 export async function runCaseFile(app: App, options: RunCaseFileOptions): Promise<CasesReport> {
-  const path = join(app.path, CASE_FILE_NAME);
+  const dir = options.appDir ?? resolve(options.cwd, app.path);
+  const path = join(dir, CASE_FILE_NAME);
   const shown = relative(options.cwd, path) || path;
   let text: string;
   try {
@@ -74,7 +77,7 @@ export async function runCaseFile(app: App, options: RunCaseFileOptions): Promis
   if (!parsed.ok) throw invalid(parsed.problems);
   const { cases, problems } = resolveCases(parsed.cases, parsed.yaml, compileDirective(app.directive), app.directive);
   if (problems.length > 0) throw invalid(problems);
-  const staticFiles = app.kind === 'directory' ? await readStaticFiles(join(app.path, 'static')) : new Map<string, Uint8Array>();
+  const staticFiles = app.kind === 'directory' ? await readStaticFiles(join(dir, 'static')) : new Map<string, Uint8Array>();
   const results: CaseResult[] = [];
   for (const resolved of cases) {
     const result = await runOne(resolved, app, parsed.cases.stubs, options, staticFiles);
