@@ -135,6 +135,31 @@ describe('e2rx test cases: a wrong expectation fails', () => {
   });
 });
 
+describe('e2rx test cases: real capabilities', () => {
+  it('cases - real: [cache] runs the functions on a worker with the real (in-memory) cache, in real time', async () => {
+    const report = await run(
+      'counter',
+      [
+        'cases:',
+        '  - name: real cache',
+        '    request: { method: POST, path: /counters/a }',
+        '    real: [cache]',
+        '    expect: { status: 200, body: "1" }',
+        '  - name: a wrong case with a real cache still fails',
+        '    request: { path: /counters/a }',
+        '    real: [cache]',
+        '    expect: { body: "1" }',
+        '',
+      ].join('\n'),
+    );
+    expect(report.results.map((result) => ({ passed: result.passed, virtual: result.virtual, failures: result.failures }))).toEqual([
+      { passed: true, virtual: false, failures: [] },
+      // Each case has its own runtime and services: the count of the first case is not seen by the second.
+      { passed: false, virtual: false, failures: ['body: expected "1", got "0"'] },
+    ]);
+  });
+});
+
 describe('e2rx test cases: a case file with problems', () => {
   const problemsOf = async (name: string, cases: string): Promise<string[]> => {
     const error = await run(name, cases).then(
@@ -190,6 +215,9 @@ describe('e2rx test cases: a case file with problems', () => {
   it('case file - an expectation the input can never meet is a problem, not a failure', async () => {
     expect(await problemsOf('hello', 'cases:\n  - name: n\n    request: { path: /hello, method: POST }\n    expect: { published: false }\n')).toEqual([
       'Directive.test.yaml:4:15: expect.published applies to message cases (NATS, Kafka) only',
+    ]);
+    expect(await problemsOf('counter', 'cases:\n  - name: n\n    request: { path: /counters/a }\n    real: [cache]\n    expect: { cache: { a: "1" } }\n')).toEqual([
+      'Directive.test.yaml:5:15: expect.cache reads the stubbed cache: it cannot check a real one (real: [cache])',
     ]);
     expect(await problemsOf('kafka-fanout', 'cases:\n  - name: n\n    message: { json: {} }\n    expect: { deadLetter: false, status: 200 }\n')).toEqual([
       'Directive.test.yaml:4:34: expect.status applies to request cases (HTTP) only',

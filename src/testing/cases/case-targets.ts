@@ -63,6 +63,9 @@ export function resolveCases(
         problems.push(yaml.problem([...at, 'real'], `${capability} is both stubbed and real in case '${input.name}': keep one`));
       }
     }
+    if (input.real?.includes('cache') === true && input.expect.cache !== undefined) {
+      problems.push(yaml.problem([...at, 'expect', 'cache'], 'expect.cache reads the stubbed cache: it cannot check a real one (real: [cache])', 'error', 'key'));
+    }
     checkRegexes(input, yaml, at, problems);
     const inputs = (['request', 'message', 'tick'] as const).filter((key) => input[key] !== undefined);
     if (inputs.length !== 1) {
