@@ -3,7 +3,7 @@
  * for each kind of expectation (status, headers, body, json, match, published, deadLetter, logs, cache), saying what
  * was expected and what came. Case files are written into copies of the example apps.
  */
-import { cp, writeFile } from 'node:fs/promises';
+import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,11 +16,12 @@ const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
 afterAll(cleanupApps);
 
-/** Runs `cases` (YAML) against a copy of `examples/<name>`. */
-async function run(name: string, cases: string): Promise<CasesReport> {
+/** Runs `cases` (YAML) against a copy of `examples/<name>`, its Directive changed by `edit`. */
+async function run(name: string, cases: string, edit: (directive: string) => string = (directive) => directive): Promise<CasesReport> {
   const app = join(await makeTempDir('e2rx-cases-'), name);
   await cp(join(EXAMPLES, name), app, { recursive: true });
   await writeFile(join(app, 'Directive.test.yaml'), cases);
+  await writeFile(join(app, 'Directive.yaml'), edit(await readFile(join(app, 'Directive.yaml'), 'utf8')));
   return runCaseFile(await loadApp(app), { cwd: app, appDir: app, env: {} });
 }
 
@@ -132,6 +133,25 @@ describe('e2rx test cases: a wrong expectation fails', () => {
       ['wrong', false],
       ['fresh', true],
     ]);
+  });
+});
+
+describe('e2rx test cases: virtual time', () => {
+  it('cases - a failing message is retried with its backoff (1 + 2 + 4 minutes) in virtual time, then dead-lettered', async () => {
+    const started = performance.now();
+    const report = await run(
+      'nats-enrich',
+      'cases:\n  - name: retried\n    message: { json: { id: 3 } }\n    expect:\n      deadLetter:\n        headers: { e2rx-attempts: "4" }\n      logs: [{ level: warn, message: failed 4 time(s) }]\n',
+      (directive) => directive.replace('    deadLetter: orders.rejected', '    deadLetter: orders.rejected\n    retries: { max: 3, backoffMs: 60000 }'),
+    );
+    expect(report.results[0]).toMatchObject({ passed: true, virtual: true });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    const wrong = await run(
+      'nats-enrich',
+      'cases:\n  - name: retried\n    message: { json: { id: 3 } }\n    expect:\n      deadLetter:\n        headers: { e2rx-attempts: "1" }\n',
+      (directive) => directive.replace('    deadLetter: orders.rejected', '    deadLetter: orders.rejected\n    retries: { max: 3, backoffMs: 60000 }'),
+    );
+    expect(failuresOf(wrong)).toEqual(['deadLetter.headers.e2rx-attempts: expected "1", got "4"']);
   });
 });
 
