@@ -100,10 +100,18 @@ describe('e2rx test as a process', () => {
     expect(result.stderr).not.toMatch(/^ {4}at /m);
   }, 60_000);
 
-  it('test - usage errors exit 2: an unknown reporter, no case file', async () => {
+  it('test - usage errors exit 2: an unknown reporter, --output without junit, a bundle, no case file', async () => {
     const dir = await app(CASES);
     const reporter = await e2rx(['test', '--reporter', 'tap'], dir);
     expect(reporter).toMatchObject({ code: 2, stderr: "e2rx test: unknown reporter 'tap' (known: lines, junit)\n" });
+    const output = await e2rx(['test', '--output', 'report.xml'], dir);
+    expect(output).toMatchObject({ code: 2, stderr: 'e2rx test: --output writes the junit report: add --reporter junit\n' });
+    await writeFile(join(dir, 'runnables.wasm.zip'), 'a bundle');
+    const bundle = await e2rx(['test', 'runnables.wasm.zip'], dir);
+    expect(bundle).toMatchObject({
+      code: 2,
+      stderr: 'e2rx test: runnables.wasm.zip is a file: give the app directory, where Directive.test.yaml sits beside the Directive\n',
+    });
     const none = await makeFunctionApp({ 'hello/index.ts': HELLO_SOURCE });
     const missing = await e2rx(['test'], none);
     expect(missing.code).toBe(2);

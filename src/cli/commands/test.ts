@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { E2rxError } from '../../errors.js';
 import type { Command, CommandIo } from '../command.js';
@@ -43,6 +43,10 @@ export const testCommand: Command = {
       return EXIT_CODES.usage;
     }
     const root = resolve(io.cwd, positionals[0] ?? '.');
+    if ((await stat(root).catch(() => undefined))?.isFile() === true) {
+      io.stderr.write(`e2rx test: ${positionals[0] ?? root} is a file: give the app directory, where Directive.test.yaml sits beside the Directive\n`);
+      return EXIT_CODES.usage;
+    }
     try {
       if (!(await buildIfNeeded(root, io))) return EXIT_CODES.failure;
       const [{ loadApp }, { runCaseFile }, { junitXml }] = await Promise.all([
