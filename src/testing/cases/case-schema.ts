@@ -158,3 +158,15 @@ export type MessageExpectation = z.infer<typeof MessageExpectationSchema>;
 export type LogExpectation = z.infer<typeof LogExpectationSchema>;
 /** A stubbed HTTP response. */
 export type HttpStub = z.infer<typeof HttpStubSchema>;
+
+/**
+ * The case file's JSON Schema (draft 2020-12), for editors: `e2rx schema --cases`.
+ *
+ * @example
+ * ```ts
+ * console.log(JSON.stringify(caseFileJsonSchema(), null, 2));
+ * ```
+ */
+export function caseFileJsonSchema(): Record<string, unknown> {
+  return { ...z.toJSONSchema(CaseFileSchema), title: 'e2rx test cases (Directive.test.yaml)' };
+}
