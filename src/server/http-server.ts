@@ -10,8 +10,11 @@ import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
 import { accessRecorder, requestPath, ServedResponse, type ServedRoute } from './access-log.js';
+import { answerClientError } from './client-error.js';
 import type { EngineMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf, ServedRequest } from './request-id.js';
+import { fixedPath, redirectLocation, routePattern, sendRedirect, type RoutePattern } from './route-redirect.js';
+import { cleanPath, isPlainTarget, readTarget, routablePath, type RequestTarget } from './request-target.js';
 
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
@@ -20,6 +23,11 @@ export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 /** How long a client may take to send its whole request (headers and body), unless set otherwise. */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 60_000;
+/**
+ * The bound on a request's headers (its request line included), in bytes: 1 MiB, Go's `DefaultMaxHeaderBytes`, which
+ * Atmo served with (Node's own default is 16 KiB). Past it, 431.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 1 << 20;
 
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
@@ -76,6 +84,8 @@ export interface HttpServer {
   setDraining(draining: boolean): void;
   /** How long a client may take to send its whole request (default {@link DEFAULT_RECEIVE_TIMEOUT_MS}); 408 past it. */
   setReceiveTimeout(ms: number): void;
+  /** The bound on a request's headers, for connections opened from now on (default {@link DEFAULT_MAX_HEADER_BYTES}); 431 past it. */
+  setMaxHeaderBytes(bytes: number): void;
   /** The underlying node:http server (for websocket upgrades); its requests and responses carry the request id and route. */
   readonly server: Server<typeof ServedRequest, typeof ServedResponse>;
 }
@@ -97,42 +107,88 @@ const LISTEN_BACKLOG = 65_535;
  * ```
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  /** The methods that have routes, for the Allow header of 405 and OPTIONS answers. */
-  const methods = new Set<string>();
+  /** The routes of each method that has some, by router path: for the Allow header of 405 and OPTIONS answers, and redirects. */
+  const patterns = new Map<string, Map<string, RoutePattern>>();
   const router = findMyWay({
     ignoreTrailingSlash: false,
     // Atmo's router puts no bound on a parameter's length (the request line is bounded by the header size).
     maxParamLength: MAX_PARAM_LENGTH,
     defaultRoute: (request, response) => unrouted(request, response),
   });
+  /** Whether a route of `method` takes `routable` (a path as {@link readTarget} gives it), as httprouter would. */
+  const takes = (method: string, routable: string): boolean => {
+    const found = router.find(method as HTTPMethod, routable);
+    return found !== null && !hasEmptyParam(found.params);
+  };
   /**
-   * A request no route takes. As Atmo's router (httprouter) answers: when the path has routes for other methods,
-   * OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
+   * A request no route takes. As Atmo's router (httprouter) answered: a redirect when a route of its method takes
+   * its path with the trailing slash toggled, or cleaned and read without regard to case; else, when the path has
+   * routes for other methods, OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
    */
-  const unrouted = (request: IncomingMessage, response: ServerResponse): void => {
-    const path = requestPath(request.url);
+  const unrouted = (request: IncomingMessage, response: ServerResponse, read?: RequestTarget): void => {
+    const target = read ?? readTarget(request.url ?? '/');
+    if ('invalid' in target) {
+      badTarget(response, target.invalid);
+      return;
+    }
+    const { path, routable } = target;
+    const method = request.method ?? 'GET';
+    const routes = patterns.get(method);
+    if (routes !== undefined && method !== 'CONNECT' && path !== '/' && path !== '*') {
+      const toggled = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+      const fixed = takes(method, routablePath(toggled)) ? toggled : fixedPath(routes.values(), cleanPath(path));
+      if (fixed !== undefined) {
+        sendRedirect(request, response, redirectLocation(fixed, target.query));
+        return;
+      }
+    }
     const allowed: string[] = [];
-    for (const method of methods) if (method !== request.method && router.find(method as HTTPMethod, path) !== null) allowed.push(method);
+    for (const other of patterns.keys()) {
+      // httprouter's server-wide list (`*`) names every method, the request's too.
+      if (other !== 'OPTIONS' && (path === '*' || (other !== method && takes(other, routable)))) allowed.push(other);
+    }
     if (allowed.length === 0) {
       sendJson(response, 404, { status: 404, message: 'not found' });
       return;
     }
-    response.setHeader('allow', [...allowed, 'OPTIONS'].join(', '));
-    if (request.method === 'OPTIONS') {
+    if (path === '*' && method === 'OPTIONS') {
+      // `OPTIONS *` is about the server: Go's server answered it itself, with no Allow.
+      response.writeHead(200, { 'content-length': 0 });
+      response.end();
+      return;
+    }
+    response.setHeader('allow', [...allowed, 'OPTIONS'].sort().join(', '));
+    if (method === 'OPTIONS') {
       response.writeHead(200, { 'content-length': 0 });
       response.end();
     } else {
       sendJson(response, 405, { status: 405, message: 'method not allowed' });
     }
   };
+  /** A request whose path is not decoded the way the router would (a `%`, a `#`, an absolute URL): read as Go read it. */
+  const routeTarget = (request: IncomingMessage, response: ServerResponse): void => {
+    const target = readTarget(request.url ?? '/');
+    if ('invalid' in target) {
+      badTarget(response, target.invalid);
+      return;
+    }
+    const found = router.find(request.method as HTTPMethod, target.routable);
+    if (found === null) unrouted(request, response, target);
+    else (found.handler as (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => void)(request, response, found.params);
+  };
   const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
-    methods.add(method);
     const label = routeOptions.label ?? path;
+    // find-my-way matches a parameter with an empty value (`/users/` for `/users/:id`); httprouter did not.
+    const named = path.includes(':');
     const served: ServedRoute = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label) };
     router.on(
       method as HTTPMethod,
       path,
       (request, response, params) => {
+        if (named && hasEmptyParam(params)) {
+          unrouted(request, response);
+          return;
+        }
         (response as ServedResponse).served = served;
         const failed = (error: unknown): void => {
           options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
@@ -148,6 +204,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       },
       served,
     );
+    let routes = patterns.get(method);
+    if (routes === undefined) patterns.set(method, (routes = new Map<string, RoutePattern>()));
+    routes.set(path, routePattern(path));
   };
   route(
     'GET',
@@ -163,7 +222,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   let draining = false;
   // One listener for every response: it writes the access log line and records the metrics when the response ends.
   const finished = accessRecorder({ logger: options.logger, metrics: options.metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
-  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse }, (request, response) => {
+  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => {
     response.on('close', finished);
     if (draining && request.url !== '/health') {
       // Named after its route all the same (a lookup only while the server drains).
@@ -172,8 +231,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
       return;
     }
-    router.lookup(request, response);
+    if (isPlainTarget(request.url as string)) router.lookup(request, response);
+    else routeTarget(request, response);
   });
+  let maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+  // Node's answers to what its parser refuses carry no body: these say what was wrong (431, 408, 400).
+  server.on('clientError', (error: Error, socket: Duplex) => answerClientError(error, socket, { maxHeaderBytes, receiveTimeoutMs: server.requestTimeout }));
   // The client's address, read once per connection while it is open: the access log line, written when the response
   // ends, may come after the socket closed.
   if (options.accessLog !== false) server.on('connection', rememberPeer);
@@ -212,7 +275,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.requestTimeout = ms;
       server.headersTimeout = Math.min(server.headersTimeout, ms);
     },
-    unroute: (method, path) => router.off(method as HTTPMethod, path),
+    setMaxHeaderBytes: (bytes) => {
+      maxHeaderBytes = bytes;
+      // Node stores the `maxHeaderSize` option on the server and reads it there for each new connection.
+      (server as { maxHeaderSize?: number }).maxHeaderSize = bytes;
+    },
+    unroute: (method, path) => {
+      router.off(method as HTTPMethod, path);
+      const routes = patterns.get(method);
+      routes?.delete(path);
+      if (routes?.size === 0) patterns.delete(method);
+    },
     upgradeRoute: (path, handler) => {
       upgradeHandlers.set(path, handler);
       upgrades.on('GET', path, () => undefined, path);
@@ -248,6 +321,18 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** Whether a route's parameters include an empty one (the catch-all `*` may be empty). */
+function hasEmptyParam(params: Readonly<Record<string, string | undefined>>): boolean {
+  for (const name in params) if (params[name] === '' && name !== '*') return true;
+  return false;
+}
+
+/** 400 for a request target Go's server could not read (an invalid escape): Atmo answered 400 and closed the connection. */
+function badTarget(response: ServerResponse, reason: string): void {
+  response.setHeader('connection', 'close');
+  sendJson(response, 400, { status: 400, message: `bad request: ${reason}` });
 }
 
 /** Reads the socket's remote address once: Node keeps it for later reads, even after the socket closes. */
