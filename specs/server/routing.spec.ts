@@ -6,7 +6,9 @@
  * trailing slash is toggled, or once cleaned and read without regard to case, is redirected (301 for GET, 307 else).
  * Requests go as raw bytes, so that no client normalises them.
  */
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHttpServer } from '../../src/server/http-server.js';
 import { cleanupApps } from '../support/apps.js';
 import { specDirective, startApp, stopApps, type RunningApp } from '../engine/support/engine.js';
 import { rawRequest, requestBytes, type RawReply } from './support/raw-http.js';
@@ -181,7 +183,30 @@ describe("redirects, as httprouter's RedirectTrailingSlash and RedirectFixedPath
     expect((await raw('/nowhere/')).status).toBe(404);
   });
 
-  it('routing - a Location is never protocol-relative (//host), whatever the path', async () => {
+  it('routing - a Location is never protocol-relative (//host): Atmo redirected POST //evil.example/ to //evil.example for /:a/:b', async () => {
+    const server = createHttpServer({ logger: pino({ level: 'silent' }), health: () => ({ healthy: true }) });
+    server.route('POST', '/:a/:b', (_request, response, params) => {
+      response.end(JSON.stringify(params));
+    });
+    server.route('GET', '/m/:id/b', (_request, response, params) => {
+      response.end(JSON.stringify(params));
+    });
+    try {
+      const port = await server.listen(0, '127.0.0.1');
+      const reply = await rawRequest(port, requestBytes('//evil.example/', 'POST'));
+      expect(reply.status).toBe(307);
+      expect(reply.headers['location']).toBe('/evil.example');
+      // An empty parameter before a `/` is taken, as httprouter took it; a final one is not.
+      expect(JSON.parse((await rawRequest(port, requestBytes('//evil.example', 'POST'))).body)).toEqual({ a: '', b: 'evil.example' });
+      expect(JSON.parse((await rawRequest(port, requestBytes('/m//b'))).body)).toEqual({ id: '' });
+      expect((await rawRequest(port, requestBytes('/m//B'))).status).toBe(404);
+      expect((await rawRequest(port, requestBytes('/a/', 'POST'))).status).toBe(404);
+    } finally {
+      await server.close(0);
+    }
+  });
+
+  it('routing - no Location of the app begins with //, whatever the path', async () => {
     for (const target of ['//evil.example/', '//evil.example//', '/..//evil.example/static/x', '//STATIC//x']) {
       const reply = await raw(target);
       expect(reply.headers['location'] ?? '/', target).not.toMatch(/^\/\//);

@@ -118,7 +118,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   /** Whether a route of `method` takes `routable` (a path as {@link readTarget} gives it), as httprouter would. */
   const takes = (method: string, routable: string): boolean => {
     const found = router.find(method as HTTPMethod, routable);
-    return found !== null && !hasEmptyParam(found.params);
+    if (found === null) return false;
+    const last = (found.store as RouteStore).finalParam;
+    return last === undefined || found.params[last] !== '';
   };
   /**
    * A request no route takes. As Atmo's router (httprouter) answered: a redirect when a route of its method takes
@@ -178,14 +180,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
   const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
     const label = routeOptions.label ?? path;
-    // find-my-way matches a parameter with an empty value (`/users/` for `/users/:id`); httprouter did not.
-    const named = path.includes(':');
-    const served: ServedRoute = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label) };
+    // find-my-way matches a route's final parameter with an empty value (`/users/` for `/users/:id`); httprouter
+    // did not (it took an empty parameter only before a `/`: `/a//b` for `/a/:x/b`).
+    const last = finalParam(path);
+    const served: RouteStore = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label), finalParam: last };
     router.on(
       method as HTTPMethod,
       path,
       (request, response, params) => {
-        if (named && hasEmptyParam(params)) {
+        if (last !== undefined && params[last] === '') {
           unrouted(request, response);
           return;
         }
@@ -323,10 +326,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
 }
 
-/** Whether a route's parameters include an empty one (the catch-all `*` may be empty). */
-function hasEmptyParam(params: Readonly<Record<string, string | undefined>>): boolean {
-  for (const name in params) if (params[name] === '' && name !== '*') return true;
-  return false;
+/** What the router keeps for a route: its names for the access log and metrics, and the parameter it ends with. */
+interface RouteStore extends ServedRoute {
+  readonly finalParam: string | undefined;
+}
+
+/** The name of the parameter a router path ends with (`id` for `/users/:id`), if it ends with one. */
+function finalParam(path: string): string | undefined {
+  return /:([^/]*)$/.exec(path)?.[1];
 }
 
 /** 400 for a request target Go's server could not read (an invalid escape): Atmo answered 400 and closed the connection. */

@@ -62,8 +62,8 @@ function matchIgnoringCase(pattern: RoutePattern, segments: readonly string[]): 
       if (segment.length !== prefix.length) return undefined;
       out.push(prefix);
     } else {
-      // A parameter is never empty (httprouter); it keeps the request's letters.
-      if (segment.length === prefix.length) return undefined;
+      // A final parameter is never empty (httprouter took an empty one only before a `/`); it keeps the request's letters.
+      if (segment.length === prefix.length && index === pattern.length - 1) return undefined;
       out.push(prefix + segment.slice(prefix.length));
     }
   }
