@@ -259,8 +259,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.emit('connection', socket);
       return;
     }
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const found = upgrades.find('GET', path);
+    // Routed on the decoded path, as HTTP requests are.
+    const url = request.url ?? '/';
+    const target = isPlainTarget(url) ? requestPath(url) : readTarget(url);
+    if (typeof target !== 'string' && 'invalid' in target) {
+      const body = JSON.stringify({ status: 400, message: `bad request: ${target.invalid}` });
+      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
+    const found = upgrades.find('GET', typeof target === 'string' ? target : target.routable);
     const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
     if (!found || !handler) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
