@@ -240,6 +240,34 @@ describe('request lines Node reads otherwise than Go (docs/deviations.md)', () =
     expect(inspected(await rawRequest(app.port, 'GET /tinygo/req/abc  HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).param_id).toBe('abc');
   });
 
+  it('routing - a request line without an HTTP/1.x version is 400 (Node reads it as 0.9), HTTP/2.0 is 505, as Go answered', async () => {
+    const none = await rawRequest(app.port, 'GET /tinygo/req/abc\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(none.status).toBe(400);
+    expect(JSON.parse(none.body)).toEqual({ status: 400, message: 'bad request: the request line has no HTTP/1.x version' });
+    const two = await rawRequest(app.port, 'GET /tinygo/req/abc HTTP/2.0\r\nHost: x\r\nConnection: close\r\n\r\n');
+    expect(two.status).toBe(505);
+    expect(JSON.parse(two.body)).toEqual({ status: 505, message: 'HTTP version not supported: e2rx serves HTTP/1.x' });
+    expect(inspected(await rawRequest(app.port, 'GET /tinygo/req/abc HTTP/1.0\r\nHost: x\r\n\r\n')).param_id).toBe('abc');
+  });
+
+  it('routing - CONNECT is answered as the router answered it (405 with Allow on a routed path, else 404), not dropped', async () => {
+    const routed = await rawRequest(app.port, requestBytes('/tinygo/req/abc', 'CONNECT'));
+    expect(routed.status).toBe(405);
+    expect(routed.headers['allow']).toBe('DELETE, GET, OPTIONS');
+    expect(JSON.parse(routed.body)).toEqual({ status: 405, message: 'method not allowed' });
+    const authority = await rawRequest(app.port, requestBytes('example.com:443', 'CONNECT'));
+    expect(authority.status).toBe(404);
+    expect(JSON.parse(authority.body)).toEqual({ status: 404, message: 'not found' });
+  });
+
+  it('routing - a method Node does not know (or a lower-case one) is 400 naming the fault (Atmo: 405 on a routed path)', async () => {
+    for (const method of ['FOO', 'get']) {
+      const reply = await rawRequest(app.port, requestBytes('/tinygo/req/abc', method));
+      expect(reply.status, method).toBe(400);
+      expect(JSON.parse(reply.body), method).toEqual({ status: 400, message: 'bad request: invalid method encountered' });
+    }
+  });
+
   it('routing - a request line Node cannot read is 400 with a body naming the fault, not an empty answer', async () => {
     for (const line of ['GET /tinygo/req/a b HTTP/1.1', 'GET\t/tinygo/req/abc HTTP/1.1', 'GET /tinygo/req/abc HTTP/1.1 ', 'GET /tinygo/req/a\u007fb HTTP/1.1']) {
       const reply = await rawRequest(app.port, `${line}\r\nHost: x\r\nConnection: close\r\n\r\n`);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
@@ -122,6 +122,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const last = (found.store as RouteStore).finalParam;
     return last === undefined || found.params[last] !== '';
   };
+  /** The methods of the routes that take the target's path, as httprouter listed them in `Allow` (sorted, OPTIONS too); none: `[]`. */
+  const allowedFor = (method: string, target: RequestTarget): string[] => {
+    const allowed: string[] = [];
+    for (const other of patterns.keys()) {
+      // httprouter's server-wide list (`*`) names every method, the request's too.
+      if (other !== 'OPTIONS' && (target.path === '*' || (other !== method && takes(other, target.routable)))) allowed.push(other);
+    }
+    return allowed.length === 0 ? allowed : [...allowed, 'OPTIONS'].sort();
+  };
   /**
    * A request no route takes. As Atmo's router (httprouter) answered: a redirect when a route of its method takes
    * its path with the trailing slash toggled, or cleaned and read without regard to case; else, when the path has
@@ -133,7 +142,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       badTarget(response, target.invalid);
       return;
     }
-    const { path, routable } = target;
+    const { path } = target;
     const method = request.method ?? 'GET';
     const routes = patterns.get(method);
     if (routes !== undefined && method !== 'CONNECT' && path !== '/' && path !== '*') {
@@ -144,11 +153,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         return;
       }
     }
-    const allowed: string[] = [];
-    for (const other of patterns.keys()) {
-      // httprouter's server-wide list (`*`) names every method, the request's too.
-      if (other !== 'OPTIONS' && (path === '*' || (other !== method && takes(other, routable)))) allowed.push(other);
-    }
+    const allowed = allowedFor(method, target);
     if (allowed.length === 0) {
       sendJson(response, 404, { status: 404, message: 'not found' });
       return;
@@ -159,7 +164,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       response.end();
       return;
     }
-    response.setHeader('allow', [...allowed, 'OPTIONS'].sort().join(', '));
+    response.setHeader('allow', allowed.join(', '));
     if (method === 'OPTIONS') {
       response.writeHead(200, { 'content-length': 0 });
       response.end();
@@ -227,6 +232,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const finished = accessRecorder({ logger: options.logger, metrics: options.metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
   const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => {
     response.on('close', finished);
+    if (request.httpVersionMajor !== 1) {
+      unsupportedVersion(response, request.httpVersionMajor);
+      return;
+    }
     if (draining && request.url !== '/health') {
       // Named after its route all the same (a lookup only while the server drains).
       response.served = router.find(request.method as HTTPMethod, requestPath(request.url))?.store as ServedRoute | undefined;
@@ -236,6 +245,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (isPlainTarget(request.url as string)) router.lookup(request, response);
     else routeTarget(request, response);
+  });
+  // CONNECT, which Node hands to this event (and drops without a listener): no route takes it, so as Atmo's router,
+  // 405 with Allow when the path has routes, else 404.
+  server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const target = readTarget(request.url ?? '/');
+    const allowed = 'invalid' in target ? [] : allowedFor('CONNECT', target);
+    const [status, message] = allowed.length > 0 ? [405, 'method not allowed'] : [404, 'not found'];
+    const body = JSON.stringify({ status, message });
+    const allow = allowed.length > 0 ? `Allow: ${allowed.join(', ')}\r\n` : '';
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${allow}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   let maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
   // Node's answers to what its parser refuses carry no body: these say what was wrong (431, 408, 400).
@@ -341,6 +360,16 @@ interface RouteStore extends ServedRoute {
 /** The name of the parameter a router path ends with (`id` for `/users/:id`), if it ends with one. */
 function finalParam(path: string): string | undefined {
   return /:([^/]*)$/.exec(path)?.[1];
+}
+
+/**
+ * A request line whose version is not HTTP/1.x, which Go's server refused: none (Node reads `GET /x` as HTTP/0.9) is
+ * 400, as Go answered a request line without one; 2.0 and later, 505.
+ */
+function unsupportedVersion(response: ServerResponse, major: number): void {
+  response.setHeader('connection', 'close');
+  if (major < 1) sendJson(response, 400, { status: 400, message: 'bad request: the request line has no HTTP/1.x version' });
+  else sendJson(response, 505, { status: 505, message: 'HTTP version not supported: e2rx serves HTTP/1.x' });
 }
 
 /** 400 for a request target Go's server could not read (an invalid escape): Atmo answered 400 and closed the connection. */
