@@ -56,15 +56,27 @@ export function answerClientError(error: ParserError, socket: Duplex, limits: Cl
     return;
   }
   const { status, message } = clientErrorAnswer(error, limits);
-  const body = JSON.stringify({ status, message });
-  const head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`;
   // The client may not read its answer: the socket goes when written, or a second later.
   const force = setTimeout(() => socket.destroy(), 1_000);
   force.unref();
-  socket.end(head + body, () => {
+  socket.end(rawJsonAnswer(status, message), () => {
     clearTimeout(force);
     socket.destroy();
   });
+}
+
+/**
+ * A whole HTTP/1.1 answer, for a socket no `ServerResponse` writes to: the JSON `{"status","message"}` with
+ * `Connection: close`, and `extraHeaders` (`Name: value\r\n` lines).
+ *
+ * @example
+ * ```ts
+ * socket.end(rawJsonAnswer(404, 'not found'));
+ * ```
+ */
+export function rawJsonAnswer(status: number, message: string, extraHeaders = ''): string {
+  const body = JSON.stringify({ status, message });
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${extraHeaders}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 function lowerFirst(text: string): string {

@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
 import { accessRecorder, requestPath, ServedResponse, type ServedRoute } from './access-log.js';
-import { answerClientError } from './client-error.js';
+import { answerClientError, rawJsonAnswer } from './client-error.js';
 import type { EngineMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf, ServedRequest } from './request-id.js';
 import { fixedPath, redirectLocation, routePattern, sendRedirect, type RoutePattern } from './route-redirect.js';
@@ -251,10 +251,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   server.on('connect', (request: IncomingMessage, socket: Duplex) => {
     const target = readTarget(request.url ?? '/');
     const allowed = 'invalid' in target ? [] : allowedFor('CONNECT', target);
-    const [status, message] = allowed.length > 0 ? [405, 'method not allowed'] : [404, 'not found'];
-    const body = JSON.stringify({ status, message });
-    const allow = allowed.length > 0 ? `Allow: ${allowed.join(', ')}\r\n` : '';
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${allow}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+    socket.end(allowed.length > 0 ? rawJsonAnswer(405, 'method not allowed', `Allow: ${allowed.join(', ')}\r\n`) : rawJsonAnswer(404, 'not found'));
   });
   let maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
   // Node's answers to what its parser refuses carry no body: these say what was wrong (431, 408, 400).
@@ -282,8 +279,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     const url = request.url ?? '/';
     const target = isPlainTarget(url) ? requestPath(url) : readTarget(url);
     if (typeof target !== 'string' && 'invalid' in target) {
-      const body = JSON.stringify({ status: 400, message: `bad request: ${target.invalid}` });
-      socket.end(`HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      socket.end(rawJsonAnswer(400, `bad request: ${target.invalid}`));
       return;
     }
     const found = upgrades.find('GET', typeof target === 'string' ? target : target.routable);
