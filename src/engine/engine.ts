@@ -149,7 +149,8 @@ export function createEngine(options: EngineOptions): Engine {
       { quiet: true },
     );
     port = await http.listen(options.port ?? 8080, options.host);
-    logger.info({ port }, `serving on :${port}`);
+    // A server given by the caller listens on the caller's listener, which the caller announced.
+    if (!options.http) logger.info({ port }, `serving on :${port}`);
     try {
       const app =
         options.app === undefined || typeof options.app === 'string'

@@ -90,13 +90,13 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
   let running: Promise<ReloadOutcome> | undefined;
   let queued: Promise<ReloadOutcome> | undefined;
 
-  const front = createHttpServer({ logger, metrics, health: () => current?.engine.health() ?? { healthy: false }, ...accessLog });
+  const front = createHttpServer({ logger, metrics, health: () => current?.engine.health() ?? { healthy: false, connections: {} }, ...accessLog });
 
   /** Loads the app and starts it as a new generation beside the current one; `previousStopped` frees its Kafka consumers. */
   const launch = async (previousStopped: Promise<void>): Promise<{ readonly engine: Engine; readonly http: HttpServer }> => {
     const app: App = await loadApp(options.app, options.cwd === undefined ? {} : { cwd: options.cwd });
     let engine: Engine | undefined;
-    const http = createHttpServer({ logger, metrics, listener: front, health: () => engine?.health() ?? { healthy: false }, ...accessLog });
+    const http = createHttpServer({ logger, metrics, listener: front, health: () => engine?.health() ?? { healthy: false, connections: {} }, ...accessLog });
     const { app: _path, ...engineOptions } = options;
     engine = createEngine({
       ...engineOptions,
@@ -165,6 +165,7 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
 
   const start = async (): Promise<number> => {
     port = await front.listen(options.port ?? 8080, options.host);
+    logger.info({ port }, `serving on :${port}`);
     try {
       current = await launch(Promise.resolve());
     } catch (error) {
@@ -199,7 +200,7 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
     start,
     reload,
     stop,
-    health: () => current?.engine.health() ?? { healthy: false },
+    health: () => current?.engine.health() ?? { healthy: false, connections: {} },
     [Symbol.asyncDispose]: stop,
   };
 }
