@@ -189,6 +189,7 @@ export function createEngine(options: EngineOptions): Engine {
           ),
         ).subscribe({ complete: resolve });
       });
+      await streams?.subscribed();
       await refreshConnectionHealth();
       healthTimer = setInterval(() => {
         refreshConnectionHealth().catch((error: unknown) => logger.warn({ err: error }, 'connection health check failed'));

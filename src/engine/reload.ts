@@ -95,11 +95,9 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
   /** Loads the app and starts it as a new generation beside the current one; `previousStopped` frees its Kafka consumers. */
   const launch = async (previousStopped: Promise<void>): Promise<{ readonly engine: Engine; readonly http: HttpServer }> => {
     const app: App = await loadApp(options.app, options.cwd === undefined ? {} : { cwd: options.cwd });
-    let engine: Engine | undefined;
-    const http = createHttpServer({ logger, metrics, listener: front, health: () => engine?.health() ?? { healthy: false, connections: {} }, ...accessLog });
-    const { app: _path, ...engineOptions } = options;
-    engine = createEngine({
-      ...engineOptions,
+    const http = createHttpServer({ logger, metrics, listener: front, health: () => engine.health(), ...accessLog });
+    const engine = createEngine({
+      ...options,
       app,
       logger,
       http,

@@ -155,7 +155,7 @@ export interface ServingContext {
   /** The URL the app answers on (`http://localhost:<port>`). */
   readonly url: string;
   /** Reloads the app, and warns again about modules older than their sources. */
-  reload(): Promise<ReloadOutcome>;
+  readonly reload: () => Promise<ReloadOutcome>;
 }
 
 /**
