@@ -41,9 +41,9 @@ async function buildFunctions(root: string, io: CommandIo, functions: readonly F
 }
 
 /** The lines dev prints once the app serves: where to call each handler. */
-function describeRoutes(context: ServingContext): string {
+function describeRoutes(context: ServingContext, cwd: string): string {
   const plan = context.engine.current?.plan;
-  const lines = [`e2rx dev: serving ${context.app} at ${context.url}`];
+  const lines = [`e2rx dev: serving ${relative(cwd, context.app) || '.'} at ${context.url}`];
   for (const handler of plan?.requests ?? []) lines.push(`  ${handler.handler.method.padEnd(6)} ${context.url}${handler.handler.resource}`);
   for (const handler of plan?.websockets ?? []) lines.push(`  WS     ${context.url.replace(/^http/, 'ws')}${handler.handler.resource}`);
   for (const route of plan?.headlessRoutes ?? []) lines.push(`  POST   ${context.url}${route.path}`);
@@ -85,7 +85,7 @@ export const devCommand: Command = {
       directoryOnly: true,
       serving: async (context) => {
         const { watchFiles } = await import('../../app/watch.js');
-        io.stdout.write(describeRoutes(context));
+        io.stdout.write(describeRoutes(context, io.cwd));
         // One change at a time: a save during a build is handled once the build and its reload are over.
         let busy: Promise<void> = Promise.resolve();
         const handle = async (paths: readonly string[]): Promise<void> => {
