@@ -18,7 +18,7 @@ import { defaultStreamName } from '../../src/sources/nats.js';
 import { functionWasm } from '../integration/support/functions.js';
 import { KAFKA_BROKERS, NATS_URL, requireServices } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient, type ReadRecord } from '../streams/kafka-support.js';
-import { decode, encode, silent, unique, waitFor } from '../streams/support.js';
+import { decode, encode, KAFKA_DRIVERS, silent, unique, waitFor } from '../streams/support.js';
 
 const FN = 'stream-upper';
 const RELOADS = 4;
@@ -29,7 +29,7 @@ function tally(values: readonly string[]): { total: number; distinct: number; du
   return { total: values.length, distinct, duplicates: values.length - distinct };
 }
 
-describe('reloading engine with brokers', () => {
+describe.each(KAFKA_DRIVERS)('reloading engine with brokers, %s Kafka driver', (driver) => {
   let kafka: KafkaSpecClient;
   let nats: NatsConnection;
   let jsm: JetStreamManager;
@@ -63,7 +63,7 @@ atmoVersion: v0.4.7
 runtime: { workers: 2 }
 connections:
   nats: { serverAddress: env(RELOAD_NATS) }
-  kafka: { brokerAddress: env(RELOAD_KAFKA), sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 }
+  kafka: { brokerAddress: env(RELOAD_KAFKA), driver: ${driver}, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 }
 runnables:
   - { name: ${FN}, namespace: default, lang: assemblyscript }
 handlers:
@@ -115,8 +115,11 @@ handlers:
       }
     })();
     await new Promise((resolve) => setTimeout(resolve, 500));
+    const durations: number[] = [];
     for (let reload = 0; reload < RELOADS; reload += 1) {
-      expect((await engine.reload()).type).toBe('reloaded');
+      const outcome = await engine.reload();
+      expect(outcome.type).toBe('reloaded');
+      if (outcome.type === 'reloaded') durations.push(outcome.durationMs);
       await new Promise((resolve) => setTimeout(resolve, 300));
     }
     producing = false;
@@ -130,7 +133,7 @@ handlers:
     });
     // Late results: a core NATS message still running, a JetStream redelivery.
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    console.log(`reload with brokers: ${sent} messages per transport, ${RELOADS} reloads: ${JSON.stringify(counts())}`);
+    console.log(`reload with brokers (${driver}): ${sent} messages per transport, ${RELOADS} reloads (${durations.join(', ')} ms): ${JSON.stringify(counts())}`);
     expect(engine.generation).toBe(RELOADS + 1);
     const { kafka: kafkaCount, nats: natsCount, jetstream: jsCount } = counts();
     expect(kafkaCount).toEqual({ total: sent, distinct: sent, duplicates: 0 });

@@ -114,7 +114,7 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
     const started = Date.now();
     await Promise.race([old.http.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, shutdownTimeoutMs)))]);
     clearTimeout(timer);
-    // What is left of the shutdown timeout goes to the stream handlers' runs (the requests had their share).
+    // Its requests are over (or had their time): the stop ends its sources and gives its stream runs their own timeout.
     await old.engine.stop();
     logger.debug({ generation: generation - 1, ms: Date.now() - started }, 'the previous version drained and stopped');
   };
