@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { createReloadingEngine, type ReloadingEngine } from '../../src/engine/reload.js';
 import { cleanupApps, makeAppDir } from '../support/apps.js';
 import { captureLogger, delay, httpRequest, specDirective, waitFor } from './support/engine.js';
@@ -32,6 +33,10 @@ handlers:
     method: POST
     steps:
       - fn: sleep
+  - type: stream
+    resource: /ws
+    steps:
+      - fn: ${step}
 runtime:
   workers: 2
 `,
@@ -172,5 +177,32 @@ describe('reloading engine', () => {
     const outcomes = await Promise.all([engine.reload(), engine.reload(), engine.reload()]);
     expect(outcomes.map((outcome) => outcome.type)).toEqual(['reloaded', 'reloaded', 'reloaded']);
     expect(engine.generation).toBe(3);
+  }, 30_000);
+
+  it('reload - a websocket connection ends with 1001 after its message is answered; a new one reaches the new version', async () => {
+    const { engine, dir, port } = await startReloading(version('typed'));
+    const connect = async (): Promise<{ socket: WebSocket; frames: string[]; closed: Promise<number> }> => {
+      const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+      const frames: string[] = [];
+      socket.on('message', (data) => frames.push(Buffer.from(data as Buffer).toString('utf8')));
+      const closed = new Promise<number>((resolve) => socket.once('close', (code) => resolve(code)));
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      return { socket, frames, closed };
+    };
+    const old = await connect();
+    old.socket.send('x');
+    await waitFor(() => old.frames.length === 1, 5_000, 'the first reply');
+    expect(old.frames).toEqual(['typed']);
+    await writeFile(join(dir, 'Directive.yaml'), version('tag'));
+    expect((await engine.reload()).type).toBe('reloaded');
+    expect(await old.closed).toBe(1001);
+    const fresh = await connect();
+    fresh.socket.send('x');
+    await waitFor(() => fresh.frames.length === 1, 5_000, 'the reply of the new version');
+    expect(fresh.frames).toEqual(['tagged']);
+    fresh.socket.close();
   }, 30_000);
 });
