@@ -61,6 +61,21 @@ describe('watch', () => {
     expect(changes).toHaveLength(1);
   });
 
+  it('watchFiles - node_modules and hidden directories are not watched; a directory created later is', async () => {
+    const dir = await makeAppDir({ directive: minimalDirective(), files: { 'node_modules/dep/index.js': 'x', '.git/HEAD': 'x' } });
+    const { watching, changes, next } = nextChange((onChange) => watchFiles(dir, { debounceMs: 50, onChange }));
+    await watching;
+    await writeFile(join(dir, 'node_modules', 'dep', 'index.js'), 'y');
+    await writeFile(join(dir, '.git', 'HEAD'), 'y');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(changes).toHaveLength(0);
+    await mkdir(join(dir, 'added'));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const change = next();
+    await writeFile(join(dir, 'added', 'index.ts'), 'z');
+    expect(await change).toContain('added/index.ts');
+  });
+
   it('watchApp - an app directory: a source change is not reported, a module change is', async () => {
     const dir = await makeAppDir({ directive: minimalDirective(), files: { 'hello/index.ts': 'x' } });
     const { watching, changes, next } = nextChange((onChange) => watchApp(dir, { debounceMs: 50, onChange }));

@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { E2rxError, errorMessage } from '../errors.js';
 import { BUNDLE_FILE_NAME, DIRECTIVE_FILE_NAMES } from './load-app.js';
 
@@ -24,6 +24,8 @@ export interface WatchFilesOptions {
   readonly onChange: (paths: readonly string[]) => void;
   /** Called when the watch fails (the directory was removed…); it then stops. */
   readonly onError?: (error: E2rxError) => void;
+  /** Whether to watch the directories under it too (default true). */
+  readonly recursive?: boolean;
 }
 
 /** A running watch. */
@@ -33,8 +35,9 @@ export interface FileWatch {
 }
 
 /**
- * Watches a directory and everything under it (`fs.watch`, recursive) and reports each change once its events have
- * settled for `debounceMs`.
+ * Watches a directory and everything under it, but `node_modules` and hidden directories (an app made by `e2rx
+ * init` holds its dependencies: watching them would cost an inotify watch per directory), and reports each change
+ * once its events have settled for `debounceMs`. A directory created later at the top is watched from then on.
  *
  * @throws {@link E2rxError} `E2RX_APP_READ` when the directory cannot be watched.
  *
@@ -49,37 +52,68 @@ export function watchFiles(dir: string, options: WatchFilesOptions): FileWatch {
   const debounceMs = options.debounceMs ?? DEFAULT_WATCH_DEBOUNCE_MS;
   const filter = options.filter ?? (() => true);
   const pending = new Set<string>();
+  const watchers = new Map<string, FSWatcher>();
   let timer: NodeJS.Timeout | undefined;
-  let watcher: FSWatcher;
+  let closed = false;
   const flush = (): void => {
     timer = undefined;
     const paths = [...pending].sort();
     pending.clear();
     if (paths.length > 0) options.onChange(paths);
   };
-  try {
-    watcher = watch(dir, { recursive: true, persistent: false }, (_event, name) => {
-      if (name === null) return;
-      const path = name.split(sep).join('/');
-      if (!filter(path)) return;
-      pending.add(path);
-      clearTimeout(timer);
-      timer = setTimeout(flush, debounceMs);
+  const close = (): void => {
+    closed = true;
+    clearTimeout(timer);
+    for (const watcher of watchers.values()) watcher.close();
+    watchers.clear();
+  };
+  const changed = (path: string): void => {
+    if (!filter(path)) return;
+    pending.add(path);
+    clearTimeout(timer);
+    timer = setTimeout(flush, debounceMs);
+  };
+  /** Watches `name` (a top-level directory, or '' for the directory itself, not recursively). */
+  const add = (name: string): void => {
+    if (closed || watchers.has(name) || (name !== '' && (skipped(name) || options.recursive === false))) return;
+    const target = name === '' ? dir : join(dir, name);
+    const watcher = watch(target, { recursive: name !== '', persistent: false }, (_event, file) => {
+      if (file === null) return;
+      const path = name === '' ? file : `${name}/${file.split(sep).join('/')}`;
+      if (name === '') addIfDirectory(file);
+      changed(path);
     });
+    watcher.on('error', (error) => {
+      watcher.close();
+      watchers.delete(name);
+      // A top-level directory removed ends its watch; the directory itself gone ends the whole watch.
+      if (name !== '' || closed) return;
+      close();
+      options.onError?.(new E2rxError('E2RX_APP_READ', `stopped watching ${dir}: ${errorMessage(error)}`, { cause: error }));
+    });
+    watchers.set(name, watcher);
+  };
+  const addIfDirectory = (name: string): void => {
+    if (watchers.has(name) || skipped(name)) return;
+    try {
+      if (statSync(join(dir, name)).isDirectory()) add(name);
+    } catch {
+      // gone again, or a file
+    }
+  };
+  try {
+    add('');
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) add(entry.name);
   } catch (error) {
+    close();
     throw new E2rxError('E2RX_APP_READ', `cannot watch ${dir}: ${errorMessage(error)}`, { cause: error });
   }
-  watcher.on('error', (error) => {
-    clearTimeout(timer);
-    watcher.close();
-    options.onError?.(new E2rxError('E2RX_APP_READ', `stopped watching ${dir}: ${errorMessage(error)}`, { cause: error }));
-  });
-  return {
-    close: () => {
-      clearTimeout(timer);
-      watcher.close();
-    },
-  };
+  return { close };
+}
+
+/** Top-level directories no watch descends into. */
+function skipped(name: string): boolean {
+  return name === 'node_modules' || name.startsWith('.');
 }
 
 /**
@@ -126,5 +160,5 @@ export async function watchApp(app: string, options: WatchFilesOptions): Promise
   const dir = dirname(target);
   const own = relative(dir, target).split(sep).join('/');
   const isBundle = basename(target).endsWith('.zip');
-  return watchFiles(dir, { ...options, filter: (path) => (isBundle ? path === own : isAppFile(path)) && extra(path) });
+  return watchFiles(dir, { ...options, recursive: !isBundle, filter: (path) => (isBundle ? path === own : isAppFile(path)) && extra(path) });
 }
