@@ -39,9 +39,11 @@ export {
 
 // Apps
 export { loadApp, type App, type AppFunction, type StaticFiles } from './app/index.js';
+export { watchApp, watchFiles, isAppFile, type FileWatch, type WatchFilesOptions } from './app/watch.js';
 
 // Engine
 export { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
+export { createReloadingEngine, type ReloadingEngine, type ReloadingEngineOptions, type ReloadOutcome } from './engine/reload.js';
 export { compileDirective, type CompileOptions } from './engine/compile.js';
 export type { Plan, HandlerPlan, SchedulePlan, HeadlessRoute, HandlerBounds } from './engine/plan.js';
 export { createGate, type Gate } from './engine/gate.js';

@@ -82,6 +82,11 @@ export interface StreamConnections {
    * and leave; `true` when all did within `timeoutMs`. Call it after the pipelines were unsubscribed.
    */
   drain(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Resolves once the NATS server has every subscription made so far (a round trip on the connection): call it after
+   * the pipelines were subscribed, so that a hot reload unsubscribes the old version only once the new one receives.
+   */
+  subscribed(): Promise<void>;
   /** Cancels what is still running (not acknowledged, not committed: redelivered later), then closes the connections. */
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
@@ -261,6 +266,9 @@ export function createStreamConnections(directive: Directive, options: StreamCon
     },
     get inFlight() {
       return inFlight.size;
+    },
+    async subscribed() {
+      if (nats !== undefined && !nats.connection.isClosed()) await nats.connection.flush().catch(() => undefined);
     },
     drain(timeoutMs) {
       return inFlight.drain(timeoutMs);

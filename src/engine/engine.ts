@@ -18,7 +18,8 @@ import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from './gate.js';
 import { buildPipelines, type PipelineDeps } from './pipeline.js';
-import type { Plan } from './plan.js';
+import type { HandlerPlan, Plan } from './plan.js';
+import { heldBack } from './held-back.js';
 import { runtimeRunner } from './runtime-runner.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
@@ -57,6 +58,18 @@ export interface EngineOptions {
    * `/health` and `/metrics`. `E2RX_ACCESS_LOG=false` turns it off for `e2rx start`.
    */
   readonly accessLog?: boolean;
+  /**
+   * The HTTP server to route on instead of creating one (hot reload: a server made with `listener`, whose `listen()`
+   * binds nothing). The engine's `stop()` closes it as its own.
+   */
+  readonly http?: HttpServer;
+  /** The metrics to record into instead of new ones (hot reload: the counters go on across a swap). */
+  readonly metrics?: EngineMetrics;
+  /**
+   * Called as each NATS or Kafka handler's pipeline is subscribed; a promise returned holds the pipeline back until
+   * it resolves (hot reload: Kafka consumers join their group once the old app's consumers committed and left).
+   */
+  readonly beforeStream?: (handler: HandlerPlan) => Promise<void> | undefined;
 }
 
 /** A running (or startable) engine. */
@@ -93,7 +106,7 @@ export interface Engine {
  */
 export function createEngine(options: EngineOptions): Engine {
   const logger = options.logger ?? createLogger();
-  const metrics = createMetrics();
+  const metrics = options.metrics ?? createMetrics();
   const stopAccepting = new Subject<void>();
   let ready = false;
   let plan: Plan | undefined;
@@ -123,7 +136,7 @@ export function createEngine(options: EngineOptions): Engine {
   };
 
   const start = async (): Promise<number> => {
-    http = createHttpServer({ logger, health, metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
+    http = options.http ?? createHttpServer({ logger, health, metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
     metrics.watchPool(() => runtime?.stats().functions ?? {});
     http.route(
       'GET',
@@ -136,7 +149,8 @@ export function createEngine(options: EngineOptions): Engine {
       { quiet: true },
     );
     port = await http.listen(options.port ?? 8080, options.host);
-    logger.info({ port }, `serving on :${port}`);
+    // A server given by the caller listens on the caller's listener, which the caller announced.
+    if (!options.http) logger.info({ port }, `serving on :${port}`);
     try {
       const app =
         options.app === undefined || typeof options.app === 'string'
@@ -161,7 +175,7 @@ export function createEngine(options: EngineOptions): Engine {
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
       if (app.directive.limits?.maxHeaderBytes !== undefined) http.setMaxHeaderBytes(app.directive.limits.maxHeaderBytes);
-      const stream = options.stream ?? streams?.stream;
+      const stream = heldBack(options.stream ?? streams?.stream, options.beforeStream);
       const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
@@ -176,6 +190,7 @@ export function createEngine(options: EngineOptions): Engine {
           ),
         ).subscribe({ complete: resolve });
       });
+      await streams?.subscribed();
       await refreshConnectionHealth();
       healthTimer = setInterval(() => {
         refreshConnectionHealth().catch((error: unknown) => logger.warn({ err: error }, 'connection health check failed'));

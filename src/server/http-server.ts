@@ -51,6 +51,11 @@ export interface HttpServerOptions {
   readonly metrics?: EngineMetrics;
   /** Whether to log one line per request (default true): at info, at debug for `/health` and `/metrics`. */
   readonly accessLog?: boolean;
+  /**
+   * Serve on another server's listener (hot reload): `listen()` binds nothing and resolves with that listener's
+   * port, `close()` leaves it open; requests reach this server's routes once `listener.dispatchTo(this)`.
+   */
+  readonly listener?: HttpServer;
 }
 
 /** Options of {@link HttpServer.route}. */
@@ -88,6 +93,22 @@ export interface HttpServer {
   setMaxHeaderBytes(bytes: number): void;
   /** The underlying node:http server (for websocket upgrades); its requests and responses carry the request id and route. */
   readonly server: Server<typeof ServedRequest, typeof ServedResponse>;
+  /** Requests this server's routes took whose responses have not closed yet. */
+  readonly open: number;
+  /** Resolves once no request this server's routes took is open ({@link open} is 0). */
+  idle(): Promise<void>;
+  /**
+   * From now on, the requests and upgrades arriving on this server's listener are served by `target`'s routes (a
+   * hot reload swaps an app this way, without closing the port): the requests already taken finish where they are,
+   * and a keep-alive connection's next request goes to `target`. `target`'s receive timeouts and header bound apply to
+   * the listener.
+   * One variable is read per request: the indirection costs nothing measurable.
+   */
+  dispatchTo(target: HttpServer): void;
+  /** Serves one request with this server's routes (what {@link dispatchTo} hands requests to). */
+  readonly handle: (request: ServedRequest, response: ServedResponse) => void;
+  /** Serves one upgrade request with this server's upgrade routes (what {@link dispatchTo} hands upgrades to). */
+  readonly handleUpgrade: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
 }
 
 /** The longest path parameter routed (find-my-way's default is 100; Atmo has none). */
@@ -228,10 +249,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const upgrades = findMyWay();
   const upgradeHandlers = new Map<string, UpgradeHandler>();
   let draining = false;
+  let open = 0;
+  let idle: (() => void) | undefined;
   // One listener for every response: it writes the access log line and records the metrics when the response ends.
   const finished = accessRecorder({ logger: options.logger, metrics: options.metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
-  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => {
-    response.on('close', finished);
+  const closed = function (this: ServedResponse): void {
+    if (--open === 0 && idle !== undefined) {
+      idle();
+      idle = undefined;
+    }
+    finished.call(this);
+  };
+  const handle = (request: ServedRequest, response: ServedResponse): void => {
+    open++;
+    response.on('close', closed);
     if (request.httpVersionMajor !== 1) {
       unsupportedVersion(response, request.httpVersionMajor);
       return;
@@ -245,9 +276,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     if (isPlainTarget(request.url as string)) router.lookup(request, response);
     else routeTarget(request, response);
-  });
+  };
+  let dispatch = handle;
+  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => dispatch(request, response));
   // CONNECT, which Node hands to this event (and drops without a listener): no route takes it, so as Atmo's router,
-  // 405 with Allow when the path has routes, else 404.
+  // 405 with Allow when the path has routes, else 404 (the routes of the server that owns the listener).
   server.on('connect', (request: IncomingMessage, socket: Duplex) => {
     const target = readTarget(request.url ?? '/');
     const allowed = 'invalid' in target ? [] : allowedFor('CONNECT', target);
@@ -264,7 +297,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // client costs a socket until then, never an in-flight slot (bodies are read before a slot is asked for).
   server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
   server.requestTimeout = DEFAULT_RECEIVE_TIMEOUT_MS;
-  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     if (!isWebSocketUpgrade(request)) {
       // Node.js hands every upgrade request here once there is an upgrade listener, `Upgrade: h2c` included (curl
       // --http2, Java's HttpClient on http:// URLs). A server may ignore an upgrade it does not speak (RFC 9110 §7.8):
@@ -272,7 +305,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       // as HTTP/1.1 (its body is still in the socket).
       if (head.length > 0) socket.unshift(head);
       socket.unshift(withoutUpgrade(request));
-      server.emit('connection', socket);
+      (options.listener?.server ?? server).emit('connection', socket);
       return;
     }
     // Routed on the decoded path, as HTTP requests are.
@@ -289,10 +322,33 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
     handler(request, socket, head, found.params);
-  });
+  };
+  let dispatchUpgrade = handleUpgrade;
+  server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => dispatchUpgrade(request, socket, head));
   return {
     router,
     route,
+    get open() {
+      return open;
+    },
+    idle: () => (open === 0 ? Promise.resolve() : new Promise<void>((resolve) => {
+      const before = idle;
+      idle = () => {
+        before?.();
+        resolve();
+      };
+    })),
+    handle,
+    handleUpgrade,
+    dispatchTo: (target) => {
+      dispatch = target.handle;
+      dispatchUpgrade = target.handleUpgrade;
+      server.requestTimeout = target.server.requestTimeout;
+      server.headersTimeout = target.server.headersTimeout;
+      // The target's bound on request heads (limits.maxHeaderBytes), for the connections opened from now on.
+      maxHeaderBytes = (target.server as { maxHeaderSize?: number }).maxHeaderSize ?? DEFAULT_MAX_HEADER_BYTES;
+      (server as { maxHeaderSize?: number }).maxHeaderSize = maxHeaderBytes;
+    },
     setDraining: (value) => {
       draining = value;
     },
@@ -322,6 +378,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     server,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
+        if (options.listener !== undefined) {
+          const address = options.listener.server.address();
+          if (address === null || typeof address === 'string') reject(new Error('the listener this server serves on is not listening'));
+          else resolve(address.port);
+          return;
+        }
         server.once('error', reject);
         // The accept queue as long as the system allows (the kernel caps `backlog` at net.core.somaxconn, 4096 on
         // current Linux, which is what Go servers get; Node's default is 511): a burst of new connections while the

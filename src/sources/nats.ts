@@ -82,7 +82,11 @@ export const NATS_MESSAGE_OVERHEAD_BYTES = 512;
 
 /**
  * The messages of a core NATS subject, as jobs. Cold: subscribing subscribes (in the queue group, with a callback);
- * unsubscribing unsubscribes.
+ * unsubscribing unsubscribes. In a queue group, unsubscribing drains the subscription instead: until the server has
+ * the unsubscribe, a message it still routes here is published again to its subject (with its reply subject and
+ * headers), after the unsubscribe on the same connection, so the group's other members take it: a new version of
+ * the app in a hot reload, another replica. So is a message that was waiting in the gate. With no other member it
+ * is lost, as core NATS (at most once) allows.
  *
  * @example
  * ```ts
@@ -94,9 +98,14 @@ export const NATS_MESSAGE_OVERHEAD_BYTES = 512;
 export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, options: NatsSubjectOptions = {}): Observable<NatsJob> {
   const resource = options.resource ?? subject;
   const { gate } = options;
+  const queued = options.queue !== undefined && options.queue !== '';
+  const handBack = (msg: Msg): void => {
+    if (!nats.connection.isClosed()) nats.connection.publish(msg.subject, msg.data, { ...(msg.reply ? { reply: msg.reply } : {}), ...(msg.headers ? { headers: msg.headers } : {}) });
+  };
   return new Observable<NatsJob>((subscriber) => {
+    let handingBack = false;
     const subscription = nats.connection.subscribe(subject, {
-      ...(options.queue !== undefined && options.queue !== '' ? { queue: options.queue } : {}),
+      ...(queued ? { queue: options.queue } : {}),
       callback: (error, msg) => {
         if (error) {
           subscriber.error(
@@ -108,8 +117,11 @@ export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, opt
           );
           return;
         }
-        if (subscriber.closed) return;
-        const job = new CoreJob(msg, resource, subscriber, options.onRefused);
+        if (subscriber.closed) {
+          if (handingBack) handBack(msg);
+          return;
+        }
+        const job = new CoreJob(msg, resource, subscriber, options.onRefused, queued ? handBack : undefined);
         if (gate === undefined) {
           subscriber.next(job);
           return;
@@ -119,7 +131,13 @@ export function fromNatsSubject(nats: NatsConnectionHandle, subject: string, opt
       },
     });
     return () => {
-      if (!subscription.isClosed()) subscription.unsubscribe();
+      if (subscription.isClosed()) return;
+      if (!queued || nats.connection.isClosed()) {
+        subscription.unsubscribe();
+        return;
+      }
+      handingBack = true;
+      subscription.drain().catch(() => undefined);
     };
   });
 }
@@ -139,13 +157,17 @@ class CoreJob implements NatsJob, Waiter {
   readonly sequence = undefined;
   #slot: Slot | undefined;
   #released = false;
+  readonly #msg: Msg;
 
   constructor(
     msg: Msg,
     resource: string,
     private readonly subscriber: { readonly closed: boolean; next(job: NatsJob): void },
     private readonly refused: ((job: NatsJob, reason: Refusal) => void) | undefined,
+    /** Where a message that waited in the gate goes when the source stopped meanwhile (its queue group's others). */
+    private readonly handBack: ((msg: Msg) => void) | undefined,
   ) {
+    this.#msg = msg;
     this.subject = msg.subject;
     this.payload = msg.data;
     this.headers = headerEntries(msg.headers);
@@ -155,8 +177,10 @@ class CoreJob implements NatsJob, Waiter {
 
   start(slot: Slot): void {
     this.#slot = slot;
-    if (this.subscriber.closed) slot.release();
-    else this.subscriber.next(this);
+    if (this.subscriber.closed) {
+      slot.release();
+      this.handBack?.(this.#msg);
+    } else this.subscriber.next(this);
   }
 
   shed(reason: Refusal): void {

@@ -62,7 +62,7 @@ describe('init command', () => {
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe('my-app');
-    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'exec e2rx start', test: 'vitest run', 'test:cases': 'e2rx test' });
+    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'exec e2rx start', dev: 'e2rx dev', test: 'vitest run', 'test:cases': 'e2rx test' });
     // e2rx is not on npm: an app created from a checkout links it; the SDK comes inside e2rx, so it is not listed.
     expect(pkg.devDependencies['e2rx']).toBe(`file:${e2rxPackageDir()}`);
     expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toBeUndefined();
@@ -172,7 +172,7 @@ describe('init command with --lang go', () => {
     expect(goMod).toMatch(/^module shop\/hello\n\ngo 1\.24\n\nrequire e2rx v0\.0\.0\n/);
     expect(goMod).toContain(`replace e2rx => ${join(e2rxPackageDir(), 'sdk', 'go')}\n`);
     const pkg = JSON.parse(await readFile(join(cwd, 'shop', 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'exec e2rx start', test: 'go -C hello test ./... && vitest run', 'test:cases': 'e2rx test' });
+    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'exec e2rx start', dev: 'e2rx dev', test: 'go -C hello test ./... && vitest run', 'test:cases': 'e2rx test' });
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['e2rx', 'vitest']);
     for (const file of EXPECTED_GO_FILES) expect(await readFile(join(cwd, 'shop', file), 'utf8'), file).not.toContain('{{');
   });

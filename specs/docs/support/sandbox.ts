@@ -4,7 +4,7 @@
  * build and write there), with the command `e2rx` (and `npx e2rx`) running this checkout's `bin/e2rx.js`.
  *
  * A session keeps the working directory from one command to the next (`cd ../my-app`), runs a command that starts a
- * server (`e2rx start`, `npx e2rx start`, `npm start`) in the background on a free port until `/health` answers
+ * server (`e2rx start`, `e2rx dev`, `npx e2rx start`, `npm start`) in the background on a free port until `/health` answers
  * 200, and points `localhost:8080` in later commands at that port (`E2RX_HTTP_PORT` is set for the session, so every
  * `e2rx start` listens there). npm runs with `ignore-scripts` (the only install script in play, e2rx's `prepare`,
  * would rebuild this checkout's dist/ under the running specs) and prefers its cache.
@@ -69,7 +69,7 @@ export function startsServer(line: string): boolean {
   const words = line.replace(/\s+#\s.*$/, '').trim().split(/\s+/);
   while (/^[A-Z_][A-Z0-9_]*=/.test(words[0] ?? '')) words.shift();
   const command = words.join(' ');
-  return /^(npx e2rx start|e2rx start|npm start|npm run start)(\s|$)/.test(command);
+  return /^(npx e2rx start|e2rx start|npx e2rx dev|e2rx dev|npm start|npm run start)(\s|$)/.test(command);
 }
 
 async function freePort(): Promise<number> {

@@ -16,8 +16,8 @@ function size(bytes: number): string {
   return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} kB`;
 }
 
-/** Prints each step of the build: one line per function, its diagnostics indented under it. */
-function progressPrinter(
+/** Prints each step of the build: one line per function, its diagnostics indented under it (`e2rx build`, `e2rx dev`). */
+export function progressPrinter(
   io: CommandIo,
   root: string,
   width: number,

@@ -5,6 +5,7 @@
  */
 import type { Command } from '../command.js';
 import { buildCommand } from './build.js';
+import { devCommand } from './dev.js';
 import { initCommand } from './init.js';
 import { schemaCommand } from './schema.js';
 import { startCommand } from './start.js';
@@ -12,4 +13,4 @@ import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /** The commands. */
-export const COMMANDS: readonly Command[] = [initCommand, buildCommand, startCommand, testCommand, validateCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [initCommand, buildCommand, startCommand, devCommand, testCommand, validateCommand, schemaCommand];

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { join, relative, resolve } from 'node:path';
+import type { ReloadingEngine, ReloadOutcome } from '../../engine/reload.js';
 import { E2rxError } from '../../errors.js';
 import type { Logger, LogLevel } from '../../logging/logger.js';
 import { parseBooleanSetting } from '../boolean-setting.js';
@@ -100,6 +102,8 @@ export const startCommand: Command = {
   description: [
     'app defaults to ./runnables.wasm.zip when it exists, else the current directory.',
     'GET /health answers {"healthy":true,"connections":{}} once the app is loaded and ready (503 before).',
+    'SIGHUP reloads the app (as --watch does on a change): the new version is validated, started beside the old one and',
+    'swapped in without closing the port; the old one finishes what it took. An invalid version is reported and the old keeps serving.',
     'SIGTERM or SIGINT stops it gracefully; a second signal exits at once. Under a supervisor, run the bin itself',
     '(node_modules/.bin/e2rx start; exec e2rx start in an npm script), not npx, so that the signal reaches it.',
   ].join('\n'),
@@ -109,21 +113,63 @@ export const startCommand: Command = {
     'log-level': { type: 'string', description: `one of ${CLI_LOG_LEVELS.join(', ')} (default info)`, placeholder: '<level>' },
     'log-format': { type: 'string', description: 'json or pretty (default: pretty on a terminal, else json)', placeholder: '<format>' },
     headless: { type: 'boolean', description: 'serve every function at POST /<identifier>/<namespace>/<fn>/<version> instead of the handlers' },
+    watch: { type: 'boolean', short: 'w', description: 'reload the app when its Directive, modules, bundle or static files change' },
   },
   environment: Object.values(START_ENVIRONMENT),
   maxPositionals: 1,
-  examples: ['e2rx start examples/hello', 'e2rx start --port 3000 runnables.wasm.zip', 'E2RX_LOG_LEVEL=debug e2rx start ./my-app'],
-  run: ({ values, positionals }, io) => runStart(resolveStartSettings(values, positionals, io.env), io),
+  examples: ['e2rx start examples/hello', 'e2rx start --watch examples/hello', 'e2rx start --port 3000 runnables.wasm.zip', 'E2RX_LOG_LEVEL=debug e2rx start ./my-app'],
+  run: async ({ values, positionals }, io) => {
+    const settings = resolveStartSettings(values, positionals, io.env);
+    if (values['watch'] !== true) return serveApp(settings, io);
+    return serveApp(settings, io, {
+      serving: async ({ app, logger, reload }) => {
+        const { watchApp } = await import('../../app/watch.js');
+        const watch = await watchApp(app, {
+          onChange: (paths) => {
+            logger.info({ files: paths }, `changed: ${paths.join(', ')}; reloading`);
+            void reload();
+          },
+          onError: (error) => logger.error({ code: error.code }, error.message),
+        });
+        logger.info(`watching ${relative(io.cwd, app) || '.'} for changes (Directive, modules, static files)`);
+        return watch;
+      },
+    });
+  },
 };
 
-async function runStart(settings: StartSettings, io: CommandIo): Promise<number> {
+/** What a command built on `start` (dev) adds to it. */
+export interface ServeHooks {
+  /** Serve the app directory even when a bundle is beside it, and say so (dev: the modules just built run). */
+  readonly directoryOnly?: boolean;
+  /** Once serving: watches what it needs to and reloads; returns what stops watching. */
+  readonly serving?: (context: ServingContext) => Promise<{ close(): void }>;
+}
+
+/** What {@link ServeHooks.serving} gets. */
+export interface ServingContext {
+  readonly engine: ReloadingEngine;
+  readonly logger: Logger;
+  /** The app's path, absolute: its directory, or its bundle. */
+  readonly app: string;
+  /** The URL the app answers on (`http://localhost:<port>`). */
+  readonly url: string;
+  /** Reloads the app, and warns again about modules older than their sources. */
+  readonly reload: () => Promise<ReloadOutcome>;
+}
+
+/**
+ * Serves an app as `e2rx start` does: checks it, starts a {@link ReloadingEngine} (SIGHUP reloads it), runs the
+ * hooks, and stops gracefully on SIGTERM or SIGINT. Resolves with the exit code.
+ */
+export async function serveApp(settings: StartSettings, io: CommandIo, hooks: ServeHooks = {}): Promise<number> {
   const [{ chooseApp }, { readDirectiveSource }, { findUnsetEnv, describeUnsetEnv }] = await Promise.all([
     import('../app-choice.js'),
     import('../directive-source.js'),
     import('../unset-env.js'),
   ]);
   // Before anything listens: an app that does not exist is a mistake to report at once, not after "serving on".
-  const choice = await chooseApp(io.cwd, settings.app);
+  const choice = hooks.directoryOnly ? await chooseAppDirectory(io.cwd, settings.app) : await chooseApp(io.cwd, settings.app);
   // An address that is env(VAR) with VAR unset can only fail, and later, with a message that names neither.
   const source = await readDirectiveSource(io.cwd, choice.app);
   const unset = source ? findUnsetEnv(source.text, source.file, io.env) : [];
@@ -136,15 +182,29 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
     });
   }
   // The engine (and with it every driver) is loaded only now: `e2rx --help` stays fast.
-  const [{ createEngine }, { createLogger }, { formatProblem }] = await Promise.all([
-    import('../../engine/engine.js'),
+  const [{ createReloadingEngine }, { createLogger }, { formatProblem }, { staleModules }, { existsSync }, { BUNDLE_FILE_NAME }] = await Promise.all([
+    import('../../engine/reload.js'),
     import('../../logging/logger.js'),
     import('../../directive/problem.js'),
+    import('../../build/stale-modules.js'),
+    import('node:fs'),
+    import('../../app/load-app.js'),
   ]);
   const logger = createLogger({ level: settings.logLevel, destination: io.stdout as NodeJS.WritableStream, ...(settings.logFormat ? { format: settings.logFormat } : {}) });
   if (choice.notice !== undefined) logger.warn(choice.notice);
   for (const reference of unset) logger.warn({ variable: reference.name }, describeUnsetEnv(reference));
-  const engine = createEngine({
+  // The path the engine loads: as given, else the loader's default.
+  const appPath = resolve(io.cwd, choice.app ?? (existsSync(resolve(io.cwd, BUNDLE_FILE_NAME)) ? BUNDLE_FILE_NAME : '.'));
+  // The modules that run are the ones built: a function whose sources changed since is named, at start and reload.
+  const warnStaleModules = async (): Promise<void> => {
+    if (appPath.endsWith('.zip')) return;
+    for (const stale of await staleModules(appPath)) {
+      const what = stale.newer === undefined ? `${stale.module} was never built` : `${stale.newer} is newer than ${stale.module}`;
+      logger.warn({ function: stale.name }, `${what}: ${stale.name} runs its last build, not your latest edit; run e2rx build (or e2rx dev, which builds on save)`);
+    }
+  };
+  await warnStaleModules();
+  const engine = createReloadingEngine({
     cwd: io.cwd,
     logger: withListenAddress(logger, settings.host),
     port: settings.port,
@@ -156,8 +216,9 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
     ...(settings.host !== undefined ? { host: settings.host } : {}),
   });
   const stop = watchStopSignals(io);
+  let port: number;
   try {
-    await engine.start();
+    port = await engine.start();
   } catch (error) {
     stop.dispose();
     const code = (error as NodeJS.ErrnoException).code;
@@ -167,13 +228,47 @@ async function runStart(settings: StartSettings, io: CommandIo): Promise<number>
     }
     throw error;
   }
-  for (const warning of engine.warnings) logger.warn(formatProblem(warning));
+  for (const warning of engine.current?.warnings ?? []) logger.warn(formatProblem(warning));
+  const reload = async (): Promise<ReloadOutcome> => {
+    const outcome = await engine.reload();
+    if (outcome.type === 'reloaded') {
+      for (const warning of engine.current?.warnings ?? []) logger.warn(formatProblem(warning));
+      await warnStaleModules();
+    }
+    return outcome;
+  };
+  // SIGHUP reloads (a terminal closing no longer stops the server: run it under a supervisor, or with nohup).
+  const onHangUp = (): void => {
+    logger.info('SIGHUP: reloading the app');
+    void reload();
+  };
+  process.on('SIGHUP', onHangUp);
+  const local = settings.host === undefined || settings.host === '' || settings.host === '0.0.0.0' || settings.host === '::';
+  const url = `http://${local ? `localhost:${port}` : listenAddress(settings.host, port)}`;
+  const watching = await hooks.serving?.({ engine, logger, app: appPath, url, reload });
   await stop.requested;
+  watching?.close();
+  process.off('SIGHUP', onHangUp);
   logger.info('shutting down');
   await engine.stop();
   stop.dispose();
   logger.info('stopped');
   return 0;
+}
+
+/** The app directory, even with a bundle beside it (which is then named, not served). */
+async function chooseAppDirectory(cwd: string, app: string | undefined): Promise<{ readonly app: string; readonly notice?: string }> {
+  const { chooseApp } = await import('../app-choice.js');
+  const chosen = await chooseApp(cwd, app ?? '.');
+  const dir = resolve(cwd, chosen.app ?? '.');
+  if (dir.endsWith('.zip')) {
+    throw new E2rxError('E2RX_CLI_USAGE', `${chosen.app ?? dir} is a bundle: e2rx dev builds and serves an app directory`, { hint: 'pass the app directory (the one holding Directive.yaml and the function sources)' });
+  }
+  const { existsSync } = await import('node:fs');
+  const { BUNDLE_FILE_NAME } = await import('../../app/load-app.js');
+  return existsSync(join(dir, BUNDLE_FILE_NAME))
+    ? { app: chosen.app ?? '.', notice: `serving the app directory and the modules just built, not ${BUNDLE_FILE_NAME} beside it (e2rx build --bundle updates it)` }
+    : { app: chosen.app ?? '.' };
 }
 
 /**
