@@ -11,6 +11,7 @@ import { createReloadingEngine, type ReloadingEngine } from '../../src/engine/re
 import { cleanupApps, makeAppDir } from '../support/apps.js';
 import { captureLogger, delay, httpRequest, specDirective, waitFor } from './support/engine.js';
 import { specFunctions } from './support/functions.js';
+import { rawRequest, requestBytes } from '../server/support/raw-http.js';
 
 /** Version `step` of the app: GET /who runs `typed` (answers "typed") or `tag` (answers "tagged"). */
 const version = (step: 'typed' | 'tag'): string =>
@@ -205,4 +206,14 @@ describe('reloading engine', () => {
     expect(fresh.frames).toEqual(['tagged']);
     fresh.socket.close();
   }, 30_000);
+
+  it('reload - limits.maxHeaderBytes of the running version bounds the request heads on the shared listener', async () => {
+    const directive = (bytes: number): string =>
+      specDirective(['tag'], `limits:\n  maxHeaderBytes: ${bytes}\nhandlers:\n  - type: request\n    resource: /echo\n    method: GET\n    steps:\n      - fn: tag\n`);
+    const { engine, dir, port } = await startReloading(directive(2048));
+    expect((await rawRequest(port, requestBytes('/echo', 'GET', `X-Big: ${'b'.repeat(4_000)}\r\n`))).status).toBe(431);
+    await writeFile(join(dir, 'Directive.yaml'), directive(8192));
+    expect((await engine.reload()).type).toBe('reloaded');
+    expect((await rawRequest(port, requestBytes('/echo', 'GET', `X-Big: ${'b'.repeat(4_000)}\r\n`))).status).toBe(200);
+  });
 });
