@@ -116,6 +116,8 @@ describe('parseGoUrl', () => {
     expect(url).toMatchObject({ scheme: 'http', host: 'Host:80', user: { username: 'usA', password: 'p@ss' }, rawQuery: 'q=1' });
     expect(goUrlString(url!)).toBe('http://usA:p%40ss@Host:80/a%20b?q=1#f%20g');
     expect(goUrlString(url!, true)).toBe('http://usA:***@Host:80/a%20b?q=1#f%20g');
+    expect(goUrlString(parseGoUrl('http://us%40er:pw@h/').url!, true)).toBe('http://us@er:***@h/');
+    expect(goUrlString(parseGoUrl('http://us%40er@h/').url!, true)).toBe('http://us%40er@h/');
     expect(goUrlString(parseGoUrl('/relative').url!)).toBe('/relative');
     expect(goUrlString(parseGoUrl('mailto:a@b?x').url!)).toBe('mailto:a@b?x');
   });

@@ -295,7 +295,7 @@ export function goRequestUri(url: GoUrl): string {
 }
 
 /**
- * Go's `URL.String` (Go 1.18), with the password replaced by `***` when `redact` is set, as Go's HTTP client quotes
+ * Go's `URL.String` (Go 1.18); with `redact`, `user:***@` for a userinfo with a password, as Go's HTTP client quotes
  * a URL in its errors.
  */
 export function goUrlString(url: GoUrl, redact = false): string {
@@ -306,8 +306,12 @@ export function goUrlString(url: GoUrl, redact = false): string {
     if (url.scheme !== '' || url.host !== '' || url.user !== undefined) {
       if (url.host !== '' || path !== '' || url.user !== undefined) out += '//';
       if (url.user !== undefined) {
-        out += escape(url.user.username, 'userinfo');
-        if (url.user.password !== undefined) out += `:${redact ? '***' : escape(url.user.password, 'userinfo')}`;
+        // Go's client (stripPassword) writes the username unescaped beside the hidden password.
+        if (redact && url.user.password !== undefined) out += `${url.user.username}:***`;
+        else {
+          out += escape(url.user.username, 'userinfo');
+          if (url.user.password !== undefined) out += `:${escape(url.user.password, 'userinfo')}`;
+        }
         out += '@';
       }
       out += escape(url.host, 'host');
