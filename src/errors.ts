@@ -157,6 +157,14 @@ export const ERROR_CODES = {
     message: 'the test and e2rx use two different copies of rxjs',
     hint: 'install e2rx as a copy that shares your rxjs: `install-links=true` in .npmrc, then npm install <path of the e2rx checkout> (see docs/guides/testing.md)',
   },
+  E2RX_TEST_CASES_NOT_FOUND: {
+    message: 'the app has no case file',
+    hint: 'write the cases of `e2rx test` in Directive.test.yaml beside the Directive (see docs/guides/testing.md)',
+  },
+  E2RX_TEST_CASES_INVALID: {
+    message: 'the case file has problems',
+    hint: 'fix each problem listed (file:line:col); the format is in docs/guides/testing.md',
+  },
   E2RX_INTERNAL: {
     message: 'an internal error',
     hint: 'please report it with the log lines around it',

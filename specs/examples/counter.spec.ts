@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { cleanupApps } from '../support/apps.js';
-import { curls, examplePath, expectCommittedWasm, expectCurl, readExample, shellCommands } from './support.js';
+import { curls, examplePath, expectCommittedWasm, expectCurl, readExample, shellCommands, expectCasesPass } from './support.js';
 
 afterAll(cleanupApps);
 
@@ -46,6 +46,10 @@ describe('examples/counter', () => {
         await engine.stop();
       }
     }
+  });
+
+  it('counter - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('counter')).toBeGreaterThan(0);
   });
 
   it('counter - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {

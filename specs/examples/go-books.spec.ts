@@ -74,7 +74,7 @@ describeWithGo('examples/go-books with Go', () => {
     expect(run.stdout).toMatch(/^ok\s+go-books\/get-book\s/m);
   }, 120_000);
 
-  it('go-books - e2rx build builds get-book and add-book (not the books library), then finds them unchanged', async () => {
+  it('go-books - e2rx build builds get-book and add-book (not the books library), then finds them unchanged; e2rx test passes', async () => {
     const app = await copyGoExample('go-books');
     const io = captureIo({ cwd: app, env: process.env });
     expect(await main(['build'], io), io.err()).toBe(0);
@@ -88,5 +88,10 @@ describeWithGo('examples/go-books with Go', () => {
     expect(await main(['build'], again)).toBe(0);
     expect(again.out()).toBe('building 2 functions in .\n  add-book  unchanged  add-book.wasm\n  get-book  unchanged  get-book.wasm\n');
     expect(examplePath('go-books')).not.toBe(app);
+    // Its e2rx test cases pass on the modules just built (nothing to build again), database and ratings API stubbed.
+    const tested = captureIo({ cwd: app, env: process.env });
+    expect(await main(['test'], tested), tested.out() + tested.err()).toBe(0);
+    expect(tested.err()).toBe('');
+    expect(tested.out()).toMatch(/\n5 passed, 0 failed\n$/);
   }, 180_000);
 });

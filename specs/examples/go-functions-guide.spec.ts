@@ -139,7 +139,7 @@ describeWithGo('the Go guide (docs/guides/go-functions.md)', () => {
       .split('\n')
       .map((line) => line.trim().split(/\s+/)[0] ?? '')
       .filter((file) => file !== '');
-    expect(files.length).toBe(9);
+    expect(files.length).toBe(10);
     for (const file of files) expect(out, file).toContain(`  ${file}\n`);
     expect(withoutComments(await readFile(join(app, 'hello/main.go'), 'utf8'))).toBe(withoutComments(block('go', '1. Create an app', 'func hello')));
     expect((await readFile(join(app, 'hello/go.mod'), 'utf8')).trim()).toBe(block('text', '1. Create an app', 'require e2rx').replace('<your checkout>/sdk/go', GO_SDK_DIR).trim());

@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { cleanupApps } from '../support/apps.js';
 import { httpRequest } from '../engine/support/engine.js';
-import { expectCommittedWasm } from './support.js';
+import { expectCasesPass, expectCommittedWasm } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const APP = join(ROOT, 'examples', 'hello');
@@ -129,6 +129,10 @@ describe('examples/hello', () => {
     } finally {
       await server.stop();
     }
+  });
+
+  it('hello - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('hello')).toBeGreaterThan(0);
   });
 
   it('hello - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../src/app/index.js';
 import { cleanupApps } from '../support/apps.js';
-import { examplePath, expectCommittedWasm } from './support.js';
+import { examplePath, expectCommittedWasm, expectCasesPass } from './support.js';
 
 afterAll(cleanupApps);
 
@@ -25,6 +25,10 @@ describe('examples/kafka-fanout', () => {
         ],
       },
     ]);
+  });
+
+  it('kafka-fanout - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('kafka-fanout')).toBeGreaterThan(0);
   });
 
   it('kafka-fanout - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../src/app/index.js';
 import { cleanupApps } from '../support/apps.js';
-import { examplePath, expectCommittedWasm } from './support.js';
+import { examplePath, expectCommittedWasm, expectCasesPass } from './support.js';
 
 afterAll(cleanupApps);
 
@@ -17,6 +17,10 @@ describe('examples/nats-enrich', () => {
       { type: 'stream', source: 'nats', resource: 'orders.new', respondTo: 'orders.enriched', deadLetter: 'orders.rejected' },
     ]);
     expect(new TextDecoder().decode(await app.staticFiles.read('tiers/ada.txt'))).toBe('gold\n');
+  });
+
+  it('nats-enrich - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('nats-enrich')).toBeGreaterThan(0);
   });
 
   it('nats-enrich - the committed .wasm is what its source builds to (rebuild it after a change)', async () => {

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/engine.js';
 import { cleanupApps } from '../support/apps.js';
 import { delay, httpRequest, waitFor } from '../engine/support/engine.js';
-import { curls, examplePath, expectCommittedWasm, expectCurl, readExample, shellCommands, type CurlCall } from './support.js';
+import { curls, examplePath, expectCommittedWasm, expectCurl, readExample, shellCommands, type CurlCall, expectCasesPass } from './support.js';
 
 afterAll(cleanupApps);
 
@@ -79,6 +79,10 @@ describe('examples/schedule', () => {
     } finally {
       await engine.stop();
     }
+  });
+
+  it('schedule - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('schedule')).toBeGreaterThan(0);
   });
 
   it('schedule - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {

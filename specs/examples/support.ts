@@ -18,7 +18,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect } from 'vitest';
+import { loadApp } from '../../src/app/load-app.js';
 import { buildApp } from '../../src/build/build-app.js';
+import { runCaseFile } from '../../src/testing/cases/run-cases.js';
 import { makeTempDir } from '../support/apps.js';
 import { httpRequest } from '../engine/support/engine.js';
 
@@ -232,4 +234,16 @@ export async function expectCommittedWasm(name: string): Promise<void> {
     const kept = await readFile(examplePath(name, `${fn}.wasm`));
     expect(Buffer.compare(fresh, kept), `examples/${name}/${fn}.wasm is stale: run npx e2rx build examples/${name} and commit it`).toBe(0);
   }
+}
+
+/**
+ * Runs the cases of `examples/<name>/Directive.test.yaml` (what `e2rx test examples/<name>` runs, on the committed
+ * modules) and expects every one to pass; returns how many ran.
+ */
+export async function expectCasesPass(name: string): Promise<number> {
+  const report = await runCaseFile(await loadApp(examplePath(name)), { cwd: ROOT, appDir: examplePath(name), env: {} });
+  const failed = report.results.filter((result) => !result.passed).map((result) => `${result.name}: ${result.failures.join('; ')}`);
+  expect(failed, `examples/${name}: e2rx test`).toEqual([]);
+  expect(report.passed).toBeGreaterThan(0);
+  return report.passed;
 }

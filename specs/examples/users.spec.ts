@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadApp } from '../../src/app/index.js';
 import { cleanupApps } from '../support/apps.js';
-import { examplePath, expectCommittedWasm } from './support.js';
+import { examplePath, expectCommittedWasm, expectCasesPass } from './support.js';
 
 afterAll(cleanupApps);
 
@@ -41,6 +41,14 @@ describe('examples/users and examples/users-mysql', () => {
       const source = await readFile(examplePath('users-mysql', fn, 'index.ts'), 'utf8');
       expect(source).toContain(`export { run } from "../../users/${fn}/index";`);
     }
+  });
+
+  it('users - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('users')).toBeGreaterThan(0);
+  });
+
+  it('users-mysql - e2rx test: the cases of its Directive.test.yaml pass', async () => {
+    expect(await expectCasesPass('users-mysql')).toBeGreaterThan(0);
   });
 
   it('users - the committed .wasm files are what their sources build to (rebuild them after a change)', async () => {

@@ -158,10 +158,10 @@ describe('http capability, requests', () => {
     expect(server.received.length).toBe(before);
   });
 
-  it('fetch_url - a transport failure names the request and the socket error', async () => {
+  it('fetch_url - a transport failure names the request and the socket error, in Go\'s words (as Atmo)', async () => {
     expect(await app.call(FN, fetchBody(METHOD.GET, 'http://127.0.0.1:1/'))).toMatchObject({
       status: 500,
-      message: 'Get "http://127.0.0.1:1/": connect ECONNREFUSED 127.0.0.1:1',
+      message: 'Get "http://127.0.0.1:1/": dial tcp 127.0.0.1:1: connect: connection refused',
     });
   });
 });

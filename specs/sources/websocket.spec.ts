@@ -190,6 +190,14 @@ describe('websocket handlers through createEngine', () => {
     expect(await refusedStatus('/nowhere', {})).toBe(404);
   });
 
+  it('websocket - an upgrade is routed on the decoded path, as HTTP requests are; an invalid escape is 400', async () => {
+    const client = await connect('/w%73');
+    client.socket.send('decoded');
+    expect(await client.received(1)).toEqual(['decoded']);
+    client.socket.close();
+    expect(await refusedStatus('/ws%zz', {})).toBe(400);
+  });
+
   it('websocket - a plain GET (no upgrade) answers 426 Upgrade Required', async () => {
     const reply = await httpRequest(app.port, { path: '/ws' });
     expect(reply.status).toBe(426);

@@ -18,6 +18,7 @@ import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { goEscapedPath, goRequestUri, goUrlString, parseGoUrl } from '../directive/go-url.js';
 import type { AuthHeader, HttpRules } from './config.js';
+import { goDialError } from './go-dial-error.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
 
 /** The default number of redirects followed before giving up. */
@@ -339,7 +340,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
             throw new OutboundHttpError(error.kind, goStyle(method, shown, error.message), { cause: error });
           }
           const code = (error as { code?: unknown }).code;
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = goDialError(error) ?? (error instanceof Error ? error.message : String(error));
           throw new OutboundHttpError('transport', goStyle(method, shown, reason), { cause: { code, error } });
         });
 

@@ -118,6 +118,8 @@ export interface Limits {
   readonly requestTimeoutMs?: number;
   readonly maxBodyBytes?: number;
   readonly maxConnections?: number;
+  /** The largest request head in bytes (app-wide only). */
+  readonly maxHeaderBytes?: number;
 }
 
 /** The Kafka clients e2rx can use (`connections.kafka.driver`). */

@@ -274,6 +274,12 @@ export const LimitsSchema = z
     requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504 (default 60000); waiting work that could no longer finish within it gets 503.').optional(),
     maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413 (default 16 MiB).').optional(),
     maxConnections: z.number().int().min(1).describe('(e2rx) Websocket connections per handler at most (default 4096); past it, 503.').optional(),
+    maxHeaderBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .describe("(e2rx) The largest request head (request line and headers) in bytes (default 1 MiB, Go's default, as Atmo); past it, 431. App-wide only.")
+      .optional(),
   })
   .describe('(e2rx) App-wide bounds.');
 

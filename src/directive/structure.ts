@@ -85,7 +85,8 @@ export function pathLabel(path: DirectivePath): string {
   return path.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
 }
 
-interface IssueLike {
+/** The fields of a zod issue that {@link issueText} reads. */
+export interface IssueLike {
   readonly code: string;
   readonly message: string;
   readonly expected?: unknown;
@@ -93,7 +94,8 @@ interface IssueLike {
   readonly minimum?: unknown;
 }
 
-function issueText(issue: IssueLike): string {
+/** The text of a schema issue, as problems say it (`must be a mapping`…). */
+export function issueText(issue: IssueLike): string {
   if (issue.code === 'invalid_type') {
     const expected = String(issue.expected);
     const article = /^[aeiou]/.test(expected) ? 'an' : 'a';

@@ -160,6 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
       // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
+      if (app.directive.limits?.maxHeaderBytes !== undefined) http.setMaxHeaderBytes(app.directive.limits.maxHeaderBytes);
       const stream = options.stream ?? streams?.stream;
       const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
       gates = built.gates;

@@ -17,7 +17,7 @@
 import type { CapabilityConfig } from '../capabilities/config.js';
 import type { Deadline } from './deadline.js';
 import { Executor } from './executor.js';
-import { INLINE_ASYNC_HOST, type LogFields, type LogLevel, type LogSink, RELOCATING_ASYNC_HOST } from './host-env.js';
+import { type AsyncHost, INLINE_ASYNC_HOST, type LogFields, type LogLevel, type LogSink, RELOCATING_ASYNC_HOST } from './host-env.js';
 import type { FunctionDefinition, Relocation } from './instance.js';
 import { IdentRegistry } from './invocation.js';
 import type { ResolvedLimits } from './limits.js';
@@ -34,6 +34,8 @@ export interface InlineLaneOptions {
   readonly instances: number;
   /** Speculative calls (relocated on a budget or a blocking call), or inline mode (see the module comment). */
   readonly speculative: boolean;
+  /** Inline mode: what answers the asynchronous capabilities (default: they fail, see the module comment). */
+  readonly host?: AsyncHost;
 }
 
 /**
@@ -59,7 +61,7 @@ export class InlineLane {
       {
         capabilities: options.capabilities,
         secrets: options.secrets,
-        async: options.speculative ? RELOCATING_ASYNC_HOST : INLINE_ASYNC_HOST,
+        async: options.speculative ? RELOCATING_ASYNC_HOST : (options.host ?? INLINE_ASYNC_HOST),
         sleeps: options.speculative ? 'relocate' : 'wait',
         log: options.speculative ? (level, message, fields) => this.#held.push([level, message, fields]) : options.log,
         idents: new IdentRegistry(),

@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { CapabilityConfig } from '../capabilities/config.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import { abortReason, E2rxError } from '../errors.js';
+import type { AsyncHost } from './host-env.js';
 import { InlineLane } from './inline.js';
 import { DEFAULT_INLINE_SLICE_MS, DEFAULT_LAG_LIMIT_MS, InlineTurns } from './inline-turns.js';
 import { pagesOf, type ResolvedLimits, resolveLimits, type RuntimeLimits } from './limits.js';
@@ -65,6 +66,11 @@ export interface RuntimeOptions {
    * stops instrumented modules only.
    */
   readonly inline?: boolean;
+  /**
+   * Inline mode: answers the asynchronous capabilities synchronously instead of failing them (`e2rx test` answers
+   * them from a case's stubs, so that whole runs stay on the calling thread, in virtual time).
+   */
+  readonly inlineHost?: AsyncHost;
   /** Where `get_secret_value` reads the allowed keys (default `process.env`), read once at creation. */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Hears every settled call: the function, how it ended and how long it took (ms), for metrics. */
@@ -203,7 +209,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const fresh = options.freshInstancePerCall ?? false;
   const instances = Math.max(1, options.instancesPerWorker ?? 1);
   const inlineMode = options.inline === true;
-  const lane = new InlineLane({ capabilities: options.capabilities, secrets, log, limits, fresh, instances, speculative: !inlineMode });
+  const lane = new InlineLane({
+    capabilities: options.capabilities,
+    secrets,
+    log,
+    limits,
+    fresh,
+    instances,
+    speculative: !inlineMode,
+    ...(inlineMode && options.inlineHost !== undefined ? { host: options.inlineHost } : {}),
+  });
   const pool = inlineMode
     ? undefined
     : new WorkerPool({

@@ -10,8 +10,11 @@ import type { Duplex } from 'node:stream';
 import findMyWay, { type HTTPMethod, type Instance } from 'find-my-way';
 import type { Logger } from 'pino';
 import { accessRecorder, requestPath, ServedResponse, type ServedRoute } from './access-log.js';
+import { answerClientError, rawJsonAnswer } from './client-error.js';
 import type { EngineMetrics } from './metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf, ServedRequest } from './request-id.js';
+import { fixedPath, redirectLocation, routePattern, sendRedirect, type RoutePattern } from './route-redirect.js';
+import { cleanPath, isPlainTarget, readTarget, routablePath, type RequestTarget } from './request-target.js';
 
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
@@ -20,6 +23,11 @@ export const DEFAULT_CLOSE_GRACE_MS = 2_000;
 export const DEFAULT_HEADERS_TIMEOUT_MS = 20_000;
 /** How long a client may take to send its whole request (headers and body), unless set otherwise. */
 export const DEFAULT_RECEIVE_TIMEOUT_MS = 60_000;
+/**
+ * The bound on a request's headers (its request line included), in bytes: 1 MiB, Go's `DefaultMaxHeaderBytes`, which
+ * Atmo served with (Node's own default is 16 KiB). Past it, 431.
+ */
+export const DEFAULT_MAX_HEADER_BYTES = 1 << 20;
 
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
@@ -76,6 +84,8 @@ export interface HttpServer {
   setDraining(draining: boolean): void;
   /** How long a client may take to send its whole request (default {@link DEFAULT_RECEIVE_TIMEOUT_MS}); 408 past it. */
   setReceiveTimeout(ms: number): void;
+  /** The bound on a request's headers, for connections opened from now on (default {@link DEFAULT_MAX_HEADER_BYTES}); 431 past it. */
+  setMaxHeaderBytes(bytes: number): void;
   /** The underlying node:http server (for websocket upgrades); its requests and responses carry the request id and route. */
   readonly server: Server<typeof ServedRequest, typeof ServedResponse>;
 }
@@ -97,42 +107,96 @@ const LISTEN_BACKLOG = 65_535;
  * ```
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
-  /** The methods that have routes, for the Allow header of 405 and OPTIONS answers. */
-  const methods = new Set<string>();
+  /** The routes of each method that has some, by router path: for the Allow header of 405 and OPTIONS answers, and redirects. */
+  const patterns = new Map<string, Map<string, RoutePattern>>();
   const router = findMyWay({
     ignoreTrailingSlash: false,
     // Atmo's router puts no bound on a parameter's length (the request line is bounded by the header size).
     maxParamLength: MAX_PARAM_LENGTH,
     defaultRoute: (request, response) => unrouted(request, response),
   });
-  /**
-   * A request no route takes. As Atmo's router (httprouter) answers: when the path has routes for other methods,
-   * OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
-   */
-  const unrouted = (request: IncomingMessage, response: ServerResponse): void => {
-    const path = requestPath(request.url);
+  /** Whether a route of `method` takes `routable` (a path as {@link readTarget} gives it), as httprouter would. */
+  const takes = (method: string, routable: string): boolean => {
+    const found = router.find(method as HTTPMethod, routable);
+    if (found === null) return false;
+    const last = (found.store as RouteStore).finalParam;
+    return last === undefined || found.params[last] !== '';
+  };
+  /** The methods of the routes that take the target's path, as httprouter listed them in `Allow` (sorted, OPTIONS too); none: `[]`. */
+  const allowedFor = (method: string, target: RequestTarget): string[] => {
     const allowed: string[] = [];
-    for (const method of methods) if (method !== request.method && router.find(method as HTTPMethod, path) !== null) allowed.push(method);
+    for (const other of patterns.keys()) {
+      // httprouter's server-wide list (`*`) names every method, the request's too.
+      if (other !== 'OPTIONS' && (target.path === '*' || (other !== method && takes(other, target.routable)))) allowed.push(other);
+    }
+    return allowed.length === 0 ? allowed : [...allowed, 'OPTIONS'].sort();
+  };
+  /**
+   * A request no route takes. As Atmo's router (httprouter) answered: a redirect when a route of its method takes
+   * its path with the trailing slash toggled, or cleaned and read without regard to case; else, when the path has
+   * routes for other methods, OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
+   */
+  const unrouted = (request: IncomingMessage, response: ServerResponse, read?: RequestTarget): void => {
+    const target = read ?? readTarget(request.url ?? '/');
+    if ('invalid' in target) {
+      badTarget(response, target.invalid);
+      return;
+    }
+    const { path } = target;
+    const method = request.method ?? 'GET';
+    const routes = patterns.get(method);
+    if (routes !== undefined && method !== 'CONNECT' && path !== '/' && path !== '*') {
+      const toggled = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
+      const fixed = takes(method, routablePath(toggled)) ? toggled : fixedPath(routes.values(), cleanPath(path));
+      if (fixed !== undefined) {
+        sendRedirect(request, response, redirectLocation(fixed, target.query));
+        return;
+      }
+    }
+    const allowed = allowedFor(method, target);
     if (allowed.length === 0) {
       sendJson(response, 404, { status: 404, message: 'not found' });
       return;
     }
-    response.setHeader('allow', [...allowed, 'OPTIONS'].join(', '));
-    if (request.method === 'OPTIONS') {
+    if (path === '*' && method === 'OPTIONS') {
+      // `OPTIONS *` is about the server: Go's server answered it itself, with no Allow.
+      response.writeHead(200, { 'content-length': 0 });
+      response.end();
+      return;
+    }
+    response.setHeader('allow', allowed.join(', '));
+    if (method === 'OPTIONS') {
       response.writeHead(200, { 'content-length': 0 });
       response.end();
     } else {
       sendJson(response, 405, { status: 405, message: 'method not allowed' });
     }
   };
+  /** A request whose path is not decoded the way the router would (a `%`, a `#`, an absolute URL): read as Go read it. */
+  const routeTarget = (request: IncomingMessage, response: ServerResponse): void => {
+    const target = readTarget(request.url ?? '/');
+    if ('invalid' in target) {
+      badTarget(response, target.invalid);
+      return;
+    }
+    const found = router.find(request.method as HTTPMethod, target.routable);
+    if (found === null) unrouted(request, response, target);
+    else (found.handler as (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => void)(request, response, found.params);
+  };
   const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
-    methods.add(method);
     const label = routeOptions.label ?? path;
-    const served: ServedRoute = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label) };
+    // find-my-way matches a route's final parameter with an empty value (`/users/` for `/users/:id`); httprouter
+    // did not (it took an empty parameter only before a `/`: `/a//b` for `/a/:x/b`).
+    const last = finalParam(path);
+    const served: RouteStore = { method, route: label, quiet: routeOptions.quiet ?? false, metrics: options.metrics?.httpRoute(method, label), finalParam: last };
     router.on(
       method as HTTPMethod,
       path,
       (request, response, params) => {
+        if (last !== undefined && params[last] === '') {
+          unrouted(request, response);
+          return;
+        }
         (response as ServedResponse).served = served;
         const failed = (error: unknown): void => {
           options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
@@ -148,6 +212,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       },
       served,
     );
+    let routes = patterns.get(method);
+    if (routes === undefined) patterns.set(method, (routes = new Map<string, RoutePattern>()));
+    routes.set(path, routePattern(path));
   };
   route(
     'GET',
@@ -163,8 +230,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   let draining = false;
   // One listener for every response: it writes the access log line and records the metrics when the response ends.
   const finished = accessRecorder({ logger: options.logger, metrics: options.metrics, ...(options.accessLog === undefined ? {} : { accessLog: options.accessLog }) });
-  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse }, (request, response) => {
+  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => {
     response.on('close', finished);
+    if (request.httpVersionMajor !== 1) {
+      unsupportedVersion(response, request.httpVersionMajor);
+      return;
+    }
     if (draining && request.url !== '/health') {
       // Named after its route all the same (a lookup only while the server drains).
       response.served = router.find(request.method as HTTPMethod, requestPath(request.url))?.store as ServedRoute | undefined;
@@ -172,8 +243,19 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
       return;
     }
-    router.lookup(request, response);
+    if (isPlainTarget(request.url as string)) router.lookup(request, response);
+    else routeTarget(request, response);
   });
+  // CONNECT, which Node hands to this event (and drops without a listener): no route takes it, so as Atmo's router,
+  // 405 with Allow when the path has routes, else 404.
+  server.on('connect', (request: IncomingMessage, socket: Duplex) => {
+    const target = readTarget(request.url ?? '/');
+    const allowed = 'invalid' in target ? [] : allowedFor('CONNECT', target);
+    socket.end(allowed.length > 0 ? rawJsonAnswer(405, 'method not allowed', `Allow: ${allowed.join(', ')}\r\n`) : rawJsonAnswer(404, 'not found'));
+  });
+  let maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
+  // Node's answers to what its parser refuses carry no body: these say what was wrong (431, 408, 400).
+  server.on('clientError', (error: Error, socket: Duplex) => answerClientError(error, socket, { maxHeaderBytes, receiveTimeoutMs: server.requestTimeout }));
   // The client's address, read once per connection while it is open: the access log line, written when the response
   // ends, may come after the socket closed.
   if (options.accessLog !== false) server.on('connection', rememberPeer);
@@ -193,8 +275,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.emit('connection', socket);
       return;
     }
-    const path = (request.url ?? '/').split('?')[0] ?? '/';
-    const found = upgrades.find('GET', path);
+    // Routed on the decoded path, as HTTP requests are.
+    const url = request.url ?? '/';
+    const target = isPlainTarget(url) ? requestPath(url) : readTarget(url);
+    if (typeof target !== 'string' && 'invalid' in target) {
+      socket.end(rawJsonAnswer(400, `bad request: ${target.invalid}`));
+      return;
+    }
+    const found = upgrades.find('GET', typeof target === 'string' ? target : target.routable);
     const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
     if (!found || !handler) {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -212,7 +300,17 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.requestTimeout = ms;
       server.headersTimeout = Math.min(server.headersTimeout, ms);
     },
-    unroute: (method, path) => router.off(method as HTTPMethod, path),
+    setMaxHeaderBytes: (bytes) => {
+      maxHeaderBytes = bytes;
+      // Node stores the `maxHeaderSize` option on the server and reads it there for each new connection.
+      (server as { maxHeaderSize?: number }).maxHeaderSize = bytes;
+    },
+    unroute: (method, path) => {
+      router.off(method as HTTPMethod, path);
+      const routes = patterns.get(method);
+      routes?.delete(path);
+      if (routes?.size === 0) patterns.delete(method);
+    },
     upgradeRoute: (path, handler) => {
       upgradeHandlers.set(path, handler);
       upgrades.on('GET', path, () => undefined, path);
@@ -248,6 +346,32 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         server.closeIdleConnections();
       }),
   };
+}
+
+/** What the router keeps for a route: its names for the access log and metrics, and the parameter it ends with. */
+interface RouteStore extends ServedRoute {
+  readonly finalParam: string | undefined;
+}
+
+/** The name of the parameter a router path ends with (`id` for `/users/:id`), if it ends with one. */
+function finalParam(path: string): string | undefined {
+  return /:([^/]*)$/.exec(path)?.[1];
+}
+
+/**
+ * A request line whose version is not HTTP/1.x, which Go's server refused: none (Node reads `GET /x` as HTTP/0.9) is
+ * 400, as Go answered a request line without one; 2.0 and later, 505.
+ */
+function unsupportedVersion(response: ServerResponse, major: number): void {
+  response.setHeader('connection', 'close');
+  if (major < 1) sendJson(response, 400, { status: 400, message: 'bad request: the request line has no HTTP/1.x version' });
+  else sendJson(response, 505, { status: 505, message: 'HTTP version not supported: e2rx serves HTTP/1.x' });
+}
+
+/** 400 for a request target Go's server could not read (an invalid escape): Atmo answered 400 and closed the connection. */
+function badTarget(response: ServerResponse, reason: string): void {
+  response.setHeader('connection', 'close');
+  sendJson(response, 400, { status: 400, message: `bad request: ${reason}` });
 }
 
 /** Reads the socket's remote address once: Node keeps it for later reads, even after the socket closes. */

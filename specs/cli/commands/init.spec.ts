@@ -8,12 +8,14 @@ import { appSlug, createApp, e2rxDependency, e2rxPackageDir, fillTemplate, goSdk
 import { runGo } from '../../../src/build/go-toolchain.js';
 import { describeWithGo, goToolchain } from '../../support/go.js';
 import { createEngine } from '../../../src/engine/engine.js';
+import { runCaseFile } from '../../../src/testing/cases/run-cases.js';
 import { captureIo, cleanupApps, makeTempDir } from '../../support/apps.js';
 
 afterAll(cleanupApps);
 
 const EXPECTED_FILES = [
   '.gitignore',
+  'Directive.test.yaml',
   'Directive.yaml',
   'README.md',
   'hello/index.ts',
@@ -35,7 +37,7 @@ describe('init command', () => {
     const { code, out, err } = await runInit(cwd, ['my-app']);
     expect(err).toBe('');
     expect(code).toBe(0);
-    expect(out).toContain('created my-app:\n  .gitignore\n  Directive.yaml\n');
+    expect(out).toContain('created my-app:\n  .gitignore\n  Directive.test.yaml\n  Directive.yaml\n');
     expect(out).toContain('  cd my-app\n  npm install          # e2rx (linked from ');
     for (const file of EXPECTED_FILES) expect(existsSync(join(cwd, 'my-app', file)), file).toBe(true);
   });
@@ -60,7 +62,7 @@ describe('init command', () => {
       devDependencies: Record<string, string>;
     };
     expect(pkg.name).toBe('my-app');
-    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'exec e2rx start', test: 'vitest run' });
+    expect(pkg.scripts).toMatchObject({ build: 'e2rx build', start: 'exec e2rx start', test: 'vitest run', 'test:cases': 'e2rx test' });
     // e2rx is not on npm: an app created from a checkout links it; the SDK comes inside e2rx, so it is not listed.
     expect(pkg.devDependencies['e2rx']).toBe(`file:${e2rxPackageDir()}`);
     expect(pkg.devDependencies['@e2rx/sdk-assemblyscript']).toBeUndefined();
@@ -113,6 +115,8 @@ describe('init command', () => {
     } finally {
       await engine.stop();
     }
+    // Its e2rx test case passes as scaffolded.
+    expect(await runCaseFile(app, { cwd: dir, appDir: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
   });
 
   it('e2rxDependency - file:<dir> for a checkout, ^<version> for an e2rx installed in node_modules', () => {
@@ -133,7 +137,7 @@ describe('init command', () => {
   });
 });
 
-const EXPECTED_GO_FILES = ['.gitignore', 'Directive.yaml', 'README.md', 'hello/go.mod', 'hello/main.go', 'hello/main_test.go', 'package.json', 'tests/hello.spec.ts', 'vitest.config.ts'];
+const EXPECTED_GO_FILES = ['.gitignore', 'Directive.test.yaml', 'Directive.yaml', 'README.md', 'hello/go.mod', 'hello/main.go', 'hello/main_test.go', 'package.json', 'tests/hello.spec.ts', 'vitest.config.ts'];
 
 describe('init command with --lang go', () => {
   it('init --lang go - creates a Go app and prints the next steps, Go included', async () => {
@@ -168,7 +172,7 @@ describe('init command with --lang go', () => {
     expect(goMod).toMatch(/^module shop\/hello\n\ngo 1\.24\n\nrequire e2rx v0\.0\.0\n/);
     expect(goMod).toContain(`replace e2rx => ${join(e2rxPackageDir(), 'sdk', 'go')}\n`);
     const pkg = JSON.parse(await readFile(join(cwd, 'shop', 'package.json'), 'utf8')) as { scripts: Record<string, string>; devDependencies: Record<string, string> };
-    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'exec e2rx start', test: 'go -C hello test ./... && vitest run' });
+    expect(pkg.scripts).toEqual({ build: 'e2rx build', bundle: 'e2rx build --bundle', start: 'exec e2rx start', test: 'go -C hello test ./... && vitest run', 'test:cases': 'e2rx test' });
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['e2rx', 'vitest']);
     for (const file of EXPECTED_GO_FILES) expect(await readFile(join(cwd, 'shop', file), 'utf8'), file).not.toContain('{{');
   });
@@ -214,6 +218,7 @@ describeWithGo('the app init --lang go creates', () => {
     } finally {
       await engine.stop();
     }
+    expect(await runCaseFile(app, { cwd: dir, appDir: dir, env: {} })).toMatchObject({ passed: 1, failed: 0 });
   }, 120_000);
 
   it('init --lang go - the function\'s own Go test passes (go test in hello/)', async () => {

@@ -83,4 +83,15 @@ describe('schema', () => {
     expect(await main(['schema', 'extra'], io)).toBe(2);
     expect(io.out()).toBe('');
   });
+
+  it('schema --cases - prints the JSON Schema of the case files of e2rx test: unknown keys refused', async () => {
+    const io = captureIo();
+    expect(await main(['schema', '--cases'], io)).toBe(0);
+    const schema = JSON.parse(io.out()) as SchemaNode;
+    expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'e2rx test cases (Directive.test.yaml)', additionalProperties: false });
+    expect(Object.keys(schema.properties ?? {})).toEqual(['stubs', 'cases']);
+    const item = schema.properties?.['cases']?.items;
+    expect(Object.keys(item?.properties ?? {})).toEqual(['name', 'request', 'message', 'tick', 'stubs', 'real', 'expect']);
+    expect(item?.additionalProperties).toBe(false);
+  });
 });

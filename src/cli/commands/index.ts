@@ -8,7 +8,8 @@ import { buildCommand } from './build.js';
 import { initCommand } from './init.js';
 import { schemaCommand } from './schema.js';
 import { startCommand } from './start.js';
+import { testCommand } from './test.js';
 import { validateCommand } from './validate.js';
 
 /** The commands. */
-export const COMMANDS: readonly Command[] = [initCommand, buildCommand, startCommand, validateCommand, schemaCommand];
+export const COMMANDS: readonly Command[] = [initCommand, buildCommand, startCommand, testCommand, validateCommand, schemaCommand];

@@ -273,7 +273,7 @@ export const initCommand: Command = {
   summary: 'create a new app with one function (AssemblyScript, or Go with --lang go), ready to build, run and test',
   usage: '<dir> [options]',
   description:
-    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), the function (hello/index.ts, or with --lang go hello/main.go, its go.mod and a Go test), an end-to-end test in tests/, a package.json and a README. e2rx build and e2rx start work at once (a Go app needs Go 1.24 or later); npm install gets what the scripts and the test use (an e2rx run from a checkout is linked as a file: dependency, since e2rx is not on npm).',
+    'dir must be new or empty. The app has a Directive.yaml (POST /hello calls the function hello), the function (hello/index.ts, or with --lang go hello/main.go, its go.mod and a Go test), an end-to-end test in tests/, a case of e2rx test in Directive.test.yaml, a package.json and a README. e2rx build and e2rx start work at once (a Go app needs Go 1.24 or later); npm install gets what the scripts and the test use (an e2rx run from a checkout is linked as a file: dependency, since e2rx is not on npm).',
   options: {
     lang: { type: 'string', short: 'l', placeholder: '<language>', description: 'the language of the function: assemblyscript (default) or go' },
   },
