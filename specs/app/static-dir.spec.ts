@@ -20,6 +20,8 @@ describe('normalizeStaticName', () => {
     ['css/site.css', 'css/site.css'],
     // The original strips `static/` only first: `/static/a.txt` names static/static/a.txt.
     ['/static/a.txt', 'static/a.txt'],
+    // Atmo read static/a.txt for this one (deviation 35): e2rx reads the file the name says.
+    ['static/static/a.txt', 'static/a.txt'],
     // An absolute path is read inside static/ after the leading slash is stripped, never from the file system root.
     ['/etc/passwd', 'etc/passwd'],
   ])('normalizeStaticName - %j becomes %j', (name, expected) => {

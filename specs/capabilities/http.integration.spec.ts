@@ -225,6 +225,7 @@ describe('fetch_url against a real server', () => {
       message: `failed to url.Parse: parse "${echo.origin}\\\\x/y": invalid port ":${echo.port}\\\\x" after host`,
     });
     expect(await fetchWith(config(), 3, '/relative')).toEqual({ kind: 'error', message: 'Post "/relative": unsupported protocol scheme ""' });
+    expect(await fetchWith(config(), 3, '')).toEqual({ kind: 'error', message: 'Post "": unsupported protocol scheme ""' });
     expect(await fetchWith(config(), 3, 'http:opaque')).toEqual({ kind: 'error', message: 'Post "http:opaque": http: no Host in request URL' });
   });
 

@@ -119,6 +119,8 @@ describe('parseGoUrl', () => {
     expect(goUrlString(parseGoUrl('http://us%40er:pw@h/').url!, true)).toBe('http://us@er:***@h/');
     expect(goUrlString(parseGoUrl('http://us%40er@h/').url!, true)).toBe('http://us%40er@h/');
     expect(goUrlString(parseGoUrl('/relative').url!)).toBe('/relative');
+    expect(goUrlString(parseGoUrl('').url!)).toBe('');
+    expect(goUrlString(parseGoUrl('?').url!)).toBe('?');
     expect(goUrlString(parseGoUrl('mailto:a@b?x').url!)).toBe('mailto:a@b?x');
   });
 

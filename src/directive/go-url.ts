@@ -91,7 +91,7 @@ function parse(raw: string): GoUrl | string {
   let rawQuery = '';
   let forceQuery = false;
   const question = rest.indexOf('?');
-  if (question === rest.length - 1) {
+  if (question >= 0 && question === rest.length - 1) {
     forceQuery = true;
     rest = rest.slice(0, -1);
   } else if (question >= 0) {
