@@ -54,6 +54,11 @@ export function statuses(pair: Pair): string {
   return `${statusOf(pair.atmo)}→${statusOf(pair.e2rx)}`;
 }
 
+/** The body of the request, as Latin-1 bytes. */
+function requestBody(request: CorpusRequest): string {
+  return request.raw.slice(request.raw.indexOf('\r\n\r\n') + 4);
+}
+
 /** The body as text. */
 function text(response: RawResponse): string {
   return bodyText(response, 100_000);
@@ -234,36 +239,28 @@ export const RULES: readonly Rule[] = [
     matches: (pair) => pathOf(pair.request) === '/health' && methodOf(pair.request) === 'GET' && !pair.difference.status && headersOnly(pair, []),
   },
   {
-    id: 'query-semantics',
-    kind: 'open',
-    reference: 'issue 15 item 9',
-    title: "Query values as modules read them (`request_get_field`): Go's url.ParseQuery semantics (a pair with `;` or a bad escape dropped, first value wins, a truncated UTF-8 escape passed as its raw byte)",
-    explanation: 'The module sees a different value; the status is the same.',
-    matches: (pair) => pair.request.family === 'query' && !pair.difference.status && pair.difference.body,
-  },
-  {
     id: 'static-names',
-    kind: 'open',
-    reference: 'issue 15 item 10',
-    title: "Static file names: Atmo strips one `static/`, one leading `/` and one `./`, then reads the name as is (`././important.md`, `sub/./nested.txt`, `static/static/inner.txt` read nothing: an empty 200); e2rx normalises the name further and reads the file",
-    explanation: 'The module gets different bytes for the same name.',
+    kind: 'deviation',
+    reference: 'deviation 35',
+    title: 'A static file name still `static/…` once the first `static/` is stripped (`static/static/inner.txt`): Atmo found it in the bundle\'s list, then read the wrong entry (an empty 200); e2rx reads the file the name says',
+    explanation: 'Atmo\'s bundle reader saw the `static/` prefix already there and did not add its own; the other names are read as Atmo read them (one `static/`, `/` and `./` stripped, then the exact name).',
     matches: (pair) => pair.request.family === 'static' && pair.difference.body && pair.atmo.status === 200,
   },
   {
     id: 'response-header-bytes',
-    kind: 'open',
-    reference: 'issue 15 item 11',
-    title: 'A response header set by a module with CR/LF, NUL or non-ASCII bytes: Atmo sends it (CR and LF each become a space, other bytes as they are, UTF-8 as UTF-8); e2rx drops it or sends Latin-1',
-    explanation: 'Go writes header values byte for byte after replacing CR and LF; Node refuses invalid characters and encodes strings as Latin-1.',
+    kind: 'deviation',
+    reference: 'deviation 32',
+    title: 'A response header set by a module with NUL (or another control character) or bytes that are not UTF-8: Atmo sends the bytes as they are; e2rx drops the header (NUL) or sends U+FFFD',
+    explanation: 'HTTP clients refuse a NUL in a header (the whole response fails); CR/LF, tab and UTF-8 go out as Atmo sent them.',
     matches: (pair) => pair.request.family === 'resp-header' && headersOnly(pair, ['x-reactr']) && !pair.difference.status,
   },
   {
     id: 'fetch-url',
-    kind: 'open',
-    reference: 'issue 15 item 12',
-    title: "Outbound URLs (`fetch_url`): Atmo sends the URL as Go's url.Parse left it (`/echo/../echo/dots` kept, a raw space sent unencoded, a bad escape or a leading space an error `failed to url.Parse: …`); e2rx normalises it as a WHATWG URL",
-    explanation: 'The target sees another request target, or one server fails where the other fetches.',
-    matches: (pair) => pair.request.family === 'fetch' && (pair.difference.body || pair.difference.status),
+    kind: 'deviation',
+    reference: 'deviation 33',
+    title: 'A raw space in the query of a `fetch_url` URL: Atmo wrote it raw into the request line (the target answered 400); e2rx sends `%20`',
+    explanation: 'Everything else of the URL goes out as Go\'s url.Parse left it, and its errors read the same.',
+    matches: (pair) => pair.request.family === 'fetch' && (pair.difference.body || pair.difference.status) && /\?[^#\r\n]* /.test(requestBody(pair.request)),
   },
   {
     id: 'error-texts',

@@ -88,7 +88,7 @@ describe('differential rules', () => {
         'allow-order',
       ],
       [pair(request('POST', '/resp/tinygo', 'resp-header', 'two\nlines'), response(200, [['X-Reactr', 'two lines']], 'Hello, two\nlines'), response(200, [], 'Hello, two\nlines')), 'response-header-bytes'],
-      [pair(request('GET', '/query/rust?message=%C3', 'query'), response(200, [], 'hello '), response(200, [], 'hello \xef\xbf\xbd')), 'query-semantics'],
+      [pair(request('POST', '/fetch/tinygo', 'fetch', 'http://127.0.0.1:1/echo?r=a b'), response(500, [], '{"status":500,"message":"400: "}'), response(200, [], 'POST /echo?r=a%20b')), 'fetch-url'],
       [pair(request('GET', '/metrics'), ATMO_404, response(200, [['content-type', 'text/plain']], '# HELP')), 'metrics'],
     ];
     for (const [recorded, id] of cases) expect(classify(recorded)?.id, recorded.request.variant).toBe(id);

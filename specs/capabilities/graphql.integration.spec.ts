@@ -78,6 +78,13 @@ describe('graphql_query against a real server', () => {
     expect(result.kind === 'error' && result.message).toMatch(/^failed to Unmarshal response: /);
   });
 
+  it('graphqlQuery - an endpoint Go\'s url.Parse refused is "failed to Parse endpoint: …", as in Atmo', async () => {
+    expect(await services.graphqlQuery(`${server.origin}/%zz`, '{ hello }', context)).toEqual({
+      kind: 'error',
+      message: `failed to Parse endpoint: parse "${server.origin}/%zz": invalid URL escape "%zz"`,
+    });
+  });
+
   it('graphqlQuery - the graphql rules apply (not the http ones)', async () => {
     const rules: HttpRules = { ...DEFAULT_CAPABILITIES.graphql.rules, allowPrivate: false };
     const restricted = createHostServices(

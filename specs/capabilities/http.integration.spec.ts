@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
@@ -192,6 +193,68 @@ describe('fetch_url against a real server', () => {
       kind: 'error',
       message: 'Get "ftp://127.0.0.1/x": unsupported protocol scheme "ftp"',
     });
+  });
+
+  it('fetchUrl - reads the URL with Go\'s url.Parse, as Atmo did: dot segments kept, the path escaped as Go escaped it', async () => {
+    const target = async (path: string): Promise<string | undefined> => asReply(await fetchWith(config(), 0, `${echo.origin}${path}`)).url;
+    expect(await target('/echo/../echo/dots')).toBe('/echo/../echo/dots');
+    expect(await target('/a/./b/../c')).toBe('/a/./b/../c');
+    expect(await target('/x ')).toBe('/x%20');
+    expect(await target('/a%2fb%41')).toBe('/a%2fb%41');
+    expect(await target('/p?')).toBe('/p?');
+    expect(await target('/é')).toBe('/%C3%A9');
+    expect(await target('/frag#part')).toBe('/frag');
+    // A path that looks like an authority stays a path: the rules and the socket see the URL's host.
+    expect(await target('//evil.example/x')).toBe('//evil.example/x');
+    // Go wrote a space of the query raw into the request line; e2rx writes %20 (docs/deviations.md).
+    expect(await target('/q?a=b c')).toBe('/q?a=b%20c');
+  });
+
+  it('fetchUrl - a URL Go refused is "failed to url.Parse: …"; a URL without http(s) or host fails as Go\'s client did', async () => {
+    expect(await fetchWith(config(), 3, ` ${echo.origin}/x`)).toEqual({
+      kind: 'error',
+      message: `failed to url.Parse: parse " ${echo.origin}/x": first path segment in URL cannot contain colon`,
+    });
+    expect(await fetchWith(config(), 0, `${echo.origin}/%zz`)).toEqual({ kind: 'error', message: `failed to url.Parse: parse "${echo.origin}/%zz": invalid URL escape "%zz"` });
+    expect(await fetchWith(config(), 0, `${echo.origin}/a\tb`)).toEqual({
+      kind: 'error',
+      message: `failed to url.Parse: parse "${echo.origin}/a\\tb": net/url: invalid control character in URL`,
+    });
+    expect(await fetchWith(config(), 0, `${echo.origin}\\x/y`)).toEqual({
+      kind: 'error',
+      message: `failed to url.Parse: parse "${echo.origin}\\\\x/y": invalid port ":${echo.port}\\\\x" after host`,
+    });
+    expect(await fetchWith(config(), 3, '/relative')).toEqual({ kind: 'error', message: 'Post "/relative": unsupported protocol scheme ""' });
+    expect(await fetchWith(config(), 3, '')).toEqual({ kind: 'error', message: 'Post "": unsupported protocol scheme ""' });
+    expect(await fetchWith(config(), 3, 'http:opaque')).toEqual({ kind: 'error', message: 'Post "http:opaque": http: no Host in request URL' });
+  });
+
+  it('fetchUrl - userinfo becomes Basic authorization, as Go\'s client sent it, unless the guest set one', async () => {
+    const userinfo = `http://us%40er:p%3Ass@127.0.0.1:${echo.port}/who`;
+    const basic = asReply(await fetchWith(config(), 0, userinfo));
+    expect(basic.headers.authorization).toBe(`Basic ${Buffer.from('us@er:p:ss').toString('base64')}`);
+    const own = asReply(await fetchWith(config(), 0, `${userinfo}::authorization:mine`));
+    expect(own.headers.authorization).toBe('mine');
+    const failed = await fetchWith(config(), 0, `http://u:secret@127.0.0.1:1/x`);
+    expect(failed).toMatchObject({ kind: 'error', message: expect.stringMatching(/^Get "http:\/\/u:\*\*\*@127\.0\.0\.1:1\/x": /) as string });
+  });
+
+  it('fetchUrl - the query goes out as written, its UTF-8 bytes raw, as Go sent it', async () => {
+    const lines: string[] = [];
+    const raw = createNetServer((socket) => {
+      socket.once('data', (chunk: Buffer) => {
+        lines.push(chunk.toString('latin1').split('\r\n')[0] ?? '');
+        socket.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok');
+      });
+    });
+    await new Promise<void>((resolve) => raw.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (raw.address() as AddressInfo).port;
+      expect(asText(await fetchWith(config(), 0, `http://127.0.0.1:${port}/é?q=é&x="<>\`{}|^`))).toBe('ok');
+      expect(Buffer.from(lines[0] ?? '', 'latin1').toString('utf8')).toBe('GET /%C3%A9?q=é&x="<>`{}|^ HTTP/1.1');
+    } finally {
+      raw.close();
+    }
   });
 
   it('fetchUrl - follows redirects (303 turns POST into GET, 307 keeps it) and stops after 5', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { goUrlParseError } from '../../src/directive/go-url.js';
+import { fromByteString, goQueryValue, goRequestUri, goUrlParseError, goUrlString, parseGoUrl, toByteString } from '../../src/directive/go-url.js';
 
 describe('goUrlParseError', () => {
   it.each([
@@ -78,5 +78,75 @@ describe('goUrlParseError', () => {
     expect(goUrlParseError('nats://host:x#frag')).toBe('parse "nats://host:x": invalid port ":x" after host');
     expect(goUrlParseError('nats://host#a%zz')).toBe('parse "nats://host#a%zz": invalid URL escape "%zz"');
     expect(goUrlParseError('nats://host#ok')).toBeUndefined();
+  });
+});
+
+describe('parseGoUrl', () => {
+  const uri = (raw: string): string => {
+    const parsed = parseGoUrl(raw);
+    if (parsed.url === undefined) throw new Error(parsed.error);
+    return goRequestUri(parsed.url);
+  };
+
+  it.each([
+    ['http://x/echo/../echo/dots', '/echo/../echo/dots'],
+    ['http://x/a/./b/../c', '/a/./b/../c'],
+    ['http://x/a b?q=c d', '/a%20b?q=c d'],
+    ['http://x/x ', '/x%20'],
+    ['http://x/a%2fb%41', '/a%2fb%41'],
+    ["http://x/it's(1)*!", "/it's(1)*!"],
+    ['http://x/q?a="<>`{}|^', '/q?a="<>`{}|^'],
+    ['http://x/p?', '/p?'],
+    ['http://x', '/'],
+    ['http://x?y=1', '/?y=1'],
+    ['http://x/a\\b', '/a%5Cb'],
+    ['http://x/frag#a%20b', '/frag'],
+  ])('goRequestUri - %j is sent as %j, as Go sends it', (raw, expected) => {
+    expect(uri(raw)).toBe(expected);
+  });
+
+  it('goRequestUri - re-escapes a path with bytes from 0x80 and keeps the query raw (a byte string)', () => {
+    expect(uri('http://x/é?q=é')).toBe('/%C3%A9?q=\u00c3\u00a9');
+    expect(fromByteString('\u00c3\u00a9')).toEqual(new TextEncoder().encode('é'));
+    expect(toByteString('é')).toBe('\u00c3\u00a9');
+  });
+
+  it('goUrlString - reassembles as Go, with the password hidden when asked', () => {
+    const url = parseGoUrl('HTTP://us%41:p%40ss@Host:80/a b?q=1#f g').url;
+    expect(url).toMatchObject({ scheme: 'http', host: 'Host:80', user: { username: 'usA', password: 'p@ss' }, rawQuery: 'q=1' });
+    expect(goUrlString(url!)).toBe('http://usA:p%40ss@Host:80/a%20b?q=1#f%20g');
+    expect(goUrlString(url!, true)).toBe('http://usA:***@Host:80/a%20b?q=1#f%20g');
+    expect(goUrlString(parseGoUrl('http://us%40er:pw@h/').url!, true)).toBe('http://us@er:***@h/');
+    expect(goUrlString(parseGoUrl('http://us%40er@h/').url!, true)).toBe('http://us%40er@h/');
+    expect(goUrlString(parseGoUrl('/relative').url!)).toBe('/relative');
+    expect(goUrlString(parseGoUrl('').url!)).toBe('');
+    expect(goUrlString(parseGoUrl('?').url!)).toBe('?');
+    expect(goUrlString(parseGoUrl('mailto:a@b?x').url!)).toBe('mailto:a@b?x');
+  });
+
+  it('parseGoUrl - reports the failures a fetch_url URL met in Atmo', () => {
+    expect(parseGoUrl(' http://x/').error).toBe('parse " http://x/": first path segment in URL cannot contain colon');
+    expect(parseGoUrl('http://127.0.0.1:1\\x/y').error).toBe('parse "http://127.0.0.1:1\\\\x/y": invalid port ":1\\\\x" after host');
+    expect(parseGoUrl('http://x/a\tb').error).toBe('parse "http://x/a\\tb": net/url: invalid control character in URL');
+    expect(parseGoUrl('http://x/%zz').error).toBe('parse "http://x/%zz": invalid URL escape "%zz"');
+    expect(parseGoUrl('http://x/%é').error).toBe('parse "http://x/%é": invalid URL escape "%é"');
+    expect(parseGoUrl('http://x/%日').error).toBe('parse "http://x/%日": invalid URL escape "%\\xe6\\x97"');
+  });
+});
+
+describe('goQueryValue', () => {
+  it.each([
+    ['a=1;b', 'a', undefined],
+    ['a;b&a=2', 'a', '2'],
+    ['a=%zz&a=ok', 'a', 'ok'],
+    ['a=%&a=%4&a=z', 'a', 'z'],
+    ['a=1&a=2', 'a', '1'],
+    ['a=x+y%20z', 'a', 'x y z'],
+    ['%61=enc', 'a', 'enc'],
+    ['a', 'a', ''],
+    ['', 'a', undefined],
+    ['a=%C3', 'a', '\u00c3'],
+  ])('goQueryValue - in %j, %j is %j', (query, key, expected) => {
+    expect(goQueryValue(query, key)).toBe(expected);
   });
 });

@@ -42,6 +42,13 @@ describe('file capability', () => {
     expect(await app.call(FN, 'nope.txt')).toMatchObject({ status: 500, message: 'file does not exist' });
   });
 
+  it('get_static_file - only one `/` and one `./` are stripped: a name with a `.` segment left names no file, as in Atmo', async () => {
+    for (const name of ['././hello.txt', 'nested/./page.html', '/./hello.txt/.', 'nested']) {
+      expect(await app.call(FN, name), name).toMatchObject({ status: 500, message: 'file does not exist' });
+    }
+    expect(await app.call(FN, '/./hello.txt')).toMatchObject({ status: 200, text: 'hello from static\n' });
+  });
+
   it('get_static_file - traversal out of static/ is refused and logged', async () => {
     for (const name of ['../outside.txt', 'nested/../../outside.txt', '..\\outside.txt', '//etc/passwd', '../Directive.yaml']) {
       const reply = await app.call(FN, name);

@@ -92,6 +92,14 @@ describe('requestHandler capability, fields', () => {
     ]);
   });
 
+  it('request_get_field query - Go\'s url.ParseQuery over real HTTP: a pair with `;` or a bad escape is dropped, the first value wins', async () => {
+    const { lines } = await probe(app, ['get 5 a', 'get 5 b', 'get 5 c', 'get 5 d'], { path: '/req/ada?a=1;x&b=%zz&b=2&b=3&c=%2B+%26&d=%C3%A9' });
+    expect(lines).toEqual(['get 5 a = ok:', 'get 5 b = ok:2', 'get 5 c = ok:+ &', 'get 5 d = ok:é']);
+    // A URL a module set is parsed as Go did: a bad escape in its fragment is the parser's error.
+    const fragment = await probe(app, ['set 0 url /x?a=1#%zz', 'get 5 a']);
+    expect(fragment.lines[1]).toBe('get 5 a = err:failed to url.Parse: parse "/x?a=1#%zz": invalid URL escape "%zz"');
+  });
+
   it('request_get_field - an unknown field type is refused', async () => {
     const { lines } = await probe(app, ['get 9 x']);
     expect(lines).toEqual([`get 9 x = ${REFUSED_GET}`]);

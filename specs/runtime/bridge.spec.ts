@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HostServices } from '../../src/capabilities/host-services.js';
-import { BRIDGE_INITIAL_BYTES, BridgeClient, BridgeServer, serveHostCall } from '../../src/runtime/bridge.js';
+import { Worker } from 'node:worker_threads';
+import type { HostCallResult } from '../../src/capabilities/host-services.js';
+import { BRIDGE_INITIAL_BYTES, type BridgeChannel, BridgeClient, BridgeServer, serveHostCall } from '../../src/runtime/bridge.js';
 import { makeRequest } from './support/driver.js';
 import { startRuntime, type TestRuntime } from './support/runtime.js';
 
@@ -31,8 +33,56 @@ describe('bridge (workers)', () => {
   });
 });
 
+/**
+ * A thread that serves a bridge the way the main thread does, scripted: it answers each call it is posted after
+ * `delayMs`, and, when asked, wakes the waiting client first without an answer (`strayWakeMs` before it).
+ */
+function scriptedServer(): Promise<{ worker: Worker; channel: BridgeChannel }> {
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const bridge = new URL('../../src/runtime/bridge.ts', import.meta.url).href;
+  const code = `
+    const { parentPort } = require('node:worker_threads');
+    import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(bridge)}); }).then(({ BridgeServer }) => {
+      const server = new BridgeServer();
+      const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      parentPort.on('message', ({ answer, strayWake }) => {
+        if (strayWake) {
+          sleep(50);
+          // What a late notify of an earlier answer does: the client wakes, and no answer is in.
+          Atomics.notify(new Int32Array(server.channel.control), 0);
+          sleep(100);
+        }
+        server.answer(answer);
+      });
+      parentPort.postMessage(server.channel, [server.channel.port]);
+    });`;
+  const worker = new Worker(code, { eval: true });
+  return new Promise((resolve, reject) => {
+    worker.once('message', (channel: BridgeChannel) => resolve({ worker, channel }));
+    worker.once('error', reject);
+  });
+}
+
 describe('bridge (protocol)', () => {
   const context = { fn: 'f', requestId: 'r' };
+
+  it('BridgeClient - a wake-up without an answer does not end the wait: a call never reads the previous call\'s answer', async () => {
+    // The race behind a 500 "unknown error returned from host" once seen on POST /cache/tinygo (issue 15, item 15): the
+    // main thread stored cache_set's answer (status 0), the worker read it before the main thread's notify came, ran
+    // on to cache_get, and that late notify woke cache_get's wait, which took status 0 as its answer: size 0, nothing
+    // stored, so the guest's get_ffi_result failed.
+    const { worker, channel } = await scriptedServer();
+    try {
+      let next: { answer: HostCallResult; strayWake: boolean } | undefined;
+      const client = new BridgeClient(channel, () => worker.postMessage(next));
+      next = { answer: { kind: 'status', status: 0 }, strayWake: false };
+      expect(client.call({ op: 'cacheSet', key: 'name', value: new TextEncoder().encode(';y'), ttlSeconds: 0 }, context)).toEqual({ kind: 'status', status: 0 });
+      next = { answer: { kind: 'data', data: new TextEncoder().encode(';y') }, strayWake: true };
+      expect(client.call({ op: 'cacheGet', key: 'name' }, context)).toEqual({ kind: 'data', data: new TextEncoder().encode(';y') });
+    } finally {
+      await worker.terminate();
+    }
+  });
 
   it('BridgeServer - answers data, errors and statuses, growing the buffer for large data', () => {
     const server = new BridgeServer(16);

@@ -2,7 +2,7 @@
  * The HTTP reply of a run (spec §2.3), written to real node:http responses.
  */
 import { createServer, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
 import { failureStatus, replyCancelled, replyHttp, statusOfRunError } from '../../src/sinks/http-reply.js';
@@ -16,6 +16,22 @@ async function served(write: (response: ServerResponse) => void): Promise<Reply>
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
     return await httpRequest((server.address() as AddressInfo).port, { path: '/' });
+  } finally {
+    server.close();
+  }
+}
+
+/** Serves one request with `write` and returns the raw head of the response (its bytes, one character each). */
+async function rawHead(write: (response: ServerResponse) => void): Promise<string> {
+  const server = createServer((_request, response) => write(response));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const socket = connect((server.address() as AddressInfo).port, '127.0.0.1');
+    socket.end('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    const chunks: Buffer[] = [];
+    for await (const chunk of socket) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('latin1');
+    return raw.slice(0, raw.indexOf('\r\n\r\n') + 2);
   } finally {
     server.close();
   }
@@ -47,11 +63,25 @@ describe('replyHttp', () => {
   });
 
   it('replyHttp - a header HTTP cannot carry is dropped, not fatal', async () => {
-    const reply = await served((response) => replyHttp(response, ok('fine', { 'bad header': 'x', 'X-Bad-Value': 'a\nb', 'X-Good': 'g' })));
+    const reply = await served((response) => replyHttp(response, ok('fine', { 'bad header': 'x', 'X-Bad-Value': 'a\u0000b', 'X-Del': 'x\u007f', 'X-Good': 'g' })));
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('fine');
     expect(reply.headers['x-good']).toBe('g');
     expect(reply.headers['x-bad-value']).toBeUndefined();
+    expect(reply.headers['x-del']).toBeUndefined();
+  });
+
+  it('replyHttp - header values go out as Atmo wrote them: CR/LF folded to a space, ends trimmed, UTF-8 bytes', async () => {
+    const head = await rawHead((response) =>
+      replyHttp(response, ok('x', { 'X-Lines': 'two\nlines', 'X-Crlf': 'a\r\nInjected: yes', 'X-Cjk': '日本', 'X-Cafe': 'café', 'X-Pad': '  pad\t', 'X-Tab': 'a\tb' })),
+    );
+    expect(head).toContain('\r\nX-Lines: two lines\r\n');
+    expect(head).toContain('\r\nX-Crlf: a  Injected: yes\r\n');
+    expect(head).not.toMatch(/\r\nInjected/);
+    expect(head).toContain(`\r\nX-Cjk: ${Buffer.from('日本').toString('latin1')}\r\n`);
+    expect(head).toContain(`\r\nX-Cafe: ${Buffer.from('café').toString('latin1')}\r\n`);
+    expect(head).toContain('\r\nX-Pad: pad\r\n');
+    expect(head).toContain('\r\nX-Tab: a\tb\r\n');
   });
 
   it('replyHttp - extra headers (the headless request ids) go on every reply', async () => {

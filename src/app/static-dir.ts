@@ -8,18 +8,19 @@ import { join, resolve, sep } from 'node:path';
 import type { StaticFiles } from './static-files.js';
 
 /**
- * Normalises a requested name as the original (spec §1.13): strips a leading `static/`, then `/`, then `./`.
- * Returns `undefined` when the name would leave `static/` (`..` segments, absolute paths, NUL bytes, backslashes).
+ * Normalises a requested name as the original (spec §1.13): strips a leading `static/`, then one `/`, then one `./`;
+ * what is left names the file exactly, as Atmo looked it up among the bundle's entries. So a name that still holds an
+ * empty, `.` or `..` segment (`././a.txt`, `css/./site.css`, `//a.txt`) names no file: `undefined`, as for a name
+ * with a NUL byte or a backslash.
  */
 export function normalizeStaticName(name: string): string | undefined {
   let relative = name;
   if (relative.startsWith('static/')) relative = relative.slice('static/'.length);
-  relative = relative.replace(/^\/+/, '');
+  if (relative.startsWith('/')) relative = relative.slice(1);
   if (relative.startsWith('./')) relative = relative.slice(2);
   if (relative === '' || relative.includes('\0') || relative.includes('\\')) return undefined;
-  const segments = relative.split('/');
-  if (segments.some((segment) => segment === '..' || segment === '')) return undefined;
-  return segments.filter((segment) => segment !== '.').join('/');
+  if (relative.split('/').some((segment) => segment === '' || segment === '.' || segment === '..')) return undefined;
+  return relative;
 }
 
 /** The static files of an app directory: `<root>/static/<name>`, confined to that folder. */

@@ -115,6 +115,7 @@ export function createGraphqlCapability(
             timeoutMs: config.graphql.timeoutMs,
             maxResponseBytes: config.graphql.maxResponseBytes,
             authorizationFor: (url, raw) => authHeaderFor(config.auth, url, raw),
+            parseFailure: 'failed to Parse endpoint',
           },
         );
         const text = decoder.decode(response.body);

@@ -16,6 +16,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
+import { goEscapedPath, goRequestUri, goUrlString, parseGoUrl } from '../directive/go-url.js';
 import type { AuthHeader, HttpRules } from './config.js';
 import { goDialError } from './go-dial-error.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
@@ -52,6 +53,8 @@ export interface OutboundOptions {
   readonly maxResponseBytes: number;
   /** The `Authorization` value to add for a URL, or `undefined` (see {@link authHeaderFor}). */
   readonly authorizationFor: (url: URL, rawUrl: string) => string | undefined;
+  /** What a URL Go's parser refuses is reported under (`failed to url.Parse`, the default, as Atmo's fetch_url). */
+  readonly parseFailure?: string;
 }
 
 /** Why an outbound request failed; `message` is what the guest sees. */
@@ -158,6 +161,53 @@ export function authHeaderFor(
   return undefined;
 }
 
+/** The first hop of a request, read from the guest's URL as Atmo read it. */
+interface FirstHop {
+  /** The scheme and host as Go read them, with Go's escaped path and query: what the rules check and the socket dials. */
+  readonly url: URL;
+  /** The request target sent: Go's `RequestURI`, a space in the query written `%20`. */
+  readonly target: string;
+  /** The URL as Go's client quoted it in errors (`URL.String`, the password hidden). */
+  readonly shown: string;
+  /** `Basic …` for a URL with userinfo, which Go's client sent when nothing else set `Authorization`. */
+  readonly basic: string | undefined;
+}
+
+const utf8 = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('utf8');
+
+/**
+ * Reads the guest's URL with Go's `url.Parse`, as Atmo did (`<parseFailure>: parse …` when Go refused it): the path is
+ * sent as written (dot segments kept) or re-escaped as Go did, the query as written (its UTF-8 bytes raw). The host
+ * is then read by the WHATWG parser for the rules and the connection, so both always see the same host; the path can
+ * never move it (it is set on that URL, not parsed with it).
+ *
+ * A space in the query is the one thing sent differently: Go wrote it raw into the request line, which the server
+ * then misread; e2rx writes `%20` (docs/deviations.md).
+ */
+function firstHop(method: string, raw: string, parseFailure: string): FirstHop {
+  const parsed = parseGoUrl(raw);
+  if (parsed.url === undefined) throw new OutboundHttpError('invalid', `${parseFailure}: ${utf8(parsed.error)}`);
+  const go = parsed.url;
+  const shown = utf8(goUrlString(go, true));
+  if (go.scheme !== 'http' && go.scheme !== 'https') {
+    throw new OutboundHttpError('invalid', goStyle(method, shown, `unsupported protocol scheme ${JSON.stringify(go.scheme)}`));
+  }
+  if (go.host === '') throw new OutboundHttpError('invalid', goStyle(method, shown, 'http: no Host in request URL'));
+  let url: URL;
+  try {
+    url = new URL(`${go.scheme}://${utf8(go.host)}`);
+  } catch {
+    throw new OutboundHttpError('invalid', goStyle(method, shown, 'invalid URL'));
+  }
+  const target = goRequestUri(go).replaceAll(' ', '%20');
+  // The path and query only serve to resolve a relative redirect: set as components, they cannot change the host.
+  url.pathname = goEscapedPath(go) || '/';
+  url.search = utf8(go.rawQuery);
+  const basic =
+    go.user === undefined ? undefined : `Basic ${Buffer.from(`${go.user.username}:${go.user.password ?? ''}`, 'latin1').toString('base64')}`;
+  return { url, target, shown, basic };
+}
+
 /** The next request of a redirect chain, or `undefined` when the response is final. */
 function redirectTarget(
   status: number,
@@ -204,18 +254,24 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
     deadline.catch(() => undefined);
     const finish = () => clearTimeout(timer);
 
-    let url: URL;
+    let first: FirstHop;
     try {
-      url = new URL(request.url);
-    } catch {
+      first = firstHop(request.method, request.url, options.parseFailure ?? 'failed to url.Parse');
+    } catch (error) {
       finish();
-      throw new OutboundHttpError('invalid', goStyle(request.method, request.url, 'invalid URL'));
+      throw error;
     }
+    let url = first.url;
     let method = request.method;
     let body = request.body;
     let headers = request.headers.filter(([name]) => !TRANSPORT_HEADERS.has(name.toLowerCase()));
+    const guestAuthorization = headers.some(([name]) => name.toLowerCase() === 'authorization');
     const originalHost = url.host;
     let rawUrl = request.url;
+    /** How the URL is quoted in errors: Go's form for the guest's URL, then each redirect's. */
+    let shown = first.shown;
+    /** The request target of the first hop is Go's; a redirect's is its WHATWG form. */
+    let target: string | undefined = first.target;
 
     try {
       for (let hop = 0; ; hop += 1) {
@@ -227,7 +283,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
         }
         const verdict = await Promise.race([checkRequestTarget(url, options.rules, clientOptions.resolver), deadline]).catch(
           (error: unknown) => {
-            if (controller.signal.aborted) throw timeoutError(url.href, method);
+            if (controller.signal.aborted) throw timeoutError(shown, method);
             throw error;
           },
         );
@@ -237,7 +293,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           const isRule = RULE_TEXTS.has(verdict.reason);
           throw new OutboundHttpError(
             isRule ? 'rule' : 'transport',
-            isRule && hop === 0 ? verdict.reason : goStyle(method, url.href, verdict.reason),
+            isRule && hop === 0 ? verdict.reason : goStyle(method, shown, verdict.reason),
           );
         }
 
@@ -250,6 +306,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
         }
         const authorization = options.authorizationFor(url, rawUrl);
         if (authorization !== undefined) outgoing['authorization'] = authorization;
+        else if (hop === 0 && first.basic !== undefined && !guestAuthorization) outgoing['authorization'] = first.basic;
         if (body.length > 0 || method === 'POST' || method === 'PUT' || method === 'PATCH') {
           outgoing['content-length'] = String(body.length);
         }
@@ -270,7 +327,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           connectHost: verdict.addresses.length === 0 ? (dialled[0]?.address ?? verdict.hostname) : verdict.hostname,
           lookup: verdict.addresses.length === 0 ? undefined : pinnedLookup(dialled),
           port: verdict.port,
-          path: `${url.pathname}${url.search}`,
+          path: target ?? `${url.pathname}${url.search}`,
           method,
           headers: outgoing,
           body,
@@ -278,13 +335,13 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           maxResponseBytes: options.maxResponseBytes,
           readBody: (status, location) => redirectTarget(status, location, url) === undefined,
         }).catch((error: unknown) => {
-          if (controller.signal.aborted) throw timeoutError(url.href, method);
+          if (controller.signal.aborted) throw timeoutError(shown, method);
           if (error instanceof OutboundHttpError) {
-            throw new OutboundHttpError(error.kind, goStyle(method, url.href, error.message), { cause: error });
+            throw new OutboundHttpError(error.kind, goStyle(method, shown, error.message), { cause: error });
           }
           const code = (error as { code?: unknown }).code;
           const reason = goDialError(error) ?? (error instanceof Error ? error.message : String(error));
-          throw new OutboundHttpError('transport', goStyle(method, url.href, reason), { cause: { code, error } });
+          throw new OutboundHttpError('transport', goStyle(method, shown, reason), { cause: { code, error } });
         });
 
         const location = response.headers.location;
@@ -304,6 +361,8 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
         }
         url = next;
         rawUrl = next.href;
+        shown = next.href;
+        target = undefined;
       }
     } finally {
       finish();

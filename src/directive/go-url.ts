@@ -1,122 +1,404 @@
 /**
- * The failures of Go's `url.Parse` that Atmo reported for connection addresses (`failed to parse serverAddress as
- * URL: …`). Go's parser is lenient (`localhost:6379` parses, as scheme `localhost` and an opaque rest); it fails on
- * control characters, a leading colon, a first path segment holding a colon when no scheme can be read, a bad host
- * or port in the authority, bad userinfo, and bad percent-escapes (in the host, userinfo, path or fragment, never in
- * the query). The checks run in Go's order, so the first failure Go meets is the one reported.
+ * Go's `net/url` as Atmo v0.4.7 (built with Go 1.18) used it: `url.Parse`, `URL.EscapedPath`, `URL.RequestURI`,
+ * `URL.String` and `url.ParseQuery`. Atmo parsed connection addresses (`failed to parse serverAddress as URL: …`),
+ * the request URL a module reads its query from (`request_get_field`), and the URL of `fetch_url` with it, so e2rx
+ * reads them the same way.
+ *
+ * Go's parser is lenient (`localhost:6379` parses, as scheme `localhost` and an opaque rest; dot segments stay as
+ * written); it fails on control characters, a leading colon, a first path segment holding a colon when no scheme can
+ * be read, a bad host or port in the authority, bad userinfo, and bad percent-escapes (in the host, userinfo, path or
+ * fragment, never in the query). The checks run in Go's order, so the first failure Go meets is the one reported.
+ *
+ * Go works on bytes. So does this module: its strings are byte strings (one character per byte, as Latin-1 decodes
+ * them; {@link toByteString} and {@link fromByteString} convert), so that an escape such as `%C3` keeps the lone byte
+ * Go keeps.
  *
  * @module
  */
 
-/** Go's error text for `value`, or `undefined` when Go would parse it. */
-export function goUrlParseError(value: string): string | undefined {
-  const hash = value.indexOf('#');
-  const beforeFragment = hash >= 0 ? value.slice(0, hash) : value;
-  const error = parseError(beforeFragment);
-  if (error) return `parse ${goQuote(beforeFragment)}: ${error}`;
-  if (hash >= 0) {
-    const fragmentError = unescapeError(value.slice(hash + 1), 'fragment');
-    if (fragmentError) return `parse ${goQuote(value)}: ${fragmentError}`;
-  }
-  return undefined;
+/** A URL as Go's `url.Parse` splits it. Every field is a byte string (see the module comment). */
+export interface GoUrl {
+  /** Lower-cased, without the colon; empty when none. */
+  readonly scheme: string;
+  /** What follows `scheme:` when it does not start with a slash (`mailto:a@b`), before any query. */
+  readonly opaque: string;
+  /** The userinfo, unescaped, when the authority had one. */
+  readonly user: { readonly username: string; readonly password: string | undefined } | undefined;
+  /** The host and port, unescaped (`example.com:8080`, `[::1]:80`). */
+  readonly host: string;
+  /** The path as written (still escaped). */
+  readonly rawPath: string;
+  /** The query as written, without its `?`. */
+  readonly rawQuery: string;
+  /** Whether the URL ended with a lone `?`. */
+  readonly forceQuery: boolean;
+  /** The fragment as written (still escaped), without its `#`; undefined when there was none. */
+  readonly rawFragment: string | undefined;
 }
 
-type Mode = 'host' | 'zone' | 'path' | 'userinfo' | 'fragment';
+/** The outcome of {@link parseGoUrl}: the URL, or Go's error text (`parse "<url>": <reason>`). */
+export type GoUrlParse = { readonly url: GoUrl; readonly error?: undefined } | { readonly url?: undefined; readonly error: string };
 
-function parseError(raw: string): string | undefined {
-  if ([...raw].some(isControlCharacter)) return 'net/url: invalid control character in URL';
-  if (raw === '*') return undefined;
-  if (raw.startsWith(':')) return 'missing protocol scheme';
-  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(raw)?.[0];
-  let rest = scheme ? raw.slice(scheme.length) : raw;
-  if (rest.endsWith('?') && rest.indexOf('?') === rest.length - 1) rest = rest.slice(0, -1);
-  else if (rest.includes('?')) rest = rest.slice(0, rest.indexOf('?'));
+/** The UTF-8 bytes of a string, as a byte string. */
+export function toByteString(text: string): string {
+  // Plain ASCII (the common case) is its own byte string.
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
+  }
+  return text;
+}
+
+/** The bytes of a byte string. */
+export function fromByteString(bytes: string): Uint8Array {
+  return new Uint8Array(Buffer.from(bytes, 'latin1'));
+}
+
+/**
+ * Parses `raw` as Go's `url.Parse` does.
+ *
+ * @example
+ * ```ts
+ * parseGoUrl('http://x/echo/../echo/dots?q=a b').url?.rawPath; // '/echo/../echo/dots'
+ * parseGoUrl(' http://x/').error; // 'parse " http://x/": first path segment in URL cannot contain colon'
+ * ```
+ */
+export function parseGoUrl(raw: string): GoUrlParse {
+  const bytes = toByteString(raw);
+  const hash = bytes.indexOf('#');
+  const beforeFragment = hash >= 0 ? bytes.slice(0, hash) : bytes;
+  const parsed = parse(beforeFragment);
+  if (typeof parsed === 'string') return { error: `parse ${goQuote(beforeFragment)}: ${parsed}` };
+  if (hash < 0) return { url: parsed };
+  const rawFragment = bytes.slice(hash + 1);
+  const fragmentError = unescape(rawFragment, 'fragment').error;
+  if (fragmentError !== undefined) return { error: `parse ${goQuote(bytes)}: ${fragmentError}` };
+  return { url: rawFragment === '' ? parsed : { ...parsed, rawFragment } };
+}
+
+/** Go's error text for `value`, or `undefined` when Go would parse it. */
+export function goUrlParseError(value: string): string | undefined {
+  return parseGoUrl(value).error;
+}
+
+/** `parse(rawURL, viaRequest=false)`: the URL, or the reason it is refused. */
+function parse(raw: string): GoUrl | string {
+  if (hasControlByte(raw)) return 'net/url: invalid control character in URL';
+  const empty: GoUrl = { scheme: '', opaque: '', user: undefined, host: '', rawPath: '', rawQuery: '', forceQuery: false, rawFragment: undefined };
+  if (raw === '*') return { ...empty, rawPath: '*' };
+  const scheme = getScheme(raw);
+  if (scheme === undefined) return 'missing protocol scheme';
+  let rest = scheme === '' ? raw : raw.slice(scheme.length + 1);
+  let rawQuery = '';
+  let forceQuery = false;
+  const question = rest.indexOf('?');
+  if (question >= 0 && question === rest.length - 1) {
+    forceQuery = true;
+    rest = rest.slice(0, -1);
+  } else if (question >= 0) {
+    rawQuery = rest.slice(question + 1);
+    rest = rest.slice(0, question);
+  }
+  const url = { ...empty, scheme: scheme.toLowerCase(), rawQuery, forceQuery };
   if (!rest.startsWith('/')) {
-    if (scheme) return undefined; // opaque: nothing more is checked
+    if (scheme !== '') return { ...url, opaque: rest };
     if ((rest.split('/')[0] ?? '').includes(':')) return 'first path segment in URL cannot contain colon';
   }
-  if ((scheme || !rest.startsWith('///')) && rest.startsWith('//')) {
+  let user: GoUrl['user'];
+  let host = '';
+  if ((scheme !== '' || !rest.startsWith('///')) && rest.startsWith('//')) {
     const slash = rest.indexOf('/', 2);
     const authority = slash >= 0 ? rest.slice(2, slash) : rest.slice(2);
     rest = slash >= 0 ? rest.slice(slash) : '';
-    const authorityError = parseAuthorityError(authority);
-    if (authorityError) return authorityError;
+    const parsed = parseAuthority(authority);
+    if (typeof parsed === 'string') return parsed;
+    ({ user, host } = parsed);
   }
-  return unescapeError(rest, 'path');
+  const pathError = unescape(rest, 'path').error;
+  if (pathError !== undefined) return pathError;
+  return { ...url, user, host, rawPath: rest };
 }
 
-function parseAuthorityError(authority: string): string | undefined {
+/** The scheme (empty when none can be read), or undefined for a leading colon. */
+function getScheme(raw: string): string | undefined {
+  for (let i = 0; i < raw.length; i += 1) {
+    const c = raw.charCodeAt(i);
+    if (isLetter(c)) continue;
+    if (isDigit(c) || c === 0x2b || c === 0x2d || c === 0x2e) {
+      if (i === 0) return '';
+      continue;
+    }
+    if (c === 0x3a) return i === 0 ? undefined : raw.slice(0, i);
+    return '';
+  }
+  return '';
+}
+
+function parseAuthority(authority: string): { user: GoUrl['user']; host: string } | string {
   const at = authority.lastIndexOf('@');
-  const hostError = parseHostError(at < 0 ? authority : authority.slice(at + 1));
-  if (hostError || at < 0) return hostError;
+  const host = parseHost(at < 0 ? authority : authority.slice(at + 1));
+  if (host.error !== undefined) return host.error;
+  if (at < 0) return { user: undefined, host: host.value };
   const userinfo = authority.slice(0, at);
-  if (!/^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/.test(userinfo)) return 'net/url: invalid userinfo';
+  if (!USERINFO.test(userinfo)) return 'net/url: invalid userinfo';
   const colon = userinfo.indexOf(':');
-  if (colon < 0) return unescapeError(userinfo, 'userinfo');
-  return unescapeError(userinfo.slice(0, colon), 'userinfo') ?? unescapeError(userinfo.slice(colon + 1), 'userinfo');
+  const username = unescape(colon < 0 ? userinfo : userinfo.slice(0, colon), 'userinfo');
+  if (username.error !== undefined) return username.error;
+  if (colon < 0) return { user: { username: username.value, password: undefined }, host: host.value };
+  const password = unescape(userinfo.slice(colon + 1), 'userinfo');
+  if (password.error !== undefined) return password.error;
+  return { user: { username: username.value, password: password.value }, host: host.value };
 }
 
-function parseHostError(host: string): string | undefined {
+/** The characters Go lets a userinfo hold (`validUserinfo`; bytes from 0x80 are refused too). */
+const USERINFO = /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/;
+
+type Unescaped = { readonly value: string; readonly error?: undefined } | { readonly value?: undefined; readonly error: string };
+
+function parseHost(host: string): Unescaped {
   if (host.startsWith('[')) {
     const close = host.lastIndexOf(']');
-    if (close < 0) return "missing ']' in host";
+    if (close < 0) return { error: "missing ']' in host" };
     const colonPort = host.slice(close + 1);
-    if (!validOptionalPort(colonPort)) return `invalid port ${goQuote(colonPort)} after host`;
+    if (!validOptionalPort(colonPort)) return { error: `invalid port ${goQuote(colonPort)} after host` };
     const zone = host.slice(0, close).indexOf('%25');
     if (zone >= 0) {
-      return unescapeError(host.slice(0, zone), 'host') ?? unescapeError(host.slice(zone, close), 'zone') ?? unescapeError(host.slice(close), 'host');
+      const before = unescape(host.slice(0, zone), 'host');
+      if (before.error !== undefined) return before;
+      const inside = unescape(host.slice(zone, close), 'zone');
+      if (inside.error !== undefined) return inside;
+      const after = unescape(host.slice(close), 'host');
+      if (after.error !== undefined) return after;
+      return { value: before.value + inside.value + after.value };
     }
   } else {
     const colon = host.lastIndexOf(':');
-    if (colon >= 0 && !validOptionalPort(host.slice(colon))) return `invalid port ${goQuote(host.slice(colon))} after host`;
+    if (colon >= 0 && !validOptionalPort(host.slice(colon))) return { error: `invalid port ${goQuote(host.slice(colon))} after host` };
   }
-  return unescapeError(host, 'host');
+  return unescape(host, 'host');
 }
 
 function validOptionalPort(port: string): boolean {
   return port === '' || /^:[0-9]*$/.test(port);
 }
 
-/** Go's `unescape` checks: well-formed `%XX` escapes, and in a host only allowed characters. */
-function unescapeError(text: string, mode: Mode): string | undefined {
+/** The sections Go escapes and unescapes differently. */
+type Mode = 'host' | 'zone' | 'path' | 'userinfo' | 'query' | 'fragment';
+
+/**
+ * Go's `unescape`: well-formed `%XX` escapes (in a host, only for bytes from 0x80, or `%25`), and in a host only the
+ * characters a host may hold; `+` is a space in a query component.
+ */
+function unescape(text: string, mode: Mode): Unescaped {
   const isHost = mode === 'host' || mode === 'zone';
-  for (let index = 0; index < text.length; ) {
-    const char = text[index] as string;
-    if (char === '%') {
-      const escape = text.slice(index, index + 3);
-      if (!/^%[0-9A-Fa-f]{2}$/.test(escape)) return `invalid URL escape ${goQuote(escape)}`;
-      const byte = Number.parseInt(escape.slice(1), 16);
-      if (mode === 'host' && byte < 0x80 && escape !== '%25') return `invalid URL escape ${goQuote(escape)}`;
-      if (mode === 'zone' && escape !== '%25' && byte !== 0x20 && byte < 0x80 && !HOST_CHAR.test(String.fromCharCode(byte))) {
-        return `invalid URL escape ${goQuote(escape)}`;
+  let escapes = 0;
+  let plus = false;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25) {
+      escapes += 1;
+      if (i + 2 >= text.length || !isHex(text.charCodeAt(i + 1)) || !isHex(text.charCodeAt(i + 2))) {
+        return { error: `invalid URL escape ${goQuote(text.slice(i, i + 3))}` };
       }
-      index += 3;
+      const escape = text.slice(i, i + 3);
+      const byte = Number.parseInt(text.slice(i + 1, i + 3), 16);
+      if (mode === 'host' && byte < 0x80 && escape !== '%25') return { error: `invalid URL escape ${goQuote(escape)}` };
+      if (mode === 'zone' && escape !== '%25' && byte !== 0x20 && shouldEscape(byte, 'host')) return { error: `invalid URL escape ${goQuote(escape)}` };
+      i += 3;
     } else {
-      if (isHost && char.charCodeAt(0) < 0x80 && !HOST_CHAR.test(char)) return `invalid character ${goQuote(char)} in host name`;
-      index += 1;
+      if (c === 0x2b) plus = mode === 'query';
+      else if (isHost && c < 0x80 && shouldEscape(c, mode)) return { error: `invalid character ${goQuote(text[i] as string)} in host name` };
+      i += 1;
     }
+  }
+  if (escapes === 0 && !plus) return { value: text };
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c === 0x25) {
+      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else out += c === 0x2b && mode === 'query' ? ' ' : (text[i] as string);
+  }
+  return { value: out };
+}
+
+/** Go's `shouldEscape` (Go 1.18) for one byte. */
+function shouldEscape(c: number, mode: Mode): boolean {
+  if (isLetter(c) || isDigit(c)) return false;
+  if ((mode === 'host' || mode === 'zone') && HOST_EXTRA.includes(String.fromCharCode(c))) return false;
+  const char = String.fromCharCode(c);
+  if ('-_.~'.includes(char)) return false;
+  if ('$&+,/:;=?@'.includes(char)) {
+    switch (mode) {
+      case 'path':
+        return c === 0x3f;
+      case 'userinfo':
+        return '@/?:'.includes(char);
+      case 'query':
+        return true;
+      case 'fragment':
+        return false;
+      default:
+        return true;
+    }
+  }
+  if (mode === 'fragment' && '!()*'.includes(char)) return false;
+  return true;
+}
+
+/** The ASCII characters Go leaves unescaped in a host besides the unreserved ones. */
+const HOST_EXTRA = `!$&'()*+,;=:[]<>"`;
+
+/** Go's `escape`: every byte `shouldEscape` names as `%XX` (upper-case hex). */
+function escape(text: string, mode: Mode): string {
+  let out = '';
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    out += shouldEscape(c, mode) ? `%${HEX[c >> 4] as string}${HEX[c & 15] as string}` : (text[i] as string);
+  }
+  return out;
+}
+
+const HEX = '0123456789ABCDEF';
+
+/** Go's `validEncoded`: no byte that escaping would change, besides sub-delims, `:@[]` and escapes. */
+function validEncoded(text: string, mode: Mode): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (!"!$&'()*+,;=:@[]%".includes(text[i] as string) && shouldEscape(c, mode)) return false;
+  }
+  return true;
+}
+
+/**
+ * Go's `URL.EscapedPath`: the path as written when it is a valid escaping, else the path re-escaped (a space as
+ * `%20`, bytes from 0x80 as `%XX`).
+ */
+export function goEscapedPath(url: GoUrl): string {
+  if (url.rawPath === '*' || validEncoded(url.rawPath, 'path')) return url.rawPath;
+  return escape(unescape(url.rawPath, 'path').value ?? '', 'path');
+}
+
+/**
+ * Go's `URL.RequestURI`: the escaped path (or `/`), or the opaque part, then `?` and the query as written.
+ *
+ * @example
+ * ```ts
+ * goRequestUri(parseGoUrl('http://x/a b?q=é').url!); // '/a%20b?q=Ã©' (a byte string: the query's raw UTF-8)
+ * ```
+ */
+export function goRequestUri(url: GoUrl): string {
+  let result = url.opaque;
+  if (result === '') result = goEscapedPath(url) || '/';
+  else if (result.startsWith('//')) result = `${url.scheme}:${result}`;
+  return url.forceQuery || url.rawQuery !== '' ? `${result}?${url.rawQuery}` : result;
+}
+
+/**
+ * Go's `URL.String` (Go 1.18); with `redact`, `user:***@` for a userinfo with a password, as Go's HTTP client quotes
+ * a URL in its errors.
+ */
+export function goUrlString(url: GoUrl, redact = false): string {
+  let out = url.scheme === '' ? '' : `${url.scheme}:`;
+  if (url.opaque !== '') out += url.opaque;
+  else {
+    const path = goEscapedPath(url);
+    if (url.scheme !== '' || url.host !== '' || url.user !== undefined) {
+      if (url.host !== '' || path !== '' || url.user !== undefined) out += '//';
+      if (url.user !== undefined) {
+        // Go's client (stripPassword) writes the username unescaped beside the hidden password.
+        if (redact && url.user.password !== undefined) out += `${url.user.username}:***`;
+        else {
+          out += escape(url.user.username, 'userinfo');
+          if (url.user.password !== undefined) out += `:${escape(url.user.password, 'userinfo')}`;
+        }
+        out += '@';
+      }
+      out += escape(url.host, 'host');
+    }
+    if (path !== '' && !path.startsWith('/') && url.host !== '') out += '/';
+    if (out === '' && (path.split('/')[0] ?? '').includes(':')) out += './';
+    out += path;
+  }
+  if (url.forceQuery || url.rawQuery !== '') out += `?${url.rawQuery}`;
+  if (url.rawFragment !== undefined) {
+    const fragment = unescape(url.rawFragment, 'fragment').value ?? '';
+    if (fragment !== '') out += `#${validEncoded(url.rawFragment, 'fragment') ? url.rawFragment : escape(fragment, 'fragment')}`;
+  }
+  return out;
+}
+
+/**
+ * The first value of `key` in a raw query, as Go's `url.ParseQuery(rawQuery).Get(key)` gives it (Go 1.17 and later):
+ * pairs split on `&`; a pair holding `;` is dropped; a pair whose name or value has a bad escape is dropped (the
+ * next ones still count); `+` is a space; `%XX` gives the byte, whatever it is. `undefined` when no pair has the name.
+ *
+ * @example
+ * ```ts
+ * goQueryValue('a;b=1&b=%zz&b=2&b=3', 'b'); // '2'
+ * ```
+ */
+export function goQueryValue(rawQuery: string, key: string): string | undefined {
+  for (const pair of rawQuery.split('&')) {
+    if (pair === '' || pair.includes(';')) continue;
+    const equals = pair.indexOf('=');
+    const name = unescape(equals < 0 ? pair : pair.slice(0, equals), 'query');
+    if (name.value !== key) continue;
+    const value = unescape(equals < 0 ? '' : pair.slice(equals + 1), 'query');
+    if (value.value !== undefined) return value.value;
   }
   return undefined;
 }
 
-/** The ASCII characters Go leaves unescaped in a host (unreserved, sub-delims, `:[]<>"`). */
-const HOST_CHAR = /^[A-Za-z0-9\-_.~!$&'()*+,;=:[\]<>"]$/;
-
-/** Go's `%q` (strconv.Quote) for the characters a URL may hold. */
-function goQuote(text: string): string {
-  const short: Record<string, string> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
+/** Go's `%q` (strconv.Quote) of a byte string: valid UTF-8 kept (printable) or `\u` escaped, other bytes as `\xNN`. */
+export function goQuote(bytes: string): string {
+  const short: Readonly<Record<string, string>> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
   let quoted = '"';
-  for (const char of text) {
+  for (let i = 0; i < bytes.length; ) {
+    const c = bytes.charCodeAt(i);
+    const length = c < 0x80 ? 1 : utf8Length(bytes, i);
+    if (length === 0) {
+      quoted += `\\x${c.toString(16).padStart(2, '0')}`;
+      i += 1;
+      continue;
+    }
+    const char = length === 1 ? (bytes[i] as string) : Buffer.from(bytes.slice(i, i + length), 'latin1').toString('utf8');
     const code = char.codePointAt(0) ?? 0;
-    if (short[char]) quoted += short[char];
+    if (short[char] !== undefined) quoted += short[char];
     else if (code < 0x20 || code === 0x7f) quoted += `\\x${code.toString(16).padStart(2, '0')}`;
     else if (code >= 0x80 && code < 0xa0) quoted += `\\u${code.toString(16).padStart(4, '0')}`;
     else quoted += char;
+    i += length;
   }
   return `${quoted}"`;
 }
 
-function isControlCharacter(character: string): boolean {
-  const code = character.charCodeAt(0);
-  return code < 0x20 || code === 0x7f;
+/** The length of the valid UTF-8 sequence starting at `i` (a byte from 0x80), or 0 when it is not one. */
+function utf8Length(bytes: string, i: number): number {
+  const c = bytes.charCodeAt(i);
+  const length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? (c <= 0xef ? 3 : 0) : c >= 0xc2 ? 2 : 0;
+  if (length === 0 || i + length > bytes.length) return 0;
+  for (let k = 1; k < length; k += 1) if ((bytes.charCodeAt(i + k) & 0xc0) !== 0x80) return 0;
+  const decoded = Buffer.from(bytes.slice(i, i + length), 'latin1').toString('utf8');
+  return decoded.includes('\ufffd') ? 0 : length;
+}
+
+function hasControlByte(text: string): boolean {
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c === 0x7f) return true;
+  }
+  return false;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isHex(c: number): boolean {
+  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }

@@ -87,7 +87,10 @@ export class BridgeClient implements AsyncHost {
     Atomics.store(control, STATE, WAITING);
     const post = posting(request);
     this.post({ type: 'host', request: post.request, context }, post.transfer);
-    Atomics.wait(control, STATE, WAITING);
+    // A wake-up alone proves nothing: wait until the answer is in. The main thread stores an answer, then notifies.
+    // When this thread saw an answer before its notify came (it had not started waiting yet), that late notify wakes
+    // the wait of the next call, which would otherwise read the previous call's answer as its own.
+    while (Atomics.load(control, STATE) === WAITING) Atomics.wait(control, STATE, WAITING);
     if (Atomics.load(control, GROWN) === 1) {
       const received = receiveMessageOnPort(this.#port);
       if (received === undefined) throw new Error('bridge: the grown buffer did not arrive');

@@ -8,6 +8,7 @@ import { E2rxError } from '../errors.js';
 import { sendJson } from '../server/http-server.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import type { RunResult } from '../steps/steps.js';
+import { wireHeaderValue } from './header-value.js';
 
 /** The HTTP status of a Runnable error: its code when it is 200..599, else 500. */
 export function statusOfRunError(code: number): number {
@@ -16,7 +17,8 @@ export function statusOfRunError(code: number): number {
 
 /**
  * Writes a run's result as an HTTP response:
- * - success: 200 with the body; headers set by functions applied with set semantics; `Content-Type` defaults to
+ * - success: 200 with the body; headers set by functions applied with set semantics, their values written as Go's
+ *   server wrote them ({@link wireHeaderValue}: CR/LF folded, UTF-8 bytes); `Content-Type` defaults to
  *   `application/octet-stream` when no function set it; `X-Request-ID` is the request's id unless a function set it;
  * - Runnable error: status = its code when 200..599, else 500; body `{"status","message"}` as JSON;
  * - any other failure: 500 (504 for a request timeout, 503 when overloaded) with the same JSON shape.
@@ -39,10 +41,12 @@ export function replyHttp(response: ServerResponse, result: RunResult, extraHead
       // Before the functions' headers: a function that sets its own X-Request-ID has the last word.
       response.setHeader(REQUEST_ID_HEADER, result.request.id);
       for (const name in respHeaders) {
+        const value = wireHeaderValue(respHeaders[name] as string);
+        if (value === undefined) continue;
         try {
-          response.setHeader(name, respHeaders[name] as string);
+          response.setHeader(name, value);
         } catch {
-          // A header name or value that HTTP cannot carry is dropped rather than failing the response.
+          // A header name that HTTP cannot carry is dropped rather than failing the response (Go's server dropped it).
         }
       }
       if (!response.hasHeader('content-type')) response.setHeader('content-type', 'application/octet-stream');

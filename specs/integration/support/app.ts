@@ -69,6 +69,8 @@ export interface AppOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The environment for `env(VAR)`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** YAML under `runtime:` (each line indented by two spaces); `workers: 1` when absent. */
+  readonly runtime?: string;
 }
 
 const indent = (text: string, by: string): string =>
@@ -79,7 +81,8 @@ const indent = (text: string, by: string): string =>
 
 /** The Directive of an app of {@link AppOptions}. */
 export function directiveOf(options: AppOptions): string {
-  const lines = ['identifier: com.e2rx.integration', 'appVersion: v0.1.0', 'atmoVersion: v0.4.7', 'runtime:', '  workers: 1', 'runnables:'];
+  const runtime = options.runtime === undefined ? '  workers: 1' : indent(options.runtime.trim(), '  ');
+  const lines = ['identifier: com.e2rx.integration', 'appVersion: v0.1.0', 'atmoVersion: v0.4.7', 'runtime:', runtime, 'runnables:'];
   for (const fn of options.functions) {
     const lang = options.modules?.[fn]?.lang ?? 'assemblyscript';
     lines.push(`  - name: ${fn}`, '    namespace: default', `    lang: ${lang}`);

@@ -57,6 +57,48 @@ describe('abi/request-fields', () => {
     expect(getField(i, FIELD_TYPE.query, 'y')).toEqual(data(''));
   });
 
+  // Observed on Atmo v0.4.7 (issue 15, item 9): Go's url.Parse of the request URL, then url.ParseQuery(...).Get(key).
+  it.each([
+    ['/q?message=a;b', 'message', ''],
+    ['/q?a;b&message=y', 'message', 'y'],
+    ['/q?;message=s', 'message', ''],
+    ['/q?message=%zz&message=ok', 'message', 'ok'],
+    ['/q?message=1&message=2', 'message', '1'],
+    ['/q?message=a+b%20c', 'message', 'a b c'],
+    ['/q?message=%', 'message', ''],
+    ['/q?message=%4', 'message', ''],
+    ['/q?%6Dessage=enc', 'message', 'enc'],
+    ['/q?message', 'message', ''],
+    ['/q?=x&message=k', 'message', 'k'],
+    ['/q?message=a=b', 'message', 'a=b'],
+    ['/q?message=%2B%26%3B', 'message', '+&;'],
+    ['/q?message=x#frag&message=y', 'message', 'x'],
+    ['/q?&&message=e&&', 'message', 'e'],
+    ['/q?caf%C3%A9=1', 'café', '1'],
+    ['/q?k="<>`{}|^ raw', 'k', '"<>`{}|^ raw'],
+  ])('getField - Query of %j, key %j, is %j, as Go parsed it', (url, key, value) => {
+    expect(getField(invocation({ url }), FIELD_TYPE.query, key)).toEqual(data(value));
+  });
+
+  it('getField - Query passes the bytes of escapes as they are, a truncated UTF-8 sequence included', () => {
+    expect(getField(invocation({ url: '/q?m=%C3' }), FIELD_TYPE.query, 'm')).toEqual({ kind: 'data', data: new Uint8Array([0xc3]) });
+    expect(getField(invocation({ url: '/q?m=%FF%00' }), FIELD_TYPE.query, 'm')).toEqual({ kind: 'data', data: new Uint8Array([0xff, 0]) });
+    expect(getField(invocation({ url: '/q?m=%C3%A9' }), FIELD_TYPE.query, 'm')).toEqual(data('é'));
+  });
+
+  it('getField - Query of a URL Go cannot parse is the parser\'s error', () => {
+    expect(getField(invocation({ url: '/rq/a?message=1#%zz' }), FIELD_TYPE.query, 'message')).toEqual({
+      kind: 'error',
+      message: 'failed to url.Parse: parse "/rq/a?message=1#%zz": invalid URL escape "%zz"',
+    });
+    expect(getField(invocation({ url: 'a:b/c' }), FIELD_TYPE.query, 'x')).toEqual(data(''));
+    expect(getField(invocation({ url: 'ab:c' }), FIELD_TYPE.query, 'x')).toEqual(data(''));
+    expect(getField(invocation({ url: '1a:c' }), FIELD_TYPE.query, 'x')).toEqual({
+      kind: 'error',
+      message: 'failed to url.Parse: parse "1a:c": first path segment in URL cannot contain colon',
+    });
+  });
+
   it('getField - an unknown field type fails with -1', () => {
     expect(getField(invocation(), 6, 'x')).toEqual(FAIL);
     expect(getField(invocation(), -1, 'x')).toEqual(FAIL);

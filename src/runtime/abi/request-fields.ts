@@ -5,6 +5,7 @@
  * @module
  */
 import type { HostCallResult } from '../../capabilities/host-services.js';
+import { fromByteString, goQueryValue, parseGoUrl, toByteString } from '../../directive/go-url.js';
 import type { Invocation } from '../invocation.js';
 
 /** Request field types (spec §3.7). */
@@ -29,17 +30,21 @@ function bodyField(invocation: Invocation, key: string): HostCallResult {
   }
 }
 
+/**
+ * A query parameter as Atmo read it: the request URL parsed with Go's `url.Parse` (its error is the call's error,
+ * `failed to url.Parse: …`), then the first value of `key` in `url.ParseQuery` of its query, byte for byte (see
+ * {@link goQueryValue}); empty when no pair has the name.
+ */
 function queryField(url: string, key: string): HostCallResult {
-  try {
-    return data(new URL(url, 'http://localhost').searchParams.get(key) ?? undefined);
-  } catch {
-    return data(undefined);
-  }
+  const parsed = parseGoUrl(url);
+  if (parsed.error !== undefined) return { kind: 'error', message: `failed to url.Parse: ${parsed.error}` };
+  const value = goQueryValue(parsed.url.rawQuery, toByteString(key));
+  return data(value === undefined ? undefined : fromByteString(value));
 }
 
 /**
  * Reads a field. Missing keys give an empty result; an invalid field type, a bad JSON body or a non-string body value
- * give the bare status -1 (nothing stored).
+ * give the bare status -1 (nothing stored); a query read from a URL Go's parser refuses gives its error.
  *
  * @example
  * ```ts
