@@ -72,26 +72,31 @@ describe('differential comparison', () => {
 describe('differential rules', () => {
   it('classify - recorded differences get the rule of their issue 15 item or deviation', () => {
     const cases: [Pair, string][] = [
-      [pair(request('GET', '/tinygo/req/a%2Fb'), ATMO_404, E2RX_SUCCESS), 'encoded-slash'],
-      [pair(request('GET', '/tinygo/req/%FF'), ATMO_SUCCESS, E2RX_404), 'invalid-utf8-path'],
+      [pair(request('GET', '/tinygo/req/%FF'), ATMO_SUCCESS, response(200, [['content-type', 'application/octet-stream']], 'Hello, \xef\xbf\xbd')), 'invalid-utf8'],
       [pair(request('GET', '/tinygo/req/caf\xc3\xa9'), ATMO_SUCCESS, E2RX_400), 'raw-utf8-target'],
-      [pair(request('GET', '/tinygo/req/%zz'), response(400, [['Content-Type', 'text/plain; charset=utf-8']], '400 Bad Request'), E2RX_404), 'bad-escape-path'],
-      [pair(request('GET', '/tinygo/req/abc/'), response(301, [['Location', '/tinygo/req/abc']], ''), E2RX_404), 'redirect-canonical'],
       [pair(request('GET', '/nowhere'), ATMO_404, E2RX_404), 'error-body-json'],
       [pair(request('HEAD', '/query/tinygo'), response(405, [['Allow', 'GET, OPTIONS'], ['Content-Type', 'text/plain; charset=utf-8'], ['X-Content-Type-Options', 'nosniff']], ''), response(405, [['allow', 'GET, OPTIONS'], ['content-type', 'application/json']], '')), 'error-body-json'],
+      [pair(request('POST', '/resp/tinygo', 'resp-header', 'two\nlines'), response(200, [['X-Reactr', 'two lines']], 'Hello, two\nlines'), response(200, [], 'Hello, two\nlines')), 'response-header-bytes'],
+      [pair(request('POST', '/fetch/tinygo', 'fetch', 'http://127.0.0.1:1/echo?r=a b'), response(500, [], '{"status":500,"message":"400: "}'), response(200, [], 'POST /echo?r=a%20b')), 'fetch-url'],
+      [pair(request('GET', '/metrics'), ATMO_404, response(200, [['content-type', 'text/plain']], '# HELP')), 'metrics'],
+    ];
+    for (const [recorded, id] of cases) expect(classify(recorded)?.id, recorded.request.variant).toBe(id);
+  });
+
+  it('classify - the differences issue 15 settled are unexplained again if they come back (a regression shows in the run)', () => {
+    for (const [recorded, was] of [
+      [pair(request('GET', '/tinygo/req/a%2Fb'), ATMO_404, E2RX_SUCCESS), 'an encoded slash routed as one segment'],
+      [pair(request('GET', '/tinygo/req/%zz'), response(400, [['Content-Type', 'text/plain; charset=utf-8']], '400 Bad Request'), E2RX_404), 'an invalid escape routed'],
+      [pair(request('GET', '/tinygo/req/abc/'), response(301, [['Location', '/tinygo/req/abc']], ''), E2RX_404), 'no redirect to the canonical path'],
       [
         pair(
           request('PATCH', '/tinygo/req/abc'),
           response(405, [['Allow', 'DELETE, GET, OPTIONS'], ['Content-Type', 'text/plain; charset=utf-8'], ['X-Content-Type-Options', 'nosniff']], 'Method Not Allowed\n'),
           response(405, [['allow', 'GET, DELETE, OPTIONS'], ['content-type', 'application/json']], '{"status":405,"message":"method not allowed"}'),
         ),
-        'allow-order',
+        'Allow in the Directive\'s order',
       ],
-      [pair(request('POST', '/resp/tinygo', 'resp-header', 'two\nlines'), response(200, [['X-Reactr', 'two lines']], 'Hello, two\nlines'), response(200, [], 'Hello, two\nlines')), 'response-header-bytes'],
-      [pair(request('POST', '/fetch/tinygo', 'fetch', 'http://127.0.0.1:1/echo?r=a b'), response(500, [], '{"status":500,"message":"400: "}'), response(200, [], 'POST /echo?r=a%20b')), 'fetch-url'],
-      [pair(request('GET', '/metrics'), ATMO_404, response(200, [['content-type', 'text/plain']], '# HELP')), 'metrics'],
-    ];
-    for (const [recorded, id] of cases) expect(classify(recorded)?.id, recorded.request.variant).toBe(id);
+    ] as const) expect(classify(recorded)?.id, was).toBeUndefined();
   });
 
   it('classify - a difference no rule explains stays unexplained (a module answering something else on a canonical path)', () => {

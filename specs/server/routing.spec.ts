@@ -240,6 +240,15 @@ describe('request lines Node reads otherwise than Go (docs/deviations.md)', () =
     expect(inspected(await rawRequest(app.port, 'GET /tinygo/req/abc  HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).param_id).toBe('abc');
   });
 
+  it('routing - an HTTP/1.1 request without Host is 400 saying so, and the connection closes, as Go answered', async () => {
+    const reply = await rawRequest(app.port, 'GET /tinygo/req/abc HTTP/1.1\r\n\r\n');
+    expect(reply.status).toBe(400);
+    expect(JSON.parse(reply.body)).toEqual({ status: 400, message: 'bad request: missing required Host header' });
+    expect(reply.headers['connection']).toBe('close');
+    // HTTP/1.0 needs no Host.
+    expect((await rawRequest(app.port, 'GET /tinygo/req/abc HTTP/1.0\r\n\r\n')).status).toBe(200);
+  });
+
   it('routing - a request line without an HTTP/1.x version is 400 (Node reads it as 0.9), HTTP/2.0 is 505, as Go answered', async () => {
     const none = await rawRequest(app.port, 'GET /tinygo/req/abc\r\nHost: x\r\nConnection: close\r\n\r\n');
     expect(none.status).toBe(400);

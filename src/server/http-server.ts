@@ -267,6 +267,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       unsupportedVersion(response, request.httpVersionMajor);
       return;
     }
+    // Node's own check (requireHostHeader) answers an empty 400; this one says why, as Go did. Node reads
+    // `headers.host` for its check all the same: no cost added.
+    if (request.httpVersionMinor === 1 && request.headers.host === undefined) {
+      badTarget(response, 'missing required Host header');
+      return;
+    }
     if (draining && request.url !== '/health') {
       // Named after its route all the same (a lookup only while the server drains).
       response.served = router.find(request.method as HTTPMethod, requestPath(request.url))?.store as ServedRoute | undefined;
@@ -278,7 +284,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     else routeTarget(request, response);
   };
   let dispatch = handle;
-  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES }, (request, response) => dispatch(request, response));
+  const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES, requireHostHeader: false }, (request, response) => dispatch(request, response));
   // CONNECT, which Node hands to this event (and drops without a listener): no route takes it, so as Atmo's router,
   // 405 with Allow when the path has routes, else 404 (the routes of the server that owns the listener).
   server.on('connect', (request: IncomingMessage, socket: Duplex) => {
@@ -430,7 +436,7 @@ function unsupportedVersion(response: ServerResponse, major: number): void {
   else sendJson(response, 505, { status: 505, message: 'HTTP version not supported: e2rx serves HTTP/1.x' });
 }
 
-/** 400 for a request target Go's server could not read (an invalid escape): Atmo answered 400 and closed the connection. */
+/** 400 for a request Go's server could not read (an invalid escape in its target, no Host): Atmo answered 400 and closed the connection. */
 function badTarget(response: ServerResponse, reason: string): void {
   response.setHeader('connection', 'close');
   sendJson(response, 400, { status: 400, message: `bad request: ${reason}` });
