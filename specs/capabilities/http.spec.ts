@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/directive/capability-config.js';
 import { createHttpCapability, fetchMethod, invalidHeader, parseFetchUrl } from '../../src/capabilities/http.js';
 import {
   OutboundHttpError,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
-import { mysqlPoolOptions, parseMysqlDsn } from '../../src/capabilities/sql/mysql.js';
-import { parsePostgresDsn } from '../../src/capabilities/sql/postgres.js';
-import { parseRedisAddress, redisRetryDelay } from '../../src/capabilities/redis-client.js';
+import { mysqlPoolOptions, parseMysqlDsn } from '../../src/connections/sql/mysql.js';
+import { parsePostgresDsn } from '../../src/connections/sql/postgres.js';
+import { parseRedisAddress, redisRetryDelay } from '../../src/connections/redis.js';
 
 describe('sql-dsn', () => {
   it('parseMysqlDsn - reads the Go driver DSN', () => {

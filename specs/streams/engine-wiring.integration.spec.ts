@@ -4,7 +4,7 @@ import { of } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/load-app.js';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { createStreamConnections } from '../../src/connections/streams.js';
+import { createStreamConnections } from '../../src/handlers/stream-connections.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { FunctionRunner } from '../../src/steps/function-runner.js';
 import { NATS_URL, requireService, requireServices } from '../support/services.js';

@@ -14,9 +14,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
-import { redisClientLabel } from './redis-client.js';
+import { redisClientLabel } from '../connections/redis.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, statusResult } from './results.js';
 
 /** The error of `cache_get` for a key that is not there (or has expired). */

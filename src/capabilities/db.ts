@@ -12,11 +12,11 @@
 
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { CapabilityConfig, NamedQuery } from './config.js';
+import type { CapabilityConfig, NamedQuery } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';
-import type { QueryCheck, SqlClient } from './sql-client.js';
-import { encodeSqlResult } from './sql/shared.js';
+import type { QueryCheck, SqlClient } from '../connections/sql.js';
+import { encodeSqlResult } from '../connections/sql/shared.js';
 
 /** The host's query types by ABI number: 0 insert, 1 select, 2 update, 3 delete (spec §3.7). */
 export const QUERY_TYPES = ['insert', 'select', 'update', 'delete'] as const;

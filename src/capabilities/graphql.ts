@@ -12,7 +12,7 @@
 
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { authHeaderFor, OutboundHttpError, type OutboundHttpClient } from './outbound-http.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';

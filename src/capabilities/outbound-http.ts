@@ -16,7 +16,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import type { AuthHeader, HttpRules } from './config.js';
+import type { AuthHeader, HttpRules } from '../directive/capability-config.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
 
 /** The default number of redirects followed before giving up. */

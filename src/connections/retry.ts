@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2rxError, errorMessage } from '../errors.js';
-import { backoffDelay } from '../streams/backoff.js';
+import { backoffDelay } from '../flow/backoff.js';
 
 /** How long e2rx tries to reach a broker at start-up, by default: 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;

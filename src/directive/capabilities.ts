@@ -17,7 +17,7 @@ import {
   type CapabilityConfig,
   type HttpRules,
   type RedisConfig,
-} from '../capabilities/config.js';
+} from './capability-config.js';
 import { resolveEnv } from './env.js';
 import type { Directive } from './model.js';
 import { compact } from './normalize.js';

@@ -5,7 +5,7 @@
  */
 import type { Directive, Handler } from '../directive/model.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
-import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
+import type { HandlerBounds, HandlerPlan, Plan } from '../handlers/plan.js';
 
 /** The default request timeout (HTTP 504 past it). */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;

@@ -13,12 +13,12 @@ import { createHttpServer, type HealthReport, type HttpServer } from '../server/
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../server/request-id.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import type { StreamConnections } from '../connections/streams.js';
+import type { StreamConnections } from '../handlers/stream-connections.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
-import type { Gate } from './gate.js';
-import { buildPipelines, type PipelineDeps } from './pipeline.js';
-import type { Plan } from './plan.js';
+import type { Gate } from '../flow/gate.js';
+import { buildPipelines, type PipelineDeps } from '../handlers/pipeline.js';
+import type { Plan } from '../handlers/plan.js';
 import { runtimeRunner } from './runtime-runner.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
@@ -152,7 +152,7 @@ export function createEngine(options: EngineOptions): Engine {
       });
       if (!options.stream && plan.streams.length > 0) {
         // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
-        const { createStreamConnections } = await import('../connections/streams.js');
+        const { createStreamConnections } = await import('../handlers/stream-connections.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
         await streams.connect();
         throwIfStopped();

@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { CapabilityConfig } from '../capabilities/config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import { abortReason, E2rxError } from '../errors.js';
 import { InlineLane } from './inline.js';

@@ -8,7 +8,7 @@
 import { rawHeader } from '../server/raw-header.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
-import type { Gate, Refusal, Slot } from '../engine/gate.js';
+import type { Gate, Refusal, Slot } from '../flow/gate.js';
 import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { requestIdOf } from '../server/request-id.js';

@@ -29,12 +29,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Observable, type Subscriber } from 'rxjs';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate, Slot, Waiter } from '../engine/gate.js';
+import type { Gate, Slot, Waiter } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
-import type { InFlight } from '../streams/in-flight.js';
-import { createOffsetTracker, type OffsetTracker } from '../streams/offset-tracker.js';
-import { streamRequest } from '../streams/request.js';
+import type { InFlight } from '../flow/in-flight.js';
+import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
+import { streamRequest } from '../messages/stream-request.js';
 
 /** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
 export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;

@@ -19,11 +19,11 @@ import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate, Refusal, Slot, Waiter } from '../engine/gate.js';
+import type { Gate, Refusal, Slot, Waiter } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import { backoffDelay } from '../streams/backoff.js';
-import type { HeaderEntry } from '../streams/headers.js';
-import { streamRequest } from '../streams/request.js';
+import { backoffDelay } from '../flow/backoff.js';
+import type { HeaderEntry } from '../messages/headers.js';
+import { streamRequest } from '../messages/stream-request.js';
 
 /** JetStream's own default: how long a delivered message may go unacknowledged before it is redelivered. */
 export const DEFAULT_ACK_WAIT_MS = 30_000;

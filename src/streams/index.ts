@@ -11,7 +11,7 @@
  *
  * @module
  */
-export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../connections/streams.js';
+export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../handlers/stream-connections.js';
 export { connectNats, DEFAULT_NATS_ADDRESS, type NatsConnectionHandle, type NatsConnectOptions } from '../connections/nats.js';
 export type {
   KafkaCommit,
@@ -72,13 +72,13 @@ export {
   type KafkaDelivery,
   type RespondToKafkaOptions,
 } from '../sinks/respond-to.js';
-export { natsPipeline, DEFAULT_NAK_DELAY_MS, type NatsHandlerConfig, type NatsPipelineDeps } from './nats-pipeline.js';
-export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from './kafka-pipeline.js';
-export { createInFlight, type InFlight } from './in-flight.js';
-export { createOffsetTracker, type OffsetTracker } from './offset-tracker.js';
-export { withRetries, okOrThrow, RunFailed, type Attempted, type RetryPolicy } from './attempts.js';
-export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from './backoff.js';
-export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from './envelope.js';
+export { natsPipeline, DEFAULT_NAK_DELAY_MS, type NatsHandlerConfig, type NatsPipelineDeps } from '../handlers/nats-pipeline.js';
+export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from '../handlers/kafka-pipeline.js';
+export { createInFlight, type InFlight } from '../flow/in-flight.js';
+export { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
+export { withRetries, okOrThrow, RunFailed, type Attempted, type RetryPolicy } from '../handlers/attempts.js';
+export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from '../flow/backoff.js';
+export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from '../messages/envelope.js';
 export {
   CORRELATION_HEADER,
   DEAD_LETTER_HEADERS,
@@ -89,6 +89,6 @@ export {
   isReservedNatsHeader,
   type HeaderEntry,
   type FailureDescription,
-} from './headers.js';
-export { streamRequest } from './request.js';
-export type { StreamOutcome, StreamOutcomeKind } from './outcome.js';
+} from '../messages/headers.js';
+export { streamRequest } from '../messages/stream-request.js';
+export type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';

@@ -6,7 +6,7 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import { compileDirective } from '../engine/compile.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../handlers/plan.js';
 import { E2rxError } from '../errors.js';
 import { formatProblems, parseDirective, type Directive } from '../directive/index.js';
 import type { FunctionRequest } from '../runtime/request.js';

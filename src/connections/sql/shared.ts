@@ -5,8 +5,42 @@
  */
 
 import { E2rxError, errorMessage } from '../../errors.js';
-import type { NamedQuery } from '../config.js';
-import type { QueryCheck } from '../sql-client.js';
+import type { NamedQuery } from '../../directive/capability-config.js';
+
+/** The outcome of preparing one named query at start-up. */
+export interface QueryCheck {
+  readonly name: string;
+  /** The driver's error when the query could not be prepared (syntax, unknown table, ...). */
+  readonly error?: string;
+}
+
+/**
+ * A pool of connections to one SQL database that runs named queries.
+ *
+ * Connections are opened lazily; {@link SqlClient.connect} checks the server up front. Errors that mean the server
+ * cannot be reached reject with {@link E2rxError} `E2RX_CONNECTION` (retriable) naming the server; query errors
+ * reject with the driver's error.
+ */
+export interface SqlClient {
+  /** Which database this is. */
+  readonly kind: 'postgresql' | 'mysql';
+  /** The server, for messages: `PostgreSQL at host:port/db`, never credentials. */
+  readonly server: string;
+  /** Opens one connection to check that the server answers; rejects with `E2RX_CONNECTION` naming it. */
+  connect(): Promise<void>;
+  /** Prepares each query once to surface SQL errors at start-up; never rejects for a bad query. */
+  prepare(queries: readonly NamedQuery[]): Promise<readonly QueryCheck[]>;
+  /**
+   * Runs a named query with positional string variables. A `select` gives rows; the other types give the id of the
+   * inserted row (MySQL's `LAST_INSERT_ID`, or the first column of a PostgreSQL `RETURNING` row, else 0) and the
+   * number of affected rows.
+   */
+  exec(query: NamedQuery, vars: readonly string[]): Promise<SqlExecResult>;
+  /** Whether a trivial query succeeds now. */
+  health(): Promise<boolean>;
+  /** Closes every connection. */
+  close(): Promise<void>;
+}
 
 /** A JSON value, as a select row's column may hold. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };

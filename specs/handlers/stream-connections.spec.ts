@@ -1,11 +1,11 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { createStreamConnections } from '../../src/connections/streams.js';
+import { createStreamConnections } from '../../src/handlers/stream-connections.js';
 import { formatProblems, parseDirective, type Directive } from '../../src/directive/index.js';
 import { E2rxError } from '../../src/errors.js';
 import { compileDirective } from '../../src/engine/compile.js';
-import { createGate } from '../../src/engine/gate.js';
-import { handlerRunOf } from '../../src/engine/handler-run.js';
+import { createGate } from '../../src/flow/gate.js';
+import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import { EMPTY, lastValueFrom } from 'rxjs';
 
 const logger = pino({ level: 'silent' });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, DEFAULT_MAX_BACKOFF_MS } from '../../src/streams/backoff.js';
+import { backoffDelay, DEFAULT_MAX_BACKOFF_MS } from '../../src/flow/backoff.js';
 
 describe('backoffDelay', () => {
   it('backoffDelay - doubles from the base', () => {

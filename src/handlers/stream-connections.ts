@@ -19,22 +19,22 @@ import { defer, tap, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { resolveEnv } from '../directive/env.js';
 import type { Directive, Handler } from '../directive/model.js';
-import type { Gate } from '../engine/gate.js';
-import type { HandlerRun } from '../engine/handler-run.js';
-import type { HandlerPlan } from '../engine/plan.js';
+import type { Gate } from '../flow/gate.js';
+import type { HandlerRun } from './handler-run.js';
+import type { HandlerPlan } from './plan.js';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
 import { DEFAULT_MAX_DELIVER, defaultDurableName, ensureJetStream } from '../sources/nats.js';
-import { createInFlight } from '../streams/in-flight.js';
-import { kafkaPipeline, type KafkaHandlerConfig } from '../streams/kafka-pipeline.js';
-import { natsPipeline, retriesOf, type NatsHandlerConfig } from '../streams/nats-pipeline.js';
-import type { StreamOutcome } from '../streams/outcome.js';
-import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from './kafka-driver.js';
-import { shareConsumerGroups } from './kafka-groups.js';
-import { createKafkajsDriver } from './kafkajs-driver.js';
-import { createPlatformaticDriver } from './platformatic-driver.js';
-import { connectNats, type NatsConnectionHandle } from './nats.js';
-import { DEFAULT_CONNECT_TIMEOUT_MS } from './retry.js';
+import { createInFlight } from '../flow/in-flight.js';
+import { kafkaPipeline, type KafkaHandlerConfig } from './kafka-pipeline.js';
+import { natsPipeline, retriesOf, type NatsHandlerConfig } from './nats-pipeline.js';
+import type { StreamOutcome } from '../messages/stream-outcome.js';
+import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from '../connections/kafka-driver.js';
+import { shareConsumerGroups } from '../connections/kafka-groups.js';
+import { createKafkajsDriver } from '../connections/kafkajs-driver.js';
+import { createPlatformaticDriver } from '../connections/platformatic-driver.js';
+import { connectNats, type NatsConnectionHandle } from '../connections/nats.js';
+import { DEFAULT_CONNECT_TIMEOUT_MS } from '../connections/retry.js';
 
 /** Options of {@link createStreamConnections}. */
 export interface StreamConnectionsOptions {

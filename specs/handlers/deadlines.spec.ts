@@ -1,5 +1,5 @@
 /**
- * Request deadlines with one timer per handler (src/engine/deadlines.ts): in virtual time through an RxJS
+ * Request deadlines with one timer per handler (src/handlers/deadlines.ts): in virtual time through an RxJS
  * `VirtualTimeScheduler`, and with the default Node.js timer (one timer, unref'd: it never keeps the process alive).
  */
 import { execFile } from 'node:child_process';
@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { VirtualTimeScheduler } from 'rxjs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createDeadlines, MAX_TIMER_MS } from '../../src/engine/deadlines.js';
+import { createDeadlines, MAX_TIMER_MS } from '../../src/handlers/deadlines.js';
 
 /** A virtual clock: `advance(ms)` runs every action due by then and leaves `now()` there. */
 function virtualTime(): { readonly scheduler: VirtualTimeScheduler; readonly advance: (ms: number) => void } {
@@ -176,7 +176,7 @@ describe('createDeadlines with Node.js timers', () => {
   });
 
   it('deadlines - a process with a pending deadline exits on its own', async () => {
-    const module = fileURLToPath(new URL('../../src/engine/deadlines.ts', import.meta.url));
+    const module = fileURLToPath(new URL('../../src/handlers/deadlines.ts', import.meta.url));
     const script = `
       const { createDeadlines } = await import(${JSON.stringify(module)});
       const deadlines = createDeadlines(600_000);

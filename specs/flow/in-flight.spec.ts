@@ -1,6 +1,6 @@
 import { Subject, finalize, mergeMap, of, takeUntil } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createInFlight } from '../../src/streams/in-flight.js';
+import { createInFlight } from '../../src/flow/in-flight.js';
 
 describe('createInFlight', () => {
   it('createInFlight - work kept goes on after its subscriber is gone, and drain waits for it', async () => {

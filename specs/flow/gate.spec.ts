@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { createGate, type Refusal, type Slot, type Waiter } from '../../src/engine/gate.js';
+import { createGate, type Refusal, type Slot, type Waiter } from '../../src/flow/gate.js';
 
 /** A waiter that records what the gate did with it. */
 function waiter(): Waiter & { slot: Slot | undefined; shedFor: Refusal | undefined; started: boolean } {

@@ -2,7 +2,7 @@ import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/steps/steps.js';
-import { okOrThrow, withRetries, type Attempted } from '../../src/streams/attempts.js';
+import { okOrThrow, withRetries, type Attempted } from '../../src/handlers/attempts.js';
 import { testRequest } from '../../src/testing/helpers.js';
 
 const request = testRequest();

@@ -7,7 +7,7 @@ import {
   isReservedNatsHeader,
   outputHeaders,
   requestHeaders,
-} from '../../src/streams/headers.js';
+} from '../../src/messages/headers.js';
 import { testRequest } from '../../src/testing/helpers.js';
 
 describe('stream headers', () => {

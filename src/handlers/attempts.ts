@@ -7,7 +7,7 @@
  */
 import { catchError, defer, last, map, of, retry, timer, type Observable, type SchedulerLike } from 'rxjs';
 import type { RunResult } from '../steps/steps.js';
-import { backoffDelay } from './backoff.js';
+import { backoffDelay } from '../flow/backoff.js';
 
 /**
  * A run that did not succeed, thrown inside an attempt so that `retry` sees it.

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createOffsetTracker } from '../../src/streams/offset-tracker.js';
+import { createOffsetTracker } from '../../src/flow/offset-tracker.js';
 
 describe('createOffsetTracker', () => {
   it('createOffsetTracker - commits the highest contiguous completed offset + 1, whatever the completion order', () => {

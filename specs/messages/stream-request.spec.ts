@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { wrapPayload } from '../../src/streams/envelope.js';
-import { streamRequest } from '../../src/streams/request.js';
+import { wrapPayload } from '../../src/messages/envelope.js';
+import { streamRequest } from '../../src/messages/stream-request.js';
 
 describe('streamRequest', () => {
   it('streamRequest - method STREAM, url the resource, body the payload, headers lower-cased, a fresh id', () => {

@@ -15,15 +15,15 @@
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { NatsConnectionHandle } from '../connections/nats.js';
-import type { Gate, Refusal } from '../engine/gate.js';
-import type { HandlerRun } from '../engine/handler-run.js';
+import type { Gate, Refusal } from '../flow/gate.js';
+import type { HandlerRun } from './handler-run.js';
 import type { RunResult } from '../steps/steps.js';
 import { deadLetterNats, replyNatsFailure, respondNats } from '../sinks/respond-to.js';
 import { DEFAULT_MAX_DELIVER, fromJetStream, fromNatsSubject, type NatsJob } from '../sources/nats.js';
-import { backoffDelay } from './backoff.js';
-import { describeFailure, type FailureDescription } from './headers.js';
-import type { InFlight } from './in-flight.js';
-import type { StreamOutcome } from './outcome.js';
+import { backoffDelay } from '../flow/backoff.js';
+import { describeFailure, type FailureDescription } from '../messages/headers.js';
+import type { InFlight } from '../flow/in-flight.js';
+import type { StreamOutcome } from '../messages/stream-outcome.js';
 
 /** The first delay before a failed JetStream message is redelivered, when neither `nakDelayMs` nor `retries` says. */
 export const DEFAULT_NAK_DELAY_MS = 1_000;

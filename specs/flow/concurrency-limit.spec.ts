@@ -1,10 +1,10 @@
 /**
- * The gradient concurrency limit (src/engine/concurrency-limit.ts). Time is injected as the latencies given to
+ * The gradient concurrency limit (src/flow/concurrency-limit.ts). Time is injected as the latencies given to
  * `measured` (the limit reads no clock itself); through a gate, as the gate's `now` option.
  */
 import { describe, expect, it } from 'vitest';
-import { ConcurrencyLimit, INITIAL_LIMIT } from '../../src/engine/concurrency-limit.js';
-import { createGate, type Slot, type Waiter } from '../../src/engine/gate.js';
+import { ConcurrencyLimit, INITIAL_LIMIT } from '../../src/flow/concurrency-limit.js';
+import { createGate, type Slot, type Waiter } from '../../src/flow/gate.js';
 
 /** Measured runs between two updates of the limit (UPDATE_EVERY in the module). */
 const UPDATE = 8;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { unwrapPayload, wrapPayload } from '../../src/streams/envelope.js';
+import { unwrapPayload, wrapPayload } from '../../src/messages/envelope.js';
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);

@@ -9,12 +9,12 @@
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { KafkaDriver } from '../connections/kafka-driver.js';
-import type { Gate } from '../engine/gate.js';
-import type { HandlerRun } from '../engine/handler-run.js';
+import type { Gate } from '../flow/gate.js';
+import type { HandlerRun } from './handler-run.js';
 import { fromKafkaTopic, type KafkaFlowEvent } from '../sources/kafka.js';
-import type { InFlight } from './in-flight.js';
+import type { InFlight } from '../flow/in-flight.js';
 import { KafkaLane, type KafkaLaneContext } from './kafka-lane.js';
-import type { StreamOutcome } from './outcome.js';
+import type { StreamOutcome } from '../messages/stream-outcome.js';
 
 /** The first delay before a dead letter that could not be produced is produced again, by default. */
 export const DEFAULT_DEAD_LETTER_BACKOFF_MS = 500;

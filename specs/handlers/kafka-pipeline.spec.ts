@@ -1,15 +1,15 @@
 import { pino } from 'pino';
 import { defer, of, type Observable } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createGate } from '../../src/engine/gate.js';
-import { handlerRunOf } from '../../src/engine/handler-run.js';
+import { createGate } from '../../src/flow/gate.js';
+import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
-import { createInFlight } from '../../src/streams/in-flight.js';
-import { kafkaPipeline, type KafkaHandlerConfig } from '../../src/streams/kafka-pipeline.js';
-import type { StreamOutcome } from '../../src/streams/outcome.js';
-import { FakeKafkaDriver, record, type FakeConsumer } from './fake-kafka.js';
-import { waitFor } from './support.js';
+import { createInFlight } from '../../src/flow/in-flight.js';
+import { kafkaPipeline, type KafkaHandlerConfig } from '../../src/handlers/kafka-pipeline.js';
+import type { StreamOutcome } from '../../src/messages/stream-outcome.js';
+import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafka.js';
+import { waitFor } from '../streams/support.js';
 
 const logger = pino({ level: 'silent' });
 const decode = (bytes: Uint8Array | string | null | undefined): string => (typeof bytes === 'string' ? bytes : bytes ? new TextDecoder().decode(bytes) : '');

@@ -1,11 +1,11 @@
 /**
- * The `serveEach` operator (src/engine/serve-each.ts): every job served at once, completion after the source and
+ * The `serveEach` operator (src/handlers/serve-each.ts): every job served at once, completion after the source and
  * every job, cancellation of the jobs still running on unsubscribe. Marble tests drive the jobs in virtual time.
  */
 import { Subject, timer, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { serveEach, type Serve } from '../../src/engine/serve-each.js';
+import { serveEach, type Serve } from '../../src/handlers/serve-each.js';
 
 function createScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

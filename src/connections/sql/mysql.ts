@@ -16,7 +16,6 @@ import { lazyModule } from '../../lazy-module.js';
 const mysql2 = lazyModule<typeof import('mysql2/promise')>('mysql2/promise');
 import type { FieldPacket, PoolOptions, ResultSetHeader } from 'mysql2/promise';
 import { E2rxError, errorMessage } from '../../errors.js';
-import type { SqlClient } from '../sql-client.js';
 import {
   checkQueries,
   connectionFailure,
@@ -26,6 +25,7 @@ import {
   isConnectionFailure,
   rfc3339,
   type JsonValue,
+  type SqlClient,
   type SqlRow,
 } from './shared.js';
 

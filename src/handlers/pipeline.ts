@@ -22,7 +22,7 @@ import type { FunctionRunner } from '../steps/function-runner.js';
 import type { RunResult } from '../steps/steps.js';
 import { createHandlerRun, type HandlerRun } from './handler-run.js';
 import { loopLagMs } from '../runtime/loop-lag.js';
-import { createGate, type Gate, type Refusal, type Slot } from './gate.js';
+import { createGate, type Gate, type Refusal, type Slot } from '../flow/gate.js';
 import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
 

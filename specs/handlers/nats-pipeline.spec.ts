@@ -1,15 +1,15 @@
 import { pino } from 'pino';
 import { defer, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createGate } from '../../src/engine/gate.js';
-import { handlerRunOf } from '../../src/engine/handler-run.js';
+import { createGate } from '../../src/flow/gate.js';
+import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
-import { createInFlight } from '../../src/streams/in-flight.js';
-import { natsPipeline, type NatsHandlerConfig } from '../../src/streams/nats-pipeline.js';
-import type { StreamOutcome } from '../../src/streams/outcome.js';
-import { FakeJsMsg, FakeNats } from './fake-nats.js';
-import { waitFor } from './support.js';
+import { createInFlight } from '../../src/flow/in-flight.js';
+import { natsPipeline, type NatsHandlerConfig } from '../../src/handlers/nats-pipeline.js';
+import type { StreamOutcome } from '../../src/messages/stream-outcome.js';
+import { FakeJsMsg, FakeNats } from '../streams/fake-nats.js';
+import { waitFor } from '../streams/support.js';
 
 interface LogLine {
   readonly level: number;

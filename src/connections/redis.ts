@@ -16,7 +16,7 @@ import { lazyModule } from '../lazy-module.js';
 const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { RedisConfig } from './config.js';
+import type { RedisConfig } from '../directive/capability-config.js';
 
 /** The default time a Redis command may take, connection wait included. */
 export const DEFAULT_REDIS_COMMAND_TIMEOUT_MS = 5_000;

@@ -17,8 +17,7 @@ import { lazyModule } from '../../lazy-module.js';
 const postgres = lazyModule<typeof import('pg')>('pg');
 import type { FieldDef, PoolConfig, QueryArrayConfig } from 'pg';
 import { E2rxError } from '../../errors.js';
-import type { NamedQuery } from '../config.js';
-import type { SqlClient } from '../sql-client.js';
+import type { NamedQuery } from '../../directive/capability-config.js';
 import {
   checkQueries,
   connectionFailure,
@@ -29,6 +28,7 @@ import {
   isConnectionFailure,
   rfc3339,
   type JsonValue,
+  type SqlClient,
   type SqlExecResult,
   type SqlRow,
 } from './shared.js';

@@ -28,16 +28,16 @@
 import type { SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js';
-import type { HandlerRun } from '../engine/handler-run.js';
+import type { HandlerRun } from './handler-run.js';
 import { errorMessage } from '../errors.js';
 import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js';
 import type { KafkaJob } from '../sources/kafka.js';
 import type { RunResult } from '../steps/steps.js';
-import { backoffDelay } from './backoff.js';
-import { describeFailure, type FailureDescription } from './headers.js';
-import type { InFlight } from './in-flight.js';
-import type { StreamOutcome, StreamOutcomeKind } from './outcome.js';
-import { streamRequest } from './request.js';
+import { backoffDelay } from '../flow/backoff.js';
+import { describeFailure, type FailureDescription } from '../messages/headers.js';
+import type { InFlight } from '../flow/in-flight.js';
+import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
+import { streamRequest } from '../messages/stream-request.js';
 
 /** What the lanes of one Kafka handler share. */
 export interface KafkaLaneContext {

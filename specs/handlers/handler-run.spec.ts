@@ -1,5 +1,5 @@
 /**
- * Handler runs (src/engine/handler-run.ts): `createHandlerRun` (steps under the request time limit, metrics, logs),
+ * Handler runs (src/handlers/handler-run.ts): `createHandlerRun` (steps under the request time limit, metrics, logs),
  * as an Observable and through `start`, and `handlerRunOf` (a stand-in from an Observable). Functions are
  * marble-defined stubs; time is the TestScheduler's.
  */
@@ -10,13 +10,13 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it, vi } from 'vitest';
 import type { Step } from '../../src/directive/model.js';
 import { E2rxError } from '../../src/errors.js';
-import { createHandlerRun, handlerRunOf, outcomeOf, type HandlerRunOptions } from '../../src/engine/handler-run.js';
+import { createHandlerRun, handlerRunOf, outcomeOf, type HandlerRunOptions } from '../../src/handlers/handler-run.js';
 import type { Outcome } from '../../src/server/metrics.js';
 import type { FunctionOutcome, FunctionRunner } from '../../src/steps/function-runner.js';
 import type { RunResult } from '../../src/steps/steps.js';
 import { marbleRunner, summarize, summarizeResult, testRequest } from '../../src/testing/index.js';
 import { call } from '../steps/support.js';
-import { captureLogger, type LogLine } from './support/engine.js';
+import { captureLogger, type LogLine } from '../engine/support/engine.js';
 
 function createScheduler(): TestScheduler {
   return new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
