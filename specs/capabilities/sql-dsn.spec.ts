@@ -135,7 +135,8 @@ describe('sql-dsn', () => {
     for (const bad of ['', 'http://x', 'a:b:c', 'redis://h/x']) expect(() => parseRedisAddress(bad), bad).toThrow(E2rxError);
   });
 
-  it('redisRetryDelay - backs off exponentially up to 5 s', () => {
-    expect([1, 2, 3, 4, 10].map(redisRetryDelay)).toEqual([100, 200, 400, 800, 5000]);
+  it('redisRetryDelay - backs off exponentially up to 5 s, with jitter', () => {
+    expect([1, 2, 3, 4, 10].map((attempt) => redisRetryDelay(attempt, () => 0))).toEqual([100, 200, 400, 800, 5000]);
+    expect(redisRetryDelay(10, () => 0.5)).toBe(4_500);
   });
 });

@@ -16,6 +16,7 @@ import { lazyModule } from '../lazy-module.js';
 const ioredis = lazyModule<typeof import('ioredis')>('ioredis');
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
+import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
 import type { RedisConfig } from '../directive/capability-config.js';
 
 /** The default time a Redis command may take, connection wait included. */
@@ -101,16 +102,17 @@ export interface RedisClientOptions {
 }
 
 /**
- * The delay before reconnection attempt `attempt` (1-based): 100 ms doubling up to 5 s.
+ * The delay before reconnection attempt `attempt` (1-based): 100 ms doubling up to 5 s, with the jitter of every
+ * attempt to reach a server ({@link CONNECT_JITTER}).
  *
  * @example
  * ```ts
- * redisRetryDelay(1); // 100
- * redisRetryDelay(10); // 5000
+ * redisRetryDelay(1); // between 80 and 100
+ * redisRetryDelay(10); // between 4000 and 5000
  * ```
  */
-export function redisRetryDelay(attempt: number): number {
-  return Math.min(100 * 2 ** Math.max(0, attempt - 1), 5_000);
+export function redisRetryDelay(attempt: number, random: () => number = Math.random): number {
+  return backoffDelay(attempt, { baseMs: 100, maxMs: 5_000, jitter: CONNECT_JITTER, random });
 }
 
 /**

@@ -14,10 +14,13 @@ import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../server/request-id.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { StreamConnections } from '../handlers/stream-connections.js';
+import type { StreamHandles } from '../handlers/handler-kind.js';
+import { plannedHandlers } from '../handlers/plan.js';
+import { loadHandlerKinds } from '../handlers/registry.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from '../flow/gate.js';
-import { buildPipelines, type PipelineDeps } from '../handlers/pipeline.js';
+import { buildPipelines } from '../handlers/pipeline.js';
 import type { Plan } from '../handlers/plan.js';
 import { runtimeRunner } from './runtime-runner.js';
 
@@ -50,8 +53,11 @@ export interface EngineOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the Wasm runtime: every function call goes to this runner (tests, custom hosts). */
   readonly runner?: FunctionRunner;
-  /** Builds NATS and Kafka pipelines (the streams module); see {@link PipelineDeps.stream}. */
-  readonly stream?: PipelineDeps['stream'];
+  /**
+   * The NATS and Kafka connections of the app's stream handlers, connected by the caller (who also drains and closes
+   * them); by default the engine creates, connects, drains and closes them (`createStreamConnections`).
+   */
+  readonly streams?: StreamHandles;
   /**
    * Whether to log one line per HTTP request, when its response ends (default true): at info, at debug for
    * `/health` and `/metrics`. `E2RX_ACCESS_LOG=false` turns it off for `e2rx start`.
@@ -150,7 +156,7 @@ export function createEngine(options: EngineOptions): Engine {
         headless: options.headless ?? false,
         runSchedules: options.runSchedules ?? true,
       });
-      if (!options.stream && plan.streams.length > 0) {
+      if (!options.streams && plan.streams.length > 0) {
         // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
         const { createStreamConnections } = await import('../handlers/stream-connections.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
@@ -160,8 +166,10 @@ export function createEngine(options: EngineOptions): Engine {
       // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
-      const stream = options.stream ?? streams?.stream;
-      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
+      await loadHandlerKinds(plannedHandlers(plan));
+      throwIfStopped();
+      const handles = options.streams ?? streams;
+      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(handles ? { streams: handles } : {}) });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
         subscription = merge(

@@ -19,7 +19,7 @@ import type { StreamOutcome } from '../messages/stream-outcome.js';
 /** The first delay before a dead letter that could not be produced is produced again, by default. */
 export const DEFAULT_DEAD_LETTER_BACKOFF_MS = 500;
 
-/** What a Kafka handler does, resolved from the Directive (see `createStreamConnections`). */
+/** What a Kafka handler does, planned from the Directive by the `kafka` handler kind (handlers/kafka.ts). */
 export interface KafkaHandlerConfig {
   /** The handler id, in logs and dead-letter headers (`kafka orders`). */
   readonly id: string;

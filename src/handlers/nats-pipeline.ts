@@ -19,16 +19,15 @@ import type { Gate, Refusal } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { RunResult } from '../steps/steps.js';
 import { deadLetterNats, replyNatsFailure, respondNats } from '../sinks/respond-to.js';
-import { DEFAULT_MAX_DELIVER, fromJetStream, fromNatsSubject, type NatsJob } from '../sources/nats.js';
+import { DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
+import { fromJetStream } from '../sources/jetstream.js';
+import { fromNatsSubject, type NatsJob } from '../sources/nats.js';
 import { backoffDelay } from '../flow/backoff.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 
-/** The first delay before a failed JetStream message is redelivered, when neither `nakDelayMs` nor `retries` says. */
-export const DEFAULT_NAK_DELAY_MS = 1_000;
-
-/** What a NATS handler does, resolved from the Directive (see `createStreamConnections`). */
+/** What a NATS handler does, planned from the Directive by the `nats` and `jetstream` handler kinds (handlers/nats.ts). */
 export interface NatsHandlerConfig {
   /** The handler id, in logs and dead-letter headers (`nats orders`). */
   readonly id: string;
@@ -393,18 +392,4 @@ async function jetStreamFailure(
     `${config.id}: message failed ${job.deliveryCount} deliveries and is dropped (no dead letter): ${failure.message}`,
   );
   return { ...base, outcome: 'dropped' };
-}
-
-/**
- * The `retries` of a handler with defaults: without the key, no in-process retries (core NATS, Kafka), and a 1 s
- * base for the JetStream nak delays.
- *
- * @example
- * ```ts
- * retriesOf(undefined); // { max: 0, backoffMs: 1000 }
- * retriesOf({ max: 3, backoffMs: 200 }); // { max: 3, backoffMs: 200 }
- * ```
- */
-export function retriesOf(retries: { readonly max: number; readonly backoffMs: number } | undefined): { max: number; backoffMs: number } {
-  return retries ? { max: retries.max, backoffMs: retries.backoffMs } : { max: 0, backoffMs: DEFAULT_NAK_DELAY_MS };
 }

@@ -15,19 +15,16 @@
  * @module
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { defer, tap, throwError } from 'rxjs';
 import type { Logger } from 'pino';
 import { resolveEnv } from '../directive/env.js';
-import type { Directive, Handler } from '../directive/model.js';
+import type { Directive } from '../directive/model.js';
 import type { Gate } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
-import { DEFAULT_MAX_DELIVER, defaultDurableName, ensureJetStream } from '../sources/nats.js';
+import { ensureJetStream } from '../connections/jetstream.js';
 import { createInFlight } from '../flow/in-flight.js';
-import { kafkaPipeline, type KafkaHandlerConfig } from './kafka-pipeline.js';
-import { natsPipeline, retriesOf, type NatsHandlerConfig } from './nats-pipeline.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from '../connections/kafka-driver.js';
 import { shareConsumerGroups } from '../connections/kafka-groups.js';
@@ -35,6 +32,9 @@ import { createKafkajsDriver } from '../connections/kafkajs-driver.js';
 import { createPlatformaticDriver } from '../connections/platformatic-driver.js';
 import { connectNats, type NatsConnectionHandle } from '../connections/nats.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../connections/retry.js';
+import type { StreamHandles } from './handler-kind.js';
+import { planningContext } from './planning.js';
+import { handlerKindOf, streamKind, STREAM_KINDS } from './registry.js';
 
 /** Options of {@link createStreamConnections}. */
 export interface StreamConnectionsOptions {
@@ -65,18 +65,16 @@ export interface StreamConnectionsOptions {
 }
 
 /** The stream connections of an app. */
-export interface StreamConnections {
+export interface StreamConnections extends StreamHandles {
   /** Connects NATS and Kafka if the app's stream handlers use them (and prepares JetStream streams and consumers). */
   connect(): Promise<void>;
   /**
-   * Builds the pipeline of one NATS or Kafka handler: the engine's `PipelineDeps.stream`. Emits one
-   * {@link StreamOutcome} per message while subscribed.
+   * Builds the pipeline of one planned NATS, JetStream or Kafka handler with a given run and gate, by its kind
+   * (after {@link StreamConnections.connect}). Emits one {@link StreamOutcome} per message while subscribed.
    */
   readonly stream: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<StreamOutcome>;
   /** Each connection in use: `true` when connected and none of its handlers' pipelines stopped on an error. */
   health(): Partial<Record<'nats' | 'kafka', boolean>>;
-  /** Messages being handled, and background tasks (final commits). */
-  readonly inFlight: number;
   /**
    * Waits for the messages taken to finish and be acknowledged or committed, and for the Kafka consumers to commit
    * and leave; `true` when all did within `timeoutMs`. Call it after the pipelines were unsubscribed.
@@ -104,6 +102,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const { logger } = options;
   const inFlight = createInFlight();
   const streamHandlers = directive.handlers.filter((handler) => handler.source === 'nats' || handler.source === 'kafka');
+  const planning = planningContext(directive);
   const needsNats = streamHandlers.some((handler) => handler.source === 'nats');
   const needsKafka = streamHandlers.some((handler) => handler.source === 'kafka');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -116,38 +115,6 @@ export function createStreamConnections(directive: Directive, options: StreamCon
    * could not be prepared, …): they take no more messages, so their connection reports unhealthy from then on.
    */
   const failed = { nats: new Set<string>(), kafka: new Set<string>() };
-
-  const natsConfig = (handler: Handler, id: string): NatsHandlerConfig => {
-    const retries = retriesOf(handler.retries);
-    const js = handler.jetstream;
-    return {
-      id,
-      subject: handler.resource,
-      queue: handler.queueGroup ?? directive.identifier,
-      respondTo: handler.respondTo,
-      deadLetter: handler.deadLetter,
-      retries,
-      jetstream: js
-        ? {
-            stream: js.stream,
-            durable: js.durable ?? defaultDurableName(directive.identifier, handler.resource),
-            ackWaitMs: js.ackWaitMs,
-            maxDeliver: js.maxDeliver ?? (handler.retries ? handler.retries.max + 1 : DEFAULT_MAX_DELIVER),
-            nakDelayMs: js.nakDelayMs,
-          }
-        : undefined,
-    };
-  };
-  const kafkaConfig = (handler: Handler, id: string): KafkaHandlerConfig => ({
-    id,
-    topic: handler.resource,
-    groupId: handler.consumerGroup ?? directive.identifier,
-    respondTo: handler.respondTo,
-    deadLetter: handler.deadLetter,
-    retries: retriesOf(handler.retries),
-    fromBeginning: options.kafkaFromBeginning ?? true,
-    ...(options.kafkaPartitionBytes !== undefined ? { partitionBytes: options.kafkaPartitionBytes } : {}),
-  });
 
   const address = (kind: 'nats' | 'kafka'): string => {
     const raw = kind === 'nats' ? directive.connections.nats?.serverAddress : directive.connections.kafka?.brokerAddress;
@@ -164,8 +131,9 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const connectNatsSide = async (): Promise<void> => {
     nats = await connectNats(address('nats'), { logger, connectTimeoutMs, name: `e2rx ${directive.identifier}` });
     for (const handler of streamHandlers) {
-      if (handler.source !== 'nats' || !handler.jetstream) continue;
-      const config = natsConfig(handler, `nats ${handler.resource}`).jetstream;
+      const kind = handlerKindOf(handler);
+      if (kind.name !== 'jetstream') continue;
+      const config = kind.plan(handler, planning).nats?.jetstream;
       if (!config) continue;
       try {
         await ensureJetStream(nats, {
@@ -204,8 +172,8 @@ export function createStreamConnections(directive: Directive, options: StreamCon
         : createPlatformaticDriver(where, clientOptions);
     const groups = new Map<string, string[]>();
     for (const handler of streamHandlers) {
-      if (handler.source !== 'kafka') continue;
-      const groupId = handler.consumerGroup ?? directive.identifier;
+      const groupId = handlerKindOf(handler).plan(handler, planning).kafka?.groupId;
+      if (groupId === undefined) continue;
       groups.set(groupId, [...(groups.get(groupId) ?? []), handler.resource]);
     }
     kafka = shareConsumerGroups(base, groups, logger);
@@ -215,6 +183,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
 
   const streams: StreamConnections = {
     async connect() {
+      await Promise.all(STREAM_KINDS.filter((kind) => streamHandlers.some((handler) => kind.accepts(handler))).map((kind) => kind.load?.() ?? Promise.resolve()));
       const results = await Promise.allSettled([needsNats ? connectNatsSide() : Promise.resolve(), needsKafka ? connectKafkaSide() : Promise.resolve()]);
       const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
       if (failed) {
@@ -225,42 +194,29 @@ export function createStreamConnections(directive: Directive, options: StreamCon
         logger.info({ nats: nats?.address, kafka: kafka?.address }, 'stream connections ready');
       }
     },
+    logger,
+    get nats() {
+      return nats;
+    },
+    get kafka() {
+      return kafkaConnected ? kafka : undefined;
+    },
+    inFlight,
+    ...(options.kafkaFromBeginning !== undefined ? { kafkaFromBeginning: options.kafkaFromBeginning } : {}),
+    ...(options.kafkaPartitionBytes !== undefined ? { kafkaPartitionBytes: options.kafkaPartitionBytes } : {}),
+    ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    ...(options.observe ? { observe: options.observe } : {}),
+    failed(connection, handler) {
+      failed[connection].add(handler);
+    },
     stream(plan, run, gate) {
-      const source = plan.handler.source;
-      const markFailed = tap<StreamOutcome>({ error: () => (source === 'nats' || source === 'kafka') && failed[source].add(plan.id) });
-      return defer(() => {
-        const handler = plan.handler;
-        if (handler.source === 'nats') {
-          if (!nats) return throwError(() => notConnected('NATS', plan.id));
-          return natsPipeline(natsConfig(handler, plan.id), run, gate, {
-            nats,
-            inFlight,
-            logger,
-            ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-            ...(options.observe?.jetStreamPull ? { onPull: (batch: number) => options.observe?.jetStreamPull?.(plan.id, batch) } : {}),
-          });
-        }
-        if (handler.source === 'kafka') {
-          if (!kafka || !kafkaConnected) return throwError(() => notConnected('Kafka', plan.id));
-          return kafkaPipeline(kafkaConfig(handler, plan.id), run, gate, {
-            driver: kafka,
-            inFlight,
-            logger,
-            ...(options.scheduler ? { scheduler: options.scheduler } : {}),
-            ...(options.observe?.kafkaFlow ? { onFlow: (event: KafkaFlowEvent) => options.observe?.kafkaFlow?.(plan.id, event) } : {}),
-          });
-        }
-        return throwError(() => new E2rxError('E2RX_INTERNAL', `${plan.id} is not a NATS or Kafka handler`));
-      }).pipe(markFailed);
+      return streamKind(plan).pipeline(plan, run, gate, streams);
     },
     health() {
       const report: Partial<Record<'nats' | 'kafka', boolean>> = {};
       if (needsNats) report.nats = (nats?.healthy ?? false) && failed.nats.size === 0;
       if (needsKafka) report.kafka = kafkaConnected && (kafka?.healthy ?? false) && failed.kafka.size === 0;
       return report;
-    },
-    get inFlight() {
-      return inFlight.size;
     },
     drain(timeoutMs) {
       return inFlight.drain(timeoutMs);
@@ -281,8 +237,4 @@ export function createStreamConnections(directive: Directive, options: StreamCon
     },
   };
   return streams;
-}
-
-function notConnected(service: string, handler: string): E2rxError {
-  return new E2rxError('E2RX_CONNECTION', `${handler} needs ${service}, which is not connected: call connect() first`, { retriable: true });
 }

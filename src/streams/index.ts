@@ -29,22 +29,10 @@ export { createKafkajsDriver, type KafkajsDriverOptions } from '../connections/k
 export { createPlatformaticDriver, platformaticErrorMessage, type PlatformaticDriverOptions } from '../connections/platformatic-driver.js';
 export { shareConsumerGroups } from '../connections/kafka-groups.js';
 export { connectWithRetry, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectRetryOptions } from '../connections/retry.js';
-export {
-  fromNatsSubject,
-  fromJetStream,
-  ensureJetStream,
-  headerEntries,
-  natsName,
-  defaultStreamName,
-  defaultDurableName,
-  DEFAULT_ACK_WAIT_MS,
-  DEFAULT_MAX_DELIVER,
-  DEFAULT_PULL_EXPIRES_MS,
-  type NatsJob,
-  type NatsSubjectOptions,
-  type JetStreamTarget,
-  type JetStreamSourceOptions,
-} from '../sources/nats.js';
+export { fromNatsSubject, headerEntries, type NatsJob, type NatsSubjectOptions } from '../sources/nats.js';
+export { fromJetStream, DEFAULT_PULL_EXPIRES_MS, type JetStreamSourceOptions } from '../sources/jetstream.js';
+export { ensureJetStream, type JetStreamTarget } from '../connections/jetstream.js';
+export { natsName, defaultStreamName, defaultDurableName, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
 export {
   fromKafkaTopic,
   DEFAULT_PARTITION_BYTES,
@@ -72,7 +60,8 @@ export {
   type KafkaDelivery,
   type RespondToKafkaOptions,
 } from '../sinks/respond-to.js';
-export { natsPipeline, DEFAULT_NAK_DELAY_MS, type NatsHandlerConfig, type NatsPipelineDeps } from '../handlers/nats-pipeline.js';
+export { natsPipeline, type NatsHandlerConfig, type NatsPipelineDeps } from '../handlers/nats-pipeline.js';
+export { DEFAULT_NAK_DELAY_MS, retriesOf, type Retries } from '../handlers/retries.js';
 export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from '../handlers/kafka-pipeline.js';
 export { createInFlight, type InFlight } from '../flow/in-flight.js';
 export { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { deliveryCountOf } from '../../src/sources/nats.js';
+import { deliveryCountOf } from '../../src/sources/jetstream.js';
 
-describe('sources/nats', () => {
+describe('sources/jetstream', () => {
   it('deliveryCountOf - reads the count of both ack subject forms, as nats.js parses them', () => {
     expect(deliveryCountOf('$JS.ACK.ORDERS.worker.1.42.40.1733364000000000000.7')).toBe(1);
     expect(deliveryCountOf('$JS.ACK.ORDERS.worker.13.42.40.1733364000000000000.7')).toBe(13);
