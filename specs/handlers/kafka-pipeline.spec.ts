@@ -5,6 +5,7 @@ import { createGate } from '../../src/flow/gate.js';
 import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
+import { DEAD_LETTER_ATTEMPTS } from '../../src/flow/give-up.js';
 import { createInFlight } from '../../src/flow/in-flight.js';
 import { kafkaPipeline, type KafkaHandlerConfig } from '../../src/handlers/kafka-pipeline.js';
 import type { StreamOutcome } from '../../src/messages/stream-outcome.js';
@@ -122,6 +123,17 @@ describe('kafkaPipeline', () => {
     expect(outcomes[0]).toMatchObject({ outcome: 'dead-lettered', attempts: 2, publishedTo: 'dlq', error: { code: 'E2RX_RUN_ERROR', runErrorCode: 422 } });
     expect(driver.produced.map((one) => one.topic)).toEqual(['dlq']);
     expect(consumer.committed('orders', 0)).toBe('1');
+  });
+
+  it('kafkaPipeline - a dead letter that keeps failing is produced DEAD_LETTER_ATTEMPTS times, then the record is dropped and committed', async () => {
+    const { driver, consumer, outcomes } = start({ deadLetter: 'dlq', retries: { max: 0, backoffMs: 1 } }, echo);
+    driver.failProduce = (one) => one.topic === 'dlq';
+    consumer.deliver(record('orders', 0, 0, 'fail-1'));
+    await waitFor(() => outcomes.length === 1, 5_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'dropped', attempts: 1, error: { code: 'E2RX_RUN_ERROR', runErrorCode: 422 } });
+    expect(driver.produceCalls.length).toBe(DEAD_LETTER_ATTEMPTS);
+    expect(driver.produced).toEqual([]);
+    await waitFor(() => consumer.committed('orders', 0) === '1', 2_000);
   });
 
   it('kafkaPipeline - without a dead letter a record that failed for good is logged, skipped and committed', async () => {

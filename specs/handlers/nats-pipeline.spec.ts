@@ -5,6 +5,7 @@ import { createGate } from '../../src/flow/gate.js';
 import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import type { RunResult } from '../../src/steps/steps.js';
+import { DEAD_LETTER_ATTEMPTS } from '../../src/flow/give-up.js';
 import { createInFlight } from '../../src/flow/in-flight.js';
 import { natsPipeline, type NatsHandlerConfig } from '../../src/handlers/nats-pipeline.js';
 import type { StreamOutcome } from '../../src/messages/stream-outcome.js';
@@ -37,7 +38,7 @@ function start(run: (request: FunctionRequest) => Observable<RunResult>) {
     jetstream: { stream: 'ORDERS', durable: 'shop_orders', ackWaitMs: undefined, maxDeliver: 3, nakDelayMs: 7 },
   };
   const outcomes: StreamOutcome[] = [];
-  const subscription = natsPipeline(config, handlerRunOf(run), createGate({ maxInFlight: 4, queueSize: 0 }), { nats: nats.handle(), inFlight: createInFlight(), logger }).subscribe(
+  const subscription = natsPipeline(config, handlerRunOf(run), createGate({ maxInFlight: 4, queueSize: 0 }), { nats: nats.handle(), inFlight: createInFlight(), logger, deadLetterBackoffMs: 1 }).subscribe(
     (outcome) => outcomes.push(outcome),
   );
   stops.push(() => subscription.unsubscribe());
@@ -92,5 +93,18 @@ describe('natsPipeline (JetStream)', () => {
     expect(early.calls).toEqual(['nak 7']);
     expect(last.calls).toEqual(['term']);
     expect(nats.published.map((one) => one.subject)).toEqual(['dlq']);
+  });
+
+  it('natsPipeline - a dead letter that keeps failing is tried DEAD_LETTER_ATTEMPTS times, then the message is termed and dropped', async () => {
+    const { nats, outcomes, lines } = start(echo);
+    let tries = 0;
+    nats.failPublish = (subject) => subject === 'dlq' && (tries += 1) > 0;
+    const last = new FakeJsMsg('orders', 'fail-3', { streamSequence: 3, deliveryCount: 3 });
+    nats.deliver(last);
+    await waitFor(() => outcomes.length === 1, 2_000, 'the outcome');
+    expect(outcomes[0]).toMatchObject({ outcome: 'dropped', attempts: 3, error: { code: 'E2RX_RUN_ERROR' } });
+    expect(tries).toBe(DEAD_LETTER_ATTEMPTS);
+    expect(last.calls).toEqual(['term']);
+    expect(lines.some((line) => line.msg.includes(`failed ${DEAD_LETTER_ATTEMPTS} times`))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The `jetstream` handler kind (`type: stream`, source `nats` with a `jetstream` key): a durable pull consumer,
  * at-least-once; a message is acknowledged once its result is published, failures are redelivered with a delay
- * until `maxDeliver`, then given up (see docs/reference/give-up.md).
+ * until `maxDeliver`, then given up (docs/guides/streams.md, "Dead letters").
  *
  * @module
  */

@@ -34,6 +34,7 @@ import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js
 import type { KafkaJob } from '../sources/kafka.js';
 import type { RunResult } from '../steps/steps.js';
 import { backoffDelay } from '../flow/backoff.js';
+import { DEAD_LETTER_ATTEMPTS, deadLetterRetryDelay } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
@@ -52,7 +53,7 @@ export interface KafkaLaneContext {
   readonly inFlight: InFlight;
   readonly logger: Logger;
   readonly scheduler?: SchedulerLike | undefined;
-  /** The first delay before a dead letter is produced again (doubling up to 30 s). */
+  /** The first delay before a dead letter is produced again (doubling; at most `DEAD_LETTER_ATTEMPTS` tries). */
   readonly deadLetterBackoffMs: number;
   readonly emit: (outcome: StreamOutcome) => void;
 }
@@ -62,6 +63,8 @@ class Delivery {
   runs = 0;
   /** Failed runs and failed produces of its result. */
   failures = 0;
+  /** Failed produces of its dead letter (see flow/give-up.ts). */
+  deadLetterFailures = 0;
   /** What it produces, once it ran: the result, the dead letter, or nothing. */
   out: KafkaOutgoing | undefined;
   outcome: StreamOutcomeKind = 'done';
@@ -233,6 +236,18 @@ export class KafkaLane {
     );
   }
 
+  /** Its dead letter failed {@link DEAD_LETTER_ATTEMPTS} times: the record is dropped (logged, then committed). */
+  #dropDeadLetter(delivery: Delivery, produceFailure: FailureDescription): void {
+    const { id, deadLetter, logger } = this.context;
+    const { record, request } = delivery.job;
+    delivery.out = undefined;
+    delivery.outcome = 'dropped';
+    logger.error(
+      { handler: id, request_id: request.id, topic: record.topic, partition: record.partition, offset: record.offset, attempts: delivery.runs, code: delivery.error?.code, err: produceFailure.message },
+      `${id}: the dead letter to ${deadLetter ?? '?'} failed ${DEAD_LETTER_ATTEMPTS} times: the record is skipped: ${delivery.error?.message ?? ''}`,
+    );
+  }
+
   #scheduleFlush(): void {
     if (this.#flushScheduled || this.#sending !== undefined) return;
     this.#flushScheduled = true;
@@ -290,6 +305,11 @@ export class KafkaLane {
     const failure = describeFailure(error);
     let results = 0;
     for (const delivery of batch) {
+      if (delivery.outcome === 'dead-lettered') {
+        delivery.deadLetterFailures += 1;
+        if (deadLetterRetryDelay(delivery.deadLetterFailures) === undefined) this.#dropDeadLetter(delivery, failure);
+        continue;
+      }
       if (delivery.outcome !== 'published') continue;
       results += 1;
       delivery.failures += 1;

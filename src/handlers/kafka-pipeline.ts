@@ -15,9 +15,7 @@ import { fromKafkaTopic, type KafkaFlowEvent } from '../sources/kafka.js';
 import type { InFlight } from '../flow/in-flight.js';
 import { KafkaLane, type KafkaLaneContext } from './kafka-lane.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
-
-/** The first delay before a dead letter that could not be produced is produced again, by default. */
-export const DEFAULT_DEAD_LETTER_BACKOFF_MS = 500;
+import { DEFAULT_DEAD_LETTER_BACKOFF_MS } from '../flow/give-up.js';
 
 /** What a Kafka handler does, planned from the Directive by the `kafka` handler kind (handlers/kafka.ts). */
 export interface KafkaHandlerConfig {
@@ -45,7 +43,7 @@ export interface KafkaPipelineDeps {
   readonly scheduler?: SchedulerLike;
   /** Flow-control events of the source (pause, resume, assignments, commits). */
   readonly onFlow?: (event: KafkaFlowEvent) => void;
-  /** The first delay between attempts to produce a dead letter (default {@link DEFAULT_DEAD_LETTER_BACKOFF_MS}, doubling up to 30 s). */
+  /** The first delay between attempts to produce a dead letter (default `DEFAULT_DEAD_LETTER_BACKOFF_MS`, doubling; see flow/give-up.ts). */
   readonly deadLetterBackoffMs?: number;
 }
 

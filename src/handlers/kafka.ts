@@ -1,7 +1,7 @@
 /**
  * The `kafka` handler kind (`type: stream`, source `kafka`): a consumer in a group (the app's identifier unless
  * `consumerGroup` says), records run in order per partition and committed once their results are produced;
- * failures retried in process, then given up (see docs/reference/give-up.md).
+ * failures retried in process, then given up (docs/guides/streams.md, "Dead letters").
  *
  * @module
  */

@@ -23,6 +23,7 @@ import { DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
 import { fromJetStream } from '../sources/jetstream.js';
 import { fromNatsSubject, type NatsJob } from '../sources/nats.js';
 import { backoffDelay } from '../flow/backoff.js';
+import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
@@ -62,6 +63,8 @@ export interface NatsPipelineDeps {
   readonly onPull?: (batch: number) => void;
   /** Core NATS: a message refused by the gate (a slow-consumer drop). */
   readonly onRefused?: (reason: Refusal) => void;
+  /** The first delay between attempts to publish a dead letter (default `DEFAULT_DEAD_LETTER_BACKOFF_MS`, doubling). */
+  readonly deadLetterBackoffMs?: number;
 }
 
 /**
@@ -76,6 +79,11 @@ export interface NatsPipelineDeps {
  */
 export function natsPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   return config.jetstream ? jetStreamPipeline(config, run, gate, deps) : corePipeline(config, run, gate, deps);
+}
+
+/** Waits `ms` on the scheduler (or a Node.js timer). */
+function waitOn(deps: NatsPipelineDeps): (ms: number) => Promise<void> {
+  return (ms) => new Promise<void>((resolve) => void later(deps, ms, resolve));
 }
 
 /** Runs `work` after `ms` on the scheduler (or a Node.js timer); returns its cancel. */
@@ -223,12 +231,10 @@ async function giveUpCore(
   const { nats, logger } = deps;
   let deadLettered = false;
   if (config.deadLetter !== undefined) {
-    try {
-      await deadLetterNats(nats, config.deadLetter, job, failure, attempts, config.id);
-      deadLettered = true;
-    } catch (error) {
-      logger.error({ handler: config.id, request_id: job.request.id, err: error }, `${config.id}: the dead letter to ${config.deadLetter} failed`);
-    }
+    const deadLetter = config.deadLetter;
+    const error = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, attempts, config.id), waitOn(deps), deps.deadLetterBackoffMs);
+    if (error === undefined) deadLettered = true;
+    else logger.error({ handler: config.id, request_id: job.request.id, err: error }, `${config.id}: the dead letter to ${deadLetter} failed ${DEAD_LETTER_ATTEMPTS} times: the message is dropped`);
   }
   await replyNatsFailure(nats, job, failure, attempts, config.id).catch(() => false);
   const kind = outcome ?? (deadLettered ? 'dead-lettered' : 'dropped');
@@ -372,18 +378,18 @@ async function jetStreamFailure(
     return { ...base, outcome: 'retry-later' };
   }
   if (config.deadLetter !== undefined) {
-    try {
-      await deadLetterNats(nats, config.deadLetter, job, failure, job.deliveryCount, config.id);
+    const deadLetter = config.deadLetter;
+    const publishError = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, job.deliveryCount, config.id), waitOn(deps), deps.deadLetterBackoffMs);
+    if (publishError === undefined) {
       job.term();
       await nats.confirm().catch(() => undefined);
       logger.warn(
         { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, code: failure.code },
-        `${config.id}: message failed ${job.deliveryCount} deliveries and went to ${config.deadLetter}: ${failure.message}`,
+        `${config.id}: message failed ${job.deliveryCount} deliveries and went to ${deadLetter}: ${failure.message}`,
       );
-      return { ...base, outcome: 'dead-lettered', publishedTo: config.deadLetter };
-    } catch (publishError) {
-      logger.error({ handler: config.id, request_id: job.request.id, err: publishError }, `${config.id}: the dead letter to ${config.deadLetter} failed`);
+      return { ...base, outcome: 'dead-lettered', publishedTo: deadLetter };
     }
+    logger.error({ handler: config.id, request_id: job.request.id, err: publishError }, `${config.id}: the dead letter to ${deadLetter} failed ${DEAD_LETTER_ATTEMPTS} times`);
   }
   job.term();
   await nats.confirm().catch(() => undefined);

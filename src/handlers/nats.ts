@@ -1,7 +1,7 @@
 /**
  * The `nats` handler kind (`type: stream`, source `nats`, no `jetstream`): a core NATS subscription in a queue group,
  * at-most-once; results published to `respondTo` (or the message's reply subject), failures retried in process,
- * then given up (see docs/reference/give-up.md).
+ * then given up (docs/guides/streams.md, "Dead letters").
  *
  * @module
  */

@@ -1,12 +1,12 @@
 /**
- * The NATS and Kafka side of an app: connects what its stream handlers need, builds each handler's pipeline (the
- * engine's `PipelineDeps.stream`), reports health, drains and closes.
+ * The NATS and Kafka side of an app: connects what its stream handlers need (and prepares their JetStream streams
+ * and consumers), is injected into their pipelines (`PipelineDeps.streams`), reports health, drains and closes.
  *
  * Lifecycle, as the engine drives it:
  *
  * 1. `await streams.connect()` at start, before building the pipelines: fails with `E2RX_CONNECTION` (retriable)
  *    naming the address when a broker cannot be reached within `connectTimeoutMs`.
- * 2. `buildPipelines(plan, { ..., stream: streams.stream })`: subscribing a handler's Observable starts consuming;
+ * 2. `buildPipelines(plan, { ..., streams })`: subscribing a handler's Observable starts consuming;
  *    the engine's `takeUntil(stopAccepting)` stops consuming, while the messages already taken go on.
  * 3. On stop, after `stopAccepting`: `await streams.drain(timeLeftMs)` (runs finish, are acknowledged or committed;
  *    Kafka consumers commit and leave their groups), then `await streams.close()` (cancels what is left, flushes
@@ -92,7 +92,7 @@ export interface StreamConnections extends StreamHandles {
  * ```ts
  * const streams = createStreamConnections(app.directive, { logger, env: process.env });
  * await streams.connect();
- * const { pipelines } = buildPipelines(plan, { ...deps, stream: streams.stream });
+ * const { pipelines } = buildPipelines(plan, { ...deps, streams });
  * // ... on stop, after the pipelines were unsubscribed:
  * await streams.drain(10_000);
  * await streams.close();
