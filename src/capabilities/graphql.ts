@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
-import { authHeaderFor, OutboundHttpError, type OutboundHttpClient } from './outbound-http.js';
+import { authHeaderFor, outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';
 
 /** One GraphQL error as the original re-encoded it. */
@@ -126,9 +126,10 @@ export function createGraphqlCapability(
         if (first !== undefined) return errorResult(`graphQL error; path: ${first.path}, message: ${first.message}`);
         return textResult(JSON.stringify({ data: parsed.data }));
       } catch (error) {
-        if (error instanceof OutboundHttpError) {
-          log.debug({ fn: context.fn, request_id: context.requestId, kind: error.kind, err: error.message }, 'graphql_query failed');
-          return errorResult(error.message);
+        const failure = outboundHttpFailure(error);
+        if (failure !== undefined) {
+          log.debug({ fn: context.fn, request_id: context.requestId, kind: failure, err: errorMessage(error) }, 'graphql_query failed');
+          return errorResult(errorMessage(error));
         }
         if (error instanceof Error && error.message.startsWith('failed to Unmarshal')) return errorResult(error.message);
         log.error({ fn: context.fn, request_id: context.requestId, err: error }, 'graphql_query failed unexpectedly');

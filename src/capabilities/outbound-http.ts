@@ -17,6 +17,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { AuthHeader, HttpRules } from '../directive/capability-config.js';
+import { E2rxError } from '../errors.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
 
 /** The default number of redirects followed before giving up. */
@@ -53,15 +54,24 @@ export interface OutboundOptions {
   readonly authorizationFor: (url: URL, rawUrl: string) => string | undefined;
 }
 
-/** Why an outbound request failed; `message` is what the guest sees. */
-export class OutboundHttpError extends Error {
-  override readonly name = 'OutboundHttpError';
-  /** `rule`: refused by a rule; `transport`: network or protocol failure; `timeout`; `too-large`; `redirects`. */
-  readonly kind: 'rule' | 'transport' | 'timeout' | 'too-large' | 'redirects' | 'invalid';
-  constructor(kind: OutboundHttpError['kind'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.kind = kind;
-  }
+/** Why an outbound request failed: `rule`: refused by a rule; `transport`: network or protocol failure; `timeout`; `too-large`; `redirects`; `invalid`. */
+export type OutboundHttpFailure = 'rule' | 'transport' | 'timeout' | 'too-large' | 'redirects' | 'invalid';
+
+/**
+ * A failed outbound request: `E2RX_OUTBOUND_HTTP`, `details.kind` saying why; `message` is what the guest sees.
+ *
+ * @example
+ * ```ts
+ * outboundHttpError('timeout', 'Get "http://x/": client timeout exceeded (30000 ms)').details; // { kind: 'timeout' }
+ * ```
+ */
+export function outboundHttpError(kind: OutboundHttpFailure, message: string, options: { cause?: unknown } = {}): E2rxError {
+  return new E2rxError('E2RX_OUTBOUND_HTTP', message, { ...options, details: { kind }, retriable: kind === 'transport' || kind === 'timeout' });
+}
+
+/** Why an outbound request failed, when `error` is {@link outboundHttpError}'s; else `undefined`. */
+export function outboundHttpFailure(error: unknown): OutboundHttpFailure | undefined {
+  return E2rxError.is(error, 'E2RX_OUTBOUND_HTTP') ? (error.details?.['kind'] as OutboundHttpFailure) : undefined;
 }
 
 /** The injectable parts of the client. */
@@ -193,7 +203,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
   async function send(request: OutboundRequest, options: OutboundOptions): Promise<OutboundResponse> {
     const controller = new AbortController();
     const timeoutError = (url: string, method: string) =>
-      new OutboundHttpError('timeout', goStyle(method, url, `client timeout exceeded (${options.timeoutMs} ms)`));
+      outboundHttpError('timeout', goStyle(method, url, `client timeout exceeded (${options.timeoutMs} ms)`));
     // One deadline for the whole exchange; the timer never keeps the process alive and is cleared at the end.
     const timer = setTimeout(() => controller.abort(), options.timeoutMs);
     timer.unref();
@@ -208,7 +218,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
       url = new URL(request.url);
     } catch {
       finish();
-      throw new OutboundHttpError('invalid', goStyle(request.method, request.url, 'invalid URL'));
+      throw outboundHttpError('invalid', goStyle(request.method, request.url, 'invalid URL'));
     }
     let method = request.method;
     let body = request.body;
@@ -219,7 +229,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
     try {
       for (let hop = 0; ; hop += 1) {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-          throw new OutboundHttpError(
+          throw outboundHttpError(
             'invalid',
             goStyle(method, rawUrl, `unsupported protocol scheme "${url.protocol.slice(0, -1)}"`),
           );
@@ -234,7 +244,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           // A rule refusing the first hop gives the original's bare text; a refused redirect says where it was going,
           // and so does a failed lookup (as Go's `Get "url": lookup host: no such host`).
           const isRule = RULE_TEXTS.has(verdict.reason);
-          throw new OutboundHttpError(
+          throw outboundHttpError(
             isRule ? 'rule' : 'transport',
             isRule && hop === 0 ? verdict.reason : goStyle(method, url.href, verdict.reason),
           );
@@ -278,19 +288,20 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           readBody: (status, location) => redirectTarget(status, location, url) === undefined,
         }).catch((error: unknown) => {
           if (controller.signal.aborted) throw timeoutError(url.href, method);
-          if (error instanceof OutboundHttpError) {
-            throw new OutboundHttpError(error.kind, goStyle(method, url.href, error.message), { cause: error });
+          const failure = outboundHttpFailure(error);
+          if (failure !== undefined) {
+            throw outboundHttpError(failure, goStyle(method, url.href, (error as Error).message), { cause: error });
           }
           const code = (error as { code?: unknown }).code;
           const reason = error instanceof Error ? error.message : String(error);
-          throw new OutboundHttpError('transport', goStyle(method, url.href, reason), { cause: { code, error } });
+          throw outboundHttpError('transport', goStyle(method, url.href, reason), { cause: { code, error } });
         });
 
         const location = response.headers.location;
         const next = redirectTarget(response.status, location, url);
         if (next === undefined) return { ...response, url: url.href };
         if (hop + 1 > maxRedirects) {
-          throw new OutboundHttpError('redirects', goStyle(method, next.href, `stopped after ${maxRedirects} redirects`));
+          throw outboundHttpError('redirects', goStyle(method, next.href, `stopped after ${maxRedirects} redirects`));
         }
         // As Go's client: 301/302/303 turn into a GET without body (GET and HEAD stay); 307/308 keep method and body.
         if (response.status === 301 || response.status === 302 || response.status === 303) {
@@ -369,7 +380,7 @@ function exchange(options: ExchangeOptions): Promise<Omit<OutboundResponse, 'url
       }
       const declared = Number(response.headers['content-length']);
       const tooLarge = () =>
-        new OutboundHttpError('too-large', `response body exceeds the limit of ${options.maxResponseBytes} bytes`);
+        outboundHttpError('too-large', `response body exceeds the limit of ${options.maxResponseBytes} bytes`);
       if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
         reject(tooLarge()); // first: destroying emits events that would reject with a vaguer reason
         response.destroy();

@@ -125,7 +125,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   /** `stop()` may be called while `start()` awaits: then start releases what it created since, and fails. */
   const throwIfStopped = (): void => {
-    if (stopping) throw new E2rxError('E2RX_POOL_CLOSED', 'the engine was stopped while it was starting');
+    if (stopping) throw new E2rxError('E2RX_STOPPED', 'the engine was stopped while it was starting');
   };
 
   const start = async (): Promise<number> => {
@@ -141,7 +141,7 @@ export function createEngine(options: EngineOptions): Engine {
       },
       { quiet: true },
     );
-    port = await http.listen(options.port ?? 8080, options.host);
+    port = await listen(http, options.port ?? 8080, options.host);
     logger.info({ port }, `serving on :${port}`);
     try {
       const app =
@@ -259,3 +259,17 @@ export function createEngine(options: EngineOptions): Engine {
   };
 }
 
+/**
+ * Listens, or fails with `E2RX_LISTEN` naming the port and how to fix it (a port in use, not allowed, an address
+ * that is not this machine's).
+ */
+async function listen(http: HttpServer, port: number, host: string | undefined): Promise<number> {
+  try {
+    return await http.listen(port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
+    throw new E2rxError('E2RX_LISTEN', `cannot listen on port ${port}: ${errorMessage(error)}`, { cause: error, hint, details: { port, code } });
+  }
+}

@@ -65,7 +65,6 @@ export { DEFAULT_NAK_DELAY_MS, retriesOf, type Retries } from '../handlers/retri
 export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from '../handlers/kafka-pipeline.js';
 export { createInFlight, type InFlight } from '../flow/in-flight.js';
 export { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
-export { withRetries, okOrThrow, RunFailed, type Attempted, type RetryPolicy } from '../handlers/attempts.js';
 export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from '../flow/backoff.js';
 export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from '../messages/envelope.js';
 export {
