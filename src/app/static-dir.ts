@@ -8,7 +8,7 @@ import { join, resolve, sep } from 'node:path';
 import type { StaticFiles } from './static-files.js';
 
 /**
- * Normalises a requested name as the original (spec §1.13): strips a leading `static/`, then `/`, then `./`.
+ * Normalises a requested name as the original (docs/reference/directive.md#where-the-directive-lives): strips a leading `static/`, then `/`, then `./`.
  * Returns `undefined` when the name would leave `static/` (`..` segments, absolute paths, NUL bytes, backslashes).
  */
 export function normalizeStaticName(name: string): string | undefined {

@@ -5,7 +5,7 @@
  */
 
 /**
- * The static files of an app. Names are normalised as the original did (spec §1.13): a leading `static/`, then `/`,
+ * The static files of an app. Names are normalised as the original did (docs/reference/directive.md#where-the-directive-lives): a leading `static/`, then `/`,
  * then `./` are stripped; the result must stay inside `static/` (no `..` segments, no absolute paths).
  */
 export interface StaticFiles {

@@ -1,5 +1,5 @@
 /**
- * The `cache` capability: the host side of `cache_set` and `cache_get` (spec §3.5 rows 8–9), plus a delete that the
+ * The `cache` capability: the host side of `cache_set` and `cache_get` (docs/reference/host-abi.md §5), plus a delete that the
  * ABI never exposed but the rules (`allowDelete`) govern.
  *
  * Backed by a bounded in-memory store by default, or by Redis when `config.cache.redis` is set. Outcomes:

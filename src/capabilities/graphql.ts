@@ -1,5 +1,5 @@
 /**
- * The `graphql` capability: the host side of `graphql_query` (spec §3.5 row 7).
+ * The `graphql` capability: the host side of `graphql_query` (docs/reference/host-abi.md §5).
  *
  * POSTs `{"query": <query>, "variables": {}}` with `Content-Type: application/json` to the endpoint, under
  * `config.graphql.rules` and with the configured `Authorization` header of the endpoint's host. A non-2xx status gives

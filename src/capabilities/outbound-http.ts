@@ -141,7 +141,7 @@ export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunct
 }
 
 /**
- * The `Authorization` value configured for a URL's host (spec §1.8): the key is the host as written, with its port,
+ * The `Authorization` value configured for a URL's host (docs/reference/directive.md#authentication): the key is the host as written, with its port,
  * compared case-insensitively. Returns `headerType value`, or `undefined` when auth is off or nothing matches.
  *
  * @example

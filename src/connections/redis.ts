@@ -1,6 +1,6 @@
 /**
  * The Redis connection behind the `cache` capability when `connections.redis` (or `capabilities.cache.redis`) is set
- * (spec §1.7).
+ * (docs/reference/directive.md#connections).
  *
  * `serverAddress` is `host:port` (the original's form, handed to go-redis as `Addr`), or a `redis://` / `rediss://`
  * URL. The client reconnects with a capped exponential backoff forever; a command waits for at most one reconnection

@@ -1,5 +1,5 @@
 /**
- * The SQL connection behind the `db` capability (spec §1.7 `connections.database`, §1.10 `queries`): one interface,
+ * The SQL connection behind the `db` capability (docs/reference/directive.md#connections `connections.database`, docs/reference/directive.md#queries): one interface,
  * two implementations (PostgreSQL through `pg`, MySQL/MariaDB through `mysql2`).
  *
  * @module

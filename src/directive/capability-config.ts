@@ -1,5 +1,5 @@
 /**
- * The resolved capability configuration of an app (spec §1.9), after defaults, the Directive's `capabilities`,
+ * The resolved capability configuration of an app (docs/reference/capabilities.md), after defaults, the Directive's `capabilities`,
  * `authentication`, `connections` and `queries` have been merged and `env(VAR)` values substituted.
  *
  * The Directive module produces it ({@link resolveCapabilities} in `src/directive/capabilities.ts`); the runtime and
@@ -8,7 +8,7 @@
  * @module
  */
 
-/** Rules for outbound HTTP and GraphQL requests (spec §1.9 `HTTPRules`). */
+/** Rules for outbound HTTP and GraphQL requests (docs/reference/capabilities.md `HTTPRules`). */
 export interface HttpRules {
   /** If non-empty, an allow-list of host patterns (`*.example.com` matches labels right to left). */
   readonly allowedDomains: readonly string[];
@@ -26,13 +26,13 @@ export interface HttpRules {
   readonly allowHTTP: boolean;
 }
 
-/** An `Authorization` header the host adds for one domain (spec §1.8); never visible to the guest. */
+/** An `Authorization` header the host adds for one domain (docs/reference/directive.md#authentication); never visible to the guest. */
 export interface AuthHeader {
   readonly headerType: string;
   readonly value: string;
 }
 
-/** A named SQL query (spec §1.10), with its type and variable count resolved. */
+/** A named SQL query (docs/reference/directive.md#queries), with its type and variable count resolved. */
 export interface NamedQuery {
   readonly name: string;
   readonly query: string;
@@ -40,14 +40,14 @@ export interface NamedQuery {
   readonly varCount: number;
 }
 
-/** A Redis connection (spec §1.7), with `env(VAR)` resolved; `serverAddress` is `host:port` or a `redis://` URL. */
+/** A Redis connection (docs/reference/directive.md#connections), with `env(VAR)` resolved; `serverAddress` is `host:port` or a `redis://` URL. */
 export interface RedisConfig {
   readonly serverAddress: string;
   readonly username: string;
   readonly password: string;
 }
 
-/** The SQL database connection (spec §1.7), with `env(VAR)` resolved. */
+/** The SQL database connection (docs/reference/directive.md#connections), with `env(VAR)` resolved. */
 export interface DatabaseConfig {
   readonly type: 'mysql' | 'postgresql';
   readonly connectionString: string;
@@ -73,7 +73,7 @@ export interface CapabilityConfig {
   readonly secrets: { readonly enabled: boolean; readonly allowedKeys: readonly string[] };
 }
 
-/** The default rules: everything allowed (spec §1.9). */
+/** The default rules: everything allowed (docs/reference/capabilities.md). */
 export const DEFAULT_HTTP_RULES: HttpRules = {
   allowedDomains: [],
   blockedDomains: [],

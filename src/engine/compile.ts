@@ -19,7 +19,7 @@ export {
 
 /** Options of {@link compileDirective}. */
 export interface CompileOptions {
-  /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
+  /** Serve every function at its FQFN path instead of the handlers (docs/reference/cli.md (`--headless`)). */
   readonly headless?: boolean;
   /** The in-flight bound when the Directive gives none (default `DEFAULT_MAX_IN_FLIGHT`). */
   readonly defaultMaxInFlight?: number;

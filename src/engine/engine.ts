@@ -43,7 +43,7 @@ export interface EngineOptions {
   /** The HTTP port (default 8080; 0 picks a free one). */
   readonly port?: number;
   readonly host?: string;
-  /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
+  /** Serve every function at its FQFN path instead of the handlers (docs/reference/cli.md (`--headless`)). */
   readonly headless?: boolean;
   /** Whether this instance runs schedules (default true; `ATMO_RUN_SCHEDULES=false` turns them off). */
   readonly runSchedules?: boolean;

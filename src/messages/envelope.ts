@@ -1,5 +1,5 @@
 /**
- * The Grav envelope (spec §2.6): Atmo published and expected bus messages as the JSON
+ * The Grav envelope (docs/guides/streams.md): Atmo published and expected bus messages as the JSON
  * `{"meta":{"uuid","parent_id","response_to","msg_type","timestamp"},"payload":{"data":<base64>}}`. e2rx accepts it on
  * input (and otherwise takes the raw bytes, as Atmo v0.4.6+ did), and publishes raw bytes.
  *

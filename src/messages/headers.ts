@@ -1,5 +1,5 @@
 /**
- * Message headers for NATS and Kafka handlers: into the request (keys lower-cased, first value only, spec §2.1),
+ * Message headers for NATS and Kafka handlers: into the request (keys lower-cased, first value only, docs/reference/host-abi.md §6),
  * from the input onto the output (a correlation id and trace context travel through), and the error headers of a
  * dead letter.
  *

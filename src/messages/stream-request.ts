@@ -1,5 +1,5 @@
 /**
- * A NATS or Kafka message as the request of a run (spec §2.1): method `STREAM`, url = the handler's resource, body =
+ * A NATS or Kafka message as the request of a run (docs/reference/host-abi.md §6): method `STREAM`, url = the handler's resource, body =
  * the payload (a Grav envelope unwrapped), the message headers lower-cased, and a fresh id, or the input's
  * {@link CORRELATION_HEADER} when it carries one.
  *

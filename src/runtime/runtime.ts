@@ -1,6 +1,6 @@
 /**
  * The Wasm runtime: registers Atmo Runnables (`.wasm` built with Suborbital's SDKs) and runs them on worker threads
- * (or inline), with the full host ABI of spec §3 and WASI preview 1.
+ * (or inline), with the full host ABI of docs/reference/host-abi.md and WASI preview 1.
  *
  * @module
  */
@@ -128,7 +128,7 @@ export interface Runtime {
    */
   register(name: string, wasm: Uint8Array, options?: RegisterOptions): Promise<FunctionInfo>;
   /**
-   * Runs a function with `request.body` as its input (spec §2.1). Resolves with its output, its Runnable error or
+   * Runs a function with `request.body` as its input (docs/reference/host-abi.md §6). Resolves with its output, its Runnable error or
    * `none`; rejects with an {@link E2rxError} (`E2RX_WASM_TRAP`, `E2RX_WASM_TIMEOUT`, `E2RX_WASM_MEMORY`,
    * `E2RX_HOST_MEMORY`, `E2RX_WASM_EXIT`, `E2RX_INPUT_TOO_LARGE`, `E2RX_OUTPUT_TOO_LARGE`, `E2RX_POOL_CLOSED`,
    * `E2RX_FUNCTION_NOT_FOUND`) whose `details.fn` is the function's name.

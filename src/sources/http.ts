@@ -206,7 +206,7 @@ function refuseStopping(response: ServerResponse): void {
 }
 
 /**
- * The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only; its id is the
+ * The request object of docs/reference/host-abi.md §6 for an HTTP request: header keys lower-cased, first value only; its id is the
  * client's `X-Request-ID` when usable, else a fresh UUID (see {@link requestIdOf}).
  */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
