@@ -22,5 +22,6 @@ step 'build (tsc -p tsconfig.build.json)' npm run --silent build
 step 'type-check (tsc --noEmit)' npm run --silent typecheck
 step 'lint (eslint)' npm run --silent lint
 step 'import layers and cycles (dependency-cruiser, .dependency-cruiser.cjs)' npm run --silent deps
+step 'source files of at most 400 lines (scripts/file-sizes.sh)' bash scripts/file-sizes.sh
 step 'specs (vitest run)' npx vitest run "$@"
 printf 'npm test: passed in %d s\n' $((SECONDS - began)) >&2

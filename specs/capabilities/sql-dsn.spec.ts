@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
-import { mysqlPoolOptions, parseMysqlDsn } from '../../src/connections/sql/mysql.js';
+import { mysqlPoolOptions, parseMysqlDsn } from '../../src/connections/sql/mysql-dsn.js';
 import { parsePostgresDsn } from '../../src/connections/sql/postgres.js';
 import { parseRedisAddress, redisRetryDelay } from '../../src/connections/redis.js';
 

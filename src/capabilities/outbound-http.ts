@@ -12,12 +12,12 @@
  *
  * @module
  */
-
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import type { AuthHeader, HttpRules } from '../directive/capability-config.js';
-import { E2rxError } from '../errors.js';
+import { outboundHttpError, outboundHttpFailure } from './outbound-http-error.js';
+export { outboundHttpError, outboundHttpFailure, type OutboundHttpFailure } from './outbound-http-error.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
 
 /** The default number of redirects followed before giving up. */
@@ -52,26 +52,6 @@ export interface OutboundOptions {
   readonly maxResponseBytes: number;
   /** The `Authorization` value to add for a URL, or `undefined` (see {@link authHeaderFor}). */
   readonly authorizationFor: (url: URL, rawUrl: string) => string | undefined;
-}
-
-/** Why an outbound request failed: `rule`: refused by a rule; `transport`: network or protocol failure; `timeout`; `too-large`; `redirects`; `invalid`. */
-export type OutboundHttpFailure = 'rule' | 'transport' | 'timeout' | 'too-large' | 'redirects' | 'invalid';
-
-/**
- * A failed outbound request: `E2RX_OUTBOUND_HTTP`, `details.kind` saying why; `message` is what the guest sees.
- *
- * @example
- * ```ts
- * outboundHttpError('timeout', 'Get "http://x/": client timeout exceeded (30000 ms)').details; // { kind: 'timeout' }
- * ```
- */
-export function outboundHttpError(kind: OutboundHttpFailure, message: string, options: { cause?: unknown } = {}): E2rxError {
-  return new E2rxError('E2RX_OUTBOUND_HTTP', message, { ...options, details: { kind }, retriable: kind === 'transport' || kind === 'timeout' });
-}
-
-/** Why an outbound request failed, when `error` is {@link outboundHttpError}'s; else `undefined`. */
-export function outboundHttpFailure(error: unknown): OutboundHttpFailure | undefined {
-  return E2rxError.is(error, 'E2RX_OUTBOUND_HTTP') ? (error.details?.['kind'] as OutboundHttpFailure) : undefined;
 }
 
 /** The injectable parts of the client. */

@@ -12,7 +12,8 @@ import { createPostgresClient } from './sql/postgres.js';
 
 export type { JsonValue, QueryCheck, SqlClient, SqlExecResult, SqlRow } from './sql/shared.js';
 export { encodeSqlResult } from './sql/shared.js';
-export { createMysqlClient, mysqlPoolOptions, parseMysqlDsn, type MysqlDsn } from './sql/mysql.js';
+export { createMysqlClient } from './sql/mysql.js';
+export { mysqlPoolOptions, parseMysqlDsn, type MysqlDsn } from './sql/mysql-dsn.js';
 export { createPostgresClient, parsePostgresDsn, type PostgresDsn } from './sql/postgres.js';
 
 /**

@@ -34,6 +34,7 @@ import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js
 import type { KafkaJob } from '../sources/kafka.js';
 import type { RunResult } from '../steps/steps.js';
 import { backoffDelay } from '../flow/backoff.js';
+import { later } from '../flow/later.js';
 import { DEAD_LETTER_ATTEMPTS, deadLetterRetryDelay } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { InFlight } from '../flow/in-flight.js';
@@ -71,16 +72,6 @@ class Delivery {
   error: FailureDescription | undefined;
 
   constructor(readonly job: KafkaJob) {}
-}
-
-/** Runs `work` after `ms` on the scheduler (or a Node.js timer); returns its cancel. */
-function later(scheduler: SchedulerLike | undefined, ms: number, work: () => void): () => void {
-  if (scheduler) {
-    const action = scheduler.schedule(work, ms);
-    return () => action.unsubscribe();
-  }
-  const timer = setTimeout(work, ms);
-  return () => clearTimeout(timer);
 }
 
 /**

@@ -89,6 +89,7 @@ export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate:
       logger,
       inFlight,
       ...(deps.onFlow ? { onFlow: deps.onFlow } : {}),
+      ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     }).subscribe({
       next: (job) => {
         const partition = job.record.partition;

@@ -12,60 +12,22 @@
  *
  * @module
  */
-import { Observable, type SchedulerLike } from 'rxjs';
+import { Observable } from 'rxjs';
 import type { Logger } from 'pino';
-import type { NatsConnectionHandle } from '../connections/nats.js';
 import type { Gate, Refusal } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { RunResult } from '../steps/steps.js';
 import { deadLetterNats, replyNatsFailure, respondNats } from '../sinks/respond-to.js';
-import { DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
-import { fromJetStream } from '../sources/jetstream.js';
 import { fromNatsSubject, type NatsJob } from '../sources/nats.js';
 import { backoffDelay } from '../flow/backoff.js';
 import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
-import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
+import { later, waitFor } from '../flow/later.js';
+import { jetStreamPipeline } from './jetstream-pipeline.js';
+import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
 
-/** What a NATS handler does, planned from the Directive by the `nats` and `jetstream` handler kinds (handlers/nats.ts). */
-export interface NatsHandlerConfig {
-  /** The handler id, in logs and dead-letter headers (`nats orders`). */
-  readonly id: string;
-  /** The subject (the handler's resource). */
-  readonly subject: string;
-  /** Core NATS: the queue group. */
-  readonly queue: string | undefined;
-  readonly respondTo: string | undefined;
-  readonly deadLetter: string | undefined;
-  /** Core NATS: in-process retries of a failed run. JetStream: the base of the nak delays. */
-  readonly retries: { readonly max: number; readonly backoffMs: number };
-  /** Set for a JetStream handler. */
-  readonly jetstream:
-    | {
-        readonly stream: string | undefined;
-        readonly durable: string;
-        readonly ackWaitMs: number | undefined;
-        readonly maxDeliver: number;
-        /** A fixed redelivery delay; else `retries.backoffMs` (or 1 s) doubling with each delivery. */
-        readonly nakDelayMs: number | undefined;
-      }
-    | undefined;
-}
-
-/** What a NATS handler pipeline needs. */
-export interface NatsPipelineDeps {
-  readonly nats: NatsConnectionHandle;
-  readonly inFlight: InFlight;
-  readonly logger: Logger;
-  readonly scheduler?: SchedulerLike;
-  /** JetStream: each pull's size (for metrics and specs). */
-  readonly onPull?: (batch: number) => void;
-  /** Core NATS: a message refused by the gate (a slow-consumer drop). */
-  readonly onRefused?: (reason: Refusal) => void;
-  /** The first delay between attempts to publish a dead letter (default `DEFAULT_DEAD_LETTER_BACKOFF_MS`, doubling). */
-  readonly deadLetterBackoffMs?: number;
-}
+export type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
 
 /**
  * Builds the pipeline of a NATS handler. Subscribing subscribes to NATS; unsubscribing stops taking messages while
@@ -79,21 +41,6 @@ export interface NatsPipelineDeps {
  */
 export function natsPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   return config.jetstream ? jetStreamPipeline(config, run, gate, deps) : corePipeline(config, run, gate, deps);
-}
-
-/** Waits `ms` on the scheduler (or a Node.js timer). */
-function waitOn(deps: NatsPipelineDeps): (ms: number) => Promise<void> {
-  return (ms) => new Promise<void>((resolve) => void later(deps, ms, resolve));
-}
-
-/** Runs `work` after `ms` on the scheduler (or a Node.js timer); returns its cancel. */
-function later(deps: NatsPipelineDeps, ms: number, work: () => void): () => void {
-  if (deps.scheduler) {
-    const action = deps.scheduler.schedule(work, ms);
-    return () => action.unsubscribe();
-  }
-  const timer = setTimeout(work, ms);
-  return () => clearTimeout(timer);
 }
 
 function corePipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
@@ -191,7 +138,7 @@ class CoreDelivery {
   #failed(attempts: number, failure: unknown): void {
     const { config } = this;
     if (attempts <= config.retries.max) {
-      this.#cancelTimer = later(this.deps, backoffDelay(attempts, { baseMs: config.retries.backoffMs }), () => this.attempt(attempts + 1));
+      this.#cancelTimer = later(this.deps.scheduler, backoffDelay(attempts, { baseMs: config.retries.backoffMs }), () => this.attempt(attempts + 1));
       return;
     }
     void giveUpCore(this.job, config, this.deps, describeFailure(failure), attempts, undefined).then((outcome) => this.#finish(outcome));
@@ -232,7 +179,7 @@ async function giveUpCore(
   let deadLettered = false;
   if (config.deadLetter !== undefined) {
     const deadLetter = config.deadLetter;
-    const error = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, attempts, config.id), waitOn(deps), deps.deadLetterBackoffMs);
+    const error = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, attempts, config.id), (ms: number) => waitFor(deps.scheduler, ms), deps.deadLetterBackoffMs);
     if (error === undefined) deadLettered = true;
     else logger.error({ handler: config.id, request_id: job.request.id, err: error }, `${config.id}: the dead letter to ${deadLetter} failed ${DEAD_LETTER_ATTEMPTS} times: the message is dropped`);
   }
@@ -254,148 +201,4 @@ async function giveUpCore(
     error: failure,
     ...(deadLettered && config.deadLetter !== undefined ? { publishedTo: config.deadLetter } : {}),
   };
-}
-
-function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
-  const { nats, logger } = deps;
-  const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
-  const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
-  return new Observable<StreamOutcome>((subscriber) => {
-    const emit = (outcome: StreamOutcome): void => {
-      if (!subscriber.closed) subscriber.next(outcome);
-    };
-    const serve = (job: NatsJob): void => {
-      new JetStreamDelivery(job, config, js, maxDeliver, run, deps, emit).start();
-    };
-    const source = fromJetStream(nats, {
-      subject: config.subject,
-      durable: js.durable,
-      gate,
-      ...(js.stream !== undefined ? { stream: js.stream } : {}),
-      ...(js.ackWaitMs !== undefined ? { ackWaitMs: js.ackWaitMs } : {}),
-      maxDeliver: js.maxDeliver,
-      logger,
-      ...(deps.onPull ? { onPull: deps.onPull } : {}),
-    }).subscribe({
-      next: serve,
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
-    return () => source.unsubscribe();
-  });
-}
-
-/** One JetStream message from its slot to its outcome: run, publish, ack — or nak, dead letter, term. */
-class JetStreamDelivery {
-  #cancelRun: (() => void) | undefined;
-  #over = false;
-
-  constructor(
-    readonly job: NatsJob,
-    readonly config: NatsHandlerConfig,
-    readonly js: NonNullable<NatsHandlerConfig['jetstream']>,
-    readonly maxDeliver: number,
-    readonly run: HandlerRun,
-    readonly deps: NatsPipelineDeps,
-    readonly emit: (outcome: StreamOutcome) => void,
-  ) {
-    deps.inFlight.track(this);
-  }
-
-  /** Cancelled by the stream connections closing; released without ack, the message is nak'ed for a redelivery. */
-  cancel(): void {
-    this.#cancelRun?.();
-    this.#finish({ handler: this.config.id, requestId: this.job.request.id, outcome: 'abandoned', attempts: this.job.deliveryCount });
-  }
-
-  start(): void {
-    this.#cancelRun = this.run.start(this.job.request, (result) => this.#settled(result));
-  }
-
-  #settled(result: RunResult): void {
-    if (result.kind !== 'ok') {
-      this.#failed(result);
-      return;
-    }
-    let published: string | undefined | Promise<string | undefined>;
-    try {
-      published = respondNats(this.deps.nats, this.job, result, this.config.respondTo, this.config.id);
-    } catch (error) {
-      this.#failed(error);
-      return;
-    }
-    if (published instanceof Promise) {
-      published.then(
-        (to) => this.#acknowledge(to),
-        (error: unknown) => this.#failed(error),
-      );
-    } else this.#acknowledge(published);
-  }
-
-  /** The run succeeded and its result is published: the message is acknowledged (see `NatsJob.ack`). */
-  #acknowledge(to: string | undefined): void {
-    const { job, config } = this;
-    void job.ack();
-    this.#finish(
-      to === undefined
-        ? { handler: config.id, requestId: job.request.id, outcome: 'done', attempts: job.deliveryCount }
-        : { handler: config.id, requestId: job.request.id, outcome: 'published', attempts: job.deliveryCount, publishedTo: to },
-    );
-  }
-
-  #failed(failure: unknown): void {
-    void jetStreamFailure(this.job, this.config, this.js, this.maxDeliver, this.deps, failure).then((outcome) => this.#finish(outcome));
-  }
-
-  #finish(outcome: StreamOutcome): void {
-    if (this.#over) return;
-    this.#over = true;
-    this.job.release();
-    this.deps.inFlight.untrack(this);
-    this.emit(outcome);
-  }
-}
-
-/** A failed run or publish of a JetStream message: nak for a redelivery, or dead-letter / term it for good. */
-async function jetStreamFailure(
-  job: NatsJob,
-  config: NatsHandlerConfig,
-  js: NonNullable<NatsHandlerConfig['jetstream']>,
-  maxDeliver: number,
-  deps: NatsPipelineDeps,
-  error: unknown,
-): Promise<StreamOutcome> {
-  const { nats, logger } = deps;
-  const failure = describeFailure(error);
-  const base = { handler: config.id, requestId: job.request.id, attempts: job.deliveryCount, error: failure };
-  if (job.deliveryCount < maxDeliver) {
-    const delay = js.nakDelayMs ?? backoffDelay(job.deliveryCount, { baseMs: config.retries.backoffMs });
-    job.nak(delay);
-    logger.info(
-      { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, delayMs: delay, code: failure.code },
-      `${config.id}: delivery ${job.deliveryCount} of ${maxDeliver} failed (${failure.message}); redelivery in ${delay} ms`,
-    );
-    return { ...base, outcome: 'retry-later' };
-  }
-  if (config.deadLetter !== undefined) {
-    const deadLetter = config.deadLetter;
-    const publishError = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, job.deliveryCount, config.id), waitOn(deps), deps.deadLetterBackoffMs);
-    if (publishError === undefined) {
-      job.term();
-      await nats.confirm().catch(() => undefined);
-      logger.warn(
-        { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, code: failure.code },
-        `${config.id}: message failed ${job.deliveryCount} deliveries and went to ${deadLetter}: ${failure.message}`,
-      );
-      return { ...base, outcome: 'dead-lettered', publishedTo: deadLetter };
-    }
-    logger.error({ handler: config.id, request_id: job.request.id, err: publishError }, `${config.id}: the dead letter to ${deadLetter} failed ${DEAD_LETTER_ATTEMPTS} times`);
-  }
-  job.term();
-  await nats.confirm().catch(() => undefined);
-  logger.error(
-    { handler: config.id, request_id: job.request.id, stream: job.stream, sequence: job.sequence, delivery: job.deliveryCount, code: failure.code },
-    `${config.id}: message failed ${job.deliveryCount} deliveries and is dropped (no dead letter): ${failure.message}`,
-  );
-  return { ...base, outcome: 'dropped' };
 }

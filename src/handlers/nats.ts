@@ -11,7 +11,7 @@ import type { Gate } from '../flow/gate.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import type { StreamHandles, StreamHandlerKind } from './handler-kind.js';
 import type { HandlerRun } from './handler-run.js';
-import type { NatsHandlerConfig } from './nats-pipeline.js';
+import type { NatsHandlerConfig } from './nats-config.js';
 import type { HandlerPlan } from './plan.js';
 import { retriesOf } from './retries.js';
 import { buildStream, connectedPipeline, loadOnce } from './stream-kind.js';

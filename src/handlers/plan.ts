@@ -6,7 +6,7 @@
  */
 import type { Handler, Schedule, Step } from '../directive/model.js';
 import type { KafkaHandlerConfig } from './kafka-pipeline.js';
-import type { NatsHandlerConfig } from './nats-pipeline.js';
+import type { NatsHandlerConfig } from './nats-config.js';
 
 /** The kinds of handler, one module each in handlers/ (see handlers/registry.ts). */
 export type HandlerKindName = 'http' | 'headless' | 'websocket' | 'schedule' | 'nats' | 'jetstream' | 'kafka';
