@@ -41,7 +41,7 @@ const allowed = {
   engine: [...base, 'directive', 'app', 'flow', 'capabilities', 'runtime', 'steps', 'server', 'handlers'],
   // The stream side of the public API, gathered for src/index.ts.
   streams: ['connections', 'flow', 'messages', 'sources', 'sinks', 'handlers'],
-  testing: [...base, 'directive', 'app', 'capabilities', 'runtime', 'steps', 'handlers', 'engine'],
+  testing: [...base, 'directive', 'app', 'flow', 'capabilities', 'runtime', 'steps', 'handlers', 'engine'],
   build: [...base, 'app', 'runtime'],
   cli: [...base, 'directive', 'app', 'build', 'engine'],
 };
