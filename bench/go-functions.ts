@@ -20,7 +20,7 @@ import pino from 'pino';
 import { compileAssemblyScript } from '../src/build/assemblyscript.js';
 import { compileGo } from '../src/build/go.js';
 import { findGoToolchain } from '../src/build/go-toolchain.js';
-import { DEFAULT_CAPABILITIES } from '../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../src/directive/capability-config.js';
 import type { HostCallResult, HostServices } from '../src/capabilities/host-services.js';
 import { createRequest } from '../src/runtime/request.js';
 import { createRuntime, type Runtime } from '../src/runtime/runtime.js';

@@ -16,7 +16,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../src/directive/capability-config.js';
 import { createHostServices, type CapabilityHostServices } from '../src/capabilities/host-services-impl.js';
 import { createRequest, type FunctionRequest } from '../src/runtime/request.js';
 import { createRuntime, type Runtime } from '../src/runtime/runtime.js';

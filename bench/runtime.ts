@@ -10,7 +10,7 @@
  */
 import { availableParallelism, cpus } from 'node:os';
 import pino from 'pino';
-import { DEFAULT_CAPABILITIES } from '../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../src/directive/capability-config.js';
 import type { HostCallResult, HostServices } from '../src/capabilities/host-services.js';
 import { createRequest, type FunctionRequest } from '../src/runtime/request.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../src/runtime/runtime.js';

@@ -34,7 +34,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../dist/app/static-files.js';
-import { DEFAULT_CAPABILITIES } from '../dist/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../dist/directive/capability-config.js';
 import { createHostServices } from '../dist/capabilities/host-services-impl.js';
 import { createRequest, type FunctionRequest } from '../dist/runtime/request.js';
 import { createRuntime, type RuntimeOptions } from '../dist/runtime/runtime.js';

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: start the local services when they are not running, build, type-check and lint, then run every spec
+# npm test: start the local services when they are not running, build, type-check, lint and check the import layers
+# (no cycles; .dependency-cruiser.cjs), then run every spec
 # (unit and integration). Arguments are passed to vitest (for example `npm test -- specs/directive`).
 # Each step says what it does and how long it took, on stderr; the services' logs are in
 # ${E2RX_CACHE_DIR:-$HOME/.cache/e2rx}/log (see docs/guides/local-services.md).
@@ -20,5 +21,7 @@ step "local services (scripts/services.sh up; logs in ${E2RX_CACHE_DIR:-$HOME/.c
 step 'build (tsc -p tsconfig.build.json)' npm run --silent build
 step 'type-check (tsc --noEmit)' npm run --silent typecheck
 step 'lint (eslint)' npm run --silent lint
+step 'import layers and cycles (dependency-cruiser, .dependency-cruiser.cjs)' npm run --silent deps
+step 'source files of at most 400 lines (scripts/file-sizes.sh)' bash scripts/file-sizes.sh
 step 'specs (vitest run)' npx vitest run "$@"
 printf 'npm test: passed in %d s\n' $((SECONDS - began)) >&2

@@ -109,6 +109,10 @@ export const ERROR_CODES = {
     message: 'a connection to an external service failed',
     hint: 'check that the service runs at the address given in the Directive (`npm run services up` starts local ones)',
   },
+  E2RX_OUTBOUND_HTTP: {
+    message: 'an outbound HTTP or GraphQL request of a function failed',
+    hint: 'the function gets the message as its error; details.kind says why (rule, transport, timeout, too-large, redirects, invalid)',
+  },
   E2RX_RUN_ERROR: {
     message: 'a function returned an error',
     hint: 'see the error code and message the function returned',
@@ -132,6 +136,14 @@ export const ERROR_CODES = {
   E2RX_REQUEST_TIMEOUT: {
     message: 'the run passed its request time limit',
     hint: 'raise limits.requestTimeoutMs, or make the functions faster',
+  },
+  E2RX_LISTEN: {
+    message: 'the HTTP server cannot listen on its address',
+    hint: 'another process uses that port (pass --port <port> or stop it), or check --host and --port',
+  },
+  E2RX_STOPPED: {
+    message: 'the engine was stopped while it was starting',
+    hint: 'nothing to fix when the stop was meant: start the engine again',
   },
   E2RX_ENV_UNSET: {
     message: 'an environment variable the Directive needs is unset',

@@ -45,8 +45,8 @@ export { watchApp, watchFiles, isAppFile, type FileWatch, type WatchFilesOptions
 export { createEngine, type Engine, type EngineOptions } from './engine/engine.js';
 export { createReloadingEngine, type ReloadingEngine, type ReloadingEngineOptions, type ReloadOutcome } from './engine/reload.js';
 export { compileDirective, type CompileOptions } from './engine/compile.js';
-export type { Plan, HandlerPlan, SchedulePlan, HeadlessRoute, HandlerBounds } from './engine/plan.js';
-export { createGate, type Gate } from './engine/gate.js';
+export type { Plan, HandlerPlan, SchedulePlan, HeadlessRoute, HandlerBounds } from './handlers/plan.js';
+export { createGate, type Gate } from './flow/gate.js';
 export { runtimeRunner, type FunctionInvoker } from './engine/runtime-runner.js';
 
 // Steps (operators)
@@ -73,7 +73,7 @@ export { createLogger, type LoggerOptions, type LogLevel } from './logging/logge
 
 // Runtime
 export { createRequest, type FunctionRequest, type RequestFields } from './runtime/request.js';
-export { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from './capabilities/config.js';
+export { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from './directive/capability-config.js';
 export type { HostServices, HostCallResult } from './capabilities/host-services.js';
 
 // Building functions

@@ -18,12 +18,12 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { of } from 'rxjs';
-import { createStreamConnections } from '../../dist/connections/streams.js';
+import { createStreamConnections } from '../../dist/handlers/stream-connections.js';
 import { parseDirective } from '../../dist/directive/index.js';
 import { compileDirective } from '../../dist/engine/compile.js';
 import { createEngine } from '../../dist/engine/engine.js';
-import { createGate } from '../../dist/engine/gate.js';
-import { handlerRunOf } from '../../dist/engine/handler-run.js';
+import { createGate } from '../../dist/flow/gate.js';
+import { handlerRunOf } from '../../dist/handlers/handler-run.js';
 
 const FN = 'stream-echo';
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { createCacheCapability, createMemoryCacheStore, type CacheStore } from '../../src/capabilities/cache.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/directive/capability-config.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };

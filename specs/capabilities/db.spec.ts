@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { NamedQuery } from '../../src/capabilities/config.js';
+import type { NamedQuery } from '../../src/directive/capability-config.js';
 import { createDbCapability } from '../../src/capabilities/db.js';
-import type { SqlClient, SqlExecResult } from '../../src/capabilities/sql-client.js';
-import { connectionFailure } from '../../src/capabilities/sql/shared.js';
+import type { SqlClient, SqlExecResult } from '../../src/connections/sql.js';
+import { connectionFailure } from '../../src/connections/sql/shared.js';
 
 const logger = pino({ level: 'silent' });
 const context = { fn: 'spec', requestId: 'r1' };

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { StaticFiles } from '../../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { createFileCapability, isUnsafeStaticFileName } from '../../src/capabilities/file.js';
 
 const logger = pino({ level: 'silent' });

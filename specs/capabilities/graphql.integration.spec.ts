@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from '../../src/directive/capability-config.js';
 import { createHostServices, type CapabilityHostServices } from '../../src/capabilities/host-services-impl.js';
 import { startServer, type TestServer } from './support/http-server.js';
 

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { createGraphqlCapability, formatGraphqlPath, parseGraphqlResponse } from '../../src/capabilities/graphql.js';
 import type { OutboundHttpClient, OutboundRequest } from '../../src/capabilities/outbound-http.js';
 

@@ -1,7 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/directive/capability-config.js';
 import { createHostServices } from '../../src/capabilities/host-services-impl.js';
 import { E2rxError } from '../../src/errors.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_HTTP_RULES, type HttpRules } from '../../src/capabilities/config.js';
+import { DEFAULT_HTTP_RULES, type HttpRules } from '../../src/directive/capability-config.js';
 import {
   HTTP_RULE_ERRORS,
   checkDomain,

@@ -2,7 +2,7 @@ import { type AddressInfo, createServer as createNetServer } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig, type HttpRules } from '../../src/directive/capability-config.js';
 import type { HostCallResult } from '../../src/capabilities/host-services.js';
 import { createHostServices, type CreateHostServicesOptions } from '../../src/capabilities/host-services-impl.js';
 import type { DnsResolver, ResolvedAddress } from '../../src/capabilities/http-rules.js';

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../src/directive/capability-config.js';
 import { createHttpCapability, fetchMethod, invalidHeader, parseFetchUrl } from '../../src/capabilities/http.js';
 import {
-  OutboundHttpError,
+  outboundHttpError,
   type OutboundHttpClient,
   type OutboundOptions,
   type OutboundRequest,
@@ -118,7 +118,7 @@ describe('http', () => {
   });
 
   it('createHttpCapability - transport and rule errors are returned as their text', async () => {
-    const refused = new OutboundHttpError('rule', 'requests to this domain are disallowed');
+    const refused = outboundHttpError('rule', 'requests to this domain are disallowed');
     const http = createHttpCapability(DEFAULT_CAPABILITIES, { client: fakeClient(refused), logger });
     expect(await http.fetchUrl(0, 'https://x/', new Uint8Array(), context)).toEqual({
       kind: 'error',

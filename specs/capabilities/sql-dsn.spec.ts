@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
-import { mysqlPoolOptions, parseMysqlDsn } from '../../src/capabilities/sql/mysql.js';
-import { parsePostgresDsn } from '../../src/capabilities/sql/postgres.js';
-import { parseRedisAddress, redisRetryDelay } from '../../src/capabilities/redis-client.js';
+import { mysqlPoolOptions, parseMysqlDsn } from '../../src/connections/sql/mysql-dsn.js';
+import { parsePostgresDsn } from '../../src/connections/sql/postgres.js';
+import { parseRedisAddress, redisRetryDelay } from '../../src/connections/redis.js';
 
 describe('sql-dsn', () => {
   it('parseMysqlDsn - reads the Go driver DSN', () => {
@@ -135,7 +135,8 @@ describe('sql-dsn', () => {
     for (const bad of ['', 'http://x', 'a:b:c', 'redis://h/x']) expect(() => parseRedisAddress(bad), bad).toThrow(E2rxError);
   });
 
-  it('redisRetryDelay - backs off exponentially up to 5 s', () => {
-    expect([1, 2, 3, 4, 10].map(redisRetryDelay)).toEqual([100, 200, 400, 800, 5000]);
+  it('redisRetryDelay - backs off exponentially up to 5 s, with jitter', () => {
+    expect([1, 2, 3, 4, 10].map((attempt) => redisRetryDelay(attempt, () => 0))).toEqual([100, 200, 400, 800, 5000]);
+    expect(redisRetryDelay(10, () => 0.5)).toBe(4_500);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { mysqlValue } from '../../src/capabilities/sql/mysql.js';
-import { postgresValue } from '../../src/capabilities/sql/postgres.js';
-import { decimalValue, encodeSqlResult, floatValue, insertIdFrom, integerValue, rfc3339 } from '../../src/capabilities/sql/shared.js';
+import { mysqlValue } from '../../src/connections/sql/mysql.js';
+import { postgresValue } from '../../src/connections/sql/postgres.js';
+import { decimalValue, encodeSqlResult, floatValue, insertIdFrom, integerValue, rfc3339 } from '../../src/connections/sql/shared.js';
 
 describe('sql-values', () => {
   it('integerValue - numbers when safe, strings beyond 2^53', () => {

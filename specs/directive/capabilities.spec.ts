@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES, DEFAULT_HTTP_RULES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_HTTP_RULES } from '../../src/directive/capability-config.js';
 import { resolveCapabilities } from '../../src/directive/capabilities.js';
 import { normalizeDirective } from '../../src/directive/normalize.js';
 import type { DirectiveInput } from '../../src/directive/schema.js';

@@ -143,9 +143,20 @@ describe('engine lifecycle', () => {
     const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
     const starting = engine.start();
     await engine.stop();
-    await expect(starting).rejects.toThrow(/stopped while it was starting/);
+    await expect(starting).rejects.toMatchObject({ code: 'E2RX_STOPPED', message: expect.stringMatching(/stopped while it was starting/) as unknown });
     expect(engine.health().healthy).toBe(false);
     const port = engine.port;
     if (port !== undefined) await expect(httpRequest(port, { path: '/health' })).rejects.toThrow();
+  }, 30_000);
+
+  it('start - a port in use fails with E2RX_LISTEN naming the port, and how to fix it', async () => {
+    const app = await startApp({ directive: DIRECTIVE, functions: ['echo', 'sleep'] });
+    const engine = createEngine({ app: app.dir, port: app.port, host: '127.0.0.1', logger: pino({ level: 'silent' }) });
+    await expect(engine.start()).rejects.toMatchObject({
+      code: 'E2RX_LISTEN',
+      message: expect.stringMatching(new RegExp(`^cannot listen on port ${app.port}: .*EADDRINUSE`)) as unknown,
+      hint: 'another process uses that port: pass --port <port> or stop it',
+    });
+    await engine.stop();
   }, 30_000);
 });

@@ -6,7 +6,7 @@
 import { pino } from 'pino';
 import { finalize, firstValueFrom, mergeMap, of, tap } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { createHostServices } from '../../src/capabilities/host-services-impl.js';
 import type { Call, Step } from '../../src/directive/model.js';
 import { createGate, createHttpServer, fnStep, fromHttpRoute, groupStep, replyHttp, runSteps, runtimeRunner, startRun, toRunResult } from '../../src/index.js';

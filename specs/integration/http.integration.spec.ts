@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { DEFAULT_CAPABILITIES, DEFAULT_HTTP_RULES, type CapabilityConfig } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, DEFAULT_HTTP_RULES, type CapabilityConfig } from '../../src/directive/capability-config.js';
 import { createHostServices, type CapabilityHostServices } from '../../src/capabilities/host-services-impl.js';
 import { createRuntime, type Runtime } from '../../src/runtime/runtime.js';
 import { startApp, type StartedApp } from './support/app.js';

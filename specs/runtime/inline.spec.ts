@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import type { Deadline } from '../../src/runtime/deadline.js';
 import { INLINE_UNAVAILABLE, type LogFields, type LogLevel } from '../../src/runtime/host-env.js';
 import { InlineLane } from '../../src/runtime/inline.js';

@@ -6,7 +6,7 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { instrumentDeadlines, NotInstrumentable } from '../../src/runtime/instrument.js';
 import { createRuntime } from '../../src/runtime/runtime.js';
 import { compileWatSource } from '../support/wasm.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { Meter } from '../../src/runtime/deadline.js';
 import { InlineLane } from '../../src/runtime/inline.js';
 import { FUEL_EXPORT, instrumentDeadlines, METER_IMPORT, METER_MODULE, NotInstrumentable } from '../../src/runtime/instrument.js';

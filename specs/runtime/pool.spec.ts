@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { E2rxError } from '../../src/errors.js';
 import { TIMEOUT_GRACE_MS } from '../../src/runtime/pool.js';
 import { createRuntime, type InvocationResult, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';

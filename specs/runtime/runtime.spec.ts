@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { E2rxError } from '../../src/errors.js';
 import { createRuntime, DEFAULT_LIMITS } from '../../src/runtime/runtime.js';
 import { compileWat } from '../support/wasm.js';

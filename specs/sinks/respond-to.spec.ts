@@ -1,6 +1,6 @@
 import { lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createGate } from '../../src/engine/gate.js';
+import { createGate } from '../../src/flow/gate.js';
 import { deadLetterKafka, respondToKafka } from '../../src/sinks/respond-to.js';
 import { fromKafkaTopic, type KafkaJob } from '../../src/sources/kafka.js';
 import type { RunResult } from '../../src/steps/steps.js';

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { pino } from 'pino';
 import { finalize, mergeMap, of, tap } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createGate } from '../../src/engine/gate.js';
+import { createGate } from '../../src/flow/gate.js';
 import { createHttpServer } from '../../src/server/http-server.js';
 import { replyHttp } from '../../src/sinks/http-reply.js';
 import { fromHttpRoute, type HttpJob } from '../../src/sources/http.js';

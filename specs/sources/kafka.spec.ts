@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createGate } from '../../src/engine/gate.js';
+import { createGate } from '../../src/flow/gate.js';
 import { E2rxError } from '../../src/errors.js';
 import { fromKafkaTopic, type KafkaJob } from '../../src/sources/kafka.js';
-import { createInFlight } from '../../src/streams/in-flight.js';
+import { createInFlight } from '../../src/flow/in-flight.js';
 import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafka.js';
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,5 +1,5 @@
 /**
- * The bounds of websocket handlers (src/sources/websocket.ts, serveWebSocket in src/engine/pipeline.ts) through a
+ * The bounds of websocket handlers (src/sources/websocket.ts, serveWebSocket in src/handlers/pipeline.ts) through a
  * real engine serving real Wasm: `limits.maxConnections` refuses the next upgrade with 503; a client that sends faster
  * than its handler runs is paused by bytes (the server stops reading its socket, so the bytes wait at the client) and
  * every message is still answered, in order; a client that leaves mid-run cancels its pending work and frees its slot.

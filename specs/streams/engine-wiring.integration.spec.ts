@@ -4,7 +4,7 @@ import { of } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../../src/app/load-app.js';
 import { NO_STATIC_FILES } from '../../src/app/static-files.js';
-import { createStreamConnections } from '../../src/connections/streams.js';
+import { createStreamConnections } from '../../src/handlers/stream-connections.js';
 import { createEngine } from '../../src/engine/engine.js';
 import type { FunctionRunner } from '../../src/steps/function-runner.js';
 import { NATS_URL, requireService, requireServices } from '../support/services.js';
@@ -25,14 +25,14 @@ describe('stream connections in the engine', () => {
     await client?.drain();
   });
 
-  it('createStreamConnections - plugs into createEngine as PipelineDeps.stream: start, run, stop, drain, close', async () => {
+  it('createStreamConnections - plugs into createEngine as EngineOptions.streams: start, run, stop, drain, close', async () => {
     const subject = unique('wire.in');
     const out = unique('wire.out');
     const { directive } = app(`  - { type: stream, source: nats, resource: ${subject}, respondTo: ${out}, steps: [ { fn: echo } ] }`);
     const loaded: App = { path: '/spec', kind: 'directory', directiveFile: 'Directive.yaml', directive, warnings: [], functions: new Map(), staticFiles: NO_STATIC_FILES };
     const streams = createStreamConnections(directive, { logger: silent, env: SPEC_ENV });
     await streams.connect();
-    const engine = createEngine({ app: loaded, runner: upper, stream: streams.stream, port: 0, host: '127.0.0.1', logger: silent });
+    const engine = createEngine({ app: loaded, runner: upper, streams, port: 0, host: '127.0.0.1', logger: silent });
     const received: Msg[] = [];
     client.subscribe(out, { callback: (_error, msg) => void received.push(msg) });
     await client.flush();

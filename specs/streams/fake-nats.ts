@@ -44,6 +44,8 @@ export interface FakePublished {
  */
 export class FakeNats {
   readonly published: FakePublished[] = [];
+  /** When set and true for a subject, publishing to it throws (a connection that refuses it). */
+  failPublish: ((subject: string) => boolean) | undefined;
   /** How the connection's flush (`confirm`) ends; reject to simulate a server that does not answer. */
   confirm: () => Promise<void> = () => Promise.resolve();
   private readonly queue: FakeJsMsg[] = [];
@@ -67,6 +69,7 @@ export class FakeNats {
       address: 'nats://fake:4222',
       connection: {
         publish: (subject: string, data: Uint8Array) => {
+          if (this.failPublish?.(subject)) throw new Error(`cannot publish to ${subject}`);
           this.published.push({ subject, data });
         },
       },

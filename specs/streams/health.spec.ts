@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createStreamConnections } from '../../src/connections/streams.js';
-import { createGate } from '../../src/engine/gate.js';
-import { handlerRunOf } from '../../src/engine/handler-run.js';
+import { createStreamConnections } from '../../src/handlers/stream-connections.js';
+import { createGate } from '../../src/flow/gate.js';
+import { handlerRunOf } from '../../src/handlers/handler-run.js';
 import { app } from './support.js';
 import { FakeKafkaDriver } from './fake-kafka.js';
 

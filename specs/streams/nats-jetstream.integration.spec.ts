@@ -1,7 +1,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultStreamName } from '../../src/sources/nats.js';
+import { defaultStreamName } from '../../src/connections/jetstream-names.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import { NATS_URL, requireService } from '../support/services.js';
 import { app, decode, echoUpper, encode, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';

@@ -2,7 +2,7 @@ import { createServer, connect as tcpConnect, type Server, type Socket } from 'n
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultStreamName } from '../../src/sources/nats.js';
+import { defaultStreamName } from '../../src/connections/jetstream-names.js';
 import { endpointsOf, NATS_URL, requireService } from '../support/services.js';
 import { app, decode, encode, probeRun, startHandler, unique, waitFor } from './support.js';
 

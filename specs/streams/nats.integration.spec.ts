@@ -1,6 +1,6 @@
 import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { wrapPayload } from '../../src/streams/envelope.js';
+import { wrapPayload } from '../../src/messages/envelope.js';
 import { NATS_URL, requireService } from '../support/services.js';
 import { app, decode, encode, probeRun, startHandler, unique, waitFor, type RunningHandler } from './support.js';
 

@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultStreamName } from '../../src/sources/nats.js';
+import { defaultStreamName } from '../../src/connections/jetstream-names.js';
 import { functionWasm } from '../integration/support/functions.js';
 import { KAFKA_BROKERS, NATS_URL, requireServices } from '../support/services.js';
 import { kafkaSpecClient, type KafkaSpecClient, type ReadRecord } from './kafka-support.js';

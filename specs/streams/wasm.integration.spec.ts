@@ -12,7 +12,7 @@
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultDurableName, defaultStreamName } from '../../src/sources/nats.js';
+import { defaultDurableName, defaultStreamName } from '../../src/connections/jetstream-names.js';
 import { startApp, type StartedApp } from '../integration/support/app.js';
 import { builtFunctions } from '../integration/support/functions.js';
 import { requireServices } from '../support/services.js';

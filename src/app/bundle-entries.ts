@@ -1,5 +1,5 @@
 /**
- * The entries of a `runnables.wasm.zip` bundle that an app needs (spec §1.13): `Directive.yaml`, the `.wasm` modules
+ * The entries of a `runnables.wasm.zip` bundle that an app needs (docs/reference/directive.md#where-the-directive-lives): `Directive.yaml`, the `.wasm` modules
  * at its root and the files under `static/`, read within {@link BundleLimits}. Every bound is checked on the sizes the
  * archive declares before anything is inflated, and no entry inflates past its declared size, so a zip bomb costs
  * no memory: it is refused.

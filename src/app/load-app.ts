@@ -1,6 +1,6 @@
 /**
  * Loading an app: a directory (`Directive.yaml` plus `<name>.wasm` or `<name>/<name>.wasm` per runnable and an
- * optional `static/` folder) or a `runnables.wasm.zip` bundle (spec §1.13).
+ * optional `static/` folder) or a `runnables.wasm.zip` bundle (docs/reference/directive.md#where-the-directive-lives).
  *
  * @module
  */

@@ -7,7 +7,7 @@ import { E2rxError } from '../errors.js';
 
 const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 
-/** The exports a module needs to be a Runnable (spec §3.2). */
+/** The exports a module needs to be a Runnable (docs/reference/host-abi.md §2). */
 export const RUNNABLE_EXPORTS = ['memory', 'allocate', 'run_e'] as const;
 
 /** A compiled module and what it exports. */

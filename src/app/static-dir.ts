@@ -8,10 +8,10 @@ import { join, resolve, sep } from 'node:path';
 import type { StaticFiles } from './static-files.js';
 
 /**
- * Normalises a requested name as the original (spec §1.13): strips a leading `static/`, then one `/`, then one `./`;
- * what is left names the file exactly, as Atmo looked it up among the bundle's entries. So a name that still holds an
- * empty, `.` or `..` segment (`././a.txt`, `css/./site.css`, `//a.txt`) names no file: `undefined`, as for a name
- * with a NUL byte or a backslash.
+ * Normalises a requested name as the original (docs/reference/capabilities.md#file-get_static_file): strips a leading `static/`, then one
+ * `/`, then one `./`; what is left names the file exactly, as Atmo looked it up among the bundle's entries. So a name
+ * that still holds an empty, `.` or `..` segment (`././a.txt`, `css/./site.css`, `//a.txt`) names no file:
+ * `undefined`, as for a name with a NUL byte or a backslash.
  */
 export function normalizeStaticName(name: string): string | undefined {
   let relative = name;

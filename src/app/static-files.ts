@@ -5,8 +5,9 @@
  */
 
 /**
- * The static files of an app. Names are normalised as the original did (spec §1.13): a leading `static/`, then one
- * `/`, then one `./` are stripped; the rest names the file exactly (no empty, `.` or `..` segments).
+ * The static files of an app. Names are normalised as the original did (docs/reference/capabilities.md#file-get_static_file):
+ * a leading `static/`, then one `/`, then one `./` are stripped; the rest names the file exactly (no empty, `.` or `..`
+ * segments).
  */
 export interface StaticFiles {
   /** The bytes of the file, or `undefined` when it does not exist or the name escapes `static/`. */

@@ -2,7 +2,7 @@
  * Compiling one AssemblyScript function to a Runnable Wasm module with the programmatic `asc` API.
  *
  * The function's source exports `run(input: ArrayBuffer)`; the compiler is given a generated entry file (never written
- * to disk) that exports the module ABI around it: `run_e`, `allocate`, `deallocate` (spec §3.2). A source that exports
+ * to disk) that exports the module ABI around it: `run_e`, `allocate`, `deallocate` (docs/reference/host-abi.md §2). A source that exports
  * `run_e` itself is compiled as it is. The SDK is served to the compiler as `node_modules/@e2rx/sdk-assemblyscript`
  * wherever it really lives (see {@link resolveSdk}).
  *
@@ -77,7 +77,7 @@ export const RUNNABLE_HOST_FUNCTIONS: readonly string[] = [
   'get_secret_value',
 ];
 
-/** The exports every module built by e2rx must have (the Runnable ABI, spec §3.2). */
+/** The exports every module built by e2rx must have (the Runnable ABI, docs/reference/host-abi.md §2). */
 export const BUILT_MODULE_EXPORTS: readonly string[] = ['memory', 'allocate', 'deallocate', 'run_e'];
 
 /** Name of the generated entry file, placed (virtually) next to the function's source. */

@@ -1,5 +1,5 @@
 /**
- * Writing an app's bundle, `runnables.wasm.zip` (spec §1.13): `Directive.yaml` and `<name>.wasm` at the root, and the
+ * Writing an app's bundle, `runnables.wasm.zip` (docs/reference/directive.md#where-the-directive-lives): `Directive.yaml` and `<name>.wasm` at the root, and the
  * `static/` folder.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * The `cache` capability: the host side of `cache_set` and `cache_get` (spec §3.5 rows 8–9), plus a delete that the
+ * The `cache` capability: the host side of `cache_set` and `cache_get` (docs/reference/host-abi.md §5), plus a delete that the
  * ABI never exposed but the rules (`allowDelete`) govern.
  *
  * Backed by a bounded in-memory store by default, or by Redis when `config.cache.redis` is set. Outcomes:
@@ -14,9 +14,9 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
-import { redisClientLabel } from './redis-client.js';
+import { redisClientLabel } from '../connections/redis.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, statusResult } from './results.js';
 
 /** The error of `cache_get` for a key that is not there (or has expired). */

@@ -1,5 +1,5 @@
 /**
- * The `db` capability: the host side of `db_exec` (spec §3.5 row 15), running the app's named queries (spec §1.10).
+ * The `db` capability: the host side of `db_exec` (docs/reference/host-abi.md §5), running the app's named queries (docs/reference/directive.md#queries).
  *
  * Checks, in order: the capability is enabled and has a database (`capability is not enabled`); the query type is a
  * host query type (`query type invalid`); the query exists (`query not found`); its type matches
@@ -12,13 +12,13 @@
 
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { CapabilityConfig, NamedQuery } from './config.js';
+import type { CapabilityConfig, NamedQuery } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';
-import type { QueryCheck, SqlClient } from './sql-client.js';
-import { encodeSqlResult } from './sql/shared.js';
+import type { QueryCheck, SqlClient } from '../connections/sql.js';
+import { encodeSqlResult } from '../connections/sql/shared.js';
 
-/** The host's query types by ABI number: 0 insert, 1 select, 2 update, 3 delete (spec §3.7). */
+/** The host's query types by ABI number: 0 insert, 1 select, 2 update, 3 delete (docs/reference/host-abi.md §7). */
 export const QUERY_TYPES = ['insert', 'select', 'update', 'delete'] as const;
 
 /** The error texts of the `db` capability (the original's). */

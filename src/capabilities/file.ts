@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import type { StaticFiles } from '../app/static-files.js';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { CAPABILITY_NOT_ENABLED, errorResult } from './results.js';
 

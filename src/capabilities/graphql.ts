@@ -1,5 +1,5 @@
 /**
- * The `graphql` capability: the host side of `graphql_query` (spec §3.5 row 7).
+ * The `graphql` capability: the host side of `graphql_query` (docs/reference/host-abi.md §5).
  *
  * POSTs `{"query": <query>, "variables": {}}` with `Content-Type: application/json` to the endpoint, under
  * `config.graphql.rules` and with the configured `Authorization` header of the endpoint's host. A non-2xx status gives
@@ -12,9 +12,9 @@
 
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
-import { authHeaderFor, OutboundHttpError, type OutboundHttpClient } from './outbound-http.js';
+import { authHeaderFor, outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';
 
 /** One GraphQL error as the original re-encoded it. */
@@ -127,9 +127,10 @@ export function createGraphqlCapability(
         if (first !== undefined) return errorResult(`graphQL error; path: ${first.path}, message: ${first.message}`);
         return textResult(JSON.stringify({ data: parsed.data }));
       } catch (error) {
-        if (error instanceof OutboundHttpError) {
-          log.debug({ fn: context.fn, request_id: context.requestId, kind: error.kind, err: error.message }, 'graphql_query failed');
-          return errorResult(error.message);
+        const failure = outboundHttpFailure(error);
+        if (failure !== undefined) {
+          log.debug({ fn: context.fn, request_id: context.requestId, kind: failure, err: errorMessage(error) }, 'graphql_query failed');
+          return errorResult(errorMessage(error));
         }
         if (error instanceof Error && error.message.startsWith('failed to Unmarshal')) return errorResult(error.message);
         log.error({ fn: context.fn, request_id: context.requestId, err: error }, 'graphql_query failed unexpectedly');

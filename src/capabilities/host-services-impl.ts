@@ -22,7 +22,7 @@ import {
   type CacheStore,
   type MemoryCacheOptions,
 } from './cache.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import { createDbCapability, type DbCapability } from './db.js';
 import { createFileCapability } from './file.js';
 import { createGraphqlCapability } from './graphql.js';
@@ -30,9 +30,9 @@ import type { HostCallContext, HostCallResult, HostServices } from './host-servi
 import { createHttpCapability } from './http.js';
 import { SYSTEM_DNS_RESOLVER, type DnsResolver } from './http-rules.js';
 import { createOutboundHttpClient, type DialOverride } from './outbound-http.js';
-import { connectRedis, createRedisClient, type RedisClientOptions } from './redis-client.js';
+import { connectRedis, createRedisClient, type RedisClientOptions } from '../connections/redis.js';
 import { errorResult } from './results.js';
-import { createSqlClient, type QueryCheck, type SqlClient } from './sql-client.js';
+import { createSqlClient, type QueryCheck, type SqlClient } from '../connections/sql.js';
 
 /** Options of {@link createHostServices}. */
 export interface CreateHostServicesOptions {

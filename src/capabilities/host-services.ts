@@ -9,7 +9,7 @@
  */
 
 /**
- * The outcome of one host call, in the terms of the FFI-result protocol (spec §3.4):
+ * The outcome of one host call, in the terms of the FFI-result protocol (docs/reference/host-abi.md §4):
  * - `data`: success, the bytes are stored as the pending FFI result (size ≥ 0);
  * - `error`: the operation failed, the message is stored as the pending FFI error (size = -length);
  * - `status`: a bare status code returned to the guest with nothing stored (for example -1, or -2 for a bad argument).

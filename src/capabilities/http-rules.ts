@@ -16,7 +16,7 @@
 
 import { lookup as dnsLookup, resolveCname as dnsResolveCname } from 'node:dns/promises';
 import { domainToASCII } from 'node:url';
-import type { HttpRules } from './config.js';
+import type { HttpRules } from '../directive/capability-config.js';
 import { isNonGlobalAddress, parseIp } from './ip-address.js';
 
 /** The error texts of the original, returned to the guest verbatim. */

@@ -11,10 +11,10 @@
 
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
-import type { CapabilityConfig } from './config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { HTTP_RULE_ERRORS } from './http-rules.js';
-import { authHeaderFor, OutboundHttpError, type OutboundHttpClient } from './outbound-http.js';
+import { authHeaderFor, outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 
 /** The ABI method numbers of `fetch_url` (spec §3.7): index = number. */
 export const FETCH_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
@@ -151,9 +151,10 @@ export function createHttpCapability(
         }
         return { kind: 'data', data: response.body };
       } catch (error) {
-        if (error instanceof OutboundHttpError) {
-          log.debug({ fn: context.fn, request_id: context.requestId, kind: error.kind, err: error.message }, 'fetch_url failed');
-          return { kind: 'error', message: error.message };
+        const failure = outboundHttpFailure(error);
+        if (failure !== undefined) {
+          log.debug({ fn: context.fn, request_id: context.requestId, kind: failure, err: errorMessage(error) }, 'fetch_url failed');
+          return { kind: 'error', message: errorMessage(error) };
         }
         log.error({ fn: context.fn, request_id: context.requestId, err: error }, 'fetch_url failed unexpectedly');
         return { kind: 'error', message: errorMessage(error) };

@@ -1,5 +1,5 @@
 /**
- * Parsing and classification of IP addresses for the outbound HTTP rules (spec §1.9 `allowIPs`, `allowPrivate`),
+ * Parsing and classification of IP addresses for the outbound HTTP rules (docs/reference/capabilities.md `allowIPs`, `allowPrivate`),
  * on top of ipaddr.js (its parser and its list of special-purpose ranges).
  *
  * Pure functions, no DNS: {@link isNonGlobalAddress} says whether an address must be refused when private ranges are

@@ -12,13 +12,14 @@
  *
  * @module
  */
-
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { goEscapedPath, goRequestUri, goUrlString, parseGoUrl } from '../directive/go-url.js';
-import type { AuthHeader, HttpRules } from './config.js';
+import type { AuthHeader, HttpRules } from '../directive/capability-config.js';
 import { goDialError } from './go-dial-error.js';
+import { outboundHttpError, outboundHttpFailure } from './outbound-http-error.js';
+export { outboundHttpError, outboundHttpFailure, type OutboundHttpFailure } from './outbound-http-error.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
 
 /** The default number of redirects followed before giving up. */
@@ -55,17 +56,6 @@ export interface OutboundOptions {
   readonly authorizationFor: (url: URL, rawUrl: string) => string | undefined;
   /** What a URL Go's parser refuses is reported under (`failed to url.Parse`, the default, as Atmo's fetch_url). */
   readonly parseFailure?: string;
-}
-
-/** Why an outbound request failed; `message` is what the guest sees. */
-export class OutboundHttpError extends Error {
-  override readonly name = 'OutboundHttpError';
-  /** `rule`: refused by a rule; `transport`: network or protocol failure; `timeout`; `too-large`; `redirects`. */
-  readonly kind: 'rule' | 'transport' | 'timeout' | 'too-large' | 'redirects' | 'invalid';
-  constructor(kind: OutboundHttpError['kind'], message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.kind = kind;
-  }
 }
 
 /** The injectable parts of the client. */
@@ -135,7 +125,7 @@ export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunct
 }
 
 /**
- * The `Authorization` value configured for a URL's host (spec §1.8): the key is the host as written, with its port,
+ * The `Authorization` value configured for a URL's host (docs/reference/directive.md#authentication): the key is the host as written, with its port,
  * compared case-insensitively. Returns `headerType value`, or `undefined` when auth is off or nothing matches.
  *
  * @example
@@ -186,18 +176,18 @@ const utf8 = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('u
  */
 function firstHop(method: string, raw: string, parseFailure: string): FirstHop {
   const parsed = parseGoUrl(raw);
-  if (parsed.url === undefined) throw new OutboundHttpError('invalid', `${parseFailure}: ${utf8(parsed.error)}`);
+  if (parsed.url === undefined) throw outboundHttpError('invalid', `${parseFailure}: ${utf8(parsed.error)}`);
   const go = parsed.url;
   const shown = utf8(goUrlString(go, true));
   if (go.scheme !== 'http' && go.scheme !== 'https') {
-    throw new OutboundHttpError('invalid', goStyle(method, shown, `unsupported protocol scheme ${JSON.stringify(go.scheme)}`));
+    throw outboundHttpError('invalid', goStyle(method, shown, `unsupported protocol scheme ${JSON.stringify(go.scheme)}`));
   }
-  if (go.host === '') throw new OutboundHttpError('invalid', goStyle(method, shown, 'http: no Host in request URL'));
+  if (go.host === '') throw outboundHttpError('invalid', goStyle(method, shown, 'http: no Host in request URL'));
   let url: URL;
   try {
     url = new URL(`${go.scheme}://${utf8(go.host)}`);
   } catch {
-    throw new OutboundHttpError('invalid', goStyle(method, shown, 'invalid URL'));
+    throw outboundHttpError('invalid', goStyle(method, shown, 'invalid URL'));
   }
   const target = goRequestUri(go).replaceAll(' ', '%20');
   // The path and query only serve to resolve a relative redirect: set as components, they cannot change the host.
@@ -244,7 +234,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
   async function send(request: OutboundRequest, options: OutboundOptions): Promise<OutboundResponse> {
     const controller = new AbortController();
     const timeoutError = (url: string, method: string) =>
-      new OutboundHttpError('timeout', goStyle(method, url, `client timeout exceeded (${options.timeoutMs} ms)`));
+      outboundHttpError('timeout', goStyle(method, url, `client timeout exceeded (${options.timeoutMs} ms)`));
     // One deadline for the whole exchange; the timer never keeps the process alive and is cleared at the end.
     const timer = setTimeout(() => controller.abort(), options.timeoutMs);
     timer.unref();
@@ -276,7 +266,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
     try {
       for (let hop = 0; ; hop += 1) {
         if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-          throw new OutboundHttpError(
+          throw outboundHttpError(
             'invalid',
             goStyle(method, rawUrl, `unsupported protocol scheme "${url.protocol.slice(0, -1)}"`),
           );
@@ -291,7 +281,7 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           // A rule refusing the first hop gives the original's bare text; a refused redirect says where it was going,
           // and so does a failed lookup (as Go's `Get "url": lookup host: no such host`).
           const isRule = RULE_TEXTS.has(verdict.reason);
-          throw new OutboundHttpError(
+          throw outboundHttpError(
             isRule ? 'rule' : 'transport',
             isRule && hop === 0 ? verdict.reason : goStyle(method, shown, verdict.reason),
           );
@@ -336,19 +326,20 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
           readBody: (status, location) => redirectTarget(status, location, url) === undefined,
         }).catch((error: unknown) => {
           if (controller.signal.aborted) throw timeoutError(shown, method);
-          if (error instanceof OutboundHttpError) {
-            throw new OutboundHttpError(error.kind, goStyle(method, shown, error.message), { cause: error });
+          const failure = outboundHttpFailure(error);
+          if (failure !== undefined) {
+            throw outboundHttpError(failure, goStyle(method, shown, (error as Error).message), { cause: error });
           }
           const code = (error as { code?: unknown }).code;
           const reason = goDialError(error) ?? (error instanceof Error ? error.message : String(error));
-          throw new OutboundHttpError('transport', goStyle(method, shown, reason), { cause: { code, error } });
+          throw outboundHttpError('transport', goStyle(method, shown, reason), { cause: { code, error } });
         });
 
         const location = response.headers.location;
         const next = redirectTarget(response.status, location, url);
         if (next === undefined) return { ...response, url: url.href };
         if (hop + 1 > maxRedirects) {
-          throw new OutboundHttpError('redirects', goStyle(method, next.href, `stopped after ${maxRedirects} redirects`));
+          throw outboundHttpError('redirects', goStyle(method, next.href, `stopped after ${maxRedirects} redirects`));
         }
         // As Go's client: 301/302/303 turn into a GET without body (GET and HEAD stay); 307/308 keep method and body.
         if (response.status === 301 || response.status === 302 || response.status === 303) {
@@ -429,7 +420,7 @@ function exchange(options: ExchangeOptions): Promise<Omit<OutboundResponse, 'url
       }
       const declared = Number(response.headers['content-length']);
       const tooLarge = () =>
-        new OutboundHttpError('too-large', `response body exceeds the limit of ${options.maxResponseBytes} bytes`);
+        outboundHttpError('too-large', `response body exceeds the limit of ${options.maxResponseBytes} bytes`);
       if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
         reject(tooLarge()); // first: destroying emits events that would reject with a vaguer reason
         response.destroy();

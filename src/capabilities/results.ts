@@ -8,7 +8,7 @@ import type { HostCallResult } from './host-services.js';
 
 const encoder = new TextEncoder();
 
-/** The error every disabled capability returns (spec §1.9). */
+/** The error every disabled capability returns (docs/reference/capabilities.md). */
 export const CAPABILITY_NOT_ENABLED = 'capability is not enabled';
 
 /**

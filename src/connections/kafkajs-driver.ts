@@ -8,6 +8,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type ICustomPartitioner, 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
+import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
 import { produceRequests, type KafkaCommit, type KafkaConsumer, type KafkaConsumerListener, type KafkaConsumerOptions, type KafkaDriver, type KafkaOutgoing, type TopicPartition } from './kafka-driver.js';
 import { seedBrokers } from './kafka-brokers.js';
 import { keyPartition } from './murmur2.js';
@@ -149,7 +150,7 @@ async function subscribeRetrying(consumer: Consumer, options: KafkaConsumerOptio
     } catch (error) {
       if ((error as { retriable?: unknown }).retriable !== true || attempt >= SUBSCRIBE_ATTEMPTS) throw error;
       logger.debug({ groupId: options.groupId, topics: options.topics, err: errorMessage(error), attempt }, 'Kafka subscribe retried');
-      await sleep(Math.min(100 * 2 ** attempt, 2_000));
+      await sleep(backoffDelay(attempt + 1, { baseMs: 100, maxMs: 2_000, jitter: CONNECT_JITTER }));
     }
   }
 }

@@ -6,7 +6,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { E2rxError, errorMessage } from '../errors.js';
-import { backoffDelay } from '../streams/backoff.js';
+import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
 
 /** How long e2rx tries to reach a broker at start-up, by default: 10 s. */
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -56,7 +56,7 @@ export async function connectWithRetry<T>(attempt: (timeLeftMs: number) => Promi
     } catch (error) {
       lastError = error;
     }
-    const delay = backoffDelay(attempts, { baseMs: options.initialDelayMs ?? 100, maxMs: options.maxDelayMs ?? 1_000 });
+    const delay = backoffDelay(attempts, { baseMs: options.initialDelayMs ?? 100, maxMs: options.maxDelayMs ?? 1_000, jitter: CONNECT_JITTER });
     if (Date.now() + delay >= deadline) break;
     options.onRetry?.(lastError, attempts, delay);
     await sleep(delay);

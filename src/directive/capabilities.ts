@@ -1,5 +1,5 @@
 /**
- * The capability configuration of an app (spec §1.9), merged in Atmo v0.4.x's order: defaults, then each
+ * The capability configuration of an app (docs/reference/capabilities.md), merged in Atmo v0.4.x's order: defaults, then each
  * capability object given in the Directive (replacing that capability's default wholesale), then
  * `connections.redis` for the cache, `connections.database` plus `queries` for db, `authentication.domains` for auth
  * (wired again: v0.4.3–v0.4.7 forgot it; see docs/deviations.md). `env(VAR)` values are resolved here.
@@ -17,7 +17,7 @@ import {
   type CapabilityConfig,
   type HttpRules,
   type RedisConfig,
-} from '../capabilities/config.js';
+} from './capability-config.js';
 import { resolveEnv } from './env.js';
 import type { Directive } from './model.js';
 import { compact } from './normalize.js';

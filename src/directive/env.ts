@@ -1,5 +1,5 @@
 /**
- * The `env(VAR)` rule (spec §1.11): a string value that in its entirety has the form `env(NAME)` is replaced by the
+ * The `env(VAR)` rule (docs/reference/directive.md#the-envvar-rule): a string value that in its entirety has the form `env(NAME)` is replaced by the
  * environment variable `NAME`, or the empty string when it is unset. There is no partial interpolation.
  *
  * @module

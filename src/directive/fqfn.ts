@@ -1,5 +1,5 @@
 /**
- * Fully qualified function names (spec §1.2): `<identifier>#<namespace>::<fn>@<version>`.
+ * Fully qualified function names (docs/reference/directive.md#runnables): `<identifier>#<namespace>::<fn>@<version>`.
  *
  * @module
  */

@@ -10,7 +10,7 @@ import type { QueryType } from './queries.js';
 /** What to do with an error: stop the run, or store the error and go on. */
 export type ErrorDirective = 'return' | 'continue';
 
-/** A normalised `onErr` (spec §2.4). */
+/** A normalised `onErr` (docs/reference/directive.md#onerr). */
 export interface OnErr {
   readonly code: ReadonlyMap<number, ErrorDirective>;
   readonly any?: ErrorDirective;

@@ -1,5 +1,5 @@
 /**
- * The original's inference of a query's type and variable count (spec §1.10).
+ * The original's inference of a query's type and variable count (docs/reference/directive.md#queries).
  *
  * @module
  */

@@ -6,7 +6,7 @@
  * Only shapes and types live here. The rules with the original's messages (`identifier is missing`, …) are in
  * `rules/`, so that a Directive that is well-formed but incomplete gets Atmo's exact wording.
  *
- * @see ../../shared/reference/e2core-spec.md §1
+ * @see docs/reference/directive.md
  * @module
  */
 import { z } from 'zod';
@@ -16,7 +16,7 @@ const flag = (description: string) => z.boolean().describe(description);
 const count = (description: string) => z.number().int().min(0).describe(description);
 const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
 
-/** The error policy of one call (spec §2.4). */
+/** The error policy of one call (docs/reference/directive.md#onerr). */
 export const OnErrSchema = z
   .object({
     code: z
@@ -26,7 +26,7 @@ export const OnErrSchema = z
     any: text("'return' or 'continue' for every error; only when `code` is empty.").optional(),
     other: text("'return' or 'continue' for codes not listed in `code`; only with `code`.").optional(),
   })
-  .describe('What to do when the function returns an error (spec §2.4). Without it the error is returned.');
+  .describe('What to do when the function returns an error (docs/reference/directive.md#onerr). Without it the error is returned.');
 
 const callFields = {
   fn: text('The function: a bare name (default namespace), `namespace::name`, or a full FQFN.').optional(),
@@ -86,7 +86,7 @@ const retries = z
   })
   .describe('(e2rx) Retries of a failed stream run.');
 
-/** A handler: an input (request, websocket, NATS or Kafka) and its steps (spec §1.3). */
+/** A handler: an input (request, websocket, NATS or Kafka) and its steps (docs/reference/directive.md#handlers). */
 export const HandlerSchema = z
   .object({
     type: text("'request' (HTTP) or 'stream' (websocket, NATS, Kafka).").optional(),
@@ -103,9 +103,9 @@ export const HandlerSchema = z
     deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
     retries: retries.optional(),
   })
-  .describe('A handler (spec §1.3).');
+  .describe('A handler (docs/reference/directive.md#handlers).');
 
-/** A schedule (spec §1.6). */
+/** A schedule (docs/reference/directive.md#schedules). */
 export const ScheduleSchema = z
   .object({
     name: text('The schedule name (the request URL of its runs).').optional(),
@@ -121,9 +121,9 @@ export const ScheduleSchema = z
     state: stringMap('Initial state of every run.').optional(),
     steps: z.array(StepSchema).describe('The steps, run in order.').optional(),
   })
-  .describe('A schedule (spec §1.6).');
+  .describe('A schedule (docs/reference/directive.md#schedules).');
 
-/** A named SQL query (spec §1.10). */
+/** A named SQL query (docs/reference/directive.md#queries). */
 export const QuerySchema = z
   .object({
     name: text('The name functions use.').optional(),
@@ -131,9 +131,9 @@ export const QuerySchema = z
     type: text("'select', 'insert', 'update' or 'delete' (inferred from the query when absent).").optional(),
     varCount: z.number().int().describe('The number of variables (counted from the query when absent).').optional(),
   })
-  .describe('A named query (spec §1.10).');
+  .describe('A named query (docs/reference/directive.md#queries).');
 
-/** A runnable entry (spec §1.2). */
+/** A runnable entry (docs/reference/directive.md#runnables). */
 export const RunnableSchema = z
   .object({
     name: text('The function name; also the .wasm file stem.').optional(),
@@ -145,7 +145,7 @@ export const RunnableSchema = z
     fqfn: text('Computed: identifier#namespace::name@version.').optional(),
     fqfnUri: text('Informational.').optional(),
   })
-  .describe('A function of the app (spec §1.2).');
+  .describe('A function of the app (docs/reference/directive.md#runnables).');
 
 const redisConnection = z.object({
   serverAddress: text('`host:port` or a `redis://` URL; `env(VAR)` allowed.').optional(),
@@ -153,7 +153,7 @@ const redisConnection = z.object({
   password: text('`env(VAR)` allowed.').optional(),
 });
 
-/** External connections (spec §1.7). */
+/** External connections (docs/reference/directive.md#connections). */
 export const ConnectionsSchema = z
   .object({
     nats: z.object({ serverAddress: text('The NATS server URL; `env(VAR)` allowed.').optional() }).optional(),
@@ -181,14 +181,14 @@ export const ConnectionsSchema = z
       })
       .optional(),
   })
-  .describe('External connections (spec §1.7).');
+  .describe('External connections (docs/reference/directive.md#connections).');
 
 const authHeader = z.object({
   headerType: text("The scheme, 'bearer' by default.").optional(),
   value: text('The credential; `env(VAR)` allowed.').optional(),
 });
 
-/** Outbound request rules (spec §1.9 HTTPRules). */
+/** Outbound request rules (docs/reference/capabilities.md HTTPRules). */
 export const HttpRulesSchema = z
   .object({
     allowedDomains: z.array(z.string()).describe('Allow-list of host patterns (`*.example.com`).').optional(),
@@ -210,7 +210,7 @@ const outbound = z.object({
 
 const enabledOnly = z.object({ enabled: flag('Whether the capability is on.').optional() });
 
-/** Capabilities (spec §1.9). Each given object replaces that capability's default wholesale. */
+/** Capabilities (docs/reference/capabilities.md). Each given object replaces that capability's default wholesale. */
 export const CapabilitiesSchema = z
   .object({
     logger: enabledOnly.optional(),
@@ -258,7 +258,7 @@ export const CapabilitiesSchema = z
       })
       .optional(),
   })
-  .describe('Capabilities (spec §1.9).');
+  .describe('Capabilities (docs/reference/capabilities.md).');
 
 /** App-wide bounds (e2rx). */
 export const LimitsSchema = z
@@ -297,7 +297,7 @@ export const RuntimeSchema = z
   })
   .describe('(e2rx) How functions are run.');
 
-/** The Directive (Atmo v0.4.x, spec §1.1), with e2rx's optional extensions. */
+/** The Directive (Atmo v0.4.x, docs/reference/directive.md#top-level-keys), with e2rx's optional extensions. */
 export const DirectiveSchema = z
   .object({
     identifier: text('The app identifier, reverse-DNS by convention (`com.example.app`).').optional(),
@@ -307,12 +307,12 @@ export const DirectiveSchema = z
     connections: ConnectionsSchema.optional(),
     authentication: z
       .object({ domains: z.record(z.string(), authHeader).describe('Per host: the Authorization header to add.').optional() })
-      .describe('Credentials the host adds to outbound requests (spec §1.8).')
+      .describe('Credentials the host adds to outbound requests (docs/reference/directive.md#authentication).')
       .optional(),
     capabilities: CapabilitiesSchema.optional(),
-    handlers: z.array(HandlerSchema).describe('Handlers (spec §1.3).').optional(),
-    schedules: z.array(ScheduleSchema).describe('Schedules (spec §1.6).').optional(),
-    queries: z.array(QuerySchema).describe('Named SQL queries (spec §1.10).').optional(),
+    handlers: z.array(HandlerSchema).describe('Handlers (docs/reference/directive.md#handlers).').optional(),
+    schedules: z.array(ScheduleSchema).describe('Schedules (docs/reference/directive.md#schedules).').optional(),
+    queries: z.array(QuerySchema).describe('Named SQL queries (docs/reference/directive.md#queries).').optional(),
     runnables: z.array(RunnableSchema).describe('The functions (inferred from the .wasm files when absent).').optional(),
     limits: LimitsSchema.optional(),
     runtime: RuntimeSchema.optional(),

@@ -1,5 +1,5 @@
 /**
- * Validation: YAML syntax, structure and types, unknown keys, then every rule of Atmo v0.4.x (spec §1.12) in the
+ * Validation: YAML syntax, structure and types, unknown keys, then every rule of Atmo v0.4.x (docs/reference/directive.md#validation) in the
  * original's order. All problems are collected and reported together.
  *
  * @module

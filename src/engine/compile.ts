@@ -1,28 +1,27 @@
 /**
- * Directive to plan: pure, no I/O. Defaults for every bound are applied here, so the pipeline only reads the plan.
+ * Directive to plan: pure, no I/O. Defaults for every bound are applied here, and each handler is planned by its
+ * kind (handlers/registry.ts), so the pipeline only reads the plan.
  *
  * @module
  */
-import type { Directive, Handler } from '../directive/model.js';
-import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
-import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
+import type { Directive } from '../directive/model.js';
+import { planningContext } from '../handlers/planning.js';
+import type { Plan, PlanLists, PlannedHandler } from '../handlers/plan.js';
+import { handlerKindOf, headlessKind, scheduleKind } from '../handlers/registry.js';
 
-/** The default request timeout (HTTP 504 past it). */
-export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
-/** The default request body limit (HTTP 413 past it). */
-export const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024;
-/** The default bound on runs in flight per handler: more work waits in the queue (docs/reference/admission.md). */
-export const DEFAULT_MAX_IN_FLIGHT = 1024;
-/** The default bound on the bytes of waiting work per handler. */
-export const DEFAULT_MAX_QUEUED_BYTES = 64 * 1024 * 1024;
-/** The default bound on websocket connections per handler. */
-export const DEFAULT_MAX_CONNECTIONS = 4096;
+export {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_IN_FLIGHT,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+} from '../handlers/planning.js';
 
 /** Options of {@link compileDirective}. */
 export interface CompileOptions {
-  /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
+  /** Serve every function at its FQFN path instead of the handlers (docs/reference/cli.md (`--headless`)). */
   readonly headless?: boolean;
-  /** The in-flight bound when the Directive gives none (default {@link DEFAULT_MAX_IN_FLIGHT}). */
+  /** The in-flight bound when the Directive gives none (default `DEFAULT_MAX_IN_FLIGHT`). */
   readonly defaultMaxInFlight?: number;
   /** Whether schedules run in this instance (`ATMO_RUN_SCHEDULES`; default true). */
   readonly runSchedules?: boolean;
@@ -38,51 +37,20 @@ export interface CompileOptions {
  * ```
  */
 export function compileDirective(directive: Directive, options: CompileOptions = {}): Plan {
-  const limits = directive.limits;
-  const groupTimeoutMs = limits.groupTimeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
-  const appBounds = (override: Handler['limits'] = {}): HandlerBounds => ({
-    maxInFlight: override.maxInFlight ?? limits.maxInFlight ?? options.defaultMaxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-    queueSize: override.queueSize ?? limits.queueSize,
-    maxQueuedBytes: override.maxQueuedBytes ?? limits.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
-    requestTimeoutMs: override.requestTimeoutMs ?? limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    maxBodyBytes: override.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-    maxConnections: override.maxConnections ?? limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-  });
-  const plan = (handler: Handler): HandlerPlan => ({
-    id: handlerId(handler),
-    handler,
-    steps: handler.steps,
-    response: handler.response,
-    bounds: appBounds(handler.limits),
-    groupTimeoutMs,
-  });
+  const context = planningContext(directive, options);
   const headless = options.headless ?? false;
-  const handlers = headless ? [] : directive.handlers;
-  return {
-    identifier: directive.identifier,
-    appVersion: directive.appVersion,
-    headless,
-    requests: handlers.filter((handler) => handler.source === 'http').map(plan),
-    websockets: handlers.filter((handler) => handler.source === 'server').map(plan),
-    streams: handlers.filter((handler) => handler.source === 'nats' || handler.source === 'kafka').map(plan),
-    schedules:
-      headless || options.runSchedules === false
-        ? []
-        : directive.schedules.map((schedule) => ({ id: `schedule ${schedule.name}`, schedule, groupTimeoutMs })),
-    headlessRoutes: headless
-      ? directive.runnables.map((runnable) => ({
-          path: `/${directive.identifier}/${runnable.namespace}/${runnable.name}/${directive.appVersion}`,
-          fqfn: runnable.fqfn,
-          fn: runnable.name,
-          bounds: appBounds(),
-        }))
-      : [],
+  const lists = { requests: [], websockets: [], streams: [], schedules: [], headlessRoutes: [] } as { [K in keyof PlanLists]: PlanLists[K][number][] };
+  const add = (list: keyof PlanLists, planned: PlannedHandler): void => {
+    (lists[list] as PlannedHandler[]).push(planned);
   };
-}
-
-/** `POST /hello`, `ws /stream`, `nats user.login`, `kafka orders`. */
-export function handlerId(handler: Handler): string {
-  if (handler.source === 'http') return `${handler.method} ${handler.resource}`;
-  if (handler.source === 'server') return `ws ${handler.resource}`;
-  return `${handler.source} ${handler.resource}`;
+  if (headless) {
+    for (const runnable of directive.runnables) add(headlessKind.list, headlessKind.plan(runnable, context));
+  } else {
+    for (const handler of directive.handlers) {
+      const kind = handlerKindOf(handler);
+      add(kind.list, kind.plan(handler, context));
+    }
+    if (options.runSchedules !== false) for (const schedule of directive.schedules) add(scheduleKind.list, scheduleKind.plan(schedule, context));
+  }
+  return { identifier: directive.identifier, appVersion: directive.appVersion, headless, ...lists };
 }

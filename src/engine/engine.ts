@@ -13,13 +13,15 @@ import { createHttpServer, type HealthReport, type HttpServer } from '../server/
 import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../server/request-id.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import type { StreamConnections } from '../connections/streams.js';
+import type { StreamConnections } from '../handlers/stream-connections.js';
+import type { StreamHandles } from '../handlers/handler-kind.js';
+import { plannedHandlers } from '../handlers/plan.js';
+import { loadHandlerKinds } from '../handlers/registry.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
-import type { Gate } from './gate.js';
-import { buildPipelines, type PipelineDeps } from './pipeline.js';
-import type { HandlerPlan, Plan } from './plan.js';
-import { heldBack } from './held-back.js';
+import type { Gate } from '../flow/gate.js';
+import { buildPipelines } from '../handlers/pipeline.js';
+import type { HandlerPlan, Plan } from '../handlers/plan.js';
 import { runtimeRunner } from './runtime-runner.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
@@ -41,7 +43,7 @@ export interface EngineOptions {
   /** The HTTP port (default 8080; 0 picks a free one). */
   readonly port?: number;
   readonly host?: string;
-  /** Serve every function at its FQFN path instead of the handlers (spec §2.8). */
+  /** Serve every function at its FQFN path instead of the handlers (docs/reference/cli.md (`--headless`)). */
   readonly headless?: boolean;
   /** Whether this instance runs schedules (default true; `ATMO_RUN_SCHEDULES=false` turns them off). */
   readonly runSchedules?: boolean;
@@ -51,8 +53,11 @@ export interface EngineOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Replaces the Wasm runtime: every function call goes to this runner (tests, custom hosts). */
   readonly runner?: FunctionRunner;
-  /** Builds NATS and Kafka pipelines (the streams module); see {@link PipelineDeps.stream}. */
-  readonly stream?: PipelineDeps['stream'];
+  /**
+   * The NATS and Kafka connections of the app's stream handlers, connected by the caller (who also drains and closes
+   * them); by default the engine creates, connects, drains and closes them (`createStreamConnections`).
+   */
+  readonly streams?: StreamHandles;
   /**
    * Whether to log one line per HTTP request, when its response ends (default true): at info, at debug for
    * `/health` and `/metrics`. `E2RX_ACCESS_LOG=false` turns it off for `e2rx start`.
@@ -132,7 +137,7 @@ export function createEngine(options: EngineOptions): Engine {
 
   /** `stop()` may be called while `start()` awaits: then start releases what it created since, and fails. */
   const throwIfStopped = (): void => {
-    if (stopping) throw new E2rxError('E2RX_POOL_CLOSED', 'the engine was stopped while it was starting');
+    if (stopping) throw new E2rxError('E2RX_STOPPED', 'the engine was stopped while it was starting');
   };
 
   const start = async (): Promise<number> => {
@@ -148,7 +153,7 @@ export function createEngine(options: EngineOptions): Engine {
       },
       { quiet: true },
     );
-    port = await http.listen(options.port ?? 8080, options.host);
+    port = await listen(http, options.port ?? 8080, options.host);
     // A server given by the caller listens on the caller's listener, which the caller announced.
     if (!options.http) logger.info({ port }, `serving on :${port}`);
     try {
@@ -164,9 +169,9 @@ export function createEngine(options: EngineOptions): Engine {
         headless: options.headless ?? false,
         runSchedules: options.runSchedules ?? true,
       });
-      if (!options.stream && plan.streams.length > 0) {
+      if (!options.streams && plan.streams.length > 0) {
         // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
-        const { createStreamConnections } = await import('../connections/streams.js');
+        const { createStreamConnections } = await import('../handlers/stream-connections.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
         await streams.connect();
         throwIfStopped();
@@ -175,8 +180,18 @@ export function createEngine(options: EngineOptions): Engine {
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
       if (app.directive.limits?.maxHeaderBytes !== undefined) http.setMaxHeaderBytes(app.directive.limits.maxHeaderBytes);
-      const stream = heldBack(options.stream ?? streams?.stream, options.beforeStream);
-      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
+      await loadHandlerKinds(plannedHandlers(plan));
+      throwIfStopped();
+      const handles = options.streams ?? streams;
+      const built = buildPipelines(plan, {
+        runner,
+        http,
+        logger,
+        metrics,
+        stopAccepting,
+        ...(handles ? { streams: handles } : {}),
+        ...(options.beforeStream ? { beforeStream: options.beforeStream } : {}),
+      });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
         subscription = merge(
@@ -267,3 +282,17 @@ export function createEngine(options: EngineOptions): Engine {
   };
 }
 
+/**
+ * Listens, or fails with `E2RX_LISTEN` naming the port and how to fix it (a port in use, not allowed, an address
+ * that is not this machine's).
+ */
+async function listen(http: HttpServer, port: number, host: string | undefined): Promise<number> {
+  try {
+    return await http.listen(port, host);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
+    const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
+    throw new E2rxError('E2RX_LISTEN', `cannot listen on port ${port}: ${errorMessage(error)}`, { cause: error, hint, details: { port, code } });
+  }
+}

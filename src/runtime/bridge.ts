@@ -1,5 +1,5 @@
 /**
- * Synchronous host calls over asynchronous I/O (spec §8.1). A guest's `cache_get` must return a size before the
+ * Synchronous host calls over asynchronous I/O. A guest's `cache_get` must return a size before the
  * guest continues, but {@link HostServices} are asynchronous and live on the main thread. So the worker posts the
  * call to the main thread and blocks in `Atomics.wait` on a shared control word; the main thread runs the service,
  * writes the answer into a shared data buffer and `Atomics.notify`s. An answer larger than the data buffer makes the

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { CapabilityConfig } from '../capabilities/config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from '../capabilities/host-services.js';
 import { BlockingCall } from './deadline.js';
 import type { IdentRegistry } from './invocation.js';

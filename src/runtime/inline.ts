@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { CapabilityConfig } from '../capabilities/config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { Deadline } from './deadline.js';
 import { Executor } from './executor.js';
 import { type AsyncHost, INLINE_ASYNC_HOST, type LogFields, type LogLevel, type LogSink, RELOCATING_ASYNC_HOST } from './host-env.js';

@@ -1,5 +1,5 @@
 /**
- * One instance of a function and its lifecycle (spec §3.3): instantiate, call `_initialize` / `_start` / `init`
+ * One instance of a function and its lifecycle (docs/reference/host-abi.md §3): instantiate, call `_initialize` / `_start` / `init`
  * once, then per call: fresh ident, `allocate`, copy the input, `run_e`, `deallocate`, collect the outcome.
  *
  * @module
@@ -189,7 +189,7 @@ export class RunnableInstance {
 
   /**
    * Runs one call under `deadline`. `reusable` is false when the instance must be discarded (it trapped, exited, hit
-   * a limit, was stopped at its deadline). Outcome precedence (§3.3): a Runnable error, else a result, else the
+   * a limit, was stopped at its deadline). Outcome precedence (docs/reference/host-abi.md §3): a Runnable error, else a result, else the
    * failure, else `none`. A call abandoned for a worker gives a {@link Relocation} (and the instance is discarded).
    */
   run(request: FunctionRequest, deadline?: Deadline): { outcome: RunOutcome | Relocation; reusable: boolean } {
@@ -244,7 +244,7 @@ function sleepUntil(meter: Meter, mode: HostEnvironment['sleeps'], ns: bigint): 
 }
 
 /**
- * The outcome of a call (§3.3 precedence: a Runnable error, else a result, else the failure, else `none`), except that
+ * The outcome of a call (docs/reference/host-abi.md §3 precedence: a Runnable error, else a result, else the failure, else `none`), except that
  * a call past its host budget fails whatever it returned before: what it holds is not handed on.
  */
 function decide(invocation: Invocation, failure: Failure | undefined, maxOutput: number): RunOutcome {

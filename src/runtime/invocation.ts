@@ -1,6 +1,6 @@
 /**
- * The context of one function invocation (spec §3.3): its ident, the request it may read and mutate, the one-slot
- * FFI result (§3.4), the FFI variables, what the guest returned, and the bytes it holds on the host (`host-memory.ts`).
+ * The context of one function invocation (docs/reference/host-abi.md §3): its ident, the request it may read and mutate, the one-slot
+ * FFI result (docs/reference/host-abi.md §4), the FFI variables, what the guest returned, and the bytes it holds on the host (`host-memory.ts`).
  *
  * @module
  */
@@ -147,7 +147,7 @@ export class Invocation {
 export const IDENT_LIMIT = 2 ** 31 - 1;
 
 /**
- * The ident → invocation map of one thread (spec §3.1). Idents are random, never reused while live.
+ * The ident → invocation map of one thread (docs/reference/host-abi.md §1). Idents are random, never reused while live.
  *
  * @example
  * ```ts

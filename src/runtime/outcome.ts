@@ -31,24 +31,26 @@ export interface Failure {
 }
 
 /**
- * What a call produced: the guest's result, its Runnable error, nothing, or a failure. `request` is the request after
- * the guest's mutations.
+ * How one function call ended, when it ran to its end: the one result type from the runtime to the steps.
+ * - `output`: it returned a result;
+ * - `runError`: it returned an error with a code (a Runnable error: `return_error` / `return_abort`, handled by `onErr`);
+ * - `none`: it returned neither.
+ * `request` is the request after the function's mutations (`request_set_field`, `resp_set_header`, state…).
  */
-export type RunOutcome =
-  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
-  | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
-  | { readonly kind: 'none'; readonly request: FunctionRequest }
-  | { readonly kind: 'failure'; readonly failure: Failure };
-
-/**
- * What {@link Runtime.invoke} resolves with: the output, a Runnable error (`return_error` / `return_abort`), or
- * `none` when the function returned neither. `request` is the request after the function's `request_set_field` and
- * `resp_set_header` calls.
- */
-export type InvocationResult =
+export type FunctionOutcome =
   | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
   | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
   | { readonly kind: 'none'; readonly request: FunctionRequest };
+
+/** What a call produced inside the runtime: a {@link FunctionOutcome}, or a failure (a trap, a timeout…). */
+export type RunOutcome = FunctionOutcome | { readonly kind: 'failure'; readonly failure: Failure };
+
+/**
+ * What {@link Runtime.invoke} resolves with: the same type as {@link FunctionOutcome}.
+ *
+ * @deprecated Use {@link FunctionOutcome}: one result type from the runtime to the steps.
+ */
+export type InvocationResult = FunctionOutcome;
 
 const RETRIABLE: ReadonlySet<FailureCode> = new Set(['E2RX_WASM_TIMEOUT', 'E2RX_POOL_CLOSED']);
 
@@ -70,7 +72,7 @@ export function failureError(fn: string, failure: Failure, cause?: unknown): E2r
  * if (result.kind === 'output') console.log(new TextDecoder().decode(result.output));
  * ```
  */
-export function settle(fn: string, outcome: RunOutcome): InvocationResult {
+export function settle(fn: string, outcome: RunOutcome): FunctionOutcome {
   if (outcome.kind === 'failure') throw failureError(fn, outcome.failure);
   return outcome;
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CapabilityConfig } from '../capabilities/config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { BridgeChannel, HostCallMessage } from './bridge.js';
 import type { CallChannelInit } from './call-channel.js';
 import type { LogFields, LogLevel } from './host-env.js';

@@ -1,12 +1,12 @@
 /**
  * The Wasm runtime: registers Atmo Runnables (`.wasm` built with Suborbital's SDKs) and runs them on worker threads
- * (or inline), with the full host ABI of spec §3 and WASI preview 1.
+ * (or inline), with the full host ABI of docs/reference/host-abi.md and WASI preview 1.
  *
  * @module
  */
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { CapabilityConfig } from '../capabilities/config.js';
+import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostServices } from '../capabilities/host-services.js';
 import { abortReason, E2rxError } from '../errors.js';
 import type { AsyncHost } from './host-env.js';
@@ -15,13 +15,13 @@ import { DEFAULT_INLINE_SLICE_MS, DEFAULT_LAG_LIMIT_MS, InlineTurns } from './in
 import { pagesOf, type ResolvedLimits, resolveLimits, type RuntimeLimits } from './limits.js';
 import { pinoSink } from './log-sink.js';
 import { type FunctionInfo, prepareModule } from './module-info.js';
-import { failureError, type InvocationResult, type RunOutcome, settle } from './outcome.js';
+import { failureError, type FunctionOutcome, type RunOutcome, settle } from './outcome.js';
 import { DEFAULT_INLINE_BUDGET_MS, DEFAULT_SLOW_CALL_MS, FunctionPlacement, type Lane, type PlacementMode } from './placement.js';
 import { type FunctionLoad, type Ticket, WorkerPool } from './pool.js';
 import type { FunctionRequest } from './request.js';
 
 export type { FunctionInfo } from './module-info.js';
-export type { InvocationResult } from './outcome.js';
+export type { FunctionOutcome, InvocationResult } from './outcome.js';
 export type { Lane, PlacementMode } from './placement.js';
 export type { Ticket } from './pool.js';
 export { DEFAULT_LIMITS, type RuntimeLimits } from './limits.js';
@@ -134,12 +134,12 @@ export interface Runtime {
    */
   register(name: string, wasm: Uint8Array, options?: RegisterOptions): Promise<FunctionInfo>;
   /**
-   * Runs a function with `request.body` as its input (spec §2.1). Resolves with its output, its Runnable error or
+   * Runs a function with `request.body` as its input (docs/reference/host-abi.md §6). Resolves with its output, its Runnable error or
    * `none`; rejects with an {@link E2rxError} (`E2RX_WASM_TRAP`, `E2RX_WASM_TIMEOUT`, `E2RX_WASM_MEMORY`,
    * `E2RX_HOST_MEMORY`, `E2RX_WASM_EXIT`, `E2RX_INPUT_TOO_LARGE`, `E2RX_OUTPUT_TOO_LARGE`, `E2RX_POOL_CLOSED`,
    * `E2RX_FUNCTION_NOT_FOUND`) whose `details.fn` is the function's name.
    */
-  invoke(name: string, request: FunctionRequest, options?: InvokeOptions): Promise<InvocationResult>;
+  invoke(name: string, request: FunctionRequest, options?: InvokeOptions): Promise<FunctionOutcome>;
   /**
    * The callback form of {@link invoke}, without a promise per call: `done` receives the outcome once (a failure as
    * `{ kind: 'failure' }`). A call on the calling thread usually completes before `execute` returns and gets no ticket
@@ -336,7 +336,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       if (!registered.has(name) && !closed) {
         return Promise.reject(new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no function named ${name} is registered`, { details: { fn: name } }));
       }
-      return new Promise<InvocationResult>((resolve, reject) => {
+      return new Promise<FunctionOutcome>((resolve, reject) => {
         let settled = false;
         const onAbort = (): void => {
           if (settled) return;

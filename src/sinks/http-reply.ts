@@ -1,5 +1,5 @@
 /**
- * The HTTP reply of a run (spec §2.3).
+ * The HTTP reply of a run (docs/reference/directive.md#http-responses-of-type-request).
  *
  * @module
  */

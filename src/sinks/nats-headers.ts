@@ -6,7 +6,7 @@
  * @module
  */
 import type { MsgHdrs } from '@nats-io/transport-node';
-import type { HeaderEntry } from '../streams/headers.js';
+import type { HeaderEntry } from '../messages/headers.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

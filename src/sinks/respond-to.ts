@@ -29,7 +29,7 @@ import {
   outputHeaders,
   type FailureDescription,
   type HeaderEntry,
-} from '../streams/headers.js';
+} from '../messages/headers.js';
 
 /** A NATS job and how its run ended. */
 export interface NatsRun {

@@ -1,5 +1,5 @@
 /**
- * The websocket reply of a run: one text frame per message (spec §2.6).
+ * The websocket reply of a run: one text frame per message (docs/guides/streams.md).
  *
  * @module
  */

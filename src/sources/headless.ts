@@ -1,5 +1,5 @@
 /**
- * Headless mode (spec §2.8): the request of a call to `POST /<identifier>/<namespace>/<fn>/<version>`.
+ * Headless mode (docs/reference/cli.md (`--headless`)): the request of a call to `POST /<identifier>/<namespace>/<fn>/<version>`.
  *
  * @module
  */

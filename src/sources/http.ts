@@ -8,7 +8,7 @@
 import { rawHeader } from '../server/raw-header.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
-import type { Gate, Refusal, Slot } from '../engine/gate.js';
+import type { Gate, Refusal, Slot } from '../flow/gate.js';
 import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { requestIdOf } from '../server/request-id.js';
@@ -206,7 +206,7 @@ function refuseStopping(response: ServerResponse): void {
 }
 
 /**
- * The request object of spec §2.1 for an HTTP request: header keys lower-cased, first value only; its id is the
+ * The request object of docs/reference/host-abi.md §6 for an HTTP request: header keys lower-cased, first value only; its id is the
  * client's `X-Request-ID` when usable, else a fresh UUID (see {@link requestIdOf}).
  */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {

@@ -25,16 +25,16 @@
  *
  * @module
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { Observable, type Subscriber } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate, Slot, Waiter } from '../engine/gate.js';
+import type { Gate, Slot, Waiter } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
-import type { InFlight } from '../streams/in-flight.js';
-import { createOffsetTracker, type OffsetTracker } from '../streams/offset-tracker.js';
-import { streamRequest } from '../streams/request.js';
+import type { InFlight } from '../flow/in-flight.js';
+import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
+import { streamRequest } from '../messages/stream-request.js';
+import { CommitCadence, type PendingCommit } from './kafka-commits.js';
 
 /** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
 export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
@@ -105,6 +105,8 @@ export interface KafkaTopicOptions {
   readonly maxHeldBytes?: number;
   /** Commits at most this often (default {@link DEFAULT_COMMIT_INTERVAL_MS}); a stop commits at once. */
   readonly commitIntervalMs?: number;
+  /** The scheduler of the commit cadence (a `TestScheduler` in marble tests; default: Node.js timers). */
+  readonly scheduler?: SchedulerLike;
   readonly logger?: Logger;
   /** Receives the background stop task (wait for the jobs out, commit, leave the group). */
   readonly inFlight?: InFlight;
@@ -272,9 +274,7 @@ class TopicSource {
   /** At the bound of all partitions (until down to half). */
   overAll = false;
   started: Promise<void> = Promise.resolve();
-  committing: Promise<void> | undefined;
-  dirty = false;
-  lastCommit = 0;
+  readonly commits: CommitCadence;
   /** Records emitted since the source last yielded to the event loop. */
   sinceYield = 0;
   /** Yielding: partitions to pump once the event loop has turned. */
@@ -291,6 +291,21 @@ class TopicSource {
     this.maxHeldBytes = Math.max(1, options.maxHeldBytes ?? options.gate.options.maxQueuedBytes ?? DEFAULT_MAX_HELD_BYTES);
     this.partitionBytes = Math.max(1, Math.min(options.partitionBytes ?? DEFAULT_PARTITION_BYTES, this.maxHeldBytes));
     this.commitIntervalMs = options.commitIntervalMs ?? DEFAULT_COMMIT_INTERVAL_MS;
+    this.commits = new CommitCadence({
+      intervalMs: this.commitIntervalMs,
+      scheduler: options.scheduler,
+      pending: () => {
+        const pending: PendingCommit[] = [];
+        for (const partition of this.partitions.values()) {
+          const offset = partition.assigned ? partition.tracker.commitOffset : undefined;
+          if (offset !== undefined) pending.push({ commit: { topic, partition: partition.tp.partition, offset }, committed: () => partition.tracker.committed(offset) });
+        }
+        return pending;
+      },
+      commit: (commits) => this.consumer.commit(commits),
+      onCommitted: (commits) => options.onFlow?.({ type: 'commit', commits }),
+      onFailed: (commits, error) => options.logger?.warn({ topic, groupId: options.groupId, commits, err: error }, 'Kafka commit failed; it is retried with the next one'),
+    });
     this.consumer = driver.consumer({ groupId: options.groupId, topics: [topic], fromBeginning: options.fromBeginning ?? true });
   }
 
@@ -489,40 +504,12 @@ class TopicSource {
   }
 
   scheduleCommit(): void {
-    this.dirty = true;
-    this.committing ??= this.commitLoop();
-  }
-
-  /** Commits until nothing new completed: one commit at a time, at most one per interval (a stop commits at once). */
-  async commitLoop(): Promise<void> {
-    const { options, topic } = this;
-    // Gathers the completions of this tick (and returns the promise before `committing` is cleared below).
-    await Promise.resolve();
-    while (this.dirty) {
-      const wait = this.lastCommit + this.commitIntervalMs - Date.now();
-      if (wait > 0 && !this.stopped) await sleep(wait);
-      this.dirty = false;
-      this.lastCommit = Date.now();
-      const batch: Array<{ tracker: OffsetTracker; offset: string; commit: { topic: string; partition: number; offset: string } }> = [];
-      for (const partition of this.partitions.values()) {
-        const offset = partition.assigned ? partition.tracker.commitOffset : undefined;
-        if (offset !== undefined) batch.push({ tracker: partition.tracker, offset, commit: { topic, partition: partition.tp.partition, offset } });
-      }
-      if (batch.length === 0) continue;
-      const commits = batch.map((entry) => entry.commit);
-      try {
-        await this.consumer.commit(commits);
-        for (const { tracker, offset } of batch) tracker.committed(offset);
-        options.onFlow?.({ type: 'commit', commits });
-      } catch (error) {
-        options.logger?.warn({ topic, groupId: options.groupId, commits, err: errorMessage(error) }, 'Kafka commit failed; it is retried with the next one');
-      }
-    }
-    this.committing = undefined;
+    this.commits.schedule();
   }
 
   stop(): void {
     this.stopped = true;
+    this.commits.stopped = true;
     this.waiting.clear();
     for (const partition of this.partitions.values()) {
       const dropped = partition.clear();
@@ -533,9 +520,9 @@ class TopicSource {
     const shutdown = (async () => {
       await this.started;
       if (this.outstanding > 0) await new Promise<void>((resolve) => this.idle.push(resolve));
-      if (this.committing) await this.committing;
+      if (this.commits.idle) await this.commits.idle;
       this.scheduleCommit();
-      await this.committing;
+      await this.commits.idle;
       await this.consumer.stop();
     })().catch((error: unknown) => this.options.logger?.warn({ topic: this.topic, err: errorMessage(error) }, 'Kafka consumer shutdown failed'));
     this.options.inFlight?.add(shutdown);

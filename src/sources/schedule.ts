@@ -1,5 +1,5 @@
 /**
- * Schedules (spec §2.7) as an Observable of runs: the first fires at once, then one every period.
+ * Schedules (docs/reference/directive.md#schedules) as an Observable of runs: the first fires at once, then one every period.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Websocket stream handlers (source `server`, spec §2.6): each connection is a buffer of its messages, handled
+ * Websocket stream handlers (source `server`, docs/guides/streams.md): each connection is a buffer of its messages, handled
  * strictly in order; a reply is one text frame per message.
  *
  * Bounds: at most `maxConnections` connections per route (past it an upgrade is refused with 503); the messages a

@@ -1,5 +1,5 @@
 /**
- * One function call inside a step: desired state in, outcome out, the request's state restored (spec §2.2).
+ * One function call inside a step: desired state in, outcome out, the request's state restored (docs/reference/directive.md#steps).
  * Shared by the fn, group and forEach operators.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Desired state (spec §2.2 step 1): the state a call sees when its step has `with`.
+ * Desired state (docs/reference/directive.md#steps step 1): the state a call sees when its step has `with`.
  *
  * @module
  */

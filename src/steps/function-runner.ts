@@ -6,20 +6,10 @@
  */
 import type { Observable } from 'rxjs';
 import { E2rxError } from '../errors.js';
+import type { FunctionOutcome } from '../runtime/outcome.js';
 import type { FunctionRequest } from '../runtime/request.js';
 
-/**
- * How one function call ended, when it ran to its end:
- * - `output`: it returned a result;
- * - `runError`: it returned an error with a code (a Runnable error, handled by `onErr`);
- * - `none`: it returned neither.
- * `request` is the request after the function's mutations (state, headers, response headers…).
- * A call that could not run to its end (trap, timeout…) errors the Observable instead.
- */
-export type FunctionOutcome =
-  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
-  | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
-  | { readonly kind: 'none'; readonly request: FunctionRequest };
+export type { FunctionOutcome } from '../runtime/outcome.js';
 
 /** The function a call names: its FQFN (the runtime's key) and the name as written. */
 export interface FunctionRef {

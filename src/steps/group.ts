@@ -1,5 +1,5 @@
 /**
- * The group step: calls that run concurrently on the same state snapshot, under a timeout (spec §2.2).
+ * The group step: calls that run concurrently on the same state snapshot, under a timeout (docs/reference/directive.md#steps).
  *
  * @module
  */

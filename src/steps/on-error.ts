@@ -1,5 +1,5 @@
 /**
- * The `onErr` decision table (spec §2.4).
+ * The `onErr` decision table (docs/reference/directive.md#onerr).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * A list of steps as one operator, and a run from request to result (spec §2.2, §2.3).
+ * A list of steps as one operator, and a run from request to result (docs/reference/directive.md#steps, #http-responses-of-type-request).
  *
  * @module
  */
@@ -66,7 +66,7 @@ export function stepsOperator(steps: readonly Step[], runner: FunctionRunner, op
 
 /**
  * The end of a run as a {@link RunResult}: the body is `state[response]` when `response` is set (empty when
- * absent), else empty after a group, else the last step's output (spec §2.3).
+ * absent), else empty after a group, else the last step's output (docs/reference/directive.md#http-responses-of-type-request).
  */
 export function toRunResult(response: string | undefined): OperatorFunction<RunState, RunResult> {
   return map((state) => resultOf(state, response));

@@ -11,7 +11,7 @@
  *
  * @module
  */
-export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../connections/streams.js';
+export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from '../handlers/stream-connections.js';
 export { connectNats, DEFAULT_NATS_ADDRESS, type NatsConnectionHandle, type NatsConnectOptions } from '../connections/nats.js';
 export type {
   KafkaCommit,
@@ -29,22 +29,10 @@ export { createKafkajsDriver, type KafkajsDriverOptions } from '../connections/k
 export { createPlatformaticDriver, platformaticErrorMessage, type PlatformaticDriverOptions } from '../connections/platformatic-driver.js';
 export { shareConsumerGroups } from '../connections/kafka-groups.js';
 export { connectWithRetry, DEFAULT_CONNECT_TIMEOUT_MS, type ConnectRetryOptions } from '../connections/retry.js';
-export {
-  fromNatsSubject,
-  fromJetStream,
-  ensureJetStream,
-  headerEntries,
-  natsName,
-  defaultStreamName,
-  defaultDurableName,
-  DEFAULT_ACK_WAIT_MS,
-  DEFAULT_MAX_DELIVER,
-  DEFAULT_PULL_EXPIRES_MS,
-  type NatsJob,
-  type NatsSubjectOptions,
-  type JetStreamTarget,
-  type JetStreamSourceOptions,
-} from '../sources/nats.js';
+export { fromNatsSubject, headerEntries, type NatsJob, type NatsSubjectOptions } from '../sources/nats.js';
+export { fromJetStream, DEFAULT_PULL_EXPIRES_MS, type JetStreamSourceOptions } from '../sources/jetstream.js';
+export { ensureJetStream, type JetStreamTarget } from '../connections/jetstream.js';
+export { natsName, defaultStreamName, defaultDurableName, DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
 export {
   fromKafkaTopic,
   DEFAULT_PARTITION_BYTES,
@@ -72,13 +60,13 @@ export {
   type KafkaDelivery,
   type RespondToKafkaOptions,
 } from '../sinks/respond-to.js';
-export { natsPipeline, DEFAULT_NAK_DELAY_MS, type NatsHandlerConfig, type NatsPipelineDeps } from './nats-pipeline.js';
-export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from './kafka-pipeline.js';
-export { createInFlight, type InFlight } from './in-flight.js';
-export { createOffsetTracker, type OffsetTracker } from './offset-tracker.js';
-export { withRetries, okOrThrow, RunFailed, type Attempted, type RetryPolicy } from './attempts.js';
-export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from './backoff.js';
-export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from './envelope.js';
+export { natsPipeline, type NatsHandlerConfig, type NatsPipelineDeps } from '../handlers/nats-pipeline.js';
+export { DEFAULT_NAK_DELAY_MS, retriesOf, type Retries } from '../handlers/retries.js';
+export { kafkaPipeline, type KafkaHandlerConfig, type KafkaPipelineDeps } from '../handlers/kafka-pipeline.js';
+export { createInFlight, type InFlight } from '../flow/in-flight.js';
+export { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
+export { backoffDelay, DEFAULT_MAX_BACKOFF_MS, type BackoffOptions } from '../flow/backoff.js';
+export { unwrapPayload, wrapPayload, type GravMeta, type InboundPayload } from '../messages/envelope.js';
 export {
   CORRELATION_HEADER,
   DEAD_LETTER_HEADERS,
@@ -89,6 +77,6 @@ export {
   isReservedNatsHeader,
   type HeaderEntry,
   type FailureDescription,
-} from './headers.js';
-export { streamRequest } from './request.js';
-export type { StreamOutcome, StreamOutcomeKind } from './outcome.js';
+} from '../messages/headers.js';
+export { streamRequest } from '../messages/stream-request.js';
+export type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';

@@ -6,12 +6,13 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import { compileDirective } from '../engine/compile.js';
-import type { Plan } from '../engine/plan.js';
+import type { Plan } from '../handlers/plan.js';
 import { E2rxError } from '../errors.js';
 import { formatProblems, parseDirective, type Directive } from '../directive/index.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { runSteps, type RunResult } from '../steps/steps.js';
+import { handlerPipeline } from './handler-pipeline.js';
 import { assertSharedScheduler } from './shared-rxjs.js';
 
 /** Options of {@link compileForTest}. */
@@ -28,6 +29,11 @@ export interface TestApp {
   readonly plan: Plan;
   /** Runs a handler (by id: `POST /hello`, `ws /stream`, `nats subject`) or a schedule (`schedule <name>`). */
   run(id: string, request: FunctionRequest): Observable<RunResult>;
+  /**
+   * The whole pipeline of a handler (by id) over a source of requests, in virtual time: gate, steps under the request
+   * time limit, retries, and the results the sink sends (see {@link handlerPipeline}).
+   */
+  handle(id: string, requests: Observable<FunctionRequest>): Observable<RunResult>;
 }
 
 /**
@@ -50,6 +56,12 @@ export function compileForTest(source: string | Directive, options: CompileForTe
       if (schedule) return runSteps(schedule.schedule.steps, undefined, request, options.runner, { ...stepOptions, groupTimeoutMs: schedule.groupTimeoutMs });
       const known = [...plan.requests, ...plan.websockets, ...plan.streams, ...plan.schedules].map((entry) => entry.id);
       throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no handler or schedule '${id}'; the app has: ${known.join(', ')}`);
+    },
+    handle(id, requests) {
+      const handlers = [...plan.requests, ...plan.websockets, ...plan.streams];
+      const handler = handlers.find((candidate) => candidate.id === id);
+      if (!handler) throw new E2rxError('E2RX_FUNCTION_NOT_FOUND', `no handler '${id}'; the app has: ${handlers.map((entry) => entry.id).join(', ')}`);
+      return handlerPipeline(handler, options.runner, options.scheduler)(requests);
     },
   };
 }

@@ -6,7 +6,7 @@
  */
 import { pino } from 'pino';
 import { NO_STATIC_FILES } from '../app/static-files.js';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../directive/capability-config.js';
 import { createHostServices } from '../capabilities/host-services-impl.js';
 import { runtimeRunner } from '../engine/runtime-runner.js';
 import { createRuntime } from '../runtime/runtime.js';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CapabilityConfig, DEFAULT_CAPABILITIES } from '../../../src/capabilities/config.js';
+import { type CapabilityConfig, DEFAULT_CAPABILITIES } from '../../../src/directive/capability-config.js';
 import type { HostCallResult, HostServices } from '../../../src/capabilities/host-services.js';
 import type { FunctionRequest } from '../../../src/runtime/request.js';
 import { type Runtime, createRuntime } from '../../../src/runtime/runtime.js';

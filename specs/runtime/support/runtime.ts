@@ -1,7 +1,7 @@
 /**
  * Starts a runtime for a spec with the given fixtures registered, a {@link FakeServices} and a captured log.
  */
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../../src/directive/capability-config.js';
 import { createRuntime, type Runtime, type RuntimeOptions } from '../../../src/runtime/runtime.js';
 import { compileWat } from '../../support/wasm.js';
 import { captureLogger, FakeServices, type LogLine } from './driver.js';

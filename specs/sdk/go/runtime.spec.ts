@@ -5,7 +5,7 @@
  * and goroutines, input buffers given back to the garbage collector. Skipped, with the reason, without Go 1.24+.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES } from '../../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES } from '../../../src/directive/capability-config.js';
 import { E2rxError } from '../../../src/errors.js';
 import { createRequest } from '../../../src/runtime/request.js';
 import { createRuntime, type InvocationResult, type Runtime } from '../../../src/runtime/runtime.js';

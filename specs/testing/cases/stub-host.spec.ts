@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../../src/capabilities/config.js';
+import { DEFAULT_CAPABILITIES, type CapabilityConfig } from '../../../src/directive/capability-config.js';
 import type { HostCallResult } from '../../../src/capabilities/host-services.js';
 import { createStubHost, mergeStubs } from '../../../src/testing/cases/stub-host.js';
 import type { RealCapability, Stubs } from '../../../src/testing/cases/case-schema.js';

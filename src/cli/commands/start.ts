@@ -221,11 +221,6 @@ export async function serveApp(settings: StartSettings, io: CommandIo, hooks: Se
     port = await engine.start();
   } catch (error) {
     stop.dispose();
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-      const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
-      throw new E2rxError('E2RX_CLI_USAGE', `cannot listen on port ${settings.port}: ${(error as Error).message}`, { cause: error, hint });
-    }
     throw error;
   }
   for (const warning of engine.current?.warnings ?? []) logger.warn(formatProblem(warning));

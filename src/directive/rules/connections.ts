@@ -1,5 +1,5 @@
 /**
- * Connection rules (spec §1.7, §1.12).
+ * Connection rules (docs/reference/directive.md#connections).
  *
  * @module
  */

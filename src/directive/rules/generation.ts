@@ -1,5 +1,5 @@
 /**
- * A config of another generation (an E2 Core `tenant.json`, spec §1.14) gets one clear error instead of a list of
+ * A config of another generation (an E2 Core `tenant.json`) gets one clear error instead of a list of
  * missing keys.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Handler rules (spec §1.3, §1.12), the e2rx extensions' consistency, and route conflicts.
+ * Handler rules (docs/reference/directive.md#handlers), the e2rx extensions' consistency, and route conflicts.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Query rules (spec §1.10, §1.12).
+ * Query rules (docs/reference/directive.md#queries).
  *
  * @module
  */

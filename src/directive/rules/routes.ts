@@ -1,5 +1,5 @@
 /**
- * Route conflicts, found at validation time (spec §1.12, added in Atmo by PR e2core#137). Routes use httprouter's
+ * Route conflicts, found at validation time (docs/reference/directive.md#validation, added in Atmo by PR e2core#137). Routes use httprouter's
  * syntax (`/users/:id`, `/files/*path`); e2rx serves them with find-my-way, so a route is checked by registering
  * it into a find-my-way router exactly as the server will, with httprouter's messages for the classic mistakes.
  *

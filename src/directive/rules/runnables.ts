@@ -1,5 +1,5 @@
 /**
- * Runnable rules (spec §1.12): names, namespaces, duplicates.
+ * Runnable rules (docs/reference/directive.md#validation): names, namespaces, duplicates.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Schedule rules (spec §1.6, §1.12).
+ * Schedule rules (docs/reference/directive.md#schedules).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * Step rules (spec §1.4, §1.12): each step is a fn, a group or a forEach; every fn exists; `with` only names keys
+ * Step rules (docs/reference/directive.md#steps): each step is a fn, a group or a forEach; every fn exists; `with` only names keys
  * that earlier steps produced; `onErr` is well-formed. Shared by handlers and schedules.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Top-level rules (spec §1.12): identifier, versions, at least one function.
+ * Top-level rules (docs/reference/directive.md#validation): identifier, versions, at least one function.
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `cache_set` and `cache_get` (spec §3.5 #8–#9), answered by {@link HostServices} through the bridge.
+ * `cache_set` and `cache_get` (docs/reference/host-abi.md §5), answered by {@link HostServices} through the bridge.
  *
  * @module
  */

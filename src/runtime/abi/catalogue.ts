@@ -1,5 +1,5 @@
 /**
- * The catalogue of the 16 host functions of the Atmo / Sat ABI (spec §3.5): parameter counts, whether they return
+ * The catalogue of the 16 host functions of the Atmo / Sat ABI (docs/reference/host-abi.md §5): parameter counts, whether they return
  * an i32, whether they go through the bridge, and in which versions they existed.
  *
  * @module
@@ -13,7 +13,7 @@ export interface HostFunctionSpec {
   readonly returns: boolean;
   /** Whether it needs the asynchronous {@link HostServices} (a bridge round trip in workers). */
   readonly async: boolean;
-  /** Whether it is guarded by the single-pending rule of the FFI-result protocol (§3.4). */
+  /** Whether it is guarded by the single-pending rule of the FFI-result protocol (docs/reference/host-abi.md §4). */
   readonly ffi: boolean;
 }
 

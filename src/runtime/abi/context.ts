@@ -1,6 +1,6 @@
 /**
  * The per-instance context host functions are built on: the instance's memory, the invocation being run, ident
- * checks, the FFI-call guard (§3.4 single-pending rule) and logging with the invocation's scope.
+ * checks, the FFI-call guard (docs/reference/host-abi.md §4 single-pending rule) and logging with the invocation's scope.
  *
  * @module
  */
@@ -71,7 +71,7 @@ export class InstanceContext {
   }
 
   /**
-   * Runs an FFI host function (§3.4): refuses (-1) an unknown ident or a call made while a previous result is
+   * Runs an FFI host function (docs/reference/host-abi.md §4): refuses (-1) an unknown ident or a call made while a previous result is
    * uncollected, otherwise stores the operation's result and returns its size.
    */
   ffi(ident: number, importName: string, operation: (invocation: Invocation) => HostCallResult): number {

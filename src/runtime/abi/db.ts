@@ -1,5 +1,5 @@
 /**
- * `db_exec` (spec §3.5 #15), answered by {@link HostServices} through the bridge with the variables added by
+ * `db_exec` (docs/reference/host-abi.md §5), answered by {@link HostServices} through the bridge with the variables added by
  * `add_ffi_var`.
  *
  * @module

@@ -1,11 +1,11 @@
 /**
- * `fetch_url` and `graphql_query` (spec §3.5 #6–#7), answered by {@link HostServices} through the bridge.
+ * `fetch_url` and `graphql_query` (docs/reference/host-abi.md §5), answered by {@link HostServices} through the bridge.
  *
  * @module
  */
 import type { HostFunction, InstanceContext } from './context.js';
 
-/** Builds the HTTP and GraphQL host functions for one instance. Both are FFI functions (§3.4). */
+/** Builds the HTTP and GraphQL host functions for one instance. Both are FFI functions (docs/reference/host-abi.md §4). */
 export function createHttpFunctions(context: InstanceContext): Record<string, HostFunction> {
   return {
     fetch_url(method: number, urlPtr: number, urlSize: number, bodyPtr: number, bodySize: number, ident: number): number {

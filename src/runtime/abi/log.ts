@@ -1,5 +1,5 @@
 /**
- * `log_msg` (spec §3.5 #10): guest log lines, scoped `{fn, request_id, ident}`.
+ * `log_msg` (docs/reference/host-abi.md §5): guest log lines, scoped `{fn, request_id, ident}`.
  *
  * @module
  */

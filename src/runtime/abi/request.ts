@@ -1,6 +1,6 @@
 /**
  * Host functions on the invocation's request: `request_get_field`, `request_set_field`, `resp_set_header`
- * (spec §3.5 #11–#13, field semantics §3.6 in `request-fields.ts`).
+ * (docs/reference/host-abi.md §5, field semantics in `request-fields.ts`).
  *
  * @module
  */

@@ -1,6 +1,6 @@
 /**
  * Host functions that return outcomes and move FFI data: `return_result`, `return_error`, `return_abort`,
- * `get_ffi_result`, `add_ffi_var` (spec §3.4, §3.5 #1–#5).
+ * `get_ffi_result`, `add_ffi_var` (docs/reference/host-abi.md §4).
  *
  * @module
  */

@@ -1,5 +1,5 @@
 /**
- * `get_secret_value` (spec §3.5 #16): the value of an environment variable the app lists in
+ * `get_secret_value` (docs/reference/host-abi.md §5): the value of an environment variable the app lists in
  * `capabilities.secrets.allowedKeys`, else empty.
  *
  * @module

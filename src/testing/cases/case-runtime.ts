@@ -11,7 +11,7 @@
  */
 import { pino, type Logger } from 'pino';
 import type { App } from '../../app/load-app.js';
-import type { CapabilityConfig } from '../../capabilities/config.js';
+import type { CapabilityConfig } from '../../directive/capability-config.js';
 import { createHostServices } from '../../capabilities/host-services-impl.js';
 import type { HostCallContext, HostCallResult, HostServices } from '../../capabilities/host-services.js';
 import { runtimeRunner } from '../../engine/runtime-runner.js';

@@ -11,7 +11,7 @@ import type { ParsedYaml } from '../../directive/parse.js';
 import type { Problem } from '../../directive/problem.js';
 import { toRouterPath } from '../../directive/rules/routes.js';
 import type { Directive } from '../../directive/model.js';
-import type { HandlerPlan, Plan, SchedulePlan } from '../../engine/plan.js';
+import type { HandlerPlan, Plan, SchedulePlan } from '../../handlers/plan.js';
 import type { CaseFileInput, CaseInput } from './case-schema.js';
 
 /** What a case runs. */

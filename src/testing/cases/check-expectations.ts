@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { HeaderEntry } from '../../streams/headers.js';
+import type { HeaderEntry } from '../../messages/headers.js';
 import type { Expectations, LogExpectation, MessageExpectation } from './case-schema.js';
 import { jsonMismatch, show } from './json-subset.js';
 import type { CaseOutcome } from './run-case.js';

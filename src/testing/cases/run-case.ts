@@ -13,8 +13,8 @@ import { E2rxError, errorMessage } from '../../errors.js';
 import { createRequest, type FunctionRequest } from '../../runtime/request.js';
 import { scheduleRequest } from '../../sources/schedule.js';
 import type { RunResult } from '../../steps/steps.js';
-import { okOrThrow, withRetries, type Attempted } from '../../streams/attempts.js';
-import { streamRequest } from '../../streams/request.js';
+import { retryRuns, type Attempted } from './case-retries.js';
+import { streamRequest } from '../../messages/stream-request.js';
 import { compileForTest, type TestApp } from '../compile-for-test.js';
 import { createCaseRuntime, type CaseLogLine } from './case-runtime.js';
 import type { ResolvedCase } from './case-targets.js';
@@ -119,10 +119,9 @@ function runOf(resolved: ResolvedCase, test: TestApp, scheduler: SchedulerLike |
   };
   const plan = target.handler;
   const first = streamRequest(plan.handler.resource, message.payload, message.headers);
-  const attempt = (number: number): Observable<Extract<RunResult, { kind: 'ok' }>> =>
-    test.run(plan.id, number === 1 ? first : streamRequest(plan.handler.resource, message.payload, message.headers, first.id)).pipe(map(okOrThrow));
-  return withRetries(attempt, { ...retryPolicyOf(plan), ...on }).pipe(
-    map((end: Attempted<Extract<RunResult, { kind: 'ok' }>>): Ran => {
+  const attempt = (number: number): Observable<RunResult> => test.run(plan.id, number === 1 ? first : streamRequest(plan.handler.resource, message.payload, message.headers, first.id));
+  return retryRuns(attempt, { ...retryPolicyOf(plan), ...on }).pipe(
+    map((end: Attempted): Ran => {
       if (end.kind === 'done') {
         return { result: end.value, reply: undefined, published: publishedOf(plan, message, end.value), deadLetter: undefined, attempts: end.attempts };
       }

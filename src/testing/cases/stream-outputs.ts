@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { HandlerPlan } from '../../engine/plan.js';
-import { DEFAULT_MAX_DELIVER } from '../../sources/nats.js';
+import type { HandlerPlan } from '../../handlers/plan.js';
+import { DEFAULT_MAX_DELIVER } from '../../connections/jetstream-names.js';
 import type { RunResult } from '../../steps/steps.js';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders, describeFailure, isReservedNatsHeader, outputHeaders, type HeaderEntry } from '../../streams/headers.js';
-import { retriesOf } from '../../streams/nats-pipeline.js';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders, describeFailure, isReservedNatsHeader, outputHeaders, type HeaderEntry } from '../../messages/headers.js';
+import { retriesOf } from '../../handlers/retries.js';
 
 /** A message a handler sent. */
 export interface OutputMessage {

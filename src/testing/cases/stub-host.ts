@@ -11,7 +11,7 @@
  * @module
  */
 import { CAPABILITY_NOT_ENABLED, errorResult, statusResult, textResult } from '../../capabilities/results.js';
-import type { CapabilityConfig } from '../../capabilities/config.js';
+import type { CapabilityConfig } from '../../directive/capability-config.js';
 import { KEY_NOT_FOUND } from '../../capabilities/cache.js';
 import { DB_ERRORS, QUERY_TYPES } from '../../capabilities/db.js';
 import { FILE_DOES_NOT_EXIST, FILE_NAME_REFUSED, isUnsafeStaticFileName } from '../../capabilities/file.js';

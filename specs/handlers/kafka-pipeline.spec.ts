@@ -1,0 +1,160 @@
+import { pino } from 'pino';
+import { defer, of, type Observable } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createGate } from '../../src/flow/gate.js';
+import { handlerRunOf } from '../../src/handlers/handler-run.js';
+import type { FunctionRequest } from '../../src/runtime/request.js';
+import type { RunResult } from '../../src/steps/steps.js';
+import { DEAD_LETTER_ATTEMPTS } from '../../src/flow/give-up.js';
+import { createInFlight } from '../../src/flow/in-flight.js';
+import { kafkaPipeline, type KafkaHandlerConfig } from '../../src/handlers/kafka-pipeline.js';
+import type { StreamOutcome } from '../../src/messages/stream-outcome.js';
+import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafka.js';
+import { waitFor } from '../streams/support.js';
+
+const logger = pino({ level: 'silent' });
+const decode = (bytes: Uint8Array | string | null | undefined): string => (typeof bytes === 'string' ? bytes : bytes ? new TextDecoder().decode(bytes) : '');
+
+function start(config: Partial<KafkaHandlerConfig>, run: (request: FunctionRequest) => Observable<RunResult>) {
+  const driver = new FakeKafkaDriver();
+  const calls: string[] = [];
+  const inFlight = createInFlight();
+  const outcomes: StreamOutcome[] = [];
+  const subscription = kafkaPipeline(
+    { id: 'kafka orders', topic: 'orders', groupId: 'g', respondTo: undefined, deadLetter: undefined, retries: { max: 0, backoffMs: 1 }, ...config },
+    handlerRunOf((request) => {
+      calls.push(decode(request.body));
+      return run(request);
+    }),
+    createGate({ maxInFlight: 4, queueSize: 0 }),
+    { driver, inFlight, logger, deadLetterBackoffMs: 5 },
+  ).subscribe((outcome) => outcomes.push(outcome));
+  const consumer = driver.consumers[0] as FakeConsumer;
+  return { driver, inFlight, outcomes, subscription, consumer, calls };
+}
+
+const echo = (request: FunctionRequest): Observable<RunResult> =>
+  defer((): Promise<RunResult> => {
+    const text = decode(request.body);
+    if (text.startsWith('fail')) return Promise.resolve({ kind: 'runError', error: { code: 422, message: `bad ${text}` }, request });
+    return Promise.resolve({ kind: 'ok', body: new TextEncoder().encode(text.toUpperCase()), request });
+  });
+
+describe('kafkaPipeline', () => {
+  it('kafkaPipeline - a failed respondTo produce counts as a failed attempt: the result is produced again, the function is not run again', async () => {
+    const { driver, consumer, outcomes, calls } = start({ respondTo: 'out', retries: { max: 2, backoffMs: 1 } }, echo);
+    let refusals = 1;
+    driver.failProduce = () => refusals-- > 0;
+    consumer.deliver(record('orders', 0, 0, 'x'));
+    await waitFor(() => outcomes.length === 1, 2_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'published', attempts: 1, publishedTo: 'out' });
+    expect(calls).toEqual(['x']);
+    expect(driver.produceCalls.map((records) => records.map((one) => decode(one.value)))).toEqual([['X'], ['X']]);
+    await waitFor(() => consumer.committed('orders', 0) === '1', 2_000);
+  });
+
+  it('kafkaPipeline - a produce that keeps failing past retries.max dead-letters the record with E2RX_CONNECTION', async () => {
+    const { driver, consumer, outcomes, calls } = start({ respondTo: 'out', deadLetter: 'dlq', retries: { max: 1, backoffMs: 1 } }, echo);
+    driver.failProduce = (one) => one.topic === 'out';
+    consumer.deliver(record('orders', 0, 0, 'x'));
+    await waitFor(() => outcomes.length === 1, 2_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'dead-lettered', attempts: 1, publishedTo: 'dlq', error: { code: 'E2RX_CONNECTION' } });
+    expect(calls).toEqual(['x']);
+    expect(driver.produced.map((one) => [one.topic, decode(one.value)])).toEqual([['dlq', 'x']]);
+    await waitFor(() => consumer.committed('orders', 0) === '1', 2_000);
+  });
+
+  it('kafkaPipeline - the results of a fetch go out in one produce, in offset order; records are committed only once it is acknowledged', async () => {
+    // A function that completes synchronously, as one placed on the calling thread does.
+    const upper = (request: FunctionRequest): Observable<RunResult> => of({ kind: 'ok', body: new TextEncoder().encode(decode(request.body).toUpperCase()), request });
+    const { driver, consumer, outcomes } = start({ respondTo: 'out' }, upper);
+    driver.holdProduces = true;
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'), record('orders', 0, 2, 'c'));
+    await waitFor(() => driver.held.length === 1, 2_000);
+    expect(driver.held[0]?.records.map((one) => decode(one.value))).toEqual(['A', 'B', 'C']);
+    // While it is in flight, the next fetch runs, and its results wait for the next produce.
+    consumer.deliver(record('orders', 0, 3, 'd'));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(driver.held).toHaveLength(1);
+    expect(consumer.commits).toEqual([]);
+    driver.held[0]?.resolve();
+    await waitFor(() => driver.held.length === 2, 2_000);
+    expect(driver.held[1]?.records.map((one) => decode(one.value))).toEqual(['D']);
+    await waitFor(() => consumer.committed('orders', 0) === '3', 2_000);
+    driver.held[1]?.resolve();
+    await waitFor(() => consumer.committed('orders', 0) === '4', 2_000);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['published', 'published', 'published', 'published']);
+  });
+
+  it('kafkaPipeline - a failed run is retried before the next record of its partition runs', async () => {
+    let failures = 1;
+    const flaky = (request: FunctionRequest): Observable<RunResult> =>
+      defer(() => (decode(request.body) === 'a' && failures-- > 0 ? Promise.resolve<RunResult>({ kind: 'runError', error: { code: 500, message: 'flaky' }, request }) : echo(request)));
+    const { consumer, outcomes, calls, driver } = start({ respondTo: 'out', retries: { max: 2, backoffMs: 5 } }, flaky);
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'));
+    await waitFor(() => outcomes.length === 2, 2_000);
+    expect(calls).toEqual(['a', 'a', 'b']);
+    expect(driver.produced.map((one) => decode(one.value))).toEqual(['A', 'B']);
+    expect(outcomes[0]).toMatchObject({ outcome: 'published', attempts: 2 });
+  });
+
+  it('kafkaPipeline - results of a revoked partition are neither produced nor retried nor dead-lettered: abandoned, for its next owner', async () => {
+    const { driver, consumer, outcomes } = start({ respondTo: 'out', deadLetter: 'dlq', retries: { max: 3, backoffMs: 20 } }, echo);
+    driver.holdProduces = true;
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }]);
+    consumer.deliver(record('orders', 0, 0, 'fail-a'));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The rebalance comes while the failed run waits for its retry.
+    consumer.listener?.onRevoked();
+    consumer.listener?.onAssigned([]);
+    await waitFor(() => outcomes.length === 1, 2_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'abandoned', attempts: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(driver.produceCalls).toEqual([]);
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('kafkaPipeline - a dead letter that cannot be produced is retried until it can; only then is the record committed', async () => {
+    const { driver, consumer, outcomes } = start({ deadLetter: 'dlq', retries: { max: 1, backoffMs: 1 } }, echo);
+    let refusals = 3;
+    driver.failProduce = (one) => one.topic === 'dlq' && refusals-- > 0;
+    consumer.deliver(record('orders', 0, 0, 'fail-1'));
+    await waitFor(() => outcomes.length === 1, 2_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'dead-lettered', attempts: 2, publishedTo: 'dlq', error: { code: 'E2RX_RUN_ERROR', runErrorCode: 422 } });
+    expect(driver.produced.map((one) => one.topic)).toEqual(['dlq']);
+    expect(consumer.committed('orders', 0)).toBe('1');
+  });
+
+  it('kafkaPipeline - a dead letter that keeps failing is produced DEAD_LETTER_ATTEMPTS times, then the record is dropped and committed', async () => {
+    const { driver, consumer, outcomes } = start({ deadLetter: 'dlq', retries: { max: 0, backoffMs: 1 } }, echo);
+    driver.failProduce = (one) => one.topic === 'dlq';
+    consumer.deliver(record('orders', 0, 0, 'fail-1'));
+    await waitFor(() => outcomes.length === 1, 5_000);
+    expect(outcomes[0]).toMatchObject({ outcome: 'dropped', attempts: 1, error: { code: 'E2RX_RUN_ERROR', runErrorCode: 422 } });
+    expect(driver.produceCalls.length).toBe(DEAD_LETTER_ATTEMPTS);
+    expect(driver.produced).toEqual([]);
+    await waitFor(() => consumer.committed('orders', 0) === '1', 2_000);
+  });
+
+  it('kafkaPipeline - without a dead letter a record that failed for good is logged, skipped and committed', async () => {
+    const { consumer, outcomes, driver } = start({ respondTo: 'out' }, echo);
+    consumer.deliver(record('orders', 0, 0, 'fail'), record('orders', 0, 1, 'ok'));
+    await waitFor(() => outcomes.length === 2, 2_000);
+    expect(outcomes.map((outcome) => outcome.outcome)).toEqual(['dropped', 'published']);
+    expect(driver.produced.map((one) => decode(one.value))).toEqual(['OK']);
+    await waitFor(() => consumer.committed('orders', 0) === '2', 2_000);
+  });
+
+  it('kafkaPipeline - cancelled work is abandoned: not committed, and the consumer still leaves cleanly', async () => {
+    const never = (): Observable<RunResult> => defer(() => new Promise<RunResult>(() => undefined));
+    const { consumer, inFlight, subscription } = start({}, never);
+    consumer.deliver(record('orders', 0, 0, 'x'));
+    await new Promise((resolve) => setImmediate(resolve));
+    subscription.unsubscribe();
+    expect(await inFlight.drain(20)).toBe(false);
+    inFlight.cancel();
+    expect(await inFlight.drain(1_000)).toBe(true);
+    expect(consumer.commits).toEqual([]);
+    expect(consumer.stopped).toBe(true);
+  });
+});

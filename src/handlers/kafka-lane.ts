@@ -1,0 +1,354 @@
+/**
+ * One partition of a Kafka handler, between the source and the cluster: its records run one at a time in offset
+ * order, their results (and dead letters) are gathered and produced together, and each record is completed — its
+ * offset may be committed — only once what it produced was acknowledged.
+ *
+ * The invariants:
+ *
+ * - **Order.** A record runs after the previous record of its partition finished running (a failed run is retried
+ *   after its backoff before the next one starts). Outputs are produced in offset order, one produce at a time per
+ *   partition, and records complete in offset order.
+ * - **Commit after acknowledgement.** A record completes when the produce that carried its result or dead letter was
+ *   acknowledged by every in-sync replica, or, when it produced nothing, when every record before it completed.
+ * - **Batching.** Results wait in the lane's outbox while a produce is in flight; the next produce takes all of them
+ *   (the driver splits it into requests of at most 512 KiB): with records handed over a fetch at a time, a lane makes
+ *   about one produce per fetch.
+ * - **Failures.** A failed run counts against `retries.max`, then goes to the dead letter (or is dropped and
+ *   logged without one). A failed produce is produced again after the backoff, without running the functions
+ *   again: each of its results counts one failure against `retries.max`, past which it is dead-lettered instead;
+ *   a dead letter is produced again until it succeeds. The records after it wait (they run, but are not produced).
+ * - **Rebalances.** Results of records whose partition was revoked are not produced: they are abandoned (never
+ *   committed), and whoever owns the partition runs them again from the last commit.
+ *
+ * No RxJS on the way: one {@link Delivery} object per record, callbacks, and a lane tracked on the connections'
+ * {@link InFlight} while it has work, so that a stop lets it finish and a cancel abandons it.
+ *
+ * @module
+ */
+import type { SchedulerLike } from 'rxjs';
+import type { Logger } from 'pino';
+import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js';
+import type { HandlerRun } from './handler-run.js';
+import { errorMessage } from '../errors.js';
+import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js';
+import type { KafkaJob } from '../sources/kafka.js';
+import type { RunResult } from '../steps/steps.js';
+import { backoffDelay } from '../flow/backoff.js';
+import { later } from '../flow/later.js';
+import { DEAD_LETTER_ATTEMPTS, deadLetterRetryDelay } from '../flow/give-up.js';
+import { describeFailure, type FailureDescription } from '../messages/headers.js';
+import type { InFlight } from '../flow/in-flight.js';
+import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
+import { streamRequest } from '../messages/stream-request.js';
+
+/** What the lanes of one Kafka handler share. */
+export interface KafkaLaneContext {
+  /** The handler id, in logs, outcomes and dead-letter headers (`kafka orders`). */
+  readonly id: string;
+  readonly resource: string;
+  readonly respondTo: string | undefined;
+  readonly deadLetter: string | undefined;
+  readonly retries: { readonly max: number; readonly backoffMs: number };
+  readonly run: HandlerRun;
+  readonly driver: KafkaDriver;
+  readonly inFlight: InFlight;
+  readonly logger: Logger;
+  readonly scheduler?: SchedulerLike | undefined;
+  /** The first delay before a dead letter is produced again (doubling; at most `DEAD_LETTER_ATTEMPTS` tries). */
+  readonly deadLetterBackoffMs: number;
+  readonly emit: (outcome: StreamOutcome) => void;
+}
+
+/** One record in its lane: its runs, its result or dead letter, its outcome. */
+class Delivery {
+  runs = 0;
+  /** Failed runs and failed produces of its result. */
+  failures = 0;
+  /** Failed produces of its dead letter (see flow/give-up.ts). */
+  deadLetterFailures = 0;
+  /** What it produces, once it ran: the result, the dead letter, or nothing. */
+  out: KafkaOutgoing | undefined;
+  outcome: StreamOutcomeKind = 'done';
+  error: FailureDescription | undefined;
+
+  constructor(readonly job: KafkaJob) {}
+}
+
+/**
+ * The lane of one partition (see the module comment). The source hands it a job at a time ({@link take}); it calls
+ * `job.proceed()` when the run is over, `job.complete()` once its output is acknowledged.
+ *
+ * @example
+ * ```ts
+ * const lanes = new Map<number, KafkaLane>();
+ * source.subscribe((job) => {
+ *   let lane = lanes.get(job.record.partition);
+ *   if (!lane) lanes.set(job.record.partition, (lane = new KafkaLane(context)));
+ *   lane.take(job);
+ * });
+ * ```
+ */
+export class KafkaLane {
+  #running: Delivery | undefined;
+  #cancelRun: (() => void) | undefined;
+  /** Taken while a run's result was being handled (the source emits the next job from inside `proceed()`). */
+  #queue: Delivery[] = [];
+  #draining = false;
+  /** Ran, waiting to be produced, in offset order. */
+  #outbox: Delivery[] = [];
+  /** In the produce in flight (or waiting to be produced again). */
+  #sending: Delivery[] | undefined;
+  #flushScheduled = false;
+  /** Consecutive failed produces. */
+  #produceFailures = 0;
+  /** The timer of a failed run's retry (the partition waits for it). */
+  #cancelRetry: (() => void) | undefined;
+  /** The timer of a failed produce's next attempt (the batch stays `#sending` meanwhile). */
+  #cancelResend: (() => void) | undefined;
+  #tracked = false;
+  #cancelled = false;
+
+  constructor(readonly context: KafkaLaneContext) {}
+
+  /** A job of this lane's partition (the previous one proceeded). */
+  take(job: KafkaJob): void {
+    if (this.#cancelled) {
+      job.abandon();
+      return;
+    }
+    if (!this.#tracked) {
+      this.#tracked = true;
+      this.context.inFlight.track(this);
+    }
+    this.#queue.push(new Delivery(job));
+    this.#drain();
+  }
+
+  /** Cancelled by the stream connections closing: every record of the lane is abandoned (not committed). */
+  cancel(): void {
+    if (this.#cancelled) return;
+    this.#cancelled = true;
+    this.#cancelRun?.();
+    this.#cancelRetry?.();
+    this.#cancelResend?.();
+    const all = [...(this.#running ? [this.#running] : []), ...this.#queue, ...(this.#sending ?? []), ...this.#outbox];
+    this.#running = undefined;
+    this.#queue = [];
+    this.#sending = undefined;
+    this.#outbox = [];
+    for (const delivery of all) this.#abandon(delivery);
+    this.#idle();
+  }
+
+  /** Starts the queued records one after the other (a loop, not a recursion: runs may end synchronously). */
+  #drain(): void {
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      while (this.#running === undefined && this.#queue.length > 0 && !this.#cancelled) this.#start(this.#queue.shift() as Delivery);
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #start(delivery: Delivery): void {
+    this.#running = delivery;
+    delivery.runs += 1;
+    const { job } = delivery;
+    // The first run takes the source's request; a retry a fresh one with the same id (functions mutate theirs).
+    const request = delivery.runs === 1 ? job.request : streamRequest(this.context.resource, job.record.value ?? new Uint8Array(0), job.record.headers, job.request.id);
+    const cancel = this.context.run.start(request, (result) => this.#settled(delivery, result));
+    if (this.#running === delivery) this.#cancelRun = cancel;
+  }
+
+  #settled(delivery: Delivery, result: RunResult): void {
+    if (this.#running !== delivery) return; // cancelled meanwhile
+    this.#cancelRun = undefined;
+    if (result.kind === 'ok') {
+      const { respondTo } = this.context;
+      if (respondTo !== undefined) {
+        delivery.out = kafkaResultRecord(delivery.job, result, respondTo);
+        delivery.outcome = 'published';
+      }
+      this.#ran(delivery);
+      return;
+    }
+    delivery.failures += 1;
+    if (!delivery.job.current) {
+      this.#revoked(delivery);
+      return;
+    }
+    if (delivery.failures <= this.context.retries.max) {
+      // The partition waits: the retry runs before any later record.
+      const delay = backoffDelay(delivery.failures, { baseMs: this.context.retries.backoffMs });
+      this.#cancelRetry = later(this.context.scheduler, delay, () => {
+        this.#cancelRetry = undefined;
+        if (this.#running !== delivery) return;
+        if (delivery.job.current) this.#start(delivery);
+        else this.#revoked(delivery);
+      });
+      return;
+    }
+    this.#giveUp(delivery, describeFailure(result));
+    this.#ran(delivery);
+  }
+
+  /** A failed run of a revoked partition: no retry, no dead letter; its next owner runs it again from the last commit. */
+  #revoked(delivery: Delivery): void {
+    this.#running = undefined;
+    this.#abandon(delivery);
+    this.#drain();
+    this.#idle();
+  }
+
+  /** The run is over: the next record may run, and this one waits in the outbox. */
+  #ran(delivery: Delivery): void {
+    this.#running = undefined;
+    this.#outbox.push(delivery);
+    this.#scheduleFlush();
+    delivery.job.proceed();
+  }
+
+  /** Failed for good: its dead letter replaces its result, or, without a dead letter, it is logged and skipped. */
+  #giveUp(delivery: Delivery, failure: FailureDescription): void {
+    const { id, deadLetter, logger } = this.context;
+    const { record, request } = delivery.job;
+    delivery.error = failure;
+    if (deadLetter !== undefined) {
+      delivery.out = kafkaDeadLetterRecord(delivery.job, failure, delivery.runs, id, deadLetter);
+      delivery.outcome = 'dead-lettered';
+      return;
+    }
+    delivery.out = undefined;
+    delivery.outcome = 'dropped';
+    logger.error(
+      { handler: id, request_id: request.id, topic: record.topic, partition: record.partition, offset: record.offset, attempts: delivery.runs, code: failure.code },
+      `${id}: record failed ${delivery.runs} time(s) and is skipped (no dead letter): ${failure.message}`,
+    );
+  }
+
+  /** Its dead letter failed {@link DEAD_LETTER_ATTEMPTS} times: the record is dropped (logged, then committed). */
+  #dropDeadLetter(delivery: Delivery, produceFailure: FailureDescription): void {
+    const { id, deadLetter, logger } = this.context;
+    const { record, request } = delivery.job;
+    delivery.out = undefined;
+    delivery.outcome = 'dropped';
+    logger.error(
+      { handler: id, request_id: request.id, topic: record.topic, partition: record.partition, offset: record.offset, attempts: delivery.runs, code: delivery.error?.code, err: produceFailure.message },
+      `${id}: the dead letter to ${deadLetter ?? '?'} failed ${DEAD_LETTER_ATTEMPTS} times: the record is skipped: ${delivery.error?.message ?? ''}`,
+    );
+  }
+
+  #scheduleFlush(): void {
+    if (this.#flushScheduled || this.#sending !== undefined) return;
+    this.#flushScheduled = true;
+    // After the current fetch is handed over: its results go in one produce.
+    queueMicrotask(() => {
+      this.#flushScheduled = false;
+      this.#flush();
+    });
+  }
+
+  /** Produces the outbox (one produce in flight at a time); completes records that produce nothing, in order. */
+  #flush(): void {
+    while (!this.#cancelled && this.#sending === undefined && this.#outbox.length > 0) {
+      const batch = this.#outbox;
+      this.#outbox = [];
+      const records: KafkaOutgoing[] = [];
+      const kept: Delivery[] = [];
+      for (const delivery of batch) {
+        if (!delivery.job.current) {
+          // Revoked since it was fetched: whoever owns the partition runs it again from the last commit.
+          this.#abandon(delivery);
+          continue;
+        }
+        kept.push(delivery);
+        if (delivery.out !== undefined) records.push(delivery.out);
+      }
+      if (records.length === 0) {
+        for (const delivery of kept) this.#complete(delivery);
+        continue;
+      }
+      this.#send(kept, records);
+    }
+    this.#idle();
+  }
+
+  #send(batch: Delivery[], records: KafkaOutgoing[]): void {
+    this.#sending = batch;
+    this.context.driver.produce(records).then(
+      () => this.#acknowledged(batch),
+      (error: unknown) => this.#produceFailed(batch, error),
+    );
+  }
+
+  #acknowledged(batch: Delivery[]): void {
+    if (this.#sending !== batch) return; // cancelled meanwhile
+    this.#sending = undefined;
+    this.#produceFailures = 0;
+    for (const delivery of batch) this.#complete(delivery);
+    this.#flush();
+  }
+
+  #produceFailed(batch: Delivery[], error: unknown): void {
+    if (this.#sending !== batch) return;
+    const { id, retries, logger } = this.context;
+    const failure = describeFailure(error);
+    let results = 0;
+    for (const delivery of batch) {
+      if (delivery.outcome === 'dead-lettered') {
+        delivery.deadLetterFailures += 1;
+        if (deadLetterRetryDelay(delivery.deadLetterFailures) === undefined) this.#dropDeadLetter(delivery, failure);
+        continue;
+      }
+      if (delivery.outcome !== 'published') continue;
+      results += 1;
+      delivery.failures += 1;
+      if (delivery.failures > retries.max) this.#giveUp(delivery, failure);
+    }
+    this.#produceFailures += 1;
+    const baseMs = results > 0 ? retries.backoffMs : this.context.deadLetterBackoffMs;
+    const delay = backoffDelay(this.#produceFailures, { baseMs });
+    logger.warn(
+      { handler: id, records: batch.length, err: errorMessage(error), retryInMs: delay },
+      `${id}: producing ${batch.length} record(s) failed; producing them again in ${delay} ms`,
+    );
+    // The batch stays `#sending` while it waits, so that nothing after it is produced first.
+    this.#cancelResend = later(this.context.scheduler, delay, () => {
+      this.#cancelResend = undefined;
+      if (this.#sending !== batch) return;
+      this.#sending = undefined;
+      this.#outbox = [...batch, ...this.#outbox];
+      this.#flush();
+    });
+  }
+
+  #complete(delivery: Delivery): void {
+    const { id, deadLetter, logger, emit } = this.context;
+    const { job } = delivery;
+    job.complete();
+    if (delivery.outcome === 'dead-lettered') {
+      logger.warn(
+        { handler: id, request_id: job.request.id, topic: job.record.topic, partition: job.record.partition, offset: job.record.offset, attempts: delivery.runs, code: delivery.error?.code },
+        `${id}: record failed ${delivery.runs} time(s) and went to ${deadLetter ?? '?'}: ${delivery.error?.message ?? ''}`,
+      );
+    }
+    const outcome: { -readonly [K in keyof StreamOutcome]: StreamOutcome[K] } = { handler: id, requestId: job.request.id, outcome: delivery.outcome, attempts: delivery.runs };
+    if (delivery.out !== undefined) outcome.publishedTo = delivery.out.topic;
+    if (delivery.error !== undefined) outcome.error = delivery.error;
+    emit(outcome);
+  }
+
+  #abandon(delivery: Delivery): void {
+    delivery.job.abandon();
+    this.context.emit({ handler: this.context.id, requestId: delivery.job.request.id, outcome: 'abandoned', attempts: delivery.runs });
+  }
+
+  /** Untracked once nothing is running, waiting or being produced. */
+  #idle(): void {
+    if (!this.#tracked) return;
+    if (!this.#cancelled && (this.#running !== undefined || this.#queue.length > 0 || this.#outbox.length > 0 || this.#sending !== undefined)) return;
+    this.#tracked = false;
+    this.context.inFlight.untrack(this);
+  }
+}

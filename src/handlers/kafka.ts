@@ -1,0 +1,64 @@
+/**
+ * The `kafka` handler kind (`type: stream`, source `kafka`): a consumer in a group (the app's identifier unless
+ * `consumerGroup` says), records run in order per partition and committed once their results are produced;
+ * failures retried in process, then given up (docs/guides/streams.md, "Dead letters").
+ *
+ * @module
+ */
+import type { StreamHandlerKind } from './handler-kind.js';
+import type { KafkaHandlerConfig } from './kafka-pipeline.js';
+import type { HandlerPlan } from './plan.js';
+import { retriesOf } from './retries.js';
+import { buildStream, connectedPipeline, loadOnce } from './stream-kind.js';
+
+/** The Kafka pipeline, loaded when an app has Kafka handlers. */
+const kafkaPipelines = loadOnce(() => import('./kafka-pipeline.js'));
+
+/** The `kafka` kind. */
+export const kafkaKind: StreamHandlerKind = {
+  name: 'kafka',
+  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'deadLetter', 'retries', 'limits'],
+  list: 'streams',
+  accepts: (handler) => handler.source === 'kafka',
+  plan: (handler, context): HandlerPlan => {
+    const id = `kafka ${handler.resource}`;
+    return {
+      kind: 'kafka',
+      id,
+      handler,
+      steps: handler.steps,
+      response: handler.response,
+      bounds: context.bounds(handler.limits),
+      groupTimeoutMs: context.groupTimeoutMs,
+      kafka: {
+        id,
+        topic: handler.resource,
+        groupId: handler.consumerGroup ?? context.directive.identifier,
+        respondTo: handler.respondTo,
+        deadLetter: handler.deadLetter,
+        retries: retriesOf(handler.retries),
+      },
+    };
+  },
+  load: kafkaPipelines.load,
+  build: (plan, context) => buildStream(plan, context, kafkaKind.pipeline),
+  pipeline: (plan, run, gate, streams) =>
+    connectedPipeline(plan, streams, 'kafka', () =>
+      kafkaPipelines.get().kafkaPipeline(
+        {
+          ...(plan.kafka as KafkaHandlerConfig),
+          fromBeginning: streams.kafkaFromBeginning ?? true,
+          ...(streams.kafkaPartitionBytes !== undefined ? { partitionBytes: streams.kafkaPartitionBytes } : {}),
+        },
+        run,
+        gate,
+        {
+          driver: streams.kafka as NonNullable<typeof streams.kafka>,
+          inFlight: streams.inFlight,
+          logger: streams.logger,
+          ...(streams.scheduler ? { scheduler: streams.scheduler } : {}),
+          ...(streams.observe?.kafkaFlow ? { onFlow: (event) => streams.observe?.kafkaFlow?.(plan.id, event) } : {}),
+        },
+      ),
+    ),
+};
