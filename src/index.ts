@@ -57,6 +57,7 @@ export type { RunState, RunError } from './steps/run-state.js';
 export type { FunctionRunner, FunctionOutcome, FunctionRef } from './steps/function-runner.js';
 export { runtimeRunner, type FunctionInvoker } from './engine/runtime-runner.js';
 export type { FunctionRequest } from './runtime/request.js';
+export { DEFAULT_CAPABILITIES, type CapabilityConfig } from './capabilities/config.js';
 
 // HTTP, websocket and schedule: sources, sinks, the server, admission
 export { createHttpServer, type HttpServer, type HttpServerOptions, type HealthReport } from './server/http-server.js';
