@@ -3,10 +3,26 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects: `unit` (no external service) and `integration` (real NATS, Kafka, Redis, PostgreSQL, MariaDB on
  * loopback, started by `scripts/services.sh`). `npm test` runs both.
+ *
+ * Coverage (V8) is collected when asked for, `--coverage`: `npm test` asks for it on the whole suite (not when it
+ * is given specs to run), in the same run as the specs, and fails below the floor of `thresholds`. The floor is the
+ * level the whole suite reached, rounded down: raise it when coverage rises, never lower it. The code that runs in
+ * worker threads (Wasm calls with `inline: false`) and in spawned CLI processes is not counted: V8 coverage reads the
+ * test processes only.
  */
 export default defineConfig({
   test: {
     reporters: ['default', './specs/support/closing-line-reporter.ts'],
+    coverage: {
+      provider: 'v8',
+      include: ['src/**/*.ts'],
+      reporter: ['text-summary', 'json-summary'],
+      reportsDirectory: 'coverage',
+      // A red run still shows its coverage (vitest reports none by default when a spec failed).
+      reportOnFailure: true,
+      // The whole suite reached 92.97 % statements, 86.66 % branches, 92.77 % functions, 94.97 % lines (2026-12-05).
+      thresholds: { statements: 92, branches: 86, functions: 92, lines: 94 },
+    },
     projects: [
       {
         test: {

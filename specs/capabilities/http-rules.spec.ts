@@ -138,6 +138,60 @@ describe('http-rules', () => {
     expect(verdictOf('http://127.0.0.1/', rules({})).allowed).toBe(true);
   });
 
+  // Every way a request URL can spell a non-public address, as the WHATWG URL parser reads it (the guest's URL goes
+  // through `new URL`): the host the guard sees is already normalised, and each must still be refused.
+  it.each([
+    // IPv4 in decimal, octal, hexadecimal, short and mixed forms; full-width digits; a trailing dot.
+    ['http://2130706433/', 'loopback as one decimal number'],
+    ['http://017700000001/', 'loopback as one octal number'],
+    ['http://0x7f000001/', 'loopback as one hexadecimal number'],
+    ['http://0177.0.0.1/', 'loopback with an octal first part'],
+    ['http://0x7f.0.0.1/', 'loopback with a hexadecimal first part'],
+    ['http://127.1/', 'loopback in two parts'],
+    ['http://127.0.1/', 'loopback in three parts'],
+    ['http://0xa9.0xfe.0xa9.0xfe/', 'the metadata address in hexadecimal parts'],
+    ['http://\uff11\uff12\uff17.0.0.1/', 'loopback in full-width digits'],
+    ['http://169.254.169.254./', 'the metadata address with a trailing dot'],
+    ['http://127.0.0.1%2e/', 'loopback with a percent-encoded trailing dot'],
+    // Unspecified, CGNAT, multicast.
+    ['http://0.0.0.0/', 'the unspecified IPv4 address'],
+    ['http://[::]/', 'the unspecified IPv6 address'],
+    ['http://100.64.0.1/', 'shared address space (CGNAT)'],
+    ['http://100.100.100.200/', 'shared address space (a cloud metadata address)'],
+    ['http://224.0.0.1/', 'IPv4 multicast'],
+    ['http://[ff02::1]/', 'IPv6 multicast'],
+    // Link-local and site-local IPv6.
+    ['http://[fe80::1]/', 'IPv6 link-local'],
+    ['http://[fec0::1]/', 'deprecated IPv6 site-local'],
+    // IPv6 forms that embed an IPv4 address: mapped (every spelling), compatible, NAT64, 6to4, Teredo.
+    ['http://[::ffff:7f00:1]/', 'IPv4-mapped loopback in hexadecimal'],
+    ['http://[::FFFF:127.0.0.1]/', 'IPv4-mapped loopback in capitals'],
+    ['http://[0:0:0:0:0:ffff:127.0.0.1]/', 'IPv4-mapped loopback uncompressed'],
+    ['http://[::127.0.0.1]/', 'IPv4-compatible loopback'],
+    ['http://[64:ff9b::127.0.0.1]/', 'NAT64 of loopback, dotted'],
+    ['http://[64:ff9b::a9fe:a9fe]/', 'NAT64 of the metadata address'],
+    ['http://[2002:7f00:1::]/', '6to4 of loopback'],
+    ['http://[2002:a9fe:a9fe::1]/', '6to4 of the metadata address'],
+    ['http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/', 'Teredo'],
+  ])('checkUrlRules - allowPrivate refuses %s (%s)', (url) => {
+    expect(verdictOf(url, rules({ allowPrivate: false }))).toEqual({ allowed: false, reason: HTTP_RULE_ERRORS.privateDisallowed });
+  });
+
+  it('checkUrlRules - allowPrivate lets through IPv6 forms that embed a public IPv4 address', () => {
+    for (const url of ['http://[::ffff:8.8.8.8]/', 'http://[64:ff9b::808:808]/', 'http://[2002:808:808::1]/']) {
+      expect(verdictOf(url, rules({ allowPrivate: false })), url).toEqual({ allowed: true });
+    }
+  });
+
+  it('checkUrlRules - an IPv6 zone id cannot reach the guard: the URL parser refuses it', () => {
+    for (const url of ['http://[fe80::1%25eth0]/', 'http://[fe80::1%eth0]/']) expect(() => new URL(url), url).toThrow(TypeError);
+  });
+
+  it('checkRequestTarget - a name resolving to a scoped link-local address (fe80::1%eth0) is refused', async () => {
+    const verdict = await checkRequestTarget(new URL('https://scoped.example/'), rules({ allowPrivate: false }), tableResolver({ 'scoped.example': ['fe80::1%eth0'] }));
+    expect(verdict).toEqual({ allowed: false, reason: HTTP_RULE_ERRORS.privateDisallowed });
+  });
+
   it('checkUrlRules - checks in the original order: http, port, IP, private, domain', () => {
     const everything = rules({ allowHTTP: false, allowIPs: false, allowPrivate: false, allowedPorts: [8443], allowedDomains: ['x.com'] });
     expect(verdictOf('http://127.0.0.1:1/', everything)).toMatchObject({ reason: HTTP_RULE_ERRORS.insecureHttp });

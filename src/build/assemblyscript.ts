@@ -34,7 +34,7 @@ const SDK_RUNNABLE = `~lib/${SDK_PACKAGE_NAME}/assembly/runnable`;
  *
  * @example
  * ```ts
- * import { ASC_FLAGS } from 'e2rx';
+ * import { ASC_FLAGS } from './assemblyscript.js'; // internal
  * console.log(ASC_FLAGS.join(' '));
  * ```
  */
@@ -119,7 +119,7 @@ export type CompileAssemblyScriptOutcome =
  *
  * @example
  * ```ts
- * import { generatedEntry } from 'e2rx';
+ * import { generatedEntry } from './assemblyscript.js'; // internal
  * console.log(generatedEntry('index'));
  * ```
  */
@@ -153,7 +153,7 @@ const SDK_SEGMENT = `/node_modules/${SDK_PACKAGE_NAME}/`;
  *
  * @example
  * ```ts
- * import { compileAssemblyScript } from 'e2rx';
+ * import { compileAssemblyScript } from './assemblyscript.js'; // internal
  * const outcome = await compileAssemblyScript({ source: './my-app/hello/index.ts', baseDir: './my-app' });
  * if (outcome.ok) console.log(outcome.binary.byteLength, 'bytes');
  * ```
@@ -321,7 +321,7 @@ const IMPORT_HINTS: Readonly<Record<string, string>> = {
  * @example
  * ```ts
  * import { readFileSync } from 'node:fs';
- * import { checkRunnableModule } from 'e2rx';
+ * import { checkRunnableModule } from './assemblyscript.js'; // internal
  * console.log(checkRunnableModule(readFileSync('./my-app/hello.wasm')));
  * ```
  */

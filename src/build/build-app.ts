@@ -74,7 +74,7 @@ export interface FunctionSource {
  *
  * @example
  * ```ts
- * import { findFunctions } from 'e2rx';
+ * import { findFunctions } from './build-app.js'; // internal
  * for (const fn of await findFunctions('./my-app')) console.log(fn.name, fn.lang, '->', fn.output);
  * ```
  */
@@ -221,7 +221,8 @@ function manifestPath(root: string, path: string): string {
  *
  * @example
  * ```ts
- * import { buildApp, formatDiagnostic } from 'e2rx';
+ * import { buildApp } from 'e2rx';
+ * import { formatDiagnostic } from './diagnostics.js'; // internal
  * const report = await buildApp('./my-app', { onProgress: (e) => console.log(e.type, e.name) });
  * for (const fn of report.functions) for (const d of fn.diagnostics) console.error(formatDiagnostic(d));
  * ```

@@ -42,7 +42,8 @@ const ENTRY_MTIME = new Date('2000-01-01T00:00:00Z');
  *
  * @example
  * ```ts
- * import { buildApp, writeBundle } from 'e2rx';
+ * import { buildApp } from 'e2rx';
+ * import { writeBundle } from './bundle.js'; // internal: users run `e2rx build --bundle`
  * await buildApp('./my-app');
  * const bundle = await writeBundle('./my-app');
  * console.log(bundle.path, bundle.entries);

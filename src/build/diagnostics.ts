@@ -12,7 +12,7 @@ export type DiagnosticSeverity = 'error' | 'warning' | 'info';
  *
  * @example
  * ```ts
- * import { formatDiagnostic } from 'e2rx';
+ * import { formatDiagnostic } from './diagnostics.js'; // internal
  * console.log(formatDiagnostic({ severity: 'error', code: 'TS2304', message: "Cannot find name 'x'.", file: 'hello/index.ts', line: 3, column: 10 }));
  * // hello/index.ts:3:10 - error TS2304: Cannot find name 'x'.
  * ```

@@ -89,7 +89,7 @@ const HINT = `install ${MINIMUM} or later (https://go.dev/dl/) and put its go co
  *
  * @example
  * ```ts
- * import { findGoToolchain } from 'e2rx';
+ * import { findGoToolchain } from './go-toolchain.js'; // internal
  * const go = await findGoToolchain({ cwd: './my-app', env: process.env });
  * console.log(go.version); // go1.26.8
  * ```

@@ -25,7 +25,7 @@ import { type GoToolchain, runGo } from './go-toolchain.js';
  *
  * @example
  * ```ts
- * import { GO_BUILD_FLAGS, GO_BUILD_ENV } from 'e2rx';
+ * import { GO_BUILD_FLAGS, GO_BUILD_ENV } from './go.js'; // internal
  * console.log(Object.entries(GO_BUILD_ENV).map(([k, v]) => `${k}=${v}`).join(' '), 'go', GO_BUILD_FLAGS.join(' '));
  * ```
  */
@@ -83,7 +83,8 @@ export function goBuildEnv(go: GoToolchain): Record<string, string | undefined> 
  *
  * @example
  * ```ts
- * import { compileGo, findGoToolchain } from 'e2rx';
+ * import { compileGo } from './go.js'; // internal
+ * import { findGoToolchain } from './go-toolchain.js';
  * const go = await findGoToolchain({ cwd: './my-app' });
  * const outcome = await compileGo({ moduleDir: './my-app/hello', dir: './my-app/hello', output: './my-app/hello.wasm', baseDir: './my-app', go });
  * if (outcome.ok) console.log(outcome.binary.byteLength, 'bytes');
@@ -150,7 +151,7 @@ function packagePath(moduleDir: string, dir: string): string {
  *
  * @example
  * ```ts
- * import { goSdkDir } from 'e2rx';
+ * import { goSdkDir } from './go.js'; // internal
  * console.log(`replace e2rx => ${goSdkDir()}`);
  * ```
  */

@@ -43,7 +43,7 @@ export const EMPTY_MANIFEST: BuildManifest = { version: 1, functions: {} };
  *
  * @example
  * ```ts
- * import { readBuildManifest } from 'e2rx';
+ * import { readBuildManifest } from './manifest.js'; // internal
  * const manifest = await readBuildManifest('./my-app');
  * console.log(Object.keys(manifest.functions));
  * ```

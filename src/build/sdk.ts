@@ -48,7 +48,7 @@ function resolveFrom(base: string): SdkLocation | undefined {
  *
  * @example
  * ```ts
- * import { resolveSdk } from 'e2rx';
+ * import { resolveSdk } from './sdk.js'; // internal
  * const sdk = resolveSdk('./my-app');
  * console.log(sdk.dir, sdk.version);
  * ```

@@ -30,7 +30,8 @@ type Env = Readonly<Record<string, string | undefined>>;
  *
  * @example
  * ```ts
- * import { parseDirective, resolveCapabilities } from 'e2rx';
+ * import { parseDirective } from 'e2rx';
+ * import { resolveCapabilities } from './capabilities.js'; // internal
  * const { directive } = parseDirective(text);
  * if (directive) console.log(resolveCapabilities(directive, process.env).http.rules);
  * ```

@@ -19,6 +19,5 @@
  */
 export { marbleRunner, stubOutcome, type StubSpec, type StubValue, type ColdFactory } from './marble-runner.js';
 export { compileForTest, type TestApp, type CompileForTestOptions } from './compile-for-test.js';
-export { handlerPipeline } from './handler-pipeline.js';
 export { testRequest, summarize, summarizeResult, text } from './helpers.js';
 export { createWasmRunner, type WasmRunner, type WasmRunnerOptions } from './wasm-runner.js';

@@ -190,7 +190,7 @@ export interface CreateAppOptions {
  *
  * @example
  * ```ts
- * import { createApp } from 'e2rx';
+ * import { createApp } from './init.js'; // internal: users run `e2rx init`
  * const files = await createApp('./my-app');
  * const goFiles = await createApp('./my-go-app', { lang: 'go' });
  * ```
