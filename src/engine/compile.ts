@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { effectiveAuth, type AuthConfig } from '../directive/auth.js';
 import type { Directive, Handler } from '../directive/model.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
 import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
@@ -48,6 +49,12 @@ export function compileDirective(directive: Directive, options: CompileOptions =
     maxBodyBytes: override.maxBodyBytes ?? limits.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     maxConnections: override.maxConnections ?? limits.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   });
+  const authOf = (handler: Handler | undefined): { auth?: AuthConfig } => {
+    // Inbound auth protects request and websocket handlers (and headless routes), never NATS, Kafka or schedules.
+    if (handler !== undefined && handler.source !== 'http' && handler.source !== 'server') return {};
+    const auth = effectiveAuth(directive.auth, handler?.auth, directive.identifier);
+    return auth === undefined ? {} : { auth };
+  };
   const plan = (handler: Handler): HandlerPlan => ({
     id: handlerId(handler),
     handler,
@@ -55,6 +62,7 @@ export function compileDirective(directive: Directive, options: CompileOptions =
     response: handler.response,
     bounds: appBounds(handler.limits),
     groupTimeoutMs,
+    ...authOf(handler),
   });
   const headless = options.headless ?? false;
   const handlers = headless ? [] : directive.handlers;
@@ -75,6 +83,7 @@ export function compileDirective(directive: Directive, options: CompileOptions =
           fqfn: runnable.fqfn,
           fn: runnable.name,
           bounds: appBounds(),
+          ...authOf(undefined),
         }))
       : [],
   };

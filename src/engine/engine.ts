@@ -161,7 +161,7 @@ export function createEngine(options: EngineOptions): Engine {
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
       const stream = options.stream ?? streams?.stream;
-      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
+      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, env: options.env ?? process.env, ...(stream ? { stream } : {}) });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
         subscription = merge(

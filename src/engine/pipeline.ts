@@ -25,6 +25,7 @@ import { loopLagMs } from '../runtime/loop-lag.js';
 import { createGate, type Gate, type Refusal, type Slot } from './gate.js';
 import type { HandlerBounds, HandlerPlan, Plan } from './plan.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
+import { createAuthenticators } from '../server/auth-registry.js';
 
 /** What the pipelines need from outside. */
 export interface PipelineDeps {
@@ -36,6 +37,8 @@ export interface PipelineDeps {
   readonly scheduler?: SchedulerLike;
   /** Completes the sources (stop accepting) while runs in flight finish. */
   readonly stopAccepting: Observable<unknown>;
+  /** The environment for the `env(VAR)` values of `auth` blocks (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** Builds the pipeline of a NATS or Kafka handler (the streams module); without it such handlers are refused. */
   readonly stream?: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<unknown>;
 }
@@ -60,6 +63,8 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
     deps.metrics?.watchInFlight(id, () => gate.inFlight);
     return gate;
   };
+
+  const authenticatorFor = createAuthenticators({ env: deps.env ?? process.env, logger: deps.logger });
 
   const handlerRun = (id: string, steps: readonly Step[], response: string | undefined, groupTimeoutMs: number, requestTimeoutMs: number | undefined): HandlerRun =>
     createHandlerRun({
@@ -86,6 +91,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         gate,
         maxBodyBytes: handler.bounds.maxBodyBytes,
         onRejected: () => recorder?.rejected(),
+        ...authenticatorFor(handler.id, handler.auth),
       }).pipe(
         takeUntil(deps.stopAccepting),
         serveEach<HttpJob>((job, done) => serveHttp(job, run, undefined, done)),
@@ -108,6 +114,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         maxBodyBytes: route.bounds.maxBodyBytes,
         toRequest: headlessRequest,
         onRejected: () => recorder?.rejected(),
+        ...authenticatorFor(id, route.auth),
       }).pipe(
         takeUntil(deps.stopAccepting),
         serveEach<HttpJob>((job, done) => serveHttp(job, run, { 'x-atmo-requestid': job.request.id, 'x-suborbital-requestid': job.request.id }, done)),
@@ -126,6 +133,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
         maxMessageBytes: handler.bounds.maxBodyBytes,
         maxConnections: handler.bounds.maxConnections,
         maxBufferedBytes: handler.bounds.maxQueuedBytes,
+        ...authenticatorFor(handler.id, handler.auth),
       }).pipe(
         takeUntil(deps.stopAccepting),
         mergeMap((connection) => serveWebSocket(connection, run, gate, recorder)),

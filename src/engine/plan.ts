@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AuthConfig } from '../directive/auth.js';
 import type { Handler, Schedule, Step } from '../directive/model.js';
 
 /** The bounds of one handler, defaults applied. */
@@ -26,6 +27,8 @@ export interface HandlerPlan {
   readonly response: string | undefined;
   readonly bounds: HandlerBounds;
   readonly groupTimeoutMs: number;
+  /** (e2rx) Its inbound authentication, app-wide `auth` merged in; absent for a handler anyone may call. */
+  readonly auth?: AuthConfig;
 }
 
 /** One schedule, ready to run. */
@@ -41,6 +44,8 @@ export interface HeadlessRoute {
   readonly fqfn: string;
   readonly fn: string;
   readonly bounds: HandlerBounds;
+  /** (e2rx) The app-wide inbound authentication, when there is one. */
+  readonly auth?: AuthConfig;
 }
 
 /** The compiled app. */

@@ -17,6 +17,8 @@ import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../r
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
+import { AUTH_STATE_KEY } from '../directive/auth.js';
+import { refuseUpgrade, type Authenticator } from '../server/auth.js';
 
 /** One message of a websocket connection, waiting to be run. */
 export interface WebSocketJob {
@@ -67,6 +69,11 @@ export interface WebSocketRouteOptions {
   readonly maxConnections?: number;
   /** Bytes of received, unfinished messages per connection before its socket is paused (default 1 MiB). */
   readonly maxBufferedBytes?: number;
+  /**
+   * (e2rx `auth`) Checks the credentials of each upgrade request: a refused one gets its 401 (or 400, 403, 503) and no
+   * websocket; an accepted one's identity is in state key `auth` of every message of the connection.
+   */
+  readonly authenticator?: Authenticator;
 }
 
 /** The default {@link WebSocketRouteOptions.maxBufferedBytes}. */
@@ -110,13 +117,24 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      sockets.handleUpgrade(request, socket, head, (ws) => {
-        if (subscriber.closed) {
-          ws.close(1001, 'server shutting down');
-          return;
-        }
-        const connection = new LiveConnection(ws, request.url ?? options.path, maxBuffered, live);
-        subscriber.next(connection);
+      const upgrade = (identity: Uint8Array | undefined): void => {
+        sockets.handleUpgrade(request, socket, head, (ws) => {
+          if (subscriber.closed) {
+            ws.close(1001, 'server shutting down');
+            return;
+          }
+          const connection = new LiveConnection(ws, request.url ?? options.path, maxBuffered, live, identity);
+          subscriber.next(connection);
+        });
+      };
+      const authenticator = options.authenticator;
+      if (authenticator === undefined) {
+        upgrade(undefined);
+        return;
+      }
+      void authenticator.authenticate(request).then((verdict) => {
+        if (verdict.ok) upgrade(verdict.identity.state);
+        else refuseUpgrade(socket, verdict.refusal);
       });
     });
     return () => {
@@ -139,12 +157,16 @@ class LiveConnection implements WebSocketConnection {
     readonly url: string,
     readonly maxBuffered: number,
     readonly live: Set<LiveConnection>,
+    /** The verified identity's JSON (e2rx `auth`), given to every message as state key `auth`. */
+    readonly identity?: Uint8Array,
   ) {
     live.add(this);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       if (this.#ended !== undefined) return;
       const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
-      this.#buffer.push({ socket, request: createRequest({ method: 'GET', url, body }) });
+      const request = createRequest({ method: 'GET', url, body });
+      if (identity !== undefined) request.state[AUTH_STATE_KEY] = identity;
+      this.#buffer.push({ socket, request });
       this.#bytes += body.length;
       if (this.#bytes > maxBuffered && !socket.isPaused) socket.pause();
       this.#listener?.message();
