@@ -1,7 +1,8 @@
 /**
  * Bearer JWT verification of inbound authentication, with `jose`: the key (an HMAC secret, a public key, or a
  * remote JWKS with caching) is prepared once at start; each token is verified for its signature, algorithm, `exp`,
- * `nbf`, issuer and audience, and a failure is mapped to the reason the client is told.
+ * `nbf`, issuer and audience, and a failure is mapped to the reason the client is told. A token verified recently is
+ * not verified again (see `auth-token-cache.ts`).
  *
  * The JWKS URL comes from the operator's Directive, not from a function, so the guest SSRF rules do not apply to it;
  * its fetch has a time limit, follows no redirect, and a key set that does not answer is a 503, not the client's fault.
@@ -14,6 +15,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyG
 import { PUBLIC_KEY_ALGORITHMS, type JwtAlgorithm, type JwtAuthConfig } from '../directive/auth.js';
 import { envReference, resolveEnv } from '../directive/env.js';
 import { E2rxError } from '../errors.js';
+import { createTokenCache } from './auth-token-cache.js';
 
 /** The smallest HMAC secret accepted, in bytes: the output size of SHA-256 (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32;
@@ -141,12 +143,16 @@ class KeySetUnavailable extends Error {
 
 function localVerifier(key: KeyObject | JWTVerifyGetKey, options: JWTVerifyOptions, algorithms: readonly string[]): JwtVerifier {
   const verify = typeof key === 'function' ? (token: string) => jwtVerify(token, key, options) : (token: string) => jwtVerify(token, key, options);
+  const verified = createTokenCache(typeof options.clockTolerance === 'number' ? options.clockTolerance : 0);
   return {
     algorithms,
     warm: () => Promise.resolve(),
     verify: async (token) => {
+      const cached = verified.get(token);
+      if (cached !== undefined) return { ok: true, claims: cached };
       try {
         const { payload } = await verify(token);
+        verified.set(token, payload);
         return { ok: true, claims: payload };
       } catch (error) {
         if (error instanceof KeySetUnavailable) return { ok: false, unavailable: true, reason: error.message };

@@ -84,13 +84,20 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   const unauthorized = (message: string, error?: string): AuthVerdict => ({ ok: false, refusal: { status: 401, challenge: challenges(error, message), message } });
   const strip = config.keepCredentials ? [] : [...(jwt ? ['authorization'] : []), ...(apiKeys ? [apiKeys.header] : [])];
   const encoder = new TextEncoder();
+  const encoded = new WeakMap<object, Uint8Array>();
   const identity = (claims: Readonly<Record<string, unknown>>): AuthVerdict => {
     const missing = missingRequirement(claims, config);
     if (missing !== undefined) {
       const challenge = missing.scope !== undefined && jwt ? `Bearer ${[realm, 'error="insufficient_scope"', `scope=${quote(config.scopes.join(' '))}`].filter(Boolean).join(', ')}` : undefined;
       return { ok: false, refusal: { status: 403, challenge, message: missing.message } };
     }
-    return { ok: true, identity: { state: encoder.encode(JSON.stringify(claims)), strip } };
+    // The same claims object comes back for a token verified recently: its JSON is encoded once.
+    let state = encoded.get(claims);
+    if (state === undefined) {
+      state = encoder.encode(JSON.stringify(claims));
+      encoded.set(claims, state);
+    }
+    return { ok: true, identity: { state, strip } };
   };
   const missingMessage = jwt && apiKeys ? `a bearer token or an ${config.apiKeys?.header} header is required` : jwt ? 'a bearer token is required' : `an ${config.apiKeys?.header} header is required`;
 
