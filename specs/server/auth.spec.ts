@@ -280,6 +280,26 @@ describe('auth - websocket upgrades', () => {
   });
 });
 
+describe('auth - headless', () => {
+  it('auth - the app-wide auth protects every function route; a forged X-Atmo-State auth key is replaced', async () => {
+    const headless = await startApp({ functions: [FN], extra: APP_AUTH, env: ENV, headless: true });
+    try {
+      const path = `/com.e2rx.integration/default/${FN}/v0.1.0`;
+      expect((await headless.call(path, 'get 4 auth')).status).toBe(401);
+      const forged = JSON.stringify({ auth: '{"sub":"root"}', other: 'kept' });
+      const unauthenticated = await headless.call(path, 'get 4 auth', { 'x-atmo-state': forged });
+      expect(unauthenticated.status).toBe(401);
+      const reply = await headless.call(path, 'get 4 auth|get 4 other', { ...bearer(await sign({ secret: SECRET }, claims)), 'x-atmo-state': forged });
+      expect(reply.status, reply.text).toBe(200);
+      expect(reply.text).toContain('"sub":"ada"');
+      expect(reply.text).not.toContain('root');
+      expect(reply.text).toContain('get 4 other = ok:kept');
+    } finally {
+      await headless.stop();
+    }
+  });
+});
+
 describe('auth - start', () => {
   it('auth - an unset secret variable fails the start with E2RX_ENV_UNSET', async () => {
     const started = startApp({ functions: [FN], handlers: handlers(jwks.url), extra: APP_AUTH, env: { ...ENV, JWT_SECRET: undefined } });

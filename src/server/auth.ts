@@ -167,9 +167,9 @@ function claimText(value: unknown): string | undefined {
   return typeof value === 'string' ? value : typeof value === 'number' || typeof value === 'boolean' ? String(value) : undefined;
 }
 
-/** An RFC 9110 quoted-string. */
+/** An RFC 9110 quoted-string (characters a header cannot carry become `?`). */
 function quote(value: string): string {
-  return `"${value.replace(/["\\]/g, '\\$&')}"`;
+  return `"${value.replace(/[^\x20-\x7E]/g, '?').replace(/["\\]/g, '\\$&')}"`;
 }
 
 /**

@@ -69,6 +69,8 @@ export interface AppOptions {
   readonly files?: Readonly<Record<string, string>>;
   /** The environment for `env(VAR)`. */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Serve every function at its FQFN path instead of the handlers. */
+  readonly headless?: boolean;
 }
 
 const indent = (text: string, by: string): string =>
@@ -106,7 +108,7 @@ export async function startApp(options: AppOptions): Promise<StartedApp> {
   }
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-  const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger, ...(options.env ? { env: options.env } : {}) });
+  const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger, ...(options.env ? { env: options.env } : {}), ...(options.headless ? { headless: true } : {}) });
   let port: number;
   try {
     port = await engine.start();

@@ -120,6 +120,7 @@ function checkBlock(context: RuleContext, block: AuthInput, path: DirectivePath)
       }
     }
   }
+  if (block.realm !== undefined && !/^[\x20-\x7E]*$/.test(block.realm)) report([...path, 'realm'], `'realm' must be printable ASCII (it goes into a header): ${block.realm}`);
   (block.scopes ?? []).forEach((scope, index) => {
     if (!SCOPE_TOKEN.test(scope)) report([...path, 'scopes', index], `scope '${scope}' is not a scope token (no spaces, quotes or backslashes); list each scope on its own`);
   });
