@@ -280,6 +280,21 @@ describe('auth - websocket upgrades', () => {
   });
 });
 
+describe('auth - websocket token expiry', () => {
+  it('auth - a websocket is closed with 1008 when its token expires', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 2;
+    const socket = new WebSocket(`${app.base.replace('http', 'ws')}/live`, { headers: bearer(await sign({ secret: SECRET }, { ...claims, exp })) });
+    const opened = Date.now();
+    const closed = await new Promise<{ code: number; reason: string }>((resolve, reject) => {
+      socket.once('close', (code, reason) => resolve({ code, reason: reason.toString() }));
+      socket.once('error', reject);
+    });
+    expect(closed).toEqual({ code: 1008, reason: 'the token expired' });
+    expect(Date.now()).toBeGreaterThanOrEqual(exp * 1000 - 50);
+    expect(Date.now() - opened).toBeLessThan(4_000);
+  });
+});
+
 describe('auth - headless', () => {
   it('auth - the app-wide auth protects every function route; a forged X-Atmo-State auth key is replaced', async () => {
     const headless = await startApp({ functions: [FN], extra: APP_AUTH, env: ENV, headless: true });

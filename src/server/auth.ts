@@ -23,6 +23,8 @@ export interface Identity {
   readonly state: Uint8Array;
   /** The credential headers (lower-case) removed from the request the functions see, unless `keepCredentials`. */
   readonly strip: readonly string[];
+  /** When the credentials stop being valid (ms since the epoch, clock skew included): a token's `exp`. */
+  readonly expiresAt: number | undefined;
 }
 
 /** A refused request: what to answer. */
@@ -85,6 +87,7 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   const strip = config.keepCredentials ? [] : [...(jwt ? ['authorization'] : []), ...(apiKeys ? [apiKeys.header] : [])];
   const encoder = new TextEncoder();
   const encoded = new WeakMap<object, Uint8Array>();
+  const skewMs = (config.jwt?.clockSkewSec ?? 0) * 1000;
   const identity = (claims: Readonly<Record<string, unknown>>): AuthVerdict => {
     const missing = missingRequirement(claims, config);
     if (missing !== undefined) {
@@ -97,7 +100,8 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
       state = encoder.encode(JSON.stringify(claims));
       encoded.set(claims, state);
     }
-    return { ok: true, identity: { state, strip } };
+    const expiresAt = typeof claims.exp === 'number' ? claims.exp * 1000 + skewMs : undefined;
+    return { ok: true, identity: { state, strip, expiresAt } };
   };
   const missingMessage = jwt && apiKeys ? `a bearer token or an ${config.apiKeys?.header} header is required` : jwt ? 'a bearer token is required' : `an ${config.apiKeys?.header} header is required`;
 

@@ -18,7 +18,7 @@ import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 import { AUTH_STATE_KEY } from '../directive/auth.js';
-import { refuseUpgrade, type Authenticator } from '../server/auth.js';
+import { refuseUpgrade, type Authenticator, type Identity } from '../server/auth.js';
 
 /** One message of a websocket connection, waiting to be run. */
 export interface WebSocketJob {
@@ -71,7 +71,8 @@ export interface WebSocketRouteOptions {
   readonly maxBufferedBytes?: number;
   /**
    * (e2rx `auth`) Checks the credentials of each upgrade request: a refused one gets its 401 (or 400, 403, 503) and no
-   * websocket; an accepted one's identity is in state key `auth` of every message of the connection.
+   * websocket; an accepted one's identity is in state key `auth` of every message of the connection, which is closed
+   * (1008) when its token expires.
    */
   readonly authenticator?: Authenticator;
 }
@@ -117,7 +118,7 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      const upgrade = (identity: Uint8Array | undefined): void => {
+      const upgrade = (identity: Identity | undefined): void => {
         sockets.handleUpgrade(request, socket, head, (ws) => {
           if (subscriber.closed) {
             ws.close(1001, 'server shutting down');
@@ -133,7 +134,7 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         return;
       }
       void authenticator.authenticate(request).then((verdict) => {
-        if (verdict.ok) upgrade(verdict.identity.state);
+        if (verdict.ok) upgrade(verdict.identity);
         else refuseUpgrade(socket, verdict.refusal);
       });
     });
@@ -146,6 +147,9 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
   });
 }
 
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 class LiveConnection implements WebSocketConnection {
   readonly #buffer: WebSocketJob[] = [];
   #bytes = 0;
@@ -157,15 +161,17 @@ class LiveConnection implements WebSocketConnection {
     readonly url: string,
     readonly maxBuffered: number,
     readonly live: Set<LiveConnection>,
-    /** The verified identity's JSON (e2rx `auth`), given to every message as state key `auth`. */
-    readonly identity?: Uint8Array,
+    /** The verified identity (e2rx `auth`): its JSON is given to every message as state key `auth`. */
+    identity?: Identity,
   ) {
     live.add(this);
+    const claims = identity?.state;
+    if (identity?.expiresAt !== undefined) this.#closeAt(identity.expiresAt);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       if (this.#ended !== undefined) return;
       const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
       const request = createRequest({ method: 'GET', url, body });
-      if (identity !== undefined) request.state[AUTH_STATE_KEY] = identity;
+      if (claims !== undefined) request.state[AUTH_STATE_KEY] = claims;
       this.#buffer.push({ socket, request });
       this.#bytes += body.length;
       if (this.#bytes > maxBuffered && !socket.isPaused) socket.pause();
@@ -178,6 +184,15 @@ class LiveConnection implements WebSocketConnection {
       this.close(1011, 'connection error');
       this.#end('closed');
     });
+  }
+
+  /** Closes the connection with 1008 when its credentials expire (a timer beyond Node's 24.8-day maximum is not set). */
+  #closeAt(expiresAt: number): void {
+    const delay = Math.max(0, expiresAt - Date.now());
+    if (delay > MAX_TIMER_MS) return;
+    const timer = setTimeout(() => this.close(1008, 'the token expired'), delay);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   readonly messages = new Observable<WebSocketJob>((subscriber) => {
