@@ -67,6 +67,8 @@ export { replyWebSocket } from './sinks/websocket-reply.js';
 // Server, logging
 export { createHttpServer, type HttpServer, type HealthReport } from './server/http-server.js';
 export { createMetrics, type EngineMetrics } from './server/metrics.js';
+export { createAuthenticator, applyIdentity, type Authenticator, type AuthVerdict, type Identity } from './server/auth.js';
+export { AUTH_STATE_KEY, effectiveAuth, type AuthConfig } from './directive/auth.js';
 export { createLogger, type LoggerOptions, type LogLevel } from './logging/logger.js';
 
 // Runtime
