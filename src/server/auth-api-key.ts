@@ -5,7 +5,7 @@
  * @see ../../docs/reference/directive.md#auth-e2rx
  * @module
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeysConfig } from '../directive/auth.js';
 import { envReference, resolveEnv } from '../directive/env.js';
 import { E2rxError } from '../errors.js';
@@ -59,5 +59,5 @@ export function createApiKeyMatcher(config: ApiKeysConfig, env: Readonly<Record<
 }
 
 function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
+  return hash('sha256', text, 'buffer');
 }

@@ -88,6 +88,7 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   const encoder = new TextEncoder();
   const encoded = new WeakMap<object, Uint8Array>();
   const skewMs = (config.jwt?.clockSkewSec ?? 0) * 1000;
+  const byKey = new Map<string, AuthVerdict>();
   const identity = (claims: Readonly<Record<string, unknown>>): AuthVerdict => {
     const missing = missingRequirement(claims, config);
     if (missing !== undefined) {
@@ -125,7 +126,14 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
       if (repeated) return invalidRequest(challenges, 'credentials are given more than once');
       if (apiKeys && key !== undefined) {
         const name = apiKeys.match(key);
-        return name === undefined ? unauthorized('the API key is not valid') : identity({ apiKey: name });
+        if (name === undefined) return unauthorized('the API key is not valid');
+        // One verdict per key, made once: the identity of a key never changes.
+        let verdict = byKey.get(name);
+        if (verdict === undefined) {
+          verdict = identity({ apiKey: name });
+          byKey.set(name, verdict);
+        }
+        return verdict;
       }
       if (jwt && authorization !== undefined && /^bearer(?: |$)/i.test(authorization)) {
         const token = BEARER.exec(authorization)?.[1];
