@@ -17,7 +17,7 @@ const REALM = 'com.e2rx.integration';
 const AUDIENCE = 'orders-api';
 const ENV = { JWT_SECRET: SECRET, CI_API_KEY: 'ci-key-5f2b7c0e9a', PARTNER_API_KEY: 'partner-key-77d1' };
 
-const handlers = (jwks: string): string => `
+const handlers = (jwks: string, down = 'http://127.0.0.1:9/.well-known/jwks.json'): string => `
 - type: request
   resource: /orders
   method: POST
@@ -63,6 +63,13 @@ const handlers = (jwks: string): string => `
     - fn: ${FN}
 - type: stream
   resource: /live
+  steps:
+    - fn: ${FN}
+- type: request
+  resource: /down
+  method: POST
+  auth:
+    jwt: { jwksUrl: "${down}", audience: ${AUDIENCE}, jwksTimeoutMs: 500 }
   steps:
     - fn: ${FN}
 `;
@@ -225,6 +232,14 @@ describe('auth - API keys and JWKS on one handler', () => {
       request.end('get 4 auth');
     });
     expect(status).toBe(400);
+  });
+
+  it('auth - a JWKS that cannot be fetched: 503 with Retry-After, the details in the log only', async () => {
+    const reply = await probe('/down', ['get 4 auth'], bearer(await sign(rsa, { aud: AUDIENCE })));
+    expect(reply.status).toBe(503);
+    expect(reply.headers.get('retry-after')).toBe('5');
+    expect(reply.message).toBe('the token cannot be verified now: the key set is unavailable; retry later');
+    expect(app.logs.some((line) => line.level === 40 && line.msg.startsWith('auth of POST /down: the key set at http://127.0.0.1:9/.well-known/jwks.json is unavailable'))).toBe(true);
   });
 
   it('auth - a token from the JWKS: 200; an unknown kid: 401', async () => {

@@ -34,7 +34,7 @@ export function createAuthenticators(options: AuthenticatorsOptions): (id: strin
     const key = JSON.stringify(config);
     let authenticator = made.get(key);
     if (authenticator === undefined) {
-      authenticator = createAuthenticator(config, { env: options.env, handler: id });
+      authenticator = createAuthenticator(config, { env: options.env, handler: id, logger: options.logger });
       made.set(key, authenticator);
       authenticator.warm().catch((error: unknown) => {
         options.logger.warn({ err: error, handler: id }, `auth of ${id}: the JWKS could not be fetched; requests will fetch it again`);

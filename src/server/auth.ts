@@ -11,6 +11,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
+import type { Logger } from 'pino';
 import { AUTH_STATE_KEY, type AuthConfig } from '../directive/auth.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { createApiKeyMatcher, type ApiKeyMatcher } from './auth-api-key.js';
@@ -53,6 +54,8 @@ export interface AuthenticatorOptions {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The handler, for error messages (`auth.jwt.secret of POST /orders is empty`). */
   readonly handler: string;
+  /** Where a JWKS that cannot be fetched is reported (the client is only told to retry). */
+  readonly logger?: Pick<Logger, 'warn'>;
 }
 
 /** A bearer token in `Authorization` (RFC 6750 §2.1: b64token). */
@@ -140,7 +143,10 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
         if (token === undefined) return invalidRequest(challenges, 'the Authorization header is not "Bearer <token>"');
         const outcome = await jwt.verify(token);
         if (outcome.ok) return identity(outcome.claims);
-        if (outcome.unavailable) return { ok: false, refusal: { status: 503, challenge: undefined, message: `the token cannot be verified now: ${outcome.reason}` } };
+        if (outcome.unavailable) {
+          options.logger?.warn({ handler: options.handler }, `auth of ${options.handler}: ${outcome.reason}`);
+          return { ok: false, refusal: { status: 503, challenge: undefined, message: 'the token cannot be verified now: the key set is unavailable; retry later' } };
+        }
         return unauthorized(outcome.reason, 'invalid_token');
       }
       // No credentials of a kind this handler takes (RFC 6750 §3.1: then no error code).
