@@ -30,7 +30,8 @@ export type JwtOutcome =
 
 /** Verifies the bearer tokens of one handler. */
 export interface JwtVerifier {
-  verify(token: string): Promise<JwtOutcome>;
+  /** The outcome; at once (not a Promise) for a token verified recently, which is what most requests carry. */
+  verify(token: string): JwtOutcome | Promise<JwtOutcome>;
   /** The accepted algorithms. */
   readonly algorithms: readonly string[];
   /** Fetches the JWKS now (for a JWKS verifier; a no-op otherwise), so the first request does not wait for it. */
@@ -147,17 +148,17 @@ function localVerifier(key: KeyObject | JWTVerifyGetKey, options: JWTVerifyOptio
   return {
     algorithms,
     warm: () => Promise.resolve(),
-    verify: async (token) => {
+    verify: (token) => {
       const cached = verified.get(token);
       if (cached !== undefined) return { ok: true, claims: cached };
-      try {
-        const { payload } = await verify(token);
-        verified.set(token, payload);
-        return { ok: true, claims: payload };
-      } catch (error) {
-        if (error instanceof KeySetUnavailable) return { ok: false, unavailable: true, reason: error.message };
-        return { ok: false, unavailable: false, reason: rejection(error) };
-      }
+      return verify(token).then(
+        ({ payload }): JwtOutcome => {
+          verified.set(token, payload);
+          return { ok: true, claims: payload };
+        },
+        (error: unknown): JwtOutcome =>
+          error instanceof KeySetUnavailable ? { ok: false, unavailable: true, reason: error.message } : { ok: false, unavailable: false, reason: rejection(error) },
+      );
     },
   };
 }

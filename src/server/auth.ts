@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { AUTH_STATE_KEY, type AuthConfig } from '../directive/auth.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { createApiKeyMatcher, type ApiKeyMatcher } from './auth-api-key.js';
-import { createJwtVerifier, type JwtVerifier } from './auth-jwt.js';
+import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './auth-jwt.js';
 import { sendJson } from './http-server.js';
 
 /** A verified caller. */
@@ -42,8 +42,11 @@ export type AuthVerdict = { readonly ok: true; readonly identity: Identity } | {
 
 /** Checks the credentials of one handler's requests. */
 export interface Authenticator {
-  /** Never rejects: every failure is a verdict. */
-  authenticate(request: IncomingMessage): Promise<AuthVerdict>;
+  /**
+   * The verdict: at once when it needs no I/O and no new signature check (an API key, a token verified recently, no
+   * credentials), else a Promise. Never throws nor rejects: every failure is a verdict.
+   */
+  authenticate(request: IncomingMessage): AuthVerdict | Promise<AuthVerdict>;
   /** Fetches what can be fetched ahead (the JWKS), so the first request does not wait; rejects when that fails. */
   warm(): Promise<void>;
 }
@@ -70,7 +73,7 @@ const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
  * @example
  * ```ts
  * const auth = createAuthenticator(effectiveAuth(directive.auth, handler.auth)!, { env: process.env, handler: 'POST /orders' });
- * const verdict = await auth.authenticate(incoming);
+ * const verdict = await auth.authenticate(incoming); // a verdict, or a Promise of one
  * if (verdict.ok) applyIdentity(request, verdict.identity);
  * else refuseHttp(response, verdict.refusal);
  * ```
@@ -109,9 +112,18 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
   };
   const missingMessage = jwt && apiKeys ? `a bearer token or an ${config.apiKeys?.header} header is required` : jwt ? 'a bearer token is required' : `an ${config.apiKeys?.header} header is required`;
 
+  const verdictOf = (outcome: JwtOutcome): AuthVerdict => {
+    if (outcome.ok) return identity(outcome.claims);
+    if (outcome.unavailable) {
+      options.logger?.warn({ handler: options.handler }, `auth of ${options.handler}: ${outcome.reason}`);
+      return { ok: false, refusal: { status: 503, challenge: undefined, message: 'the token cannot be verified now: the key set is unavailable; retry later' } };
+    }
+    return unauthorized(outcome.reason, 'invalid_token');
+  };
+
   return {
     warm: () => jwt?.warm() ?? Promise.resolve(),
-    authenticate: async (request) => {
+    authenticate: (request) => {
       const raw = request.rawHeaders;
       let authorization: string | undefined;
       let key: string | undefined;
@@ -141,13 +153,8 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
       if (jwt && authorization !== undefined && /^bearer(?: |$)/i.test(authorization)) {
         const token = BEARER.exec(authorization)?.[1];
         if (token === undefined) return invalidRequest(challenges, 'the Authorization header is not "Bearer <token>"');
-        const outcome = await jwt.verify(token);
-        if (outcome.ok) return identity(outcome.claims);
-        if (outcome.unavailable) {
-          options.logger?.warn({ handler: options.handler }, `auth of ${options.handler}: ${outcome.reason}`);
-          return { ok: false, refusal: { status: 503, challenge: undefined, message: 'the token cannot be verified now: the key set is unavailable; retry later' } };
-        }
-        return unauthorized(outcome.reason, 'invalid_token');
+        const outcome = jwt.verify(token);
+        return outcome instanceof Promise ? outcome.then(verdictOf) : verdictOf(outcome);
       }
       // No credentials of a kind this handler takes (RFC 6750 §3.1: then no error code).
       return unauthorized(missingMessage);

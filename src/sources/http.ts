@@ -13,7 +13,7 @@ import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
-import { applyIdentity, refuseHttp, type Authenticator, type Identity } from '../server/auth.js';
+import { applyIdentity, refuseHttp, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
 /** One HTTP request holding an in-flight slot, waiting to be run. */
 export interface HttpJob {
@@ -110,15 +110,18 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       routerPath,
       authenticator === undefined
         ? (incoming, response, rawParams) => serve(incoming, response, rawParams, undefined)
-        : async (incoming, response, rawParams) => {
-            const verdict = await authenticator.authenticate(incoming);
-            if (verdict.ok) {
-              serve(incoming, response, rawParams, verdict.identity);
-              return;
-            }
-            // The body of a refused request is read and dropped: the connection stays usable for the retry.
-            incoming.resume();
-            refuseHttp(response, verdict.refusal);
+        : (incoming, response, rawParams) => {
+            const decide = (verdict: AuthVerdict): void => {
+              if (verdict.ok) {
+                serve(incoming, response, rawParams, verdict.identity);
+                return;
+              }
+              // The body of a refused request is read and dropped: the connection stays usable for the retry.
+              incoming.resume();
+              refuseHttp(response, verdict.refusal);
+            };
+            const verdict = authenticator.authenticate(incoming);
+            return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);
           },
       { label: options.path },
     );

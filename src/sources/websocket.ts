@@ -18,7 +18,7 @@ import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 import { AUTH_STATE_KEY } from '../directive/auth.js';
-import { refuseUpgrade, type Authenticator, type Identity } from '../server/auth.js';
+import { refuseUpgrade, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
 /** One message of a websocket connection, waiting to be run. */
 export interface WebSocketJob {
@@ -133,10 +133,13 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         upgrade(undefined);
         return;
       }
-      void authenticator.authenticate(request).then((verdict) => {
+      const decide = (verdict: AuthVerdict): void => {
         if (verdict.ok) upgrade(verdict.identity);
         else refuseUpgrade(socket, verdict.refusal);
-      });
+      };
+      const verdict = authenticator.authenticate(request);
+      if (verdict instanceof Promise) void verdict.then(decide);
+      else decide(verdict);
     });
     return () => {
       server.unroute('GET', path);
