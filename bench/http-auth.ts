@@ -9,6 +9,9 @@
  *   the cache of verified tokens);
  * - **API key:** `auth.apiKeys`, one key in `X-API-Key`.
  *
+ * Besides the rates, the server's CPU time per answered request (all its threads, from /proc/<pid>/stat), which
+ * other processes on the machine disturb far less than the rates: the cost per request is its difference to no auth.
+ *
  * And the CPU time of verifying a token seen for the first time (no cache: `jose`'s `jwtVerify` in this process), per
  * algorithm: what a client that sends a new token on every request costs.
  *
@@ -17,6 +20,7 @@
  *
  * Run: npm run build && npm run bench -- http-auth   (about 2 minutes)
  */
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +38,18 @@ const CLAIMS = { iss: 'https://issuer.bench', aud: 'bench-api', sub: 'ada', scop
 const API_KEY = 'bench-api-key-6f1c2a9e';
 
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** CPU time a process (all its threads) has used, in microseconds, from /proc/<pid>/stat (utime + stime). */
+function cpuMicros(pid: number | undefined): number {
+  const fields = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // Fields 14 and 15 of stat (utime, stime), counted from after the command name: 12 and 13; clock ticks of 10 ms.
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
+}
+
+/** One measured run: the load's figures and the server's CPU time per 2xx answer. */
+interface Measured extends LoadResult {
+  readonly cpuPerRequest: number;
+}
 
 /** A contender with the headers its requests carry. */
 interface Case {
@@ -83,7 +99,7 @@ export async function run(): Promise<void> {
     },
   ];
 
-  const results = new Map<string, LoadResult[]>();
+  const results = new Map<string, Measured[]>();
   let port = 18_700;
   try {
     for (const connections of CONNECTIONS) {
@@ -94,10 +110,12 @@ export async function run(): Promise<void> {
           try {
             const url = `http://127.0.0.1:${port}${contender.path}`;
             await autocannon({ url, connections, seconds: 2, body: ECHO_BODY, headers });
+            const before = cpuMicros(server.child.pid);
             const result = await autocannon({ url, connections, seconds: SECONDS, body: ECHO_BODY, headers });
+            const cpu = cpuMicros(server.child.pid) - before;
             if (result.non2xx + result.errors > 0) throw new Error(`${contender.name}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
             const key = `${contender.name}|${connections}`;
-            results.set(key, [...(results.get(key) ?? []), result]);
+            results.set(key, [...(results.get(key) ?? []), { ...result, cpuPerRequest: cpu / (result.ok * SECONDS) }]);
           } finally {
             await server.stop();
           }
@@ -110,17 +128,21 @@ export async function run(): Promise<void> {
   }
 
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} CPUs, ${new Date().toISOString()}; ${ROUNDS} rounds of ${SECONDS} s, medians`);
-  console.log(`${'e2rx start, POST /echo'.padEnd(28)} ${'conns'.padStart(5)} ${'2xx/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to no auth`);
+  console.log(`load average when done: ${readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`);
+  console.log(
+    `${'e2rx start, POST /echo'.padEnd(28)} ${'conns'.padStart(5)} ${'2xx/s'.padStart(9)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'CPU us/req'.padStart(10)}  ratio to no auth (2xx/s, CPU per request)`,
+  );
   for (const connections of CONNECTIONS) {
     const stat = (name: string) => {
       const runs = results.get(`${name}|${connections}`) ?? [];
-      return { ok: median(runs.map((r) => r.ok)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)) };
+      const of = (pick: (run: Measured) => number): number => median(runs.map(pick));
+      return { ok: of((r) => r.ok), p50: of((r) => r.p50), p99: of((r) => r.p99), cpu: of((r) => r.cpuPerRequest) };
     };
     const base = stat(cases[0]?.contender.name ?? '');
     for (const { contender } of cases) {
       const s = stat(contender.name);
       console.log(
-        `${contender.name.padEnd(28)} ${String(connections).padStart(5)} ${s.ok.toFixed(0).padStart(9)} ${s.p50.toFixed(1).padStart(7)} ${s.p99.toFixed(1).padStart(7)}  x${(s.ok / base.ok).toFixed(2)}`,
+        `${contender.name.padEnd(28)} ${String(connections).padStart(5)} ${s.ok.toFixed(0).padStart(9)} ${s.p50.toFixed(1).padStart(7)} ${s.p99.toFixed(1).padStart(7)} ${s.cpu.toFixed(1).padStart(10)}  x${(s.ok / base.ok).toFixed(2)}, x${(s.cpu / base.cpu).toFixed(2)} (+${(s.cpu - base.cpu).toFixed(1)} us)`,
       );
     }
   }

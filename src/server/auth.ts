@@ -129,11 +129,12 @@ export function createAuthenticator(config: AuthConfig, options: AuthenticatorOp
       let key: string | undefined;
       let repeated = false;
       for (let i = 0; i < raw.length; i += 2) {
-        const name = (raw[i] as string).toLowerCase();
-        if (jwt && name === 'authorization') {
+        // Only a name of the right length is lower-cased (most headers are neither).
+        const name = raw[i] as string;
+        if (jwt && name.length === 13 && name.toLowerCase() === 'authorization') {
           repeated ||= authorization !== undefined;
           authorization = raw[i + 1];
-        } else if (apiKeys && name === apiKeys.header) {
+        } else if (apiKeys && name.length === apiKeys.header.length && name.toLowerCase() === apiKeys.header) {
           repeated ||= key !== undefined;
           key = raw[i + 1];
         }
