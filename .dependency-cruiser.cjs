@@ -34,7 +34,7 @@ const allowed = {
   runtime: [...base, 'directive', 'capabilities'],
   steps: [...base, 'directive', 'runtime'],
   messages: [...base, 'runtime', 'steps'],
-  server: [...base, 'runtime'],
+  server: [...base, 'directive', 'runtime'],
   sources: [...base, 'directive', 'flow', 'connections', 'runtime', 'messages', 'server'],
   sinks: [...base, 'connections', 'messages', 'server', 'sources', 'steps'],
   handlers: [...base, 'directive', 'flow', 'connections', 'runtime', 'steps', 'messages', 'server', 'sources', 'sinks'],

@@ -149,6 +149,10 @@ export const ERROR_CODES = {
     message: 'an environment variable the Directive needs is unset',
     hint: 'set the variable named by env(VAR) in the environment of e2rx start (an empty value counts as unset)',
   },
+  E2RX_AUTH_CONFIG: {
+    message: 'an inbound auth key of the Directive cannot be used',
+    hint: 'check the secret, public key or JWKS URL that the `auth` block names (see docs/reference/directive.md#auth-e2rx)',
+  },
   E2RX_CLI_USAGE: {
     message: 'the command line is not valid',
     hint: 'run `e2rx --help`',

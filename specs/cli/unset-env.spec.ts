@@ -42,6 +42,25 @@ describe('findUnsetEnv', () => {
     ]);
   });
 
+  it('unset env - inbound auth secrets, keys and JWKS URLs are required, app-wide and per handler', () => {
+    const text = [
+      'auth:',
+      '  jwt: { secret: env(JWT_SECRET), audience: env(AUDIENCE) }',
+      'handlers:',
+      '  - auth:',
+      '      jwt: { jwksUrl: env(JWKS_URL) }',
+      '      apiKeys: { keys: { ci: env(CI_KEY) } }',
+      '  - auth: { jwt: { publicKey: env(PUBLIC_KEY) } }',
+    ].join('\n');
+    expect(findUnsetEnv(text, 'D', {}).map((found) => [found.key, found.required])).toEqual([
+      ['auth.jwt.secret', true],
+      ['auth.jwt.audience', false],
+      ['handlers.0.auth.jwt.jwksUrl', true],
+      ['handlers.0.auth.apiKeys.keys.ci', true],
+      ['handlers.1.auth.jwt.publicKey', true],
+    ]);
+  });
+
   it('unset env - invalid YAML gives nothing (the loader reports it)', () => {
     expect(findUnsetEnv('a: [b\n', 'D', {})).toEqual([]);
   });

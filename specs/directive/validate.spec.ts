@@ -177,7 +177,7 @@ describe('parseDirective - behaviour', () => {
     expect(problems.map((problem) => problem.path)).toEqual([['description'], ['runnables', 1, 'runtime']]);
     expect(formatProblems(problems)).toBe(
       [
-        "Directive.yaml:5:1: warning: unknown key 'description' at the top level is ignored; known keys: identifier, appVersion, atmoVersion, headless, connections, authentication, capabilities, handlers, schedules, queries, runnables, limits, runtime",
+        "Directive.yaml:5:1: warning: unknown key 'description' at the top level is ignored; known keys: identifier, appVersion, atmoVersion, headless, connections, authentication, capabilities, handlers, schedules, queries, runnables, limits, runtime, auth",
         "Directive.yaml:34:5: warning: unknown key 'runtime' in runnables[1] is ignored; known keys: name, namespace, lang, version, draftVersion, apiVersion, fqfn, fqfnUri",
       ].join('\n'),
     );

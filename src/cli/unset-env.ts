@@ -30,6 +30,9 @@ const REQUIRED_KEYS = new Set([
   'capabilities.db.connectionString',
 ]);
 
+/** The `auth` keys (app-wide or a handler's) whose empty value would let anyone in, or refuse everyone. */
+const REQUIRED_AUTH_KEY = /^(?:handlers\.\d+\.)?auth\.(?:jwt\.(?:secret|publicKey|jwksUrl)|apiKeys\.keys\.[^.]+)$/;
+
 /**
  * Every value of the Directive `text` that is `env(VAR)` with `VAR` unset or empty in `env`, in document order.
  * A YAML error yields nothing: the loader reports it.
@@ -58,7 +61,7 @@ export function findUnsetEnv(text: string, file: string, env: Readonly<Record<st
       if (name === undefined || (env[name] ?? '') !== '') return;
       const position = lines.linePos((node as Node).range?.[0] ?? 0);
       const key = path.join('.');
-      found.push({ name, key, at: `${file}:${position.line}:${position.col}`, required: REQUIRED_KEYS.has(key) });
+      found.push({ name, key, at: `${file}:${position.line}:${position.col}`, required: REQUIRED_KEYS.has(key) || REQUIRED_AUTH_KEY.test(key) });
     }
   };
   visit(document.contents, []);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CapabilitiesInput } from './schema.js';
+import type { AuthInput, CapabilitiesInput } from './schema.js';
 import type { QueryType } from './queries.js';
 
 /** What to do with an error: stop the run, or store the error and go on. */
@@ -76,6 +76,8 @@ export interface Handler {
     | undefined;
   readonly deadLetter: string | undefined;
   readonly retries: { readonly max: number; readonly backoffMs: number } | undefined;
+  /** (e2rx) Its inbound `auth` block as written; see `effectiveAuth` for the configuration it runs with. */
+  readonly auth: AuthInput | undefined;
 }
 
 /** A normalised schedule. */
@@ -156,6 +158,8 @@ export interface Directive {
   readonly queries: readonly Query[];
   readonly runnables: readonly Runnable[];
   readonly limits: Limits;
+  /** (e2rx) The app-wide inbound `auth` block as written. */
+  readonly auth: AuthInput | undefined;
   readonly runtime: {
     readonly workers?: number;
     readonly instancesPerWorker?: number;

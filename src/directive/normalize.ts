@@ -108,6 +108,7 @@ export function normalizeDirective(input: DirectiveInput, inferred: readonly Run
     queries,
     runnables,
     limits: compact({ ...input.limits }),
+    auth: input.auth,
     runtime: compact({ ...input.runtime }),
   };
 }
@@ -130,6 +131,7 @@ function normalizeHandler(handler: HandlerInput, steps: Step[]): Handler {
     jetstream: handler.jetstream ? compact({ ...handler.jetstream }) : undefined,
     deadLetter: handler.deadLetter,
     retries: retries ? { max: retries.max ?? 3, backoffMs: retries.backoffMs ?? 100 } : undefined,
+    auth: handler.auth,
   };
 }
 

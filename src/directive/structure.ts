@@ -102,6 +102,8 @@ export function issueText(issue: IssueLike): string {
     const wanted = expected === 'record' || expected === 'object' ? 'a mapping' : expected === 'array' ? 'a list' : `${article} ${expected}`;
     return `must be ${wanted}${expected === 'string' ? ' (quote the value if YAML reads it as another type)' : ''}`;
   }
+  // The Directive's only unions are the string-or-list values (`auth.jwt.issuer`, `auth.jwt.audience`).
+  if (issue.code === 'invalid_union') return 'must be a string or a list of strings';
   if (issue.code === 'too_small') return `must be at least ${String(issue.minimum)}`;
   return issue.message.replace(/^Invalid input: /, '');
 }

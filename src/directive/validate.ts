@@ -16,6 +16,7 @@ import { topLevelRule } from './rules/top-level.js';
 import { runnablesRule } from './rules/runnables.js';
 import { authenticationRule, connectionsRule } from './rules/connections.js';
 import { handlersRule } from './rules/handlers.js';
+import { authRule } from './rules/auth.js';
 import { schedulesRule } from './rules/schedules.js';
 import { queriesRule } from './rules/queries.js';
 
@@ -27,6 +28,7 @@ export const DIRECTIVE_RULES: readonly Rule[] = [
   connectionsRule,
   authenticationRule,
   handlersRule,
+  authRule,
   schedulesRule,
   queriesRule,
 ];

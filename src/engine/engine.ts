@@ -189,6 +189,7 @@ export function createEngine(options: EngineOptions): Engine {
         logger,
         metrics,
         stopAccepting,
+        env: options.env ?? process.env,
         ...(handles ? { streams: handles } : {}),
         ...(options.beforeStream ? { beforeStream: options.beforeStream } : {}),
       });

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { AuthConfig } from '../directive/auth.js';
+import type { Authenticator } from '../server/auth.js';
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import type { KafkaDriver } from '../connections/kafka-driver.js';
@@ -29,6 +31,8 @@ export interface PlanningContext {
   readonly bounds: (override?: Directive['handlers'][number]['limits']) => HandlerBounds;
   /** The app's `limits.groupTimeoutMs`, or the default. */
   readonly groupTimeoutMs: number;
+  /** (e2rx) The inbound auth of a request or websocket handler (or of headless routes, without one): its `auth` over the app's. */
+  readonly auth: (handler?: Directive['handlers'][number]) => { auth?: AuthConfig };
 }
 
 /**
@@ -66,6 +70,8 @@ export interface PipelineDeps {
   readonly scheduler?: SchedulerLike;
   /** Completes the sources (stop accepting) while runs in flight finish. */
   readonly stopAccepting: Observable<unknown>;
+  /** The environment for the `env(VAR)` values of `auth` blocks (default `process.env`). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
   /** The NATS and Kafka connections; without them NATS, JetStream and Kafka handlers are refused. */
   readonly streams?: StreamHandles;
   /**
@@ -90,6 +96,8 @@ export interface BuildContext {
   readonly gate: (bounds: HandlerBounds) => Gate;
   /** The handler's run: its steps under its time limits, with its metrics and logs. */
   readonly run: (spec: RunSpec) => HandlerRun;
+  /** (e2rx) The authenticator of an `auth` config (shared by the handlers with the same one), for the source's options. */
+  readonly authenticator: (config: AuthConfig | undefined) => { authenticator?: Authenticator };
 }
 
 /**

@@ -24,7 +24,7 @@ export const headlessKind = defineHandlerKind<HeadlessRoute, Runnable>({
   plan(runnable, context) {
     const { identifier, appVersion } = context.directive;
     const path = `/${identifier}/${runnable.namespace}/${runnable.name}/${appVersion}`;
-    return { kind: 'headless', id: `headless ${path}`, path, fqfn: runnable.fqfn, fn: runnable.name, bounds: context.bounds() };
+    return { kind: 'headless', id: `headless ${path}`, path, fqfn: runnable.fqfn, fn: runnable.name, bounds: context.bounds(), ...context.auth() };
   },
   build(route, context) {
     const { deps } = context;
@@ -39,6 +39,7 @@ export const headlessKind = defineHandlerKind<HeadlessRoute, Runnable>({
       maxBodyBytes: route.bounds.maxBodyBytes,
       toRequest: headlessRequest,
       onRejected: () => recorder?.rejected(),
+      ...context.authenticator(route.auth),
     }).pipe(
       takeUntil(deps.stopAccepting),
       serveEach<HttpJob>((job, done) => serveHttp(job, run, { 'x-atmo-requestid': job.request.id, 'x-suborbital-requestid': job.request.id }, done)),

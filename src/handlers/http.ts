@@ -16,7 +16,7 @@ import { serveEach } from './serve-each.js';
 /** The `http` kind: `type: request` handlers. */
 export const httpKind = defineHandlerKind<HandlerPlan, Handler>({
   name: 'http',
-  keys: ['type', 'resource', 'method', 'steps', 'response', 'limits'],
+  keys: ['type', 'resource', 'method', 'steps', 'response', 'limits', 'auth'],
   list: 'requests',
   accepts: (handler) => handler.source === 'http',
   plan: (handler, context) => ({
@@ -27,6 +27,7 @@ export const httpKind = defineHandlerKind<HandlerPlan, Handler>({
     response: handler.response,
     bounds: context.bounds(handler.limits),
     groupTimeoutMs: context.groupTimeoutMs,
+    ...context.auth(handler),
   }),
   build(plan, context) {
     const { deps } = context;
@@ -39,6 +40,7 @@ export const httpKind = defineHandlerKind<HandlerPlan, Handler>({
       gate,
       maxBodyBytes: plan.bounds.maxBodyBytes,
       onRejected: () => recorder?.rejected(),
+      ...context.authenticator(plan.auth),
     }).pipe(
       takeUntil(deps.stopAccepting),
       serveEach<HttpJob>((job, done) => serveHttp(job, run, undefined, done)),

@@ -10,6 +10,7 @@ import { loopLagMs } from '../runtime/loop-lag.js';
 import { createGate, type Gate } from '../flow/gate.js';
 import type { BuildContext, PipelineDeps } from './handler-kind.js';
 import { createHandlerRun } from './handler-run.js';
+import { createAuthenticators } from '../server/auth-registry.js';
 import { heldBack } from './held-back.js';
 import { plannedHandlers, type HandlerBounds, type HandlerPlan, type Plan, type PlannedHandler } from './plan.js';
 import { handlerKind } from './registry.js';
@@ -39,6 +40,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   const pipelines: { id: string; pipeline: Observable<unknown> }[] = [];
   const scheduler = deps.scheduler;
   const streams = new Set<PlannedHandler>(plan.streams);
+  const authenticatorFor = createAuthenticators({ env: deps.env ?? process.env, logger: deps.logger });
   for (const planned of plannedHandlers(plan)) {
     const { id } = planned;
     const context: BuildContext = {
@@ -59,6 +61,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
           ...(deps.metrics ? { metrics: deps.metrics.handler(id) } : {}),
           ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
         }),
+      authenticator: (config) => authenticatorFor(id, config),
     };
     const pipeline = handlerKind(planned.kind).build(planned, context);
     if (pipeline === undefined) continue;

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { AuthConfig } from '../directive/auth.js';
 import type { Handler, Schedule, Step } from '../directive/model.js';
 import type { KafkaHandlerConfig } from './kafka-pipeline.js';
 import type { NatsHandlerConfig } from './nats-config.js';
@@ -37,6 +38,8 @@ export interface HandlerPlan {
   readonly nats?: NatsHandlerConfig;
   /** Kafka handlers: what the pipeline does, defaults applied (consumer group, retries). */
   readonly kafka?: KafkaHandlerConfig;
+  /** (e2rx) Its inbound authentication, app-wide `auth` merged in; absent for a handler anyone may call. */
+  readonly auth?: AuthConfig;
 }
 
 /** One schedule, ready to run. */
@@ -56,6 +59,8 @@ export interface HeadlessRoute {
   readonly fqfn: string;
   readonly fn: string;
   readonly bounds: HandlerBounds;
+  /** (e2rx) The app-wide inbound authentication, when there is one. */
+  readonly auth?: AuthConfig;
 }
 
 /** Anything the plan runs: a handler, a schedule or a headless route. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { effectiveAuth } from '../directive/auth.js';
 import type { Directive, Handler } from '../directive/model.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
 import type { PlanningContext } from './handler-kind.js';
@@ -32,6 +33,10 @@ export function planningContext(directive: Directive, options: { readonly defaul
   return {
     directive,
     groupTimeoutMs: limits.groupTimeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS,
+    auth: (handler) => {
+      const auth = effectiveAuth(directive.auth, handler?.auth, directive.identifier);
+      return auth === undefined ? {} : { auth };
+    },
     bounds: (override: Handler['limits'] = {}): HandlerBounds => ({
       maxInFlight: override.maxInFlight ?? limits.maxInFlight ?? options.defaultMaxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
       queueSize: override.queueSize ?? limits.queueSize,

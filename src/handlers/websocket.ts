@@ -20,7 +20,7 @@ import type { HandlerPlan } from './plan.js';
 /** The `websocket` kind: `type: stream` handlers with source `server` (the default). */
 export const websocketKind = defineHandlerKind<HandlerPlan, Handler>({
   name: 'websocket',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'limits'],
+  keys: ['type', 'source', 'resource', 'steps', 'response', 'limits', 'auth'],
   list: 'websockets',
   accepts: (handler) => handler.source === 'server',
   plan: (handler, context) => ({
@@ -31,6 +31,7 @@ export const websocketKind = defineHandlerKind<HandlerPlan, Handler>({
     response: handler.response,
     bounds: context.bounds(handler.limits),
     groupTimeoutMs: context.groupTimeoutMs,
+    ...context.auth(handler),
   }),
   build(plan, context) {
     const { deps } = context;
@@ -42,6 +43,7 @@ export const websocketKind = defineHandlerKind<HandlerPlan, Handler>({
       maxMessageBytes: plan.bounds.maxBodyBytes,
       maxConnections: plan.bounds.maxConnections,
       maxBufferedBytes: plan.bounds.maxQueuedBytes,
+      ...context.authenticator(plan.auth),
     }).pipe(
       takeUntil(deps.stopAccepting),
       mergeMap((connection) => serveWebSocket(connection, run, gate, recorder)),

@@ -13,6 +13,7 @@ import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
+import { applyIdentity, refuseHttp, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
 /** One HTTP request holding an in-flight slot, waiting to be run. */
 export interface HttpJob {
@@ -40,6 +41,8 @@ export interface HttpRouteOptions {
   readonly onRejected?: (status: 413 | 503, reason?: Refusal) => void;
   /** Builds the job's request (default: {@link requestFromHttp}). */
   readonly toRequest?: (incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>) => FunctionRequest;
+  /** (e2rx `auth`) Checks each request's credentials before its body is read; refused requests never take a slot. */
+  readonly authenticator?: Authenticator;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -65,7 +68,8 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
       response.setHeader('connection', 'close');
       sendJson(response, 413, { status: 413, message: `request body is larger than ${maxBodyBytes} bytes` });
     };
-    server.route(options.method, routerPath, (incoming, response, rawParams) => {
+    const authenticator = options.authenticator;
+    const serve = (incoming: IncomingMessage, response: ServerResponse, rawParams: Readonly<Record<string, string | undefined>>, identity: Identity | undefined): void => {
       const declared = rawHeader(incoming.rawHeaders, 'content-length');
       if (declared !== undefined && Number(declared) > maxBodyBytes) {
         tooLarge(incoming, response);
@@ -89,7 +93,9 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
           if (name === '*' && catchAll) params[catchAll] = `/${value}`;
           else params[name] = value;
         }
-        const job = new PendingJob(toRequest(incoming, body, params), response, subscriber);
+        const request = toRequest(incoming, body, params);
+        if (identity !== undefined) applyIdentity(request, identity);
+        const job = new PendingJob(request, response, subscriber);
         const verdict = gate.enter(body.length, job);
         if (typeof verdict === 'string') {
           options.onRejected?.(503, verdict);
@@ -98,7 +104,27 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
         }
         job.admitted(verdict);
       });
-    }, { label: options.path });
+    };
+    server.route(
+      options.method,
+      routerPath,
+      authenticator === undefined
+        ? (incoming, response, rawParams) => serve(incoming, response, rawParams, undefined)
+        : (incoming, response, rawParams) => {
+            const decide = (verdict: AuthVerdict): void => {
+              if (verdict.ok) {
+                serve(incoming, response, rawParams, verdict.identity);
+                return;
+              }
+              // The body of a refused request is read and dropped: the connection stays usable for the retry.
+              incoming.resume();
+              refuseHttp(response, verdict.refusal);
+            };
+            const verdict = authenticator.authenticate(incoming);
+            return verdict instanceof Promise ? verdict.then(decide) : decide(verdict);
+          },
+      { label: options.path },
+    );
     return () => {
       server.unroute(options.method, routerPath);
     };

@@ -17,6 +17,8 @@ import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../r
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
+import { AUTH_STATE_KEY } from '../directive/auth.js';
+import { refuseUpgrade, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
 /** One message of a websocket connection, waiting to be run. */
 export interface WebSocketJob {
@@ -67,6 +69,12 @@ export interface WebSocketRouteOptions {
   readonly maxConnections?: number;
   /** Bytes of received, unfinished messages per connection before its socket is paused (default 1 MiB). */
   readonly maxBufferedBytes?: number;
+  /**
+   * (e2rx `auth`) Checks the credentials of each upgrade request: a refused one gets its 401 (or 400, 403, 503) and no
+   * websocket; an accepted one's identity is in state key `auth` of every message of the connection, which is closed
+   * (1008) when its token expires.
+   */
+  readonly authenticator?: Authenticator;
 }
 
 /** The default {@link WebSocketRouteOptions.maxBufferedBytes}. */
@@ -110,14 +118,28 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
         socket.end('HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      sockets.handleUpgrade(request, socket, head, (ws) => {
-        if (subscriber.closed) {
-          ws.close(1001, 'server shutting down');
-          return;
-        }
-        const connection = new LiveConnection(ws, request.url ?? options.path, maxBuffered, live);
-        subscriber.next(connection);
-      });
+      const upgrade = (identity: Identity | undefined): void => {
+        sockets.handleUpgrade(request, socket, head, (ws) => {
+          if (subscriber.closed) {
+            ws.close(1001, 'server shutting down');
+            return;
+          }
+          const connection = new LiveConnection(ws, request.url ?? options.path, maxBuffered, live, identity);
+          subscriber.next(connection);
+        });
+      };
+      const authenticator = options.authenticator;
+      if (authenticator === undefined) {
+        upgrade(undefined);
+        return;
+      }
+      const decide = (verdict: AuthVerdict): void => {
+        if (verdict.ok) upgrade(verdict.identity);
+        else refuseUpgrade(socket, verdict.refusal);
+      };
+      const verdict = authenticator.authenticate(request);
+      if (verdict instanceof Promise) void verdict.then(decide);
+      else decide(verdict);
     });
     return () => {
       server.unroute('GET', path);
@@ -127,6 +149,9 @@ export function fromWebSocketRoute(server: HttpServer, options: WebSocketRouteOp
     };
   });
 }
+
+/** The longest delay `setTimeout` takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 class LiveConnection implements WebSocketConnection {
   readonly #buffer: WebSocketJob[] = [];
@@ -139,12 +164,18 @@ class LiveConnection implements WebSocketConnection {
     readonly url: string,
     readonly maxBuffered: number,
     readonly live: Set<LiveConnection>,
+    /** The verified identity (e2rx `auth`): its JSON is given to every message as state key `auth`. */
+    identity?: Identity,
   ) {
     live.add(this);
+    const claims = identity?.state;
+    if (identity?.expiresAt !== undefined) this.#closeAt(identity.expiresAt);
     socket.on('message', (data: Buffer | ArrayBuffer | Buffer[]) => {
       if (this.#ended !== undefined) return;
       const body = Array.isArray(data) ? concatBytes(data) : data instanceof ArrayBuffer ? new Uint8Array(data) : ownBytes(data);
-      this.#buffer.push({ socket, request: createRequest({ method: 'GET', url, body }) });
+      const request = createRequest({ method: 'GET', url, body });
+      if (claims !== undefined) request.state[AUTH_STATE_KEY] = claims;
+      this.#buffer.push({ socket, request });
       this.#bytes += body.length;
       if (this.#bytes > maxBuffered && !socket.isPaused) socket.pause();
       this.#listener?.message();
@@ -156,6 +187,15 @@ class LiveConnection implements WebSocketConnection {
       this.close(1011, 'connection error');
       this.#end('closed');
     });
+  }
+
+  /** Closes the connection with 1008 when its credentials expire (a timer beyond Node's 24.8-day maximum is not set). */
+  #closeAt(expiresAt: number): void {
+    const delay = Math.max(0, expiresAt - Date.now());
+    if (delay > MAX_TIMER_MS) return;
+    const timer = setTimeout(() => this.close(1008, 'the token expired'), delay);
+    timer.unref();
+    this.socket.once('close', () => clearTimeout(timer));
   }
 
   readonly messages = new Observable<WebSocketJob>((subscriber) => {

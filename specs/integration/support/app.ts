@@ -71,6 +71,8 @@ export interface AppOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** YAML under `runtime:` (each line indented by two spaces); `workers: 1` when absent. */
   readonly runtime?: string;
+  /** Serve every function at its FQFN path instead of the handlers. */
+  readonly headless?: boolean;
 }
 
 const indent = (text: string, by: string): string =>
@@ -109,7 +111,7 @@ export async function startApp(options: AppOptions): Promise<StartedApp> {
   }
   const logs: LogLine[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line) as LogLine) });
-  const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger, ...(options.env ? { env: options.env } : {}) });
+  const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger, ...(options.env ? { env: options.env } : {}), ...(options.headless ? { headless: true } : {}) });
   let port: number;
   try {
     port = await engine.start();

@@ -7,6 +7,7 @@ import type { HandlerInput } from '../schema.js';
 import type { Rule, RuleContext } from './context.js';
 import { findRouteConflicts, type RouteEntry } from './routes.js';
 import { checkSteps, classify } from './steps.js';
+import { authStateKeys } from './auth.js';
 
 /** The label the original used in step messages: `<METHOD> <resource>` (just the resource for streams). */
 export function handlerLabel(handler: HandlerInput): string {
@@ -75,7 +76,7 @@ function checkHandler(context: RuleContext, handler: HandlerInput, index: number
     return route;
   }
   const label = handlerLabel(handler);
-  const available = checkSteps(context, steps, [...path, 'steps'], 'handler', label, []);
+  const available = checkSteps(context, steps, [...path, 'steps'], 'handler', label, authStateKeys(directive.auth, handler));
   const last = steps[steps.length - 1];
   if (last && classify(last) === 'group' && !handler.response) {
     report(path, `handler for ${label} has group as last step but does not include 'response' field`);
