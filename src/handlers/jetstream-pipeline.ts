@@ -39,6 +39,7 @@ export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, ga
       maxDeliver: js.maxDeliver,
       logger,
       ...(deps.onPull ? { onPull: deps.onPull } : {}),
+      ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     }).subscribe({
       next: serve,
       error: (error: unknown) => subscriber.error(error),

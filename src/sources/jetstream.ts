@@ -8,7 +8,7 @@
  * @module
  */
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { Observable } from 'rxjs';
+import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
 import { DEFAULT_ACK_WAIT_MS, defaultStreamName } from '../connections/jetstream-names.js';
 import { ensureJetStream, type JetStreamTarget } from '../connections/jetstream.js';
@@ -17,6 +17,7 @@ import { E2rxError, errorMessage } from '../errors.js';
 import type { Gate, Slot, Waiter } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
+import { later } from '../flow/later.js';
 import type { HeaderEntry } from '../messages/headers.js';
 import { streamRequest } from '../messages/stream-request.js';
 import { headerEntries, type NatsJob } from './nats.js';
@@ -168,6 +169,8 @@ export interface JetStreamSourceOptions extends JetStreamTarget {
   readonly logger?: Logger;
   /** Called with the size of every pull request (for metrics and specs). */
   readonly onPull?: (batch: number) => void;
+  /** The scheduler of the retry delay of a failed pull (a `TestScheduler` in marble tests; default: Node.js timers). */
+  readonly scheduler?: SchedulerLike;
 }
 
 /**
@@ -196,7 +199,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     let stream = options.stream;
     let pending = 0;
     let failures = 0;
-    let retryTimer: NodeJS.Timeout | undefined;
+    let retryTimer: (() => void) | undefined;
     const active = new Set<ConsumerMessages>();
 
     const bound = (): number => gate.free + gate.inFlight;
@@ -240,10 +243,10 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
       if (received >= batch) gate.pressed();
       if (failed) {
         failures += 1;
-        retryTimer = setTimeout(() => {
+        retryTimer = later(options.scheduler, backoffDelay(failures, { baseMs: 250, maxMs: 5_000, jitter: CONNECT_JITTER }), () => {
           retryTimer = undefined;
           pump();
-        }, backoffDelay(failures, { baseMs: 250, maxMs: 5_000, jitter: CONNECT_JITTER }));
+        });
         return;
       }
       pump();
@@ -344,7 +347,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     return () => {
       stopped = true;
       clearInterval(heartbeat);
-      if (retryTimer) clearTimeout(retryTimer);
+      retryTimer?.();
       for (const messages of active) {
         void Promise.resolve(messages.close()).catch(() => undefined);
       }
