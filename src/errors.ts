@@ -137,6 +137,10 @@ export const ERROR_CODES = {
     message: 'an environment variable the Directive needs is unset',
     hint: 'set the variable named by env(VAR) in the environment of e2rx start (an empty value counts as unset)',
   },
+  E2RX_TELEMETRY_CONFIG: {
+    message: 'an OpenTelemetry environment variable asks for something e2rx cannot do',
+    hint: 'export with OTEL_TRACES_EXPORTER=otlp (or console) over http/protobuf or http/json (see docs/guides/observability.md)',
+  },
   E2RX_CLI_USAGE: {
     message: 'the command line is not valid',
     hint: 'run `e2rx --help`',

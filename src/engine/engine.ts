@@ -20,6 +20,7 @@ import type { Gate } from './gate.js';
 import { buildPipelines, type PipelineDeps } from './pipeline.js';
 import type { Plan } from './plan.js';
 import { runtimeRunner } from './runtime-runner.js';
+import { startTracing, type Tracing } from '../telemetry/tracing.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
 export const HEALTH_REFRESH_MS = 5_000;
@@ -108,6 +109,7 @@ export function createEngine(options: EngineOptions): Engine {
   let warnings: readonly Problem[] = [];
   let streams: StreamConnections | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
+  let tracing: Tracing | undefined;
 
   const health = (): HealthReport => {
     const connections = { ...connectionHealth, ...streams?.health() };
@@ -143,9 +145,12 @@ export function createEngine(options: EngineOptions): Engine {
           ? await loadApp(options.app, options.cwd === undefined ? {} : { cwd: options.cwd })
           : options.app;
       warnings = app.warnings;
+      // Before the runtime and the pipelines: they are traced, or not, as they are built.
+      tracing = startTracing(options.env ?? process.env, { name: app.directive.identifier, version: app.directive.appVersion }, logger);
       runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
       throwIfStopped();
       const runner = options.runner ?? runtimeRunner(runtime as AppRuntime);
+      if (tracing !== undefined && runtime !== undefined) tracing.lanes = runtime.laneOf;
       plan = compileDirective(app.directive, {
         headless: options.headless ?? false,
         runSchedules: options.runSchedules ?? true,
@@ -205,6 +210,8 @@ export function createEngine(options: EngineOptions): Engine {
     await http?.close();
     await streams?.close();
     await runtime?.close();
+    // Last: the spans of the runs that finished while draining are exported.
+    await tracing?.stop();
   };
 
   const stop = (): Promise<void> => {

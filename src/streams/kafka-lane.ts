@@ -38,6 +38,7 @@ import { describeFailure, type FailureDescription } from './headers.js';
 import type { InFlight } from './in-flight.js';
 import type { StreamOutcome, StreamOutcomeKind } from './outcome.js';
 import { streamRequest } from './request.js';
+import { activeTracing, annotateRun } from '../telemetry/tracing.js';
 
 /** What the lanes of one Kafka handler share. */
 export interface KafkaLaneContext {
@@ -163,6 +164,9 @@ export class KafkaLane {
     const { job } = delivery;
     // The first run takes the source's request; a retry a fresh one with the same id (functions mutate theirs).
     const request = delivery.runs === 1 ? job.request : streamRequest(this.context.resource, job.record.value ?? new Uint8Array(0), job.record.headers, job.request.id);
+    if (activeTracing !== undefined) {
+      annotateRun(request, { 'messaging.destination.partition.id': String(job.record.partition), 'messaging.kafka.offset': Number(job.record.offset), 'e2rx.attempt': delivery.runs });
+    }
     const cancel = this.context.run.start(request, (result) => this.#settled(delivery, result));
     if (this.#running === delivery) this.#cancelRun = cancel;
   }
