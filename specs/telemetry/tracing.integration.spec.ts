@@ -149,7 +149,7 @@ describe('tracing, NATS and Kafka', () => {
   let client: NatsConnection;
   let kafka: KafkaSpecClient;
   const FN = 'stream-upper';
-  const names = { natsIn: unique('otel.in'), natsOut: unique('otel.out'), kIn: unique('otel-k-in'), kOut: unique('otel-k-out'), group: unique('otel-g') };
+  const names = { natsIn: unique('otel.in'), natsOut: unique('otel.out'), kIn: unique('otel-k-in'), kOut: unique('otel-k-out'), kFail: unique('otel-k-fail'), kDead: unique('otel-k-dead'), group: unique('otel-g') };
   const natsOut: Msg[] = [];
 
   beforeAll(async () => {
@@ -160,6 +160,8 @@ describe('tracing, NATS and Kafka', () => {
     kafka = await kafkaSpecClient();
     await kafka.createTopic(names.kIn, 2);
     await kafka.createTopic(names.kOut, 2);
+    await kafka.createTopic(names.kFail, 1);
+    await kafka.createTopic(names.kDead, 1);
     client.subscribe(names.natsOut, { callback: (_error, msg) => void natsOut.push(msg) });
     await client.flush();
     app = await startApp({
@@ -169,6 +171,13 @@ describe('tracing, NATS and Kafka', () => {
       handlers: `
 - { type: stream, source: nats, resource: ${names.natsIn}, respondTo: ${names.natsOut}, steps: [ { fn: ${FN} } ] }
 - { type: stream, source: kafka, resource: ${names.kIn}, respondTo: ${names.kOut}, consumerGroup: ${names.group}, steps: [ { fn: ${FN} } ] }
+- type: stream
+  source: kafka
+  resource: ${names.kFail}
+  deadLetter: ${names.kDead}
+  consumerGroup: ${names.group}
+  retries: { max: 1, backoffMs: 20 }
+  steps: [ { fn: ${FN} } ]
 `,
     });
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -221,5 +230,24 @@ describe('tracing, NATS and Kafka', () => {
     const producer = only(spans, `send ${names.kOut}`);
     expect(producer).toMatchObject({ kind: OTLP_KIND.producer, spanId: out.parentId, parentSpanId: consumer.spanId });
     expect(producer.attributes).toMatchObject({ 'messaging.system': 'kafka', 'e2rx.message.role': 'respondTo' });
+  });
+
+  it('tracing - a Kafka record that fails for good: each attempt is a consumer span of the caller\'s trace, and the dead letter carries the producer span', async () => {
+    const letters = await kafka.read(names.kDead);
+    await kafka.produce(names.kFail, [{ key: 'k-2', value: 'fail:422 traced', headers: { traceparent: TRACEPARENT } }]);
+    await waitFor(() => letters.length === 1, 30_000, 'the dead letter');
+    const out = parseTraceparent(letters[0]?.headers['traceparent']);
+    expect(out.traceId).toBe(INCOMING_TRACE);
+    const spans = await receiver.waitForSpans((all) => all.some((span) => span.spanId === out.parentId));
+    const attempts = spans.filter((span) => span.name === `process ${names.kFail}`);
+    expect(attempts.map((span) => span.attributes['e2rx.attempt']).sort()).toEqual([1, 2]);
+    for (const attempt of attempts) {
+      expect(attempt).toMatchObject({ kind: OTLP_KIND.consumer, traceId: INCOMING_TRACE, parentSpanId: INCOMING_SPAN, status: { code: 2 } });
+      expect(attempt.attributes).toMatchObject({ 'e2rx.run.outcome': 'run_error', 'e2rx.run.error_code': 422 });
+    }
+    const last = attempts.find((span) => span.attributes['e2rx.attempt'] === 2) as ReceivedSpan;
+    const producer = only(spans, `send ${names.kDead}`);
+    expect(producer).toMatchObject({ kind: OTLP_KIND.producer, spanId: out.parentId, parentSpanId: last.spanId });
+    expect(producer.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': names.kDead, 'e2rx.message.role': 'deadLetter' });
   });
 });

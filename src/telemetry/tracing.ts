@@ -18,6 +18,7 @@
 import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Step } from '../directive/model.js';
+import { errorMessage } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { Lane } from '../runtime/placement.js';
 import { startFunction, type FunctionOutcome, type FunctionRef, type FunctionRunner, type FunctionStart } from '../steps/function-runner.js';
@@ -66,8 +67,11 @@ export class Tracing {
   /** Where a function's calls go now (the runtime's placement), when the engine knows. */
   lanes: ((fqfn: string) => Lane | undefined) | undefined = undefined;
 
-  constructor(sdk: TracingSdk, readonly config: TracingConfig) {
+  readonly #logger: Logger;
+
+  constructor(sdk: TracingSdk, readonly config: TracingConfig, logger: Logger) {
     this.#sdk = sdk;
+    this.#logger = logger;
   }
 
   /**
@@ -270,15 +274,19 @@ export class Tracing {
     return out;
   }
 
-  /** Exports every span ended so far. */
-  flush(): Promise<void> {
-    return this.#sdk.forceFlush();
+  /** Exports every span ended so far. An export that fails is logged, never thrown: traces never stop the app. */
+  async flush(): Promise<void> {
+    await this.#sdk.forceFlush().catch((error: unknown) => this.#exportFailed(error));
   }
 
-  /** Exports what is left and turns tracing off (when this is the process's tracing). */
+  /** Exports what is left and turns tracing off (when this is the process's tracing). Never throws (see flush). */
   async stop(): Promise<void> {
     if (activeTracing === this) activeTracing = undefined;
-    await this.#sdk.shutdown();
+    await this.#sdk.shutdown().catch((error: unknown) => this.#exportFailed(error));
+  }
+
+  #exportFailed(error: unknown): void {
+    this.#logger.warn({ err: error, url: this.config.url }, `tracing: the last spans could not be exported to ${this.config.url}: ${errorMessage(error)}`);
   }
 }
 
@@ -332,7 +340,7 @@ export function startTracing(env: Readonly<Record<string, string | undefined>>, 
     },
     { logLevel: sdk.api.DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
-  activeTracing = new Tracing(sdk, config);
+  activeTracing = new Tracing(sdk, config, logger);
   logger.info(
     { exporter: config.exporter, protocol: config.protocol, url: config.url, sampler: config.sampler, ratio: config.ratio },
     config.exporter === 'console' ? 'tracing on: spans printed to stdout' : `tracing on: exporting spans to ${config.url} (${config.protocol})`,
