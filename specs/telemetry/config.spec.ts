@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
 import { tracesUrl, tracingSettings } from '../../src/telemetry/config.js';
@@ -107,5 +108,13 @@ describe('tracing configuration from OTEL_* variables', () => {
     expect(tracesUrl(undefined, 'http://c:4318')).toBe('http://c:4318/v1/traces');
     expect(tracesUrl(undefined, 'http://c:4318/')).toBe('http://c:4318/v1/traces');
     expect(tracesUrl(undefined, undefined)).toBe('http://localhost:4318/v1/traces');
+  });
+
+  it('tracing - docs/reference/cli.md names every OTEL_* variable e2rx reads', async () => {
+    const source = await readFile(new URL('../../src/telemetry/config.ts', import.meta.url), 'utf8');
+    const doc = await readFile(new URL('../../docs/reference/cli.md', import.meta.url), 'utf8');
+    const names = [...new Set([...source.matchAll(/'(OTEL_[A-Z_]+)'/g)].map((match) => match[1] as string))];
+    expect(names.length).toBeGreaterThan(15);
+    for (const name of names) expect(doc, name).toContain(`\`${name}\``);
   });
 });
