@@ -2,7 +2,7 @@
  * What tracing costs on the HTTP path: the one-step echo app of bench/http.ts served by `e2rx start` with tracing off
  * and with tracing on at 100% sampling (`OTEL_TRACES_SAMPLER=always_on`, OTLP http/protobuf, the default batch span
  * processor), exporting to a no-op OTLP/HTTP receiver in this process (it reads each export and answers 200), with
- * the bare node:http baseline of bench/http.ts measured in the same run, so that the off row's ratio to bare can be
+ * and at 10% (`parentbased_traceidratio`, 0.1), with the bare node:http baseline of bench/http.ts measured in the same run, so that the off row's ratio to bare can be
  * compared with bench/http.ts's. Each server in its own process, autocannon in another; servers run in turn,
  * `E2RX_BENCH_ROUNDS` times (default 2), `E2RX_BENCH_SECONDS` long (default 6) after a 2-second warm-up, 32
  * connections (`E2RX_BENCH_CONNECTIONS`); medians. The issue's target: tracing on costs at most 10% of throughput.
@@ -53,6 +53,12 @@ export async function run(): Promise<void> {
     // The off server gets no OTEL_* variable at all (those of this shell are removed).
     e2rx(off, dir, Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('OTEL_')).map((name) => [name, undefined]))),
     e2rx(on, dir, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' }),
+    e2rx('e2rx start, tracing on (10% sampled)', dir, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    }),
   ];
   const results = new Map<string, LoadResult[]>();
   let port = 18_600;

@@ -141,6 +141,20 @@ describe('tracing, HTTP', () => {
     expect(outbound.status).toMatchObject({ code: 2 });
     expect(target.receivedAt('/echo/refused')).toEqual([]);
   });
+
+  it('tracing - an unsampled run exports nothing, and its trace context still goes on with the outbound request (not sampled)', async () => {
+    const app = await startApp({ functions: ['fetch-probe'], env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_SAMPLER: 'always_off' } });
+    const exports = receiver.requests;
+    try {
+      const reply = await app.call('fetch-probe', { method: '0', url: `${target.origin}/echo/unsampled`, body: '', headers: '' });
+      expect(reply.status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+    const [received] = target.receivedAt('/echo/unsampled');
+    expect(received?.headers['traceparent']).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(receiver.requests).toBe(exports);
+  });
 });
 
 describe('tracing, NATS and Kafka', () => {

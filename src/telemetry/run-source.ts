@@ -63,16 +63,16 @@ export function runSourceOf(handler: string): RunSource {
   return { kind: 'schedule', handler, resource, spanName: `schedule ${resource}`, attributes: { ...common, 'e2rx.schedule.name': resource } };
 }
 
-/** The attributes of one run's source span, from its request. */
-export function requestAttributes(source: RunSource, request: FunctionRequest): Attributes {
-  const attributes: Attributes = { ...source.attributes, 'e2rx.request.id': request.id };
-  if (source.kind === 'http' || source.kind === 'websocket') {
+/** The attributes of one run's source span that come from its request (those of its handler are set already). */
+export function requestAttributes(request: FunctionRequest, kind: RunSource['kind']): Attributes {
+  const attributes: Attributes = { 'e2rx.request.id': request.id };
+  if (kind === 'http' || kind === 'websocket') {
     const query = request.url.indexOf('?');
     attributes['url.path'] = query < 0 ? request.url : request.url.slice(0, query);
     if (query >= 0) attributes['url.query'] = request.url.slice(query + 1);
     const agent = request.headers['user-agent'];
     if (agent !== undefined) attributes['user_agent.original'] = agent;
-  } else if (source.kind === 'nats' || source.kind === 'kafka') {
+  } else if (kind === 'nats' || kind === 'kafka') {
     attributes['messaging.message.body.size'] = request.body.length;
   }
   return attributes;

@@ -37,6 +37,8 @@ export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) 
 interface RunTrace {
   readonly span: Span;
   readonly context: Context;
+  /** Whether the run is sampled: the spans under an unsampled run are not created (their context is the run's). */
+  readonly recording: boolean;
   /** The step running now (steps run one after the other). */
   step: Context | undefined;
   /** The function calls running now, by FQFN (their host calls hang under them). */
@@ -81,13 +83,16 @@ export class Tracing {
   traceRun(handler: string, start: RunStart): RunStart {
     const source = runSourceOf(handler);
     const kind = source.kind === 'http' || source.kind === 'websocket' ? SPAN_KIND.server : source.kind === 'schedule' ? SPAN_KIND.internal : SPAN_KIND.consumer;
+    const options: SpanOptions = { kind, attributes: source.attributes };
     return (request, onResult) => {
-      const attributes = requestAttributes(source, request);
-      const extra = annotations.get(request);
-      if (extra !== undefined) Object.assign(attributes, extra);
-      const parent = this.extract(request.headers);
-      const span = this.#sdk.tracer.startSpan(source.spanName, { kind, attributes }, parent);
-      const trace: RunTrace = { span, context: this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span), step: undefined, calls: undefined };
+      const span = this.#sdk.tracer.startSpan(source.spanName, options, this.extract(request.headers));
+      const recording = span.isRecording();
+      if (recording) {
+        span.setAttributes(requestAttributes(request, source.kind));
+        const extra = annotations.get(request);
+        if (extra !== undefined) span.setAttributes(extra);
+      }
+      const trace: RunTrace = { span, context: this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span), recording, step: undefined, calls: undefined };
       const id = request.id;
       this.#runs.set(id, trace);
       let over = false;
@@ -99,7 +104,8 @@ export class Tracing {
         if (this.#recent.size > RECENT_RUNS) this.#recent.delete(this.#recent.keys().next().value as string);
       };
       const cancel = start(request, (result) => {
-        if (!over) {
+        if (!over && !recording) finish();
+        else if (!over) {
           const end = runEnd(source, result);
           span.setAttributes(end.attributes);
           if (end.error !== undefined) span.setStatus({ code: STATUS_ERROR, message: end.error });
@@ -131,7 +137,7 @@ export class Tracing {
     };
     return (state, next) => {
       const run = this.#runs.get(state.request.id);
-      if (run === undefined) return start(state, next);
+      if (run === undefined || !run.recording) return start(state, next);
       const span = this.#sdk.tracer.startSpan(name, { attributes }, run.context);
       const context = this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span);
       run.step = context;
@@ -161,7 +167,7 @@ export class Tracing {
   traceRunner(runner: FunctionRunner): FunctionRunner {
     const start: FunctionStart = (fn, request, next, fail) => {
       const run = this.#runs.get(request.id);
-      if (run === undefined) return startFunction(runner, fn, request, next, fail);
+      if (run === undefined || !run.recording) return startFunction(runner, fn, request, next, fail);
       const lane = this.lanes?.(fn.fqfn);
       const attributes: Attributes = { 'e2rx.function.fqfn': fn.fqfn, 'e2rx.function.name': fn.fn };
       if (lane !== undefined) attributes['e2rx.function.lane'] = lane === 'workers' ? 'worker' : 'inline';
@@ -228,6 +234,8 @@ export class Tracing {
    */
   startChild(requestId: string, fn: string | undefined, name: string, options: SpanOptions): { readonly span: Span; readonly context: Context } {
     const run = this.#runs.get(requestId) ?? this.#recent.get(requestId);
+    // Under an unsampled run: no span, and what leaves carries the run's context (its trace, not sampled).
+    if (run !== undefined && !run.recording) return { span: this.#sdk.api.trace.wrapSpanContext(run.span.spanContext()), context: run.context };
     const parent = run === undefined ? this.#sdk.api.ROOT_CONTEXT : ((fn === undefined ? undefined : run.calls?.get(fn)) ?? run.step ?? run.context);
     const span = this.#sdk.tracer.startSpan(name, options, parent);
     return { span, context: this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span) };
