@@ -48,7 +48,7 @@ interface RunTrace {
 /** Span kinds, as the API numbers them (`SpanKind`). */
 export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
 const STATUS_ERROR = 2;
-/** How many ended runs stay findable for the messages published after them. */
+/** How many ended runs (at least, and at most twice as many) stay findable for the messages published after them. */
 const RECENT_RUNS = 4096;
 
 /** Where a message for a run goes: the transport, the subject or topic, and why. */
@@ -65,7 +65,12 @@ export type MessageHeader = readonly [name: string, value: string | Uint8Array];
 export class Tracing {
   readonly #sdk: TracingSdk;
   readonly #runs = new Map<string, RunTrace>();
-  readonly #recent = new Map<string, RunTrace>();
+  /**
+   * Ended runs, in two generations: when the newer holds {@link RECENT_RUNS}, it becomes the older and the older is
+   * dropped (O(1); evicting a Map's oldest entry one at a time walks the holes its deletions leave).
+   */
+  #recent = new Map<string, RunTrace>();
+  #older = new Map<string, RunTrace>();
   /** Where a function's calls go now (the runtime's placement), when the engine knows. */
   lanes: ((fqfn: string) => Lane | undefined) | undefined = undefined;
 
@@ -99,9 +104,11 @@ export class Tracing {
       const finish = (): void => {
         over = true;
         if (this.#runs.get(id) === trace) this.#runs.delete(id);
-        this.#recent.delete(id);
+        if (this.#recent.size >= RECENT_RUNS) {
+          this.#older = this.#recent;
+          this.#recent = new Map();
+        }
         this.#recent.set(id, trace);
-        if (this.#recent.size > RECENT_RUNS) this.#recent.delete(this.#recent.keys().next().value as string);
       };
       const cancel = start(request, (result) => {
         if (!over && !recording) finish();
@@ -233,7 +240,7 @@ export class Tracing {
    * messages. Without such a run (it ended long ago, or a call outside any run), a root span.
    */
   startChild(requestId: string, fn: string | undefined, name: string, options: SpanOptions): { readonly span: Span; readonly context: Context } {
-    const run = this.#runs.get(requestId) ?? this.#recent.get(requestId);
+    const run = this.#runs.get(requestId) ?? this.#recent.get(requestId) ?? this.#older.get(requestId);
     // Under an unsampled run: no span, and what leaves carries the run's context (its trace, not sampled).
     if (run !== undefined && !run.recording) return { span: this.#sdk.api.trace.wrapSpanContext(run.span.spanContext()), context: run.context };
     const parent = run === undefined ? this.#sdk.api.ROOT_CONTEXT : ((fn === undefined ? undefined : run.calls?.get(fn)) ?? run.step ?? run.context);
