@@ -142,6 +142,22 @@ describe('tracing, HTTP', () => {
     expect(target.receivedAt('/echo/refused')).toEqual([]);
   });
 
+  it('tracing - engines side by side in one process (a hot reload\'s two versions) share tracing; the last to stop ends it', async () => {
+    const first = await startApp({ functions: ['fetch-probe'], env: tracingEnv(receiver, 'http/json') });
+    const second = await startApp({ functions: ['cache-probe'], env: tracingEnv(receiver, 'http/json') });
+    const seen = receiver.spans.length;
+    try {
+      await first.stop();
+      expect(activeTracing).toBeDefined();
+      expect((await second.call('cache-probe', { op: 'set', key: 'shared', value: 'v' })).status).toBe(200);
+    } finally {
+      await second.stop();
+    }
+    expect(activeTracing).toBeUndefined();
+    const spans = await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === 'POST /cache-probe'));
+    expect(spans.slice(seen).map((span) => span.name)).toEqual(expect.arrayContaining(['POST /cache-probe', 'cache_set']));
+  });
+
   it('tracing - an unsampled run exports nothing, and its trace context still goes on with the outbound request (not sampled)', async () => {
     const app = await startApp({ functions: ['fetch-probe'], env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_SAMPLER: 'always_off' } });
     const exports = receiver.requests;

@@ -210,8 +210,10 @@ export function createEngine(options: EngineOptions): Engine {
     await http?.close();
     await streams?.close();
     await runtime?.close();
-    // Last: the spans of the runs that finished while draining are exported.
-    await tracing?.stop();
+    // Last: the spans of the runs that finished while draining are exported (this engine's hold released once).
+    const held = tracing;
+    tracing = undefined;
+    await held?.stop();
   };
 
   const stop = (): Promise<void> => {

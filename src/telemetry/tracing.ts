@@ -294,9 +294,18 @@ export class Tracing {
     await this.#sdk.forceFlush().catch((error: unknown) => this.#exportFailed(error));
   }
 
-  /** Exports what is left and turns tracing off (when this is the process's tracing). Never throws (see flush). */
+  /**
+   * Releases this engine's hold: the last holder exports what is left and turns tracing off. Never throws (see
+   * flush).
+   */
   async stop(): Promise<void> {
-    if (activeTracing === this) activeTracing = undefined;
+    if (activeTracing !== this) return;
+    holders -= 1;
+    if (holders > 0) {
+      await this.flush();
+      return;
+    }
+    activeTracing = undefined;
     await this.#sdk.shutdown().catch((error: unknown) => this.#exportFailed(error));
   }
 
@@ -322,11 +331,14 @@ export function annotateRun(request: FunctionRequest, attributes: Attributes): v
 
 /** The process's tracing, or `undefined` while tracing is off (the one test of the hot paths). */
 export let activeTracing: Tracing | undefined = undefined;
+/** How many engines hold {@link activeTracing} (a hot reload runs the old and the new version side by side). */
+let holders = 0;
 
 /**
  * Turns tracing on when `env` configures it (see `config.ts`): loads the SDK, starts the exporter, and makes it the
- * process's {@link activeTracing}. Resolves `undefined` when tracing is off, or already on (an engine started
- * earlier in this process owns it). Warnings about ignored values go to `logger`.
+ * process's {@link activeTracing}. Returns `undefined` when tracing is off. When it is on already (another engine of
+ * this process, such as the version a hot reload replaces, started it), the engine shares it: each holder calls
+ * {@link Tracing.stop}, and the last one shuts it down. Warnings about ignored values go to `logger`.
  *
  * @example
  * ```ts
@@ -341,8 +353,8 @@ export function startTracing(env: Readonly<Record<string, string | undefined>>, 
   const config = settings.config;
   if (config === undefined) return undefined;
   if (activeTracing !== undefined) {
-    logger.warn('tracing is already on in this process: the spans of this engine go through the first one');
-    return undefined;
+    holders += 1;
+    return activeTracing;
   }
   const sdk = startTracingSdk(config, service);
   sdk.api.diag.setLogger(
@@ -356,6 +368,7 @@ export function startTracing(env: Readonly<Record<string, string | undefined>>, 
     { logLevel: sdk.api.DiagLogLevel.WARN, suppressOverrideMessage: true },
   );
   activeTracing = new Tracing(sdk, config, logger);
+  holders = 1;
   logger.info(
     { exporter: config.exporter, protocol: config.protocol, url: config.url, sampler: config.sampler, ratio: config.ratio },
     config.exporter === 'console' ? 'tracing on: spans printed to stdout' : `tracing on: exporting spans to ${config.url} (${config.protocol})`,
