@@ -2,7 +2,8 @@
  * A real OTLP/HTTP trace receiver for the specs: node:http on 127.0.0.1 (port 0) answering `POST /v1/traces` as a
  * Collector does, decoding both encodings of the specification: http/json (`application/json`) and http/protobuf
  * (`application/x-protobuf`, decoded here from the wire format of `opentelemetry/proto/collector/trace/v1`), gzip or
- * not. Every span received is kept, flattened, with its resource.
+ * not. Every span received is kept, flattened, with its resource. `POST /v1/metrics` in http/json is kept too (the
+ * data points of each metric, flattened).
  *
  * @example
  * ```ts
@@ -32,8 +33,21 @@ export interface ReceivedSpan {
   readonly encoding: 'json' | 'protobuf';
 }
 
+/** One data point of a metric, as received (http/json). */
+export interface ReceivedPoint {
+  readonly metric: string;
+  /** `sum` (with `monotonic`) or `gauge`. */
+  readonly type: 'sum' | 'gauge';
+  readonly monotonic: boolean;
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly value: number;
+  readonly resource: Readonly<Record<string, unknown>>;
+}
+
 /** A running receiver. */
 export interface OtlpReceiver {
+  /** The metric data points received, every export appended. */
+  readonly points: ReceivedPoint[];
   /** `http://127.0.0.1:<port>`: a value for `OTEL_EXPORTER_OTLP_ENDPOINT`. */
   readonly endpoint: string;
   readonly spans: ReceivedSpan[];
@@ -50,6 +64,7 @@ export const OTLP_KIND = { internal: 1, server: 2, client: 3, producer: 4, consu
 /** Starts a receiver. */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const points: ReceivedPoint[] = [];
   let requests = 0;
   const server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -59,6 +74,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       let body = Buffer.concat(chunks);
       if (request.headers['content-encoding'] === 'gzip') body = gunzipSync(body);
       const type = request.headers['content-type'] ?? '';
+      if (request.method === 'POST' && request.url === '/v1/metrics' && type.startsWith('application/json')) {
+        points.push(...metricsFromJson(JSON.parse(body.toString('utf8')) as JsonMetricsRequest));
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        return;
+      }
       if (request.method !== 'POST' || request.url !== '/v1/traces') {
         response.writeHead(404).end();
         return;
@@ -77,6 +97,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     spans,
+    points,
     get requests() {
       return requests;
     },
@@ -248,6 +269,41 @@ function fromProtobuf(body: Buffer): ReceivedSpan[] {
           resource,
           encoding: 'protobuf',
         });
+      }
+    }
+  }
+  return out;
+}
+
+interface JsonPoint {
+  attributes?: JsonAttribute[];
+  asInt?: number | string;
+  asDouble?: number;
+}
+interface JsonMetricsRequest {
+  resourceMetrics?: {
+    resource?: { attributes?: JsonAttribute[] };
+    scopeMetrics?: { metrics?: { name: string; sum?: { dataPoints?: JsonPoint[]; isMonotonic?: boolean }; gauge?: { dataPoints?: JsonPoint[] } }[] }[];
+  }[];
+}
+
+function metricsFromJson(request: JsonMetricsRequest): ReceivedPoint[] {
+  const out: ReceivedPoint[] = [];
+  for (const resourceMetrics of request.resourceMetrics ?? []) {
+    const resource = jsonAttributes(resourceMetrics.resource?.attributes);
+    for (const scope of resourceMetrics.scopeMetrics ?? []) {
+      for (const metric of scope.metrics ?? []) {
+        const type = metric.sum !== undefined ? 'sum' : 'gauge';
+        for (const point of (metric.sum ?? metric.gauge)?.dataPoints ?? []) {
+          out.push({
+            metric: metric.name,
+            type,
+            monotonic: metric.sum?.isMonotonic ?? false,
+            attributes: jsonAttributes(point.attributes),
+            value: Number(point.asInt ?? point.asDouble ?? Number.NaN),
+            resource,
+          });
+        }
       }
     }
   }

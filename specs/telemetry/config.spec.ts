@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { E2rxError } from '../../src/errors.js';
-import { tracesUrl, tracingSettings } from '../../src/telemetry/config.js';
+import { metricsSettings, signalUrl, tracingSettings } from '../../src/telemetry/config.js';
 
 describe('tracing configuration from OTEL_* variables', () => {
   it('tracingSettings - off unless an exporter or an endpoint is configured; OTEL_SDK_DISABLED and none keep it off', () => {
@@ -75,10 +75,10 @@ describe('tracing configuration from OTEL_* variables', () => {
     });
     expect(config).toMatchObject({ sampler: 'parentbased_always_on', compression: 'none', headers: {}, batch: { scheduledDelayMillis: 5000, maxQueueSize: 10, maxExportBatchSize: 10 } });
     expect(warnings).toEqual([
-      expect.stringContaining('OTEL_TRACES_SAMPLER=sometimes is not one of always_on'),
-      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE=20 is above OTEL_BSP_MAX_QUEUE_SIZE=10; using 10',
       'OTEL_EXPORTER_OTLP_COMPRESSION=zstd is not gzip or none; using none',
       'OTEL_EXPORTER_OTLP_HEADERS: "novalue" is not key=value; ignored',
+      expect.stringContaining('OTEL_TRACES_SAMPLER=sometimes is not one of always_on'),
+      'OTEL_BSP_MAX_EXPORT_BATCH_SIZE=20 is above OTEL_BSP_MAX_QUEUE_SIZE=10; using 10',
       'OTEL_BSP_SCHEDULE_DELAY=soon is not valid; using 5000',
     ]);
     expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '2' }).warnings).toEqual([
@@ -104,16 +104,37 @@ describe('tracing configuration from OTEL_* variables', () => {
     });
   });
 
-  it('tracesUrl - appends v1/traces to the base endpoint, with or without its slash', () => {
-    expect(tracesUrl(undefined, 'http://c:4318')).toBe('http://c:4318/v1/traces');
-    expect(tracesUrl(undefined, 'http://c:4318/')).toBe('http://c:4318/v1/traces');
-    expect(tracesUrl(undefined, undefined)).toBe('http://localhost:4318/v1/traces');
+  it('signalUrl - appends the signal path to the base endpoint, with or without its slash', () => {
+    expect(signalUrl(undefined, 'http://c:4318', 'v1/traces')).toBe('http://c:4318/v1/traces');
+    expect(signalUrl(undefined, 'http://c:4318/', 'v1/metrics')).toBe('http://c:4318/v1/metrics');
+    expect(signalUrl(undefined, undefined, 'v1/traces')).toBe('http://localhost:4318/v1/traces');
+    expect(signalUrl('http://c:4318/mine', 'http://other:4318', 'v1/traces')).toBe('http://c:4318/mine');
+  });
+
+  it('metricsSettings - on as traces are, with the metrics variables first; off with none or prometheus', () => {
+    expect(metricsSettings({}).config).toBeUndefined();
+    expect(metricsSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_METRICS_EXPORTER: 'none' }).config).toBeUndefined();
+    expect(metricsSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_METRICS_EXPORTER: 'prometheus' }).config).toBeUndefined();
+    expect(
+      metricsSettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+        OTEL_METRIC_EXPORT_INTERVAL: '1000',
+        OTEL_METRIC_EXPORT_TIMEOUT: '5000',
+      }).config,
+    ).toMatchObject({ exporter: 'otlp', protocol: 'http/json', url: 'http://c:4318/v1/metrics', intervalMs: 1000, exportTimeoutMs: 1000 });
+    expect(metricsSettings({ OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:4318/x' }).config?.url).toBe('http://m:4318/x');
+    expect(() => metricsSettings({ OTEL_METRICS_EXPORTER: 'statsd' })).toThrow(E2rxError);
   });
 
   it('tracing - docs/reference/cli.md names every OTEL_* variable e2rx reads', async () => {
     const source = await readFile(new URL('../../src/telemetry/config.ts', import.meta.url), 'utf8');
     const doc = await readFile(new URL('../../docs/reference/cli.md', import.meta.url), 'utf8');
-    const names = [...new Set([...source.matchAll(/'(OTEL_[A-Z_]+)'/g)].map((match) => match[1] as string))];
+    const literal = [...source.matchAll(/'(OTEL_[A-Z_]+)'/g)].map((match) => match[1] as string);
+    // The signal-specific exporter variables are built from their general name.
+    const specific = ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION'].flatMap((name) => ['TRACES', 'METRICS'].map((signal) => `OTEL_EXPORTER_OTLP_${signal}_${name}`));
+    const names = [...new Set([...literal, ...specific, 'OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER'])];
     expect(names.length).toBeGreaterThan(15);
     for (const name of names) expect(doc, name).toContain(`\`${name}\``);
   });

@@ -1,6 +1,6 @@
 /**
- * Tracing off costs nothing: an app served without `OTEL_*` configuration loads no OpenTelemetry package at all (and
- * sends nothing). Each case runs `specs/fixtures/telemetry/loaded-packages.ts` as its own process, since this
+ * Tracing and metrics export off cost nothing: an app served without `OTEL_*` configuration loads no OpenTelemetry
+ * package at all (and sends nothing). Each case runs `specs/fixtures/telemetry/loaded-packages.ts` as its own process, since this
  * process has loaded whatever other specs needed; the same script with tracing on loads the SDK and exports, which
  * shows the check can fail.
  */
@@ -32,8 +32,8 @@ describe('tracing off', () => {
     expect(receiver.requests).toBe(0);
   });
 
-  it('tracing - OTEL_TRACES_EXPORTER=none keeps it off even with an endpoint', async () => {
-    const served = await serveHello({ OTEL_TRACES_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
+  it('tracing - OTEL_TRACES_EXPORTER=none and OTEL_METRICS_EXPORTER=none keep both off even with an endpoint', async () => {
+    const served = await serveHello({ OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint });
     expect(served).toEqual({ status: 200, packages: [] });
     expect(receiver.requests).toBe(0);
   });
@@ -43,6 +43,7 @@ describe('tracing off', () => {
     expect(served.status).toBe(200);
     expect(served.packages).toEqual(expect.arrayContaining(['@opentelemetry/sdk-trace-base', '@opentelemetry/exporter-trace-otlp-proto']));
     expect(served.packages).not.toContain('@opentelemetry/exporter-trace-otlp-http');
+    expect(served.packages).toEqual(expect.arrayContaining(['@opentelemetry/sdk-metrics', '@opentelemetry/exporter-metrics-otlp-proto']));
     expect(receiver.spans.map((span) => span.name)).toContain('POST /hello');
   });
 

@@ -158,8 +158,31 @@ describe('tracing, HTTP', () => {
     expect(spans.slice(seen).map((span) => span.name)).toEqual(expect.arrayContaining(['POST /cache-probe', 'cache_set']));
   });
 
+  it('metrics export - the metrics of /metrics are pushed over OTLP (http/json): run counters by handler and outcome, histograms as buckets, sum and count', async () => {
+    const app = await startApp({
+      functions: ['cache-probe'],
+      env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_EXPORTER: 'none', OTEL_METRIC_EXPORT_INTERVAL: '100' },
+    });
+    try {
+      expect(activeTracing).toBeUndefined();
+      for (let i = 0; i < 3; i += 1) expect((await app.call('cache-probe', { op: 'set', key: `m${i}`, value: 'v' })).status).toBe(200);
+      const runs = (): number | undefined =>
+        receiver.points.findLast((point) => point.metric === 'e2rx_runs_total' && point.attributes['handler'] === 'POST /cache-probe' && point.attributes['outcome'] === 'ok')?.value;
+      await waitFor(() => runs() === 3, 10_000, 'e2rx_runs_total of 3');
+      const point = receiver.points.findLast((candidate) => candidate.metric === 'e2rx_runs_total');
+      expect(point).toMatchObject({ type: 'sum', monotonic: true, resource: { 'service.name': 'e2rx-traced-spec' } });
+      const count = receiver.points.findLast((candidate) => candidate.metric === 'e2rx_run_duration_seconds_count' && candidate.attributes['handler'] === 'POST /cache-probe');
+      expect(count?.value).toBe(3);
+      const buckets = receiver.points.filter((candidate) => candidate.metric === 'e2rx_run_duration_seconds_bucket' && candidate.attributes['le'] === '+Inf');
+      expect(buckets.at(-1)?.value).toBe(3);
+      expect(receiver.points.some((candidate) => candidate.metric === 'e2rx_process_resident_memory_bytes' && candidate.type === 'gauge' && candidate.value > 0)).toBe(true);
+    } finally {
+      await app.stop();
+    }
+  });
+
   it('tracing - an unsampled run exports nothing, and its trace context still goes on with the outbound request (not sampled)', async () => {
-    const app = await startApp({ functions: ['fetch-probe'], env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_SAMPLER: 'always_off' } });
+    const app = await startApp({ functions: ['fetch-probe'], env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_SAMPLER: 'always_off', OTEL_METRICS_EXPORTER: 'none' } });
     const exports = receiver.requests;
     try {
       const reply = await app.call('fetch-probe', { method: '0', url: `${target.origin}/echo/unsampled`, body: '', headers: '' });

@@ -21,6 +21,7 @@ import { buildPipelines, type PipelineDeps } from './pipeline.js';
 import type { Plan } from './plan.js';
 import { runtimeRunner } from './runtime-runner.js';
 import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { startMetricsExport, type MetricsExport } from '../telemetry/metrics-export.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
 export const HEALTH_REFRESH_MS = 5_000;
@@ -110,6 +111,7 @@ export function createEngine(options: EngineOptions): Engine {
   let streams: StreamConnections | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   let tracing: Tracing | undefined;
+  let metricsExport: MetricsExport | undefined;
 
   const health = (): HealthReport => {
     const connections = { ...connectionHealth, ...streams?.health() };
@@ -185,6 +187,8 @@ export function createEngine(options: EngineOptions): Engine {
         refreshConnectionHealth().catch((error: unknown) => logger.warn({ err: error }, 'connection health check failed'));
       }, HEALTH_REFRESH_MS);
       healthTimer.unref();
+      // The OTLP export of /metrics, when configured (its SDK is loaded only then).
+      metricsExport = await startMetricsExport(options.env ?? process.env, { name: app.directive.identifier, version: app.directive.appVersion }, () => metrics.text(), logger);
       ready = true;
       logger.info(
         {
@@ -214,6 +218,8 @@ export function createEngine(options: EngineOptions): Engine {
     const held = tracing;
     tracing = undefined;
     await held?.stop();
+    await metricsExport?.stop();
+    metricsExport = undefined;
   };
 
   const stop = (): Promise<void> => {
@@ -259,4 +265,3 @@ export function createEngine(options: EngineOptions): Engine {
     [Symbol.asyncDispose]: stop,
   };
 }
-

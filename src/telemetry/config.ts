@@ -26,16 +26,20 @@ export interface BatchSettings {
   readonly maxExportBatchSize: number;
 }
 
-/** How tracing runs, when it is on. */
-export interface TracingConfig {
-  /** `otlp`: to an OTLP/HTTP receiver; `console`: spans printed to stdout (for a look without a collector). */
+/** Where and how an OTLP/HTTP exporter sends one signal (traces or metrics). */
+export interface OtlpExport {
+  /** `otlp`: to an OTLP/HTTP receiver; `console`: printed to stdout (for a look without a collector). */
   readonly exporter: 'otlp' | 'console';
   readonly protocol: OtlpProtocol;
-  /** The traces URL (`…/v1/traces`). */
+  /** The signal's URL (`…/v1/traces`, `…/v1/metrics`). */
   readonly url: string;
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly compression: 'gzip' | 'none';
+}
+
+/** How tracing runs, when it is on. */
+export interface TracingConfig extends OtlpExport {
   readonly sampler: SamplerName;
   /** The ratio of the `traceidratio` samplers (`OTEL_TRACES_SAMPLER_ARG`, default 1). */
   readonly ratio: number;
@@ -72,38 +76,10 @@ type Env = Readonly<Record<string, string | undefined>>;
  */
 export function tracingSettings(env: Env): TracingSettings {
   const warnings: string[] = [];
-  const text = (name: string): string | undefined => {
-    const value = env[name]?.trim();
-    return value === undefined || value === '' ? undefined : value;
-  };
-  if (text('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return { config: undefined, warnings };
-  const exporters = (text('OTEL_TRACES_EXPORTER') ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
-  const endpoint = text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ?? text('OTEL_EXPORTER_OTLP_ENDPOINT');
-  if (exporters.includes('none') || (exporters.length === 0 && endpoint === undefined)) return { config: undefined, warnings };
-  const unsupported = exporters.filter((name) => name !== 'otlp' && name !== 'console');
-  if (unsupported.length > 0) {
-    throw new E2rxError('E2RX_TELEMETRY_CONFIG', `OTEL_TRACES_EXPORTER=${text('OTEL_TRACES_EXPORTER')}: e2rx exports traces with otlp or console, not ${unsupported.join(', ')}`, {
-      details: { variable: 'OTEL_TRACES_EXPORTER' },
-    });
-  }
-  const exporter = exporters.length === 1 && exporters[0] === 'console' ? 'console' : 'otlp';
-  const protocolVariable = text('OTEL_EXPORTER_OTLP_TRACES_PROTOCOL') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_PROTOCOL' : 'OTEL_EXPORTER_OTLP_PROTOCOL';
-  const protocol = text(protocolVariable) ?? 'http/protobuf';
-  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
-    throw new E2rxError('E2RX_TELEMETRY_CONFIG', `${protocolVariable}=${protocol}: e2rx exports OTLP over HTTP only, as http/protobuf or http/json`, {
-      details: { variable: protocolVariable },
-    });
-  }
-  const number = (name: string, fallback: number, valid: (value: number) => boolean): number => {
-    const raw = text(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (Number.isFinite(value) && valid(value)) return value;
-    warnings.push(`${name}=${raw} is not valid; using ${fallback}`);
-    return fallback;
-  };
-  const positiveInteger = (value: number): boolean => Number.isInteger(value) && value > 0;
-  const nonNegativeInteger = (value: number): boolean => Number.isInteger(value) && value >= 0;
+  const read = reader(env, warnings);
+  const exported = otlpExport(env, 'TRACES', read);
+  if (exported === undefined) return { config: undefined, warnings };
+  const { text, number, positiveInteger, nonNegativeInteger } = read;
   let sampler = (text('OTEL_TRACES_SAMPLER')?.toLowerCase() ?? 'parentbased_always_on') as SamplerName;
   if (!SAMPLERS.includes(sampler)) {
     warnings.push(`OTEL_TRACES_SAMPLER=${text('OTEL_TRACES_SAMPLER')} is not one of ${SAMPLERS.join(', ')}; using parentbased_always_on`);
@@ -116,19 +92,10 @@ export function tracingSettings(env: Env): TracingSettings {
     warnings.push(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is above OTEL_BSP_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}`);
     maxExportBatchSize = maxQueueSize;
   }
-  const compressionVariable = text('OTEL_EXPORTER_OTLP_TRACES_COMPRESSION') !== undefined ? 'OTEL_EXPORTER_OTLP_TRACES_COMPRESSION' : 'OTEL_EXPORTER_OTLP_COMPRESSION';
-  const compressionText = text(compressionVariable)?.toLowerCase() ?? 'none';
-  const compression = compressionText === 'gzip' ? 'gzip' : 'none';
-  if (compressionText !== 'gzip' && compressionText !== 'none') warnings.push(`${compressionVariable}=${compressionText} is not gzip or none; using none`);
   const resource = keyValueList(text('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES', warnings);
   return {
     config: {
-      exporter,
-      protocol,
-      url: tracesUrl(text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'), text('OTEL_EXPORTER_OTLP_ENDPOINT')),
-      headers: keyValueList(text('OTEL_EXPORTER_OTLP_TRACES_HEADERS') ?? text('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS', warnings),
-      timeoutMs: number('OTEL_EXPORTER_OTLP_TRACES_TIMEOUT', number('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, positiveInteger), positiveInteger),
-      compression,
+      ...exported,
       sampler,
       ratio,
       batch: {
@@ -144,19 +111,106 @@ export function tracingSettings(env: Env): TracingSettings {
   };
 }
 
+/** How metrics are exported, when they are (besides `GET /metrics`, always served). */
+export interface MetricsConfig extends OtlpExport {
+  /** `OTEL_METRIC_EXPORT_INTERVAL`: between two exports (ms). */
+  readonly intervalMs: number;
+  /** `OTEL_METRIC_EXPORT_TIMEOUT`: how long one export may take (ms). */
+  readonly exportTimeoutMs: number;
+}
+
 /**
- * The traces URL: the signal-specific endpoint as given, else the base endpoint with `v1/traces` appended (the
- * specification's rule), else {@link DEFAULT_OTLP_ENDPOINT}'s.
+ * Reads the metrics export configuration from `env`: on as traces are (`OTEL_METRICS_EXPORTER=otlp` or `console`,
+ * or an OTLP endpoint), off with `none`, or with `prometheus` (e2rx serves `GET /metrics` anyway).
  *
  * @example
  * ```ts
- * tracesUrl(undefined, 'http://collector:4318/'); // 'http://collector:4318/v1/traces'
+ * metricsSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }).config?.url; // 'http://c:4318/v1/metrics'
  * ```
  */
-export function tracesUrl(tracesEndpoint: string | undefined, endpoint: string | undefined): string {
-  if (tracesEndpoint !== undefined) return tracesEndpoint;
+export function metricsSettings(env: Env): { readonly config: MetricsConfig | undefined; readonly warnings: readonly string[] } {
+  const warnings: string[] = [];
+  const read = reader(env, warnings);
+  if (read.text('OTEL_METRICS_EXPORTER')?.toLowerCase() === 'prometheus') return { config: undefined, warnings };
+  const exported = otlpExport(env, 'METRICS', read);
+  if (exported === undefined) return { config: undefined, warnings };
+  const intervalMs = read.number('OTEL_METRIC_EXPORT_INTERVAL', 60_000, read.positiveInteger);
+  return { config: { ...exported, intervalMs, exportTimeoutMs: Math.min(intervalMs, read.number('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, read.positiveInteger)) }, warnings };
+}
+
+/** Reads variables of `env`, trimmed, empty as unset; numbers that are not valid are warned about. */
+function reader(env: Env, warnings: string[]) {
+  const text = (name: string): string | undefined => {
+    const value = env[name]?.trim();
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const number = (name: string, fallback: number, valid: (value: number) => boolean): number => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (Number.isFinite(value) && valid(value)) return value;
+    warnings.push(`${name}=${raw} is not valid; using ${fallback}`);
+    return fallback;
+  };
+  const positiveInteger = (value: number): boolean => Number.isInteger(value) && value > 0;
+  const nonNegativeInteger = (value: number): boolean => Number.isInteger(value) && value >= 0;
+  return { text, number, positiveInteger, nonNegativeInteger, warnings };
+}
+
+/**
+ * The exporter of one signal (`TRACES`, `METRICS`), or `undefined` when the signal is off: the signal-specific
+ * variable (`OTEL_EXPORTER_OTLP_TRACES_*`) first, then the general one (`OTEL_EXPORTER_OTLP_*`).
+ */
+function otlpExport(env: Env, signal: 'TRACES' | 'METRICS', read: ReturnType<typeof reader>): OtlpExport | undefined {
+  const { text, number, positiveInteger, warnings } = read;
+  if (text('OTEL_SDK_DISABLED')?.toLowerCase() === 'true') return undefined;
+  const exporterVariable = `OTEL_${signal}_EXPORTER`;
+  const exporters = (text(exporterVariable) ?? '').split(',').map((name) => name.trim().toLowerCase()).filter((name) => name !== '');
+  const specific = (name: string): string => `OTEL_EXPORTER_OTLP_${signal}_${name}`;
+  const endpoint = text(specific('ENDPOINT')) ?? text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (exporters.includes('none') || (exporters.length === 0 && endpoint === undefined)) return undefined;
+  const unsupported = exporters.filter((name) => name !== 'otlp' && name !== 'console');
+  if (unsupported.length > 0) {
+    throw new E2rxError('E2RX_TELEMETRY_CONFIG', `${exporterVariable}=${text(exporterVariable)}: e2rx exports with otlp or console, not ${unsupported.join(', ')}`, {
+      details: { variable: exporterVariable },
+    });
+  }
+  const exporter = exporters.length === 1 && exporters[0] === 'console' ? 'console' : 'otlp';
+  const protocolVariable = text(specific('PROTOCOL')) !== undefined ? specific('PROTOCOL') : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const protocol = text(protocolVariable) ?? 'http/protobuf';
+  if (protocol !== 'http/protobuf' && protocol !== 'http/json') {
+    throw new E2rxError('E2RX_TELEMETRY_CONFIG', `${protocolVariable}=${protocol}: e2rx exports OTLP over HTTP only, as http/protobuf or http/json`, {
+      details: { variable: protocolVariable },
+    });
+  }
+  const compressionVariable = text(specific('COMPRESSION')) !== undefined ? specific('COMPRESSION') : 'OTEL_EXPORTER_OTLP_COMPRESSION';
+  const compressionText = text(compressionVariable)?.toLowerCase() ?? 'none';
+  const compression = compressionText === 'gzip' ? 'gzip' : 'none';
+  if (compressionText !== 'gzip' && compressionText !== 'none') warnings.push(`${compressionVariable}=${compressionText} is not gzip or none; using none`);
+  const headersVariable = text(specific('HEADERS')) !== undefined ? specific('HEADERS') : 'OTEL_EXPORTER_OTLP_HEADERS';
+  return {
+    exporter,
+    protocol,
+    url: signalUrl(text(specific('ENDPOINT')), text('OTEL_EXPORTER_OTLP_ENDPOINT'), signal === 'TRACES' ? 'v1/traces' : 'v1/metrics'),
+    headers: keyValueList(text(headersVariable), headersVariable, warnings),
+    timeoutMs: number(specific('TIMEOUT'), number('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, positiveInteger), positiveInteger),
+    compression,
+  };
+}
+
+/**
+ * A signal's URL: the signal-specific endpoint as given, else the base endpoint with `path` (`v1/traces`,
+ * `v1/metrics`) appended (the specification's rule), else {@link DEFAULT_OTLP_ENDPOINT}'s.
+ *
+ * @example
+ * ```ts
+ * signalUrl(undefined, 'http://collector:4318/', 'v1/traces'); // 'http://collector:4318/v1/traces'
+ * ```
+ */
+export function signalUrl(signalEndpoint: string | undefined, endpoint: string | undefined, path: string): string {
+  if (signalEndpoint !== undefined) return signalEndpoint;
   const base = endpoint ?? DEFAULT_OTLP_ENDPOINT;
-  return `${base.endsWith('/') ? base : `${base}/`}v1/traces`;
+  return `${base.endsWith('/') ? base : `${base}/`}${path}`;
 }
 
 /** A `key1=value1,key2=value2` list (W3C Baggage octets, percent-encoded values), as the OTLP headers use. */

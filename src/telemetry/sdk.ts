@@ -12,7 +12,7 @@ import type * as JsonExporter from '@opentelemetry/exporter-trace-otlp-http';
 import type * as Resources from '@opentelemetry/resources';
 import type * as TraceBase from '@opentelemetry/sdk-trace-base';
 import { lazyModule } from '../lazy-module.js';
-import type { TracingConfig } from './config.js';
+import type { OtlpExport, TracingConfig } from './config.js';
 
 const api = lazyModule<typeof Api>('@opentelemetry/api');
 const core = lazyModule<typeof Core>('@opentelemetry/core');
@@ -59,12 +59,7 @@ export function startTracingSdk(config: TracingConfig, service: ServiceFacts): T
   const exporter =
     config.exporter === 'console'
       ? new base.ConsoleSpanExporter()
-      : new (config.protocol === 'http/json' ? jsonExporter() : protoExporter()).OTLPTraceExporter({
-          url: config.url,
-          headers: { ...config.headers },
-          timeoutMillis: config.timeoutMs,
-          compression: config.compression as never,
-        });
+      : new (config.protocol === 'http/json' ? jsonExporter() : protoExporter()).OTLPTraceExporter(exporterOptions(config));
   const resource = resources().resourceFromAttributes({
     ...config.resource,
     'service.name': config.serviceName ?? service.name,
@@ -81,6 +76,19 @@ export function startTracingSdk(config: TracingConfig, service: ServiceFacts): T
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/**
+ * The options of an OTLP/HTTP exporter (traces or metrics) for `config`.
+ *
+ * @example
+ * ```ts
+ * new OTLPTraceExporter(exporterOptions(config));
+ * ```
+ */
+export function exporterOptions(config: OtlpExport): { url: string; headers: Record<string, string>; timeoutMillis: number; compression: never } {
+  // `compression` is the exporter's CompressionAlgorithm enum, whose values are these strings.
+  return { url: config.url, headers: { ...config.headers }, timeoutMillis: config.timeoutMs, compression: config.compression as never };
 }
 
 function sampler(base: typeof TraceBase, config: TracingConfig): TraceBase.Sampler {
