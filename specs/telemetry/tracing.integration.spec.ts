@@ -161,7 +161,7 @@ describe('tracing, HTTP', () => {
   it('metrics export - the metrics of /metrics are pushed over OTLP (http/json): run counters by handler and outcome, histograms as buckets, sum and count', async () => {
     const app = await startApp({
       functions: ['cache-probe'],
-      env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_EXPORTER: 'none', OTEL_METRIC_EXPORT_INTERVAL: '100' },
+      env: { ...tracingEnv(receiver, 'http/json'), OTEL_TRACES_EXPORTER: 'none', OTEL_METRIC_EXPORT_INTERVAL: '100', OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment.name=spec' },
     });
     try {
       expect(activeTracing).toBeUndefined();
@@ -170,7 +170,7 @@ describe('tracing, HTTP', () => {
         receiver.points.findLast((point) => point.metric === 'e2rx_runs_total' && point.attributes['handler'] === 'POST /cache-probe' && point.attributes['outcome'] === 'ok')?.value;
       await waitFor(() => runs() === 3, 10_000, 'e2rx_runs_total of 3');
       const point = receiver.points.findLast((candidate) => candidate.metric === 'e2rx_runs_total');
-      expect(point).toMatchObject({ type: 'sum', monotonic: true, resource: { 'service.name': 'e2rx-traced-spec' } });
+      expect(point).toMatchObject({ type: 'sum', monotonic: true, resource: { 'service.name': 'e2rx-traced-spec', 'service.version': 'v0.1.0', 'deployment.environment.name': 'spec' } });
       const count = receiver.points.findLast((candidate) => candidate.metric === 'e2rx_run_duration_seconds_count' && candidate.attributes['handler'] === 'POST /cache-probe');
       expect(count?.value).toBe(3);
       const buckets = receiver.points.filter((candidate) => candidate.metric === 'e2rx_run_duration_seconds_bucket' && candidate.attributes['le'] === '+Inf');

@@ -38,16 +38,20 @@ export interface OtlpExport {
   readonly compression: 'gzip' | 'none';
 }
 
-/** How tracing runs, when it is on. */
-export interface TracingConfig extends OtlpExport {
-  readonly sampler: SamplerName;
-  /** The ratio of the `traceidratio` samplers (`OTEL_TRACES_SAMPLER_ARG`, default 1). */
-  readonly ratio: number;
-  readonly batch: BatchSettings;
+/** The service the telemetry describes (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`). */
+export interface ServiceResource {
   /** `OTEL_SERVICE_NAME`, else `service.name` of `OTEL_RESOURCE_ATTRIBUTES`; `undefined`: the app's identifier. */
   readonly serviceName: string | undefined;
   /** `OTEL_RESOURCE_ATTRIBUTES`. */
   readonly resource: Readonly<Record<string, string>>;
+}
+
+/** How tracing runs, when it is on. */
+export interface TracingConfig extends OtlpExport, ServiceResource {
+  readonly sampler: SamplerName;
+  /** The ratio of the `traceidratio` samplers (`OTEL_TRACES_SAMPLER_ARG`, default 1). */
+  readonly ratio: number;
+  readonly batch: BatchSettings;
 }
 
 /** The outcome of reading the environment: the config (`undefined`: tracing is off), and values that were ignored. */
@@ -92,10 +96,10 @@ export function tracingSettings(env: Env): TracingSettings {
     warnings.push(`OTEL_BSP_MAX_EXPORT_BATCH_SIZE=${maxExportBatchSize} is above OTEL_BSP_MAX_QUEUE_SIZE=${maxQueueSize}; using ${maxQueueSize}`);
     maxExportBatchSize = maxQueueSize;
   }
-  const resource = keyValueList(text('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES', warnings);
   return {
     config: {
       ...exported,
+      ...serviceResource(read),
       sampler,
       ratio,
       batch: {
@@ -104,15 +108,19 @@ export function tracingSettings(env: Env): TracingSettings {
         maxQueueSize,
         maxExportBatchSize,
       },
-      serviceName: text('OTEL_SERVICE_NAME') ?? resource['service.name'],
-      resource,
     },
     warnings,
   };
 }
 
+/** `OTEL_SERVICE_NAME` and `OTEL_RESOURCE_ATTRIBUTES`. */
+function serviceResource(read: ReturnType<typeof reader>): ServiceResource {
+  const resource = keyValueList(read.text('OTEL_RESOURCE_ATTRIBUTES'), 'OTEL_RESOURCE_ATTRIBUTES', read.warnings);
+  return { serviceName: read.text('OTEL_SERVICE_NAME') ?? resource['service.name'], resource };
+}
+
 /** How metrics are exported, when they are (besides `GET /metrics`, always served). */
-export interface MetricsConfig extends OtlpExport {
+export interface MetricsConfig extends OtlpExport, ServiceResource {
   /** `OTEL_METRIC_EXPORT_INTERVAL`: between two exports (ms). */
   readonly intervalMs: number;
   /** `OTEL_METRIC_EXPORT_TIMEOUT`: how long one export may take (ms). */
@@ -135,7 +143,7 @@ export function metricsSettings(env: Env): { readonly config: MetricsConfig | un
   const exported = otlpExport(env, 'METRICS', read);
   if (exported === undefined) return { config: undefined, warnings };
   const intervalMs = read.number('OTEL_METRIC_EXPORT_INTERVAL', 60_000, read.positiveInteger);
-  return { config: { ...exported, intervalMs, exportTimeoutMs: Math.min(intervalMs, read.number('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, read.positiveInteger)) }, warnings };
+  return { config: { ...exported, ...serviceResource(read), intervalMs, exportTimeoutMs: Math.min(intervalMs, read.number('OTEL_METRIC_EXPORT_TIMEOUT', 30_000, read.positiveInteger)) }, warnings };
 }
 
 /** Reads variables of `env`, trimmed, empty as unset; numbers that are not valid are warned about. */

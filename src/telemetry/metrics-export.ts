@@ -10,16 +10,14 @@
 import type * as Api from '@opentelemetry/api';
 import type * as MetricsHttp from '@opentelemetry/exporter-metrics-otlp-http';
 import type * as MetricsProto from '@opentelemetry/exporter-metrics-otlp-proto';
-import type * as Resources from '@opentelemetry/resources';
 import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import { lazyModule } from '../lazy-module.js';
 import { metricsSettings, type MetricsConfig } from './config.js';
-import { exporterOptions, INSTRUMENTATION_SCOPE, type ServiceFacts } from './sdk.js';
+import { exporterOptions, INSTRUMENTATION_SCOPE, serviceResourceOf, type ServiceFacts } from './sdk.js';
 
 const sdkMetrics = lazyModule<typeof SdkMetrics>('@opentelemetry/sdk-metrics');
-const resources = lazyModule<typeof Resources>('@opentelemetry/resources');
 const metricsHttp = lazyModule<typeof MetricsHttp>('@opentelemetry/exporter-metrics-otlp-http');
 const metricsProto = lazyModule<typeof MetricsProto>('@opentelemetry/exporter-metrics-otlp-proto');
 
@@ -99,9 +97,8 @@ export async function startMetricsExport(
     config.exporter === 'console'
       ? new sdk.ConsoleMetricExporter()
       : new (config.protocol === 'http/json' ? metricsHttp() : metricsProto()).OTLPMetricExporter(exporterOptions(config));
-  const serviceName = env['OTEL_SERVICE_NAME']?.trim() || service.name;
   const provider = new sdk.MeterProvider({
-    resource: resources().resourceFromAttributes({ 'service.name': serviceName, ...(service.version !== undefined ? { 'service.version': service.version } : {}) }),
+    resource: serviceResourceOf(config, service),
     readers: [new sdk.PeriodicExportingMetricReader({ exporter, exportIntervalMillis: config.intervalMs, exportTimeoutMillis: config.exportTimeoutMs })],
   });
   const meter = provider.getMeter(INSTRUMENTATION_SCOPE);

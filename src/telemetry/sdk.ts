@@ -12,7 +12,7 @@ import type * as JsonExporter from '@opentelemetry/exporter-trace-otlp-http';
 import type * as Resources from '@opentelemetry/resources';
 import type * as TraceBase from '@opentelemetry/sdk-trace-base';
 import { lazyModule } from '../lazy-module.js';
-import type { OtlpExport, TracingConfig } from './config.js';
+import type { OtlpExport, ServiceResource, TracingConfig } from './config.js';
 
 const api = lazyModule<typeof Api>('@opentelemetry/api');
 const core = lazyModule<typeof Core>('@opentelemetry/core');
@@ -60,13 +60,7 @@ export function startTracingSdk(config: TracingConfig, service: ServiceFacts): T
     config.exporter === 'console'
       ? new base.ConsoleSpanExporter()
       : new (config.protocol === 'http/json' ? jsonExporter() : protoExporter()).OTLPTraceExporter(exporterOptions(config));
-  const resource = resources().resourceFromAttributes({
-    ...config.resource,
-    'service.name': config.serviceName ?? service.name,
-    ...(service.version !== undefined && config.resource['service.version'] === undefined ? { 'service.version': service.version } : {}),
-    'telemetry.sdk.language': 'nodejs',
-    'telemetry.sdk.name': 'opentelemetry',
-  });
+  const resource = serviceResourceOf(config, service);
   const processor = new base.BatchSpanProcessor(exporter, { ...config.batch });
   const provider = new base.BasicTracerProvider({ resource, sampler: sampler(base, config), spanProcessors: [processor] });
   return {
@@ -76,6 +70,20 @@ export function startTracingSdk(config: TracingConfig, service: ServiceFacts): T
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/**
+ * The resource of e2rx's telemetry: `OTEL_RESOURCE_ATTRIBUTES`, the service name (the app's identifier unless the
+ * environment names one) and version (the app's `appVersion` unless given).
+ */
+export function serviceResourceOf(config: ServiceResource, service: ServiceFacts): Resources.Resource {
+  return resources().resourceFromAttributes({
+    ...config.resource,
+    'service.name': config.serviceName ?? service.name,
+    ...(service.version !== undefined && config.resource['service.version'] === undefined ? { 'service.version': service.version } : {}),
+    'telemetry.sdk.language': 'nodejs',
+    'telemetry.sdk.name': 'opentelemetry',
+  });
 }
 
 /**
