@@ -15,6 +15,7 @@
  *    steps/       the Directive's steps as operators over a function runner
  *    messages/    the shapes of messages between sources, steps and sinks
  *    server/      the HTTP server
+ *    telemetry/   OpenTelemetry traces and the metrics export, loaded only when configured
  *    sources/     where messages come from (HTTP, websocket, schedule, NATS, JetStream, Kafka)
  *    sinks/       where results go (HTTP, websocket, NATS, Kafka)
  *    handlers/    one module per handler kind (its planning and its pipeline), the registry, a handler's run
@@ -36,9 +37,10 @@ const allowed = {
   messages: [...base, 'runtime', 'steps'],
   server: [...base, 'directive', 'runtime'],
   sources: [...base, 'directive', 'flow', 'connections', 'runtime', 'messages', 'server'],
-  sinks: [...base, 'connections', 'messages', 'server', 'sources', 'steps'],
-  handlers: [...base, 'directive', 'flow', 'connections', 'runtime', 'steps', 'messages', 'server', 'sources', 'sinks'],
-  engine: [...base, 'directive', 'app', 'flow', 'capabilities', 'runtime', 'steps', 'server', 'handlers'],
+  telemetry: [...base, 'directive', 'capabilities', 'runtime', 'steps', 'messages'],
+  sinks: [...base, 'connections', 'messages', 'server', 'sources', 'steps', 'telemetry'],
+  handlers: [...base, 'directive', 'flow', 'connections', 'runtime', 'steps', 'messages', 'server', 'sources', 'sinks', 'telemetry'],
+  engine: [...base, 'directive', 'app', 'flow', 'capabilities', 'runtime', 'steps', 'server', 'handlers', 'telemetry'],
   // The stream side of the public API, gathered for src/index.ts.
   streams: ['connections', 'flow', 'messages', 'sources', 'sinks', 'handlers'],
   testing: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'messages', 'sources', 'sinks', 'handlers', 'engine'],

@@ -25,7 +25,7 @@ const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const ROOT = join(BENCH_DIR, '..');
 
 /** The benchmarks, in the order they run. Missing files are skipped. */
-export const BENCHMARKS: readonly string[] = ['runtime', 'runtime-wasi', 'host-calls', 'http', 'streams'];
+export const BENCHMARKS: readonly string[] = ['runtime', 'runtime-wasi', 'host-calls', 'http', 'tracing', 'streams'];
 
 /** Modules of bench/ that are not benchmarks. */
 export const HELPERS: readonly string[] = ['run', 'load', 'echo-app'];

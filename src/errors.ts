@@ -153,6 +153,10 @@ export const ERROR_CODES = {
     message: 'an inbound auth key of the Directive cannot be used',
     hint: 'check the secret, public key or JWKS URL that the `auth` block names (see docs/reference/directive.md#auth-e2rx)',
   },
+  E2RX_TELEMETRY_CONFIG: {
+    message: 'an OpenTelemetry environment variable asks for something e2rx cannot do',
+    hint: 'export with OTEL_TRACES_EXPORTER=otlp (or console) over http/protobuf or http/json (see docs/guides/observability.md)',
+  },
   E2RX_CLI_USAGE: {
     message: 'the command line is not valid',
     hint: 'run `e2rx --help`',

@@ -14,11 +14,15 @@ import type { EngineMetrics } from '../server/metrics.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { Ticket } from '../runtime/pool.js';
 import type { RunOutcome } from '../runtime/outcome.js';
+import type { Lane } from '../runtime/placement.js';
+import { traceHostServices } from '../telemetry/host-spans.js';
 
 /** An app's runtime, as the engine uses it. */
 export interface AppRuntime {
   /** See `Runtime.execute`. */
   execute(name: string, request: FunctionRequest, done: (outcome: RunOutcome) => void): Ticket | undefined;
+  /** Where the calls of a function go now (see `Runtime.laneOf`). */
+  readonly laneOf: (name: string) => Lane | undefined;
   /** How many calls can run at once (one per worker): the default in-flight bound. */
   readonly capacity: number;
   /** Pool sizes, busy workers and queued calls (for `/metrics`). */
@@ -42,7 +46,7 @@ export interface AppRuntimeOptions {
 export async function createAppRuntime(app: App, options: AppRuntimeOptions): Promise<AppRuntime> {
   const { directive } = app;
   const capabilities = resolveCapabilities(directive, options.env);
-  const services = createHostServices(capabilities, { staticFiles: app.staticFiles, logger: options.logger });
+  const services = traceHostServices(createHostServices(capabilities, { staticFiles: app.staticFiles, logger: options.logger }));
   try {
     const report = await services.start();
     for (const query of report.queries) {
@@ -83,6 +87,7 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
   return {
     capacity: workers,
     execute: (name, request, done) => runtime.execute(name, request, done),
+    laneOf: (name) => runtime.laneOf(name),
     stats: () => runtime.stats(),
     health: async () => {
       const state = await services.health();

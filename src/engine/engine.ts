@@ -23,6 +23,8 @@ import type { Gate } from '../flow/gate.js';
 import { buildPipelines } from '../handlers/pipeline.js';
 import type { HandlerPlan, Plan } from '../handlers/plan.js';
 import { runtimeRunner } from './runtime-runner.js';
+import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { startMetricsExport, type MetricsExport } from '../telemetry/metrics-export.js';
 
 /** How often the health of Redis and SQL connections is checked again. */
 export const HEALTH_REFRESH_MS = 5_000;
@@ -126,6 +128,8 @@ export function createEngine(options: EngineOptions): Engine {
   let warnings: readonly Problem[] = [];
   let streams: StreamConnections | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
+  let tracing: Tracing | undefined;
+  let metricsExport: MetricsExport | undefined;
 
   const health = (): HealthReport => {
     const connections = { ...connectionHealth, ...streams?.health() };
@@ -162,9 +166,12 @@ export function createEngine(options: EngineOptions): Engine {
           ? await loadApp(options.app, options.cwd === undefined ? {} : { cwd: options.cwd })
           : options.app;
       warnings = app.warnings;
+      // Before the runtime and the pipelines: they are traced, or not, as they are built.
+      tracing = startTracing(options.env ?? process.env, { name: app.directive.identifier, version: app.directive.appVersion }, logger);
       runtime = options.runner ? undefined : await createAppRuntime(app, { logger, env: options.env ?? process.env, metrics });
       throwIfStopped();
       const runner = options.runner ?? runtimeRunner(runtime as AppRuntime);
+      if (tracing !== undefined && runtime !== undefined) tracing.lanes = runtime.laneOf;
       plan = compileDirective(app.directive, {
         headless: options.headless ?? false,
         runSchedules: options.runSchedules ?? true,
@@ -212,6 +219,8 @@ export function createEngine(options: EngineOptions): Engine {
         refreshConnectionHealth().catch((error: unknown) => logger.warn({ err: error }, 'connection health check failed'));
       }, HEALTH_REFRESH_MS);
       healthTimer.unref();
+      // The OTLP export of /metrics, when configured (its SDK is loaded only then).
+      metricsExport = await startMetricsExport(options.env ?? process.env, { name: app.directive.identifier, version: app.directive.appVersion }, () => metrics.text(), logger);
       ready = true;
       logger.info(
         {
@@ -237,6 +246,12 @@ export function createEngine(options: EngineOptions): Engine {
     await http?.close();
     await streams?.close();
     await runtime?.close();
+    // Last: the spans of the runs that finished while draining are exported (this engine's hold released once).
+    const held = tracing;
+    tracing = undefined;
+    await held?.stop();
+    await metricsExport?.stop();
+    metricsExport = undefined;
   };
 
   const stop = (): Promise<void> => {

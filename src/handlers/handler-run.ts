@@ -14,6 +14,7 @@ import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { compileRun, type RunResult } from '../steps/steps.js';
+import { activeTracing } from '../telemetry/tracing.js';
 import { createDeadlines, type DeadlineHandle } from './deadlines.js';
 
 /** A handler's run of one request. */
@@ -54,12 +55,15 @@ export interface HandlerRunOptions {
  */
 export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   const { id, logger, metrics, requestTimeoutMs } = options;
-  const run = compileRun(options.steps, options.response, options.runner, {
+  // Tracing is decided here, once per handler: when it is off, nothing of it runs per request.
+  const tracing = activeTracing;
+  const run = compileRun(options.steps, options.response, tracing === undefined ? options.runner : tracing.traceRunner(options.runner), {
     groupTimeoutMs: options.groupTimeoutMs,
     ...(options.scheduler ? { scheduler: options.scheduler } : {}),
+    ...(tracing === undefined ? {} : { wrapStep: tracing.traceStep.bind(tracing) }),
   });
   const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, options.scheduler);
-  const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
+  const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
     const started = performance.now();
     let settled = false;
     let deadline: DeadlineHandle | undefined = undefined;
@@ -86,6 +90,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
       cancel?.();
     };
   };
+  const start = tracing === undefined ? untraced : tracing.traceRun(id, untraced);
   const observe = (request: FunctionRequest): Observable<RunResult> =>
     new RxObservable<RunResult>((subscriber) =>
       start(request, (result) => {

@@ -40,6 +40,7 @@ import { describeFailure, type FailureDescription } from '../messages/headers.js
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
 import { streamRequest } from '../messages/stream-request.js';
+import { activeTracing, annotateRun } from '../telemetry/tracing.js';
 
 /** What the lanes of one Kafka handler share. */
 export interface KafkaLaneContext {
@@ -157,6 +158,9 @@ export class KafkaLane {
     const { job } = delivery;
     // The first run takes the source's request; a retry a fresh one with the same id (functions mutate theirs).
     const request = delivery.runs === 1 ? job.request : streamRequest(this.context.resource, job.record.value ?? new Uint8Array(0), job.record.headers, job.request.id);
+    if (activeTracing !== undefined) {
+      annotateRun(request, { 'messaging.destination.partition.id': String(job.record.partition), 'messaging.kafka.offset': Number(job.record.offset), 'e2rx.attempt': delivery.runs });
+    }
     const cancel = this.context.run.start(request, (result) => this.#settled(delivery, result));
     if (this.#running === delivery) this.#cancelRun = cancel;
   }

@@ -147,6 +147,8 @@ export interface Runtime {
    * {@link Ticket}, whose `cancel()` drops it (then `done` is never called).
    */
   execute(name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined;
+  /** Where the calls of a registered function go now (`undefined`: no such function). */
+  laneOf(name: string): Lane | undefined;
   /** The registered functions. */
   readonly functions: ReadonlyMap<string, FunctionInfo>;
   /** Resolves once every worker thread started so far is ready (at once when none is needed). */
@@ -330,6 +332,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return prepared.info;
     },
     execute,
+    laneOf: (name) => registered.get(name)?.placement.lane,
     invoke(name, request, invokeOptions) {
       const signal = invokeOptions?.signal;
       if (signal?.aborted === true) return Promise.reject(abortReason(signal));

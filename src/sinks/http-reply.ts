@@ -3,17 +3,14 @@
  *
  * @module
  */
+import { failureStatus, statusOfRunError } from '../messages/http-status.js';
 import type { ServerResponse } from 'node:http';
-import { E2rxError } from '../errors.js';
 import { sendJson } from '../server/http-server.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import type { RunResult } from '../steps/steps.js';
 import { wireHeaderValue } from './header-value.js';
 
-/** The HTTP status of a Runnable error: its code when it is 200..599, else 500. */
-export function statusOfRunError(code: number): number {
-  return code >= 200 && code <= 599 ? code : 500;
-}
+export { failureStatus, statusOfRunError } from '../messages/http-status.js';
 
 /**
  * Writes a run's result as an HTTP response:
@@ -79,13 +76,6 @@ export function replyCancelled(response: ServerResponse): void {
   if (response.headersSent || response.writableEnded || response.destroyed) return;
   response.setHeader('connection', 'close');
   sendJson(response, 503, { status: 503, message: 'the server is shutting down' });
-}
-
-/** The status of a failure that is not a Runnable error. */
-export function failureStatus(error: Error): number {
-  if (E2rxError.is(error, 'E2RX_OVERLOADED')) return 503;
-  if (E2rxError.is(error, 'E2RX_REQUEST_TIMEOUT')) return 504;
-  return 500;
 }
 
 function isEmpty(record: Readonly<Record<string, string>>): boolean {

@@ -21,6 +21,7 @@ import type { KafkaJob } from '../sources/kafka.js';
 import type { NatsJob } from '../sources/nats.js';
 import type { RunResult } from '../steps/steps.js';
 import { encodedNatsHeaders } from './nats-headers.js';
+import { activeTracing, type MessageTarget } from '../telemetry/tracing.js';
 import {
   CORRELATION_HEADER,
   DEAD_LETTER_HEADERS,
@@ -81,7 +82,13 @@ export function respondToNats(nats: NatsConnectionHandle, options: RespondToNats
     if (run.result.kind !== 'ok') return of<NatsDelivery>({ ...run, publishedTo: undefined });
     const target = options.subject ?? run.job.reply;
     if (target === undefined) return of<NatsDelivery>({ ...run, publishedTo: undefined });
-    const headers = outputHeaders(run.job.headers, run.result.request.respHeaders, run.job.request.id, { skip: isReservedNatsHeader });
+    const headers = traced(
+      outputHeaders(run.job.headers, run.result.request.respHeaders, run.job.request.id, { skip: isReservedNatsHeader }),
+      run.job.request.id,
+      'nats',
+      target,
+      options.subject !== undefined ? 'respondTo' : 'reply',
+    );
     const msgID = options.subject !== undefined ? derivedMsgId(run.job, options.dedupeScope) : undefined;
     const confirm = options.subject !== undefined ? (options.confirm ?? 'auto') : run.job.kind === 'jetstream' ? 'flush' : 'none';
     return from(publishNats(nats, target, run.result.body, headers, { confirm, jetstreamInput: run.job.kind === 'jetstream', ...(msgID ? { msgID } : {}) })).pipe(
@@ -119,18 +126,18 @@ export function respondNats(
   // so an ack that reaches the server means the result did.
   if (respondTo === undefined) {
     // The reply of a core request (a JetStream message has no reply subject for us).
-    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(traced(entries, job.request.id, 'nats', target, 'reply')) });
     return target;
   }
   let modes = subjectModes.get(nats);
   if (modes === undefined) subjectModes.set(nats, (modes = new Map<string, 'core' | 'jetstream'>()));
   const mode = modes.get(target);
   if (mode === 'core') {
-    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(entries) });
+    nats.connection.publish(target, result.body, { headers: encodedNatsHeaders(traced(entries, job.request.id, 'nats', target, 'respondTo')) });
     return target;
   }
   if (mode === 'jetstream') {
-    const headers = toNatsHeaders(entries);
+    const headers = toNatsHeaders(traced(entries, job.request.id, 'nats', target, 'respondTo'));
     const msgID = derivedMsgId(job, dedupeScope);
     const id = headers.has('Nats-Msg-Id') ? undefined : msgID;
     return nats.jetstream.publish(target, result.body, { headers, ...(id !== undefined ? { msgID: id } : {}) }).then(() => target);
@@ -193,7 +200,7 @@ export async function publishNats(
 export async function replyNatsFailure(nats: NatsConnectionHandle, job: NatsJob, failure: FailureDescription, attempts: number, handler: string): Promise<boolean> {
   if (job.reply === undefined) return false;
   const extra = deadLetterHeaders(failure, attempts, handler, { [DEAD_LETTER_HEADERS.sourceSubject]: job.subject });
-  const headers = outputHeaders(job.headers, extra, job.request.id, { skip: isReservedNatsHeader });
+  const headers = traced(outputHeaders(job.headers, extra, job.request.id, { skip: isReservedNatsHeader }), job.request.id, 'nats', job.reply, 'reply');
   await publishNats(nats, job.reply, new Uint8Array(), headers, { confirm: 'none' });
   return true;
 }
@@ -219,7 +226,13 @@ export async function deadLetterNats(
   const source: Record<string, string> = { [DEAD_LETTER_HEADERS.sourceSubject]: job.subject };
   if (job.stream !== undefined) source[DEAD_LETTER_HEADERS.sourceStream] = job.stream;
   if (job.sequence !== undefined) source[DEAD_LETTER_HEADERS.sourceSequence] = String(job.sequence);
-  const headers = outputHeaders(job.headers, deadLetterHeaders(failure, attempts, handler, source), job.request.id, { skip: isReservedNatsHeader });
+  const headers = traced(
+    outputHeaders(job.headers, deadLetterHeaders(failure, attempts, handler, source), job.request.id, { skip: isReservedNatsHeader }),
+    job.request.id,
+    'nats',
+    subject,
+    'deadLetter',
+  );
   await publishNats(nats, subject, job.payload, headers, { confirm: 'auto', jetstreamInput: true });
 }
 
@@ -270,7 +283,8 @@ export function respondToKafka(driver: KafkaDriver, options: RespondToKafkaOptio
  * ```
  */
 export function kafkaResultRecord(job: KafkaJob, result: Extract<RunResult, { kind: 'ok' }>, topic: string): KafkaOutgoing {
-  return { topic, key: job.record.key, value: result.body, headers: outputHeaders(job.record.headers, result.request.respHeaders, job.request.id) };
+  const headers = traced(outputHeaders(job.record.headers, result.request.respHeaders, job.request.id), job.request.id, 'kafka', topic, 'respondTo');
+  return { topic, key: job.record.key, value: result.body, headers };
 }
 
 /**
@@ -290,7 +304,7 @@ export function kafkaDeadLetterRecord(job: KafkaJob, failure: FailureDescription
     [DEAD_LETTER_HEADERS.sourcePartition]: String(record.partition),
     [DEAD_LETTER_HEADERS.sourceOffset]: record.offset,
   });
-  return { topic, key: record.key, value: record.value, headers: outputHeaders(record.headers, extra, job.request.id) };
+  return { topic, key: record.key, value: record.value, headers: traced(outputHeaders(record.headers, extra, job.request.id), job.request.id, 'kafka', topic, 'deadLetter') };
 }
 
 /**
@@ -312,6 +326,21 @@ export async function deadLetterKafka(
   handler: string,
 ): Promise<void> {
   await driver.produce([kafkaDeadLetterRecord(job, failure, attempts, handler, topic)]);
+}
+
+/**
+ * The headers of a message published for a run, with the run's trace context when tracing is on (a producer span
+ * under the run; its `traceparent` replaces the input's). While tracing is off: the headers as they are.
+ */
+function traced<V extends string | Uint8Array>(
+  headers: HeaderEntry<V>[],
+  requestId: string,
+  system: MessageTarget['system'],
+  destination: string,
+  role: MessageTarget['role'],
+): HeaderEntry<V | string>[] {
+  const tracing = activeTracing;
+  return tracing === undefined ? headers : tracing.messageHeaders(requestId, headers, { system, destination, role });
 }
 
 /** The headers of a result: the input's, those the functions set, and `x-request-id` (see {@link outputHeaders}). */

@@ -19,6 +19,8 @@ export interface StepOptions {
   readonly groupTimeoutMs?: number;
   /** The scheduler for timeouts (a `TestScheduler` in marble tests). */
   readonly scheduler?: SchedulerLike;
+  /** Wraps each step of a compiled run once, at compile time (tracing gives each step its span). */
+  readonly wrapStep?: (start: StepStart, step: Step, index: number) => StepStart;
 }
 
 /** How a run ended. `respHeaders` are the headers functions set, for every outcome. */
@@ -104,7 +106,8 @@ export interface CompiledRun {
  * ```
  */
 export function compileRun(steps: readonly Step[], response: string | undefined, runner: FunctionRunner, options: StepOptions = {}): CompiledRun {
-  const starts = steps.map((step) => stepToStart(step, runner, options));
+  const wrap = options.wrapStep;
+  const starts = steps.map((step, index) => (wrap === undefined ? stepToStart(step, runner, options) : wrap(stepToStart(step, runner, options), step, index)));
   const project = (state: RunState): RunResult => resultOf(state, response);
   const run = (request: FunctionRequest): Observable<RunResult> => runStepSequence(starts, startRun(request), project);
   return Object.assign(run, {

@@ -1,0 +1,109 @@
+/**
+ * What tracing costs on the HTTP path: the one-step echo app of bench/http.ts served by `e2rx start` with tracing off
+ * and with tracing on at 100% sampling (`OTEL_TRACES_SAMPLER=always_on`, OTLP http/protobuf, the default batch span
+ * processor), exporting to a no-op OTLP/HTTP receiver in this process (it reads each export and answers 200), with
+ * and at 10% (`parentbased_traceidratio`, 0.1), with the bare node:http baseline of bench/http.ts measured in the same run, so that the off row's ratio to bare can be
+ * compared with bench/http.ts's. Each server in its own process, autocannon in another; servers run in turn,
+ * `E2RX_BENCH_ROUNDS` times (default 2), `E2RX_BENCH_SECONDS` long (default 6) after a 2-second warm-up, 32
+ * connections (`E2RX_BENCH_CONNECTIONS`); medians. The issue's target: tracing on costs at most 10% of throughput.
+ *
+ * Run: npm run bench -- tracing   (about a minute)
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { bareServer, type Contender, ECHO_BODY, writeEchoApp } from './echo-app.js';
+import { autocannon, median, startServer, type LoadResult } from './load.js';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const ROUNDS = Number(process.env['E2RX_BENCH_ROUNDS'] ?? 2);
+const SECONDS = Number(process.env['E2RX_BENCH_SECONDS'] ?? 6);
+const CONNECTIONS = (process.env['E2RX_BENCH_CONNECTIONS'] ?? '32').split(',').map(Number);
+const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `e2rx start` on the app with `env` added to its environment. */
+function e2rx(name: string, app: string, env: NodeJS.ProcessEnv): Contender {
+  const command = [process.execPath, join(ROOT, 'bin', 'e2rx.js'), 'start', app, '--host', '127.0.0.1', '--log-level', 'warn'];
+  return { name, path: '/echo', start: (port) => startServer([...command, '--port', String(port)], port, '/health', env) };
+}
+
+/** The benchmark (see the module comment). */
+export async function run(): Promise<void> {
+  const started = performance.now();
+  let exports = 0;
+  let exportedBytes = 0;
+  const receiver = createServer((request, response) => {
+    request.on('data', (chunk: Buffer) => (exportedBytes += chunk.length));
+    request.on('end', () => {
+      exports += 1;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const dir = await mkdtemp(join(tmpdir(), 'e2rx-bench-tracing-'));
+  await writeEchoApp(dir);
+  const off = 'e2rx start, tracing off';
+  const on = 'e2rx start, tracing on (100%, OTLP)';
+  const contenders: Contender[] = [
+    bareServer('bare node:http + inline Wasm (baseline)', dir),
+    // The off server gets no OTEL_* variable at all (those of this shell are removed).
+    e2rx(off, dir, Object.fromEntries(Object.keys(process.env).filter((name) => name.startsWith('OTEL_')).map((name) => [name, undefined]))),
+    e2rx(on, dir, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', OTEL_TRACES_SAMPLER: 'always_on' }),
+    e2rx('e2rx start, tracing on (10% sampled)', dir, {
+      OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    }),
+  ];
+  const results = new Map<string, LoadResult[]>();
+  let port = 18_600;
+  try {
+    for (const connections of CONNECTIONS) {
+      for (let round = 0; round < ROUNDS; round += 1) {
+        for (const contender of contenders) {
+          port += 1;
+          const server = await contender.start(port);
+          try {
+            await settle(500);
+            const url = `http://127.0.0.1:${port}${contender.path}`;
+            await autocannon({ url, connections, seconds: 2, body: ECHO_BODY });
+            const result = await autocannon({ url, connections, seconds: SECONDS, body: ECHO_BODY });
+            const key = `${contender.name}|${connections}`;
+            results.set(key, [...(results.get(key) ?? []), result]);
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    receiver.close();
+  }
+
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} CPUs, ${new Date().toISOString()}; ${ROUNDS} rounds of ${SECONDS} s, medians`);
+  console.log(`${'server'.padEnd(42)} ${'conns'.padStart(5)} ${'2xx/s'.padStart(9)} ${'non-2xx'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to bare  ratio to off`);
+  for (const connections of CONNECTIONS) {
+    const stat = (name: string) => {
+      const runs = results.get(`${name}|${connections}`) ?? [];
+      return { ok: median(runs.map((r) => r.ok)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), non2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0) };
+    };
+    const bare = stat(contenders[0]?.name ?? '');
+    const baseline = stat(off);
+    for (const contender of contenders) {
+      const s = stat(contender.name);
+      console.log(
+        `${contender.name.padEnd(42)} ${String(connections).padStart(5)} ${s.ok.toFixed(0).padStart(9)} ${String(s.non2xx).padStart(8)} ${s.p50.toFixed(1).padStart(7)} ${s.p99.toFixed(1).padStart(7)}  x${(s.ok / bare.ok).toFixed(2).padEnd(13)} x${(s.ok / baseline.ok).toFixed(2)}`,
+      );
+    }
+  }
+  console.log(`the no-op receiver got ${exports} exports, ${(exportedBytes / 1024 / 1024).toFixed(1)} MB of spans`);
+  console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) await run();

@@ -1,0 +1,377 @@
+/**
+ * Traces of handler runs: one trace per run, made of the source's span (HTTP server, messaging consumer, schedule),
+ * a span per step and per function call, a span per asynchronous host call (`host-spans.ts`) and a producer span per
+ * message published for the run (respondTo, reply, dead letter), with W3C trace context read from the request's
+ * headers and written on what leaves.
+ *
+ * Tracing is process-wide and off unless the environment configures it ({@link startTracing}). While it is off,
+ * {@link activeTracing} is `undefined` and nothing here runs: the engine's hot paths test that once, when a handler
+ * is built (its run, steps and runner are wrapped or not), or once per published message.
+ *
+ * The spans of a run find their parent through the request id (a run's request keeps its id through its steps):
+ * the run registers its context under the id while it runs, and keeps it a little longer once it ended, for the
+ * messages published after it. Two runs that share an id at the same moment (a client reusing an `X-Request-ID`)
+ * share that entry: the later one's spans may hang under the earlier one.
+ *
+ * @module
+ */
+import type { Attributes, Context, Span, SpanOptions } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { Step } from '../directive/model.js';
+import { errorMessage } from '../errors.js';
+import type { FunctionRequest } from '../runtime/request.js';
+import type { Lane } from '../runtime/placement.js';
+import { startFunction, type FunctionOutcome, type FunctionRef, type FunctionRunner, type FunctionStart } from '../steps/function-runner.js';
+import type { RunState } from '../steps/run-state.js';
+import type { StepStart } from '../steps/step-operator.js';
+import type { RunResult } from '../steps/steps.js';
+import { Observable } from 'rxjs';
+import { tracingSettings, type TracingConfig } from './config.js';
+import { requestAttributes, runEnd, runSourceOf } from './run-source.js';
+import { startTracingSdk, type ServiceFacts, type TracingSdk } from './sdk.js';
+
+/** The callback form of a run (a `HandlerRun`'s `start`). */
+export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) => void) => (() => void) | undefined;
+
+/** One run being traced: its source span, and where its children hang. */
+interface RunTrace {
+  readonly span: Span;
+  readonly context: Context;
+  /** Whether the run is sampled: the spans under an unsampled run are not created (their context is the run's). */
+  readonly recording: boolean;
+  /** The step running now (steps run one after the other). */
+  step: Context | undefined;
+  /** The function calls running now, by FQFN (their host calls hang under them). */
+  calls: Map<string, Context> | undefined;
+}
+
+/** Span kinds, as the API numbers them (`SpanKind`). */
+export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
+const STATUS_ERROR = 2;
+/** How many ended runs (at least, and at most twice as many) stay findable for the messages published after them. */
+const RECENT_RUNS = 4096;
+
+/** Where a message for a run goes: the transport, the subject or topic, and why. */
+export interface MessageTarget {
+  readonly system: 'nats' | 'kafka';
+  readonly destination: string;
+  readonly role: 'respondTo' | 'reply' | 'deadLetter';
+}
+
+/** A header entry of an outgoing message (NATS values are strings, Kafka's bytes). */
+export type MessageHeader = readonly [name: string, value: string | Uint8Array];
+
+/** The tracing of this process, while it is on. */
+export class Tracing {
+  readonly #sdk: TracingSdk;
+  readonly #runs = new Map<string, RunTrace>();
+  /**
+   * Ended runs, in two generations: when the newer holds {@link RECENT_RUNS}, it becomes the older and the older is
+   * dropped (O(1); evicting a Map's oldest entry one at a time walks the holes its deletions leave).
+   */
+  #recent = new Map<string, RunTrace>();
+  #older = new Map<string, RunTrace>();
+  /** Where a function's calls go now (the runtime's placement), when the engine knows. */
+  lanes: ((fqfn: string) => Lane | undefined) | undefined = undefined;
+
+  readonly #logger: Logger;
+
+  constructor(sdk: TracingSdk, readonly config: TracingConfig, logger: Logger) {
+    this.#sdk = sdk;
+    this.#logger = logger;
+  }
+
+  /**
+   * A handler's run, traced: each run gets its source span (a child of the request's `traceparent` when it has
+   * one), registered for its children until it ends.
+   */
+  traceRun(handler: string, start: RunStart): RunStart {
+    const source = runSourceOf(handler);
+    const kind = source.kind === 'http' || source.kind === 'websocket' ? SPAN_KIND.server : source.kind === 'schedule' ? SPAN_KIND.internal : SPAN_KIND.consumer;
+    const options: SpanOptions = { kind, attributes: source.attributes };
+    return (request, onResult) => {
+      const span = this.#sdk.tracer.startSpan(source.spanName, options, this.extract(request.headers));
+      const recording = span.isRecording();
+      if (recording) {
+        span.setAttributes(requestAttributes(request, source.kind));
+        const extra = annotations.get(request);
+        if (extra !== undefined) span.setAttributes(extra);
+      }
+      const trace: RunTrace = { span, context: this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span), recording, step: undefined, calls: undefined };
+      const id = request.id;
+      this.#runs.set(id, trace);
+      let over = false;
+      const finish = (): void => {
+        over = true;
+        if (this.#runs.get(id) === trace) this.#runs.delete(id);
+        if (this.#recent.size >= RECENT_RUNS) {
+          this.#older = this.#recent;
+          this.#recent = new Map();
+        }
+        this.#recent.set(id, trace);
+      };
+      const cancel = start(request, (result) => {
+        if (!over && !recording) finish();
+        else if (!over) {
+          const end = runEnd(source, result);
+          span.setAttributes(end.attributes);
+          if (end.error !== undefined) span.setStatus({ code: STATUS_ERROR, message: end.error });
+          if (result.kind === 'failure') span.recordException(result.error);
+          span.end();
+          finish();
+        }
+        onResult(result);
+      });
+      if (cancel === undefined) return undefined;
+      return () => {
+        if (!over) {
+          span.setAttribute('e2rx.run.outcome', 'cancelled');
+          span.end();
+          finish();
+        }
+        cancel();
+      };
+    };
+  }
+
+  /** A step, traced: a span per run of it (`step 1: fn hello`, `step 2: group`), under the run's span. */
+  traceStep(start: StepStart, step: Step, index: number): StepStart {
+    const name = `step ${index + 1}: ${step.kind === 'fn' ? `fn ${step.call.fn}` : step.kind === 'group' ? 'group' : `forEach ${step.call.fn}`}`;
+    const attributes: Attributes = {
+      'e2rx.step.index': index,
+      'e2rx.step.kind': step.kind,
+      'e2rx.step.functions': step.kind === 'group' ? step.calls.map((call) => call.fqfn) : [step.call.fqfn],
+    };
+    return (state, next) => {
+      const run = this.#runs.get(state.request.id);
+      if (run === undefined || !run.recording) return start(state, next);
+      const span = this.#sdk.tracer.startSpan(name, { attributes }, run.context);
+      const context = this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span);
+      run.step = context;
+      let over = false;
+      const cancel = start(state, (after: RunState) => {
+        over = true;
+        if (run.step === context) run.step = undefined;
+        if (after.stopped !== undefined) {
+          span.setAttribute('e2rx.step.outcome', after.stopped.kind === 'runError' ? 'run_error' : 'failure');
+          span.setStatus({ code: STATUS_ERROR, message: after.stopped.error.message });
+        } else span.setAttribute('e2rx.step.outcome', 'ok');
+        span.end();
+        next(after);
+      });
+      if (cancel === undefined) return undefined;
+      return () => {
+        if (!over) {
+          span.setAttribute('e2rx.step.outcome', 'cancelled');
+          span.end();
+        }
+        cancel();
+      };
+    };
+  }
+
+  /** A function runner, traced: a span per call (FQFN, where it ran, its outcome), under the step's span. */
+  traceRunner(runner: FunctionRunner): FunctionRunner {
+    const start: FunctionStart = (fn, request, next, fail) => {
+      const run = this.#runs.get(request.id);
+      if (run === undefined || !run.recording) return startFunction(runner, fn, request, next, fail);
+      const lane = this.lanes?.(fn.fqfn);
+      const attributes: Attributes = { 'e2rx.function.fqfn': fn.fqfn, 'e2rx.function.name': fn.fn };
+      if (lane !== undefined) attributes['e2rx.function.lane'] = lane === 'workers' ? 'worker' : 'inline';
+      const span = this.#sdk.tracer.startSpan(`function ${fn.fn}`, { attributes }, run.step ?? run.context);
+      const context = this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span);
+      (run.calls ??= new Map()).set(fn.fqfn, context);
+      let over = false;
+      const settle = (): void => {
+        over = true;
+        if (run.calls?.get(fn.fqfn) === context) run.calls.delete(fn.fqfn);
+      };
+      const cancel = startFunction(
+        runner,
+        fn,
+        request,
+        (outcome: FunctionOutcome) => {
+          settle();
+          span.setAttribute('e2rx.function.outcome', outcome.kind === 'runError' ? 'run_error' : outcome.kind);
+          if (outcome.kind === 'runError') {
+            span.setAttribute('e2rx.function.error_code', outcome.code);
+            span.setStatus({ code: STATUS_ERROR, message: outcome.message });
+          }
+          span.end();
+          next(outcome);
+        },
+        (error: unknown) => {
+          settle();
+          span.setAttribute('e2rx.function.outcome', 'failure');
+          const failure = error instanceof Error ? error : new Error(String(error));
+          span.recordException(failure);
+          span.setStatus({ code: STATUS_ERROR, message: failure.message });
+          span.end();
+          fail(error);
+        },
+      );
+      if (cancel === undefined) return undefined;
+      return () => {
+        if (!over) {
+          settle();
+          span.setAttribute('e2rx.function.outcome', 'cancelled');
+          span.end();
+        }
+        cancel();
+      };
+    };
+    const observe = (fn: FunctionRef, request: FunctionRequest): Observable<FunctionOutcome> =>
+      new Observable<FunctionOutcome>((subscriber) =>
+        start(
+          fn,
+          request,
+          (outcome) => {
+            subscriber.next(outcome);
+            subscriber.complete();
+          },
+          (error) => subscriber.error(error),
+        ),
+      );
+    return Object.assign(observe, { start });
+  }
+
+  /**
+   * Starts a child span of the run of `requestId` (under the call of `fn` when it is running): for host calls and
+   * messages. Without such a run (it ended long ago, or a call outside any run), a root span.
+   */
+  startChild(requestId: string, fn: string | undefined, name: string, options: SpanOptions): { readonly span: Span; readonly context: Context } {
+    const run = this.#runs.get(requestId) ?? this.#recent.get(requestId) ?? this.#older.get(requestId);
+    // Under an unsampled run: no span, and what leaves carries the run's context (its trace, not sampled).
+    if (run !== undefined && !run.recording) return { span: this.#sdk.api.trace.wrapSpanContext(run.span.spanContext()), context: run.context };
+    const parent = run === undefined ? this.#sdk.api.ROOT_CONTEXT : ((fn === undefined ? undefined : run.calls?.get(fn)) ?? run.step ?? run.context);
+    const span = this.#sdk.tracer.startSpan(name, options, parent);
+    return { span, context: this.#sdk.api.trace.setSpan(this.#sdk.api.ROOT_CONTEXT, span) };
+  }
+
+  /** The W3C headers (`traceparent`, and `tracestate` when there is one) of `context`. */
+  inject(context: Context): Record<string, string> {
+    const carrier: Record<string, string> = {};
+    this.#sdk.propagator.inject(context, carrier, this.#sdk.api.defaultTextMapSetter);
+    return carrier;
+  }
+
+  /** The context of the `traceparent`/`tracestate` of lower-cased headers; the root context without them. */
+  extract(headers: Readonly<Record<string, string>>): Context {
+    const root = this.#sdk.api.ROOT_CONTEXT;
+    if (headers['traceparent'] === undefined) return root;
+    return this.#sdk.propagator.extract(root, headers, this.#sdk.api.defaultTextMapGetter);
+  }
+
+  /**
+   * The headers of a message published for the run of `requestId`: a producer span (`send <destination>`) under
+   * the run, and its `traceparent`/`tracestate` in place of any the input carried (the headers of an output start as
+   * a copy of the input's).
+   */
+  messageHeaders<H extends MessageHeader>(requestId: string, headers: readonly H[], target: MessageTarget): (H | readonly [string, string])[] {
+    const { span, context } = this.startChild(requestId, undefined, `send ${target.destination}`, {
+      kind: SPAN_KIND.producer,
+      attributes: {
+        'messaging.system': target.system,
+        'messaging.destination.name': target.destination,
+        'messaging.operation.type': 'send',
+        'messaging.operation.name': 'send',
+        'e2rx.message.role': target.role,
+        'e2rx.request.id': requestId,
+      },
+    });
+    const trace = this.inject(context);
+    span.end();
+    const out: (H | readonly [string, string])[] = headers.filter(([name]) => {
+      const lower = name.toLowerCase();
+      return lower !== 'traceparent' && lower !== 'tracestate';
+    });
+    for (const name in trace) out.push([name, trace[name] as string]);
+    return out;
+  }
+
+  /** Exports every span ended so far. An export that fails is logged, never thrown: traces never stop the app. */
+  async flush(): Promise<void> {
+    await this.#sdk.forceFlush().catch((error: unknown) => this.#exportFailed(error));
+  }
+
+  /**
+   * Releases this engine's hold: the last holder exports what is left and turns tracing off. Never throws (see
+   * flush).
+   */
+  async stop(): Promise<void> {
+    if (activeTracing !== this) return;
+    holders -= 1;
+    if (holders > 0) {
+      await this.flush();
+      return;
+    }
+    activeTracing = undefined;
+    await this.#sdk.shutdown().catch((error: unknown) => this.#exportFailed(error));
+  }
+
+  #exportFailed(error: unknown): void {
+    this.#logger.warn({ err: error, url: this.config.url }, `tracing: the last spans could not be exported to ${this.config.url}: ${errorMessage(error)}`);
+  }
+}
+
+/** Attributes a source gives a run before it starts (Kafka: partition and offset), read by {@link Tracing.traceRun}. */
+const annotations = new WeakMap<FunctionRequest, Attributes>();
+
+/**
+ * Adds source facts to the span of the run of `request` (call before the run starts, and only while tracing is on).
+ *
+ * @example
+ * ```ts
+ * if (activeTracing !== undefined) annotateRun(request, { 'messaging.kafka.offset': 42 });
+ * ```
+ */
+export function annotateRun(request: FunctionRequest, attributes: Attributes): void {
+  annotations.set(request, attributes);
+}
+
+/** The process's tracing, or `undefined` while tracing is off (the one test of the hot paths). */
+export let activeTracing: Tracing | undefined = undefined;
+/** How many engines hold {@link activeTracing} (a hot reload runs the old and the new version side by side). */
+let holders = 0;
+
+/**
+ * Turns tracing on when `env` configures it (see `config.ts`): loads the SDK, starts the exporter, and makes it the
+ * process's {@link activeTracing}. Returns `undefined` when tracing is off. When it is on already (another engine of
+ * this process, such as the version a hot reload replaces, started it), the engine shares it: each holder calls
+ * {@link Tracing.stop}, and the last one shuts it down. Warnings about ignored values go to `logger`.
+ *
+ * @example
+ * ```ts
+ * const tracing = await startTracing(process.env, { name: 'com.example.hello' }, logger);
+ * // … on stop:
+ * await tracing?.stop();
+ * ```
+ */
+export function startTracing(env: Readonly<Record<string, string | undefined>>, service: ServiceFacts, logger: Logger): Tracing | undefined {
+  const settings = tracingSettings(env);
+  for (const warning of settings.warnings) logger.warn(`tracing: ${warning}`);
+  const config = settings.config;
+  if (config === undefined) return undefined;
+  if (activeTracing !== undefined) {
+    holders += 1;
+    return activeTracing;
+  }
+  const sdk = startTracingSdk(config, service);
+  sdk.api.diag.setLogger(
+    {
+      error: (message: string) => logger.warn(`OpenTelemetry: ${message}`),
+      warn: (message: string) => logger.warn(`OpenTelemetry: ${message}`),
+      info: () => undefined,
+      debug: () => undefined,
+      verbose: () => undefined,
+    },
+    { logLevel: sdk.api.DiagLogLevel.WARN, suppressOverrideMessage: true },
+  );
+  activeTracing = new Tracing(sdk, config, logger);
+  holders = 1;
+  logger.info(
+    { exporter: config.exporter, protocol: config.protocol, url: config.url, sampler: config.sampler, ratio: config.ratio },
+    config.exporter === 'console' ? 'tracing on: spans printed to stdout' : `tracing on: exporting spans to ${config.url} (${config.protocol})`,
+  );
+  return activeTracing;
+}
