@@ -103,7 +103,15 @@ export function normalizeDirective(input: DirectiveInput, inferred: readonly Run
     schedules: (input.schedules ?? []).map((schedule) => {
       const every = schedule.every ?? {};
       const seconds = (every.seconds ?? 0) + 60 * (every.minutes ?? 0) + 3600 * (every.hours ?? 0) + 86_400 * (every.days ?? 0);
-      return { name: schedule.name ?? '', everyMs: seconds * 1000, state: schedule.state ?? {}, steps: steps(schedule.steps) };
+      return {
+        name: schedule.name ?? '',
+        everyMs: seconds * 1000,
+        ...(schedule.cron === undefined ? {} : { cron: schedule.cron.trim() }),
+        ...(schedule.timeZone === undefined ? {} : { timeZone: schedule.timeZone }),
+        ...(schedule.lease === undefined ? {} : { lease: schedule.lease }),
+        state: schedule.state ?? {},
+        steps: steps(schedule.steps),
+      };
     }),
     queries,
     runnables,

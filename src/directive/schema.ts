@@ -116,7 +116,13 @@ export const ScheduleSchema = z
         hours: count('Hours.').optional(),
         days: count('Days.').optional(),
       })
-      .describe('The period: the sum of the given units; at least one must be non-zero.')
+      .describe('The period: the sum of the given units; at least one must be non-zero. Either `every` or `cron`.')
+      .optional(),
+    cron: text('(e2rx) A cron expression (5 fields, or 6 with seconds first): runs at each time it matches. Either `every` or `cron`.').optional(),
+    timeZone: text('(e2rx) The IANA time zone `cron` is read in (default UTC), e.g. `Europe/Paris`.').optional(),
+    lease: z
+      .enum(['redis', 'nats'])
+      .describe('(e2rx) Run each tick on one instance of the app: the instances hold a lease in Redis (`connections.redis`) or NATS JetStream KV (`connections.nats`).')
       .optional(),
     state: stringMap('Initial state of every run.').optional(),
     steps: z.array(StepSchema).describe('The steps, run in order.').optional(),

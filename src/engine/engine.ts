@@ -14,6 +14,7 @@ import { createMetrics, type EngineMetrics } from '../server/metrics.js';
 import { REQUEST_ID_HEADER, requestIdOf } from '../server/request-id.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { StreamConnections } from '../connections/streams.js';
+import type { OpenScheduleLeases } from '../connections/open-schedule-leases.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from './gate.js';
@@ -107,10 +108,11 @@ export function createEngine(options: EngineOptions): Engine {
   let stopping: Promise<void> | undefined;
   let warnings: readonly Problem[] = [];
   let streams: StreamConnections | undefined;
+  let leases: OpenScheduleLeases | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
 
   const health = (): HealthReport => {
-    const connections = { ...connectionHealth, ...streams?.health() };
+    const connections = { ...connectionHealth, ...streams?.health(), ...leases?.health() };
     return { healthy: ready && Object.values(connections).every(Boolean), connections };
   };
   const refreshConnectionHealth = async (): Promise<void> => {
@@ -157,11 +159,26 @@ export function createEngine(options: EngineOptions): Engine {
         await streams.connect();
         throwIfStopped();
       }
+      const leaseKinds = new Set(plan.schedules.flatMap((schedule) => (schedule.schedule.lease === undefined ? [] : [schedule.schedule.lease])));
+      if (leaseKinds.size > 0) {
+        // Loaded only for apps with leased schedules (e2rx `lease:`).
+        const { openScheduleLeases } = await import('../connections/open-schedule-leases.js');
+        leases = await openScheduleLeases(app.directive, leaseKinds, { logger, env: options.env ?? process.env });
+        throwIfStopped();
+      }
       // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
       const stream = options.stream ?? streams?.stream;
-      const built = buildPipelines(plan, { runner, http, logger, metrics, stopAccepting, ...(stream ? { stream } : {}) });
+      const built = buildPipelines(plan, {
+        runner,
+        http,
+        logger,
+        metrics,
+        stopAccepting,
+        ...(stream ? { stream } : {}),
+        ...(leases ? { leases: { stores: leases.stores, owner: leases.owner } } : {}),
+      });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
         subscription = merge(
@@ -204,6 +221,7 @@ export function createEngine(options: EngineOptions): Engine {
     subscription?.unsubscribe();
     await http?.close();
     await streams?.close();
+    await leases?.close();
     await runtime?.close();
   };
 

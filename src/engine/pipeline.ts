@@ -7,7 +7,7 @@
 import { exhaustMap, filter, finalize, mergeMap, Observable, takeUntil, type SchedulerLike } from 'rxjs';
 import { serveEach } from './serve-each.js';
 import type { Logger } from 'pino';
-import type { Step } from '../directive/model.js';
+import type { ScheduleLease as ScheduleLeaseKind, Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { EngineMetrics, HandlerMetrics } from '../server/metrics.js';
@@ -17,6 +17,9 @@ import { replyWebSocket } from '../sinks/websocket-reply.js';
 import { fromHttpRoute, type HttpJob } from '../sources/http.js';
 import { headlessRequest } from '../sources/headless.js';
 import { fromSchedule } from '../sources/schedule.js';
+import { leasedSchedule } from '../sources/leased-schedule.js';
+import { scheduleTimes } from '../sources/tick-times.js';
+import { leaseTtlMs, type ScheduleLeases } from '../connections/schedule-lease.js';
 import { fromWebSocketRoute, type WebSocketConnection, type WebSocketJob } from '../sources/websocket.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { RunResult } from '../steps/steps.js';
@@ -38,6 +41,8 @@ export interface PipelineDeps {
   readonly stopAccepting: Observable<unknown>;
   /** Builds the pipeline of a NATS or Kafka handler (the streams module); without it such handlers are refused. */
   readonly stream?: (plan: HandlerPlan, run: HandlerRun, gate: Gate) => Observable<unknown>;
+  /** The store of schedule leases (e2rx `lease:`), and this instance's name in it; without it, leased schedules are refused. */
+  readonly leases?: { readonly stores: Partial<Record<ScheduleLeaseKind, ScheduleLeases>>; readonly owner: string };
 }
 
 /** The pipelines of a plan, and the gates of its handlers (for health, metrics and draining). */
@@ -136,6 +141,30 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
   for (const schedule of plan.schedules) {
     const { steps, name } = schedule.schedule;
     const run = handlerRun(schedule.id, steps, undefined, schedule.groupTimeoutMs, undefined);
+    if (schedule.schedule.lease !== undefined) {
+      const store = deps.leases?.stores[schedule.schedule.lease];
+      if (store === undefined || deps.leases === undefined) {
+        deps.logger.error({ schedule: name }, `schedule ${name} holds its lease in ${schedule.schedule.lease}, which is not available`);
+        continue;
+      }
+      const times = scheduleTimes(schedule.schedule);
+      const first = times.next(Date.now());
+      const ttlMs = leaseTtlMs(first === undefined ? schedule.schedule.everyMs : (times.next(first) ?? first) - first);
+      pipelines.push({
+        id: schedule.id,
+        pipeline: leasedSchedule({
+          schedule: schedule.schedule,
+          times,
+          lease: store.lease(name, deps.leases.owner, ttlMs),
+          ttlMs,
+          run,
+          logger: deps.logger,
+          stopAccepting: deps.stopAccepting,
+          ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+        }),
+      });
+      continue;
+    }
     let running = false;
     pipelines.push({
       id: schedule.id,
