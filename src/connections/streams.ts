@@ -142,6 +142,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
     id,
     topic: handler.resource,
     groupId: handler.consumerGroup ?? directive.identifier,
+    ordering: handler.ordering,
     respondTo: handler.respondTo,
     deadLetter: handler.deadLetter,
     retries: retriesOf(handler.retries),

@@ -71,6 +71,8 @@ export interface Handler {
   readonly limits: HandlerLimits;
   readonly queueGroup: string | undefined;
   readonly consumerGroup: string | undefined;
+  /** (e2rx) Kafka: what is kept in order, a partition's records (`partition`) or each key's (`key`). */
+  readonly ordering: 'partition' | 'key';
   readonly jetstream:
     | { readonly stream?: string; readonly durable?: string; readonly ackWaitMs?: number; readonly maxDeliver?: number; readonly nakDelayMs?: number }
     | undefined;

@@ -135,6 +135,7 @@ function normalizeHandler(handler: HandlerInput, steps: Step[]): Handler {
     limits: compact({ ...handler.limits }),
     queueGroup: handler.queueGroup,
     consumerGroup: handler.consumerGroup,
+    ordering: handler.ordering ?? 'partition',
     jetstream: handler.jetstream ? compact({ ...handler.jetstream }) : undefined,
     deadLetter: handler.deadLetter,
     retries: retries ? { max: retries.max ?? 3, backoffMs: retries.backoffMs ?? 100 } : undefined,

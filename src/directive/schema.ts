@@ -99,6 +99,10 @@ export const HandlerSchema = z
     limits: handlerLimits.optional(),
     queueGroup: text('(e2rx) NATS queue group (default: the identifier), so instances share the load.').optional(),
     consumerGroup: text('(e2rx) Kafka consumer group (default: the identifier).').optional(),
+    ordering: z
+      .enum(['partition', 'key'])
+      .describe('(e2rx) Kafka: `partition` (default) runs the records of a partition one at a time; `key` runs records with the same key in order and records with different keys in parallel.')
+      .optional(),
     jetstream: jetstream.optional(),
     deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
     retries: retries.optional(),
