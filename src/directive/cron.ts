@@ -3,7 +3,10 @@
  *
  * @module
  */
-import { Cron } from 'croner';
+import { lazyModule } from '../lazy-module.js';
+
+/** Loaded with the first cron expression: an app without one never loads it. */
+const croner = lazyModule<typeof import('croner')>('croner');
 
 /** The times of a schedule's ticks, in milliseconds since the epoch. */
 export interface TickTimes {
@@ -26,7 +29,7 @@ const CRON_MODE = '5-or-6-parts';
  * ```
  */
 export function cronTimes(expression: string, timeZone?: string): TickTimes {
-  const cron = new Cron(expression, { mode: CRON_MODE, timezone: timeZone ?? 'Etc/UTC', paused: true });
+  const cron = new (croner().Cron)(expression, { mode: CRON_MODE, timezone: timeZone ?? 'Etc/UTC', paused: true });
   return {
     next: (after) => cron.nextRun(new Date(after))?.getTime(),
     latest: (atOrBefore) => {
