@@ -27,7 +27,7 @@ const base = ['errors.ts', 'lazy-module.ts', 'logging'];
 /** @type {Record<string, string[]>} folder: the folders (and top-level files) it may import */
 const allowed = {
   logging: ['lazy-module.ts'],
-  directive: ['errors.ts'],
+  directive: ['errors.ts', 'lazy-module.ts'],
   app: [...base, 'directive'],
   flow: [],
   connections: [...base, 'directive', 'flow'],
@@ -40,7 +40,7 @@ const allowed = {
   telemetry: [...base, 'directive', 'capabilities', 'runtime', 'steps', 'messages'],
   sinks: [...base, 'connections', 'messages', 'server', 'sources', 'steps', 'telemetry'],
   handlers: [...base, 'directive', 'flow', 'connections', 'runtime', 'steps', 'messages', 'server', 'sources', 'sinks', 'telemetry'],
-  engine: [...base, 'directive', 'app', 'flow', 'capabilities', 'runtime', 'steps', 'server', 'handlers', 'telemetry'],
+  engine: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'server', 'handlers', 'telemetry'],
   // The stream side of the public API, gathered for src/index.ts.
   streams: ['connections', 'flow', 'messages', 'sources', 'sinks', 'handlers'],
   testing: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'messages', 'sources', 'sinks', 'handlers', 'engine'],

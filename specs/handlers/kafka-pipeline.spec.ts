@@ -157,4 +157,58 @@ describe('kafkaPipeline', () => {
     expect(consumer.commits).toEqual([]);
     expect(consumer.stopped).toBe(true);
   });
+
+  it('kafkaPipeline - ordering: key runs the records of a key one at a time, in offset order, and different keys in parallel; commits stay contiguous', async () => {
+    // Each run waits until the spec ends it: the spec sees which runs are going at once.
+    const pending = new Map<string, () => void>();
+    const slow = (request: FunctionRequest): Observable<RunResult> =>
+      defer(
+        () =>
+          new Promise<RunResult>((resolve) => {
+            pending.set(decode(request.body), () => resolve({ kind: 'ok', body: request.body, request }));
+          }),
+      );
+    const key = (text: string) => ({ key: new TextEncoder().encode(text) });
+    const { consumer, calls, outcomes } = start({ ordering: 'key' }, slow);
+    consumer.deliver(
+      record('orders', 0, 0, 'a1', key('a')),
+      record('orders', 0, 1, 'b1', key('b')),
+      record('orders', 0, 2, 'a2', key('a')),
+      record('orders', 0, 3, 'c1', key('c')),
+      record('orders', 0, 4, 'n1'),
+    );
+    // a1, b1 and c1 run at once; a2 waits for a1, holding the fourth slot of the gate (its bound is 4).
+    await waitFor(() => calls.length === 3, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toEqual(['a1', 'b1', 'c1']);
+    // b1 ends first: its slot goes to the keyless n1; offset 1 is done, but nothing is committed while offset 0 is not.
+    pending.get('b1')?.();
+    await waitFor(() => calls.length === 4, 2_000);
+    expect(calls[3]).toBe('n1');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(consumer.commits).toEqual([]);
+    // a1 ends: a2 runs, and offsets 0 and 1 are committed (next: 2).
+    pending.get('a1')?.();
+    await waitFor(() => calls.length === 5, 2_000);
+    expect(calls[4]).toBe('a2');
+    await waitFor(() => consumer.committed('orders', 0) === '2', 2_000);
+    for (const name of ['c1', 'n1', 'a2']) pending.get(name)?.();
+    await waitFor(() => consumer.committed('orders', 0) === '5', 2_000);
+    expect(outcomes).toHaveLength(5);
+  });
+
+  it('kafkaPipeline - ordering: partition (the default) runs a partition one record at a time, whatever the keys', async () => {
+    const pending: Array<() => void> = [];
+    const slow = (request: FunctionRequest): Observable<RunResult> =>
+      defer(() => new Promise<RunResult>((resolve) => pending.push(() => resolve({ kind: 'ok', body: request.body, request }))));
+    const { consumer, calls } = start({}, slow);
+    consumer.deliver(record('orders', 0, 0, 'a1', { key: new TextEncoder().encode('a') }), record('orders', 0, 1, 'b1', { key: new TextEncoder().encode('b') }));
+    await waitFor(() => calls.length === 1, 2_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(calls).toEqual(['a1']);
+    pending[0]?.();
+    await waitFor(() => calls.length === 2, 2_000);
+    pending[1]?.();
+    await waitFor(() => consumer.committed('orders', 0) === '2', 2_000);
+  });
 });

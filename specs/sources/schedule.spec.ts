@@ -1,6 +1,7 @@
 /**
  * Schedules (spec §2.7) through real runs: a function that counts in the in-memory cache, read back over HTTP; a slow
- * schedule never overlaps itself; `runSchedules: false` turns schedules off.
+ * schedule never overlaps itself; a `cron` schedule (e2rx) ticks when its expression matches; `runSchedules: false`
+ * turns schedules off. Tick times and the cron source in virtual time: specs/sources/tick-times.spec.ts.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupApps } from '../support/apps.js';
@@ -88,6 +89,19 @@ describe('schedules through createEngine', () => {
     const line = app.logs.find((entry) => entry.msg.startsWith('SCHED'));
     expect(line?.msg).toBe('SCHED nightly state.ms=5');
     expect(line?.request_id).toMatch(/^[0-9a-f-]{36}$/);
+  }, 20_000);
+
+  it('schedule - cron: "* * * * * *" runs at each whole second, not at once', async () => {
+    const directive = COUNTING.replace('every:\n      seconds: 1', 'cron: "* * * * * *"');
+    expect(directive).toContain('cron:');
+    const app = await startApp({ directive, functions: ['count', 'peek'] });
+    const started = Date.now();
+    await delay(2_600);
+    const count = await ticks(app.port);
+    // Whole seconds within 2.6 s of the start: 2 or 3, never the immediate first run of an `every` schedule (it would make 3 or 4).
+    const wholeSeconds = Math.floor((started + 2_600) / 1_000) - Math.floor(started / 1_000);
+    expect(count).toBeGreaterThanOrEqual(wholeSeconds - 1);
+    expect(count).toBeLessThanOrEqual(wholeSeconds);
   }, 20_000);
 
   it('schedule - runSchedules: false registers no schedule and runs none', async () => {

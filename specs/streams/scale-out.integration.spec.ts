@@ -21,7 +21,7 @@
  *
  * `dist/` is built first when it is missing or older than `src/`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,6 +36,7 @@ import { KAFKA_BROKERS, NATS_URL, requireServices } from '../support/services.js
 import { kafkaSpecClient, type KafkaSpecClient, type ReadRecord } from './kafka-support.js';
 import { decode, encode, KAFKA_DRIVERS, unique, waitFor } from './support.js';
 import { isStaleBuild } from '../support/dist.js';
+import { problems, startInstance, type Instance } from '../support/e2rx-process.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MAIN = join(ROOT, 'dist', 'cli', 'main.js');
@@ -47,55 +48,6 @@ const M = 200;
 const SLOW_MS = 20;
 const SESSION_TIMEOUT_MS = 6_000;
 const ACK_WAIT_MS = 2_000;
-
-interface Instance {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly lines: Array<{ readonly msg?: string; readonly level?: number; readonly [key: string]: unknown }>;
-  stderr: string;
-  readonly exited: Promise<number | null>;
-}
-
-function startInstance(name: string, dir: string, env: Readonly<Record<string, string>>): Instance {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'e2rx.js'), 'start', dir, '--port', '0', '--host', '127.0.0.1', '--log-format', 'json', '--log-level', 'info'], {
-    cwd: dir,
-    env: { ...process.env, ...env, E2RX_INSTANCE: name, E2RX_HTTP_PORT: '', ATMO_HTTP_PORT: '' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const instance: Instance = {
-    name,
-    child,
-    lines: [],
-    stderr: '',
-    exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
-  };
-  let pending = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    pending += chunk.toString('utf8');
-    const parts = pending.split('\n');
-    pending = parts.pop() ?? '';
-    for (const part of parts) {
-      if (part.trim() === '') continue;
-      try {
-        instance.lines.push(JSON.parse(part) as Instance['lines'][number]);
-      } catch {
-        instance.lines.push({ msg: part });
-      }
-    }
-  });
-  child.stderr?.on('data', (chunk: Buffer) => (instance.stderr += chunk.toString('utf8')));
-  return instance;
-}
-
-/** The warnings and errors the processes logged, for a failure message. */
-function problems(...list: Instance[]): string {
-  return list
-    .map((instance) => {
-      const lines = instance.lines.filter((line) => (line.level ?? 0) >= 40).slice(-20);
-      return `instance ${instance.name}: ${lines.map((line) => JSON.stringify(line)).join('\n')}\n${instance.stderr}`;
-    })
-    .join('\n');
-}
 
 /** An output: its body and the instance that produced it (the `x-instance` header the function set). */
 interface Output {

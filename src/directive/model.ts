@@ -71,6 +71,8 @@ export interface Handler {
   readonly limits: HandlerLimits;
   readonly queueGroup: string | undefined;
   readonly consumerGroup: string | undefined;
+  /** (e2rx) Kafka: what is kept in order, a partition's records (`partition`) or each key's (`key`). */
+  readonly ordering: 'partition' | 'key';
   readonly jetstream:
     | { readonly stream?: string; readonly durable?: string; readonly ackWaitMs?: number; readonly maxDeliver?: number; readonly nakDelayMs?: number }
     | undefined;
@@ -83,11 +85,20 @@ export interface Handler {
 /** A normalised schedule. */
 export interface Schedule {
   readonly name: string;
-  /** The period in milliseconds. */
+  /** The period in milliseconds (0 when the schedule has a `cron` expression instead). */
   readonly everyMs: number;
+  /** (e2rx) The cron expression, when the schedule has one instead of `every`. */
+  readonly cron?: string;
+  /** (e2rx) The IANA time zone of `cron` (UTC when absent). */
+  readonly timeZone?: string;
+  /** (e2rx) Where the instances of the app hold the lease that gives each tick to one of them; absent: every instance runs every tick. */
+  readonly lease?: ScheduleLease;
   readonly state: Readonly<Record<string, string>>;
   readonly steps: readonly Step[];
 }
+
+/** Where a schedule's lease is held: Redis (`connections.redis`) or NATS JetStream KV (`connections.nats`). */
+export type ScheduleLease = 'redis' | 'nats';
 
 /** A normalised query. */
 export interface Query {

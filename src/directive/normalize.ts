@@ -103,7 +103,15 @@ export function normalizeDirective(input: DirectiveInput, inferred: readonly Run
     schedules: (input.schedules ?? []).map((schedule) => {
       const every = schedule.every ?? {};
       const seconds = (every.seconds ?? 0) + 60 * (every.minutes ?? 0) + 3600 * (every.hours ?? 0) + 86_400 * (every.days ?? 0);
-      return { name: schedule.name ?? '', everyMs: seconds * 1000, state: schedule.state ?? {}, steps: steps(schedule.steps) };
+      return {
+        name: schedule.name ?? '',
+        everyMs: seconds * 1000,
+        ...(schedule.cron === undefined ? {} : { cron: schedule.cron.trim() }),
+        ...(schedule.timeZone === undefined ? {} : { timeZone: schedule.timeZone }),
+        ...(schedule.lease === undefined ? {} : { lease: schedule.lease }),
+        state: schedule.state ?? {},
+        steps: steps(schedule.steps),
+      };
     }),
     queries,
     runnables,
@@ -128,6 +136,7 @@ function normalizeHandler(handler: HandlerInput, steps: Step[]): Handler {
     limits: compact({ ...handler.limits }),
     queueGroup: handler.queueGroup,
     consumerGroup: handler.consumerGroup,
+    ordering: handler.ordering ?? 'partition',
     jetstream: handler.jetstream ? compact({ ...handler.jetstream }) : undefined,
     deadLetter: handler.deadLetter,
     retries: retries ? { max: retries.max ?? 3, backoffMs: retries.backoffMs ?? 100 } : undefined,

@@ -10,11 +10,9 @@
  * @module
  */
 import { z } from 'zod';
+import { AuthSchema } from './auth-schema.js';
+import { count, flag, stringMap, text } from './schema-fields.js';
 
-const text = (description: string) => z.string().describe(description);
-const flag = (description: string) => z.boolean().describe(description);
-const count = (description: string) => z.number().int().min(0).describe(description);
-const stringMap = (description: string) => z.record(z.string(), z.string()).describe(description);
 
 /** The error policy of one call (docs/reference/directive.md#onerr). */
 export const OnErrSchema = z
@@ -86,47 +84,6 @@ const retries = z
   })
   .describe('(e2rx) Retries of a failed stream run.');
 
-const oneOrMany = (description: string) => z.union([z.string(), z.array(z.string())]).describe(description);
-
-/** Bearer JWT verification of inbound requests (e2rx). */
-export const JwtAuthSchema = z
-  .object({
-    secret: text('(e2rx) The HMAC secret (HS256, HS384, HS512); write `env(VAR)`, never the secret itself.').optional(),
-    publicKey: text('(e2rx) The public key: PEM (SPKI or certificate) or a JWK as JSON; `env(VAR)` allowed.').optional(),
-    jwksUrl: text("(e2rx) The issuer's JWKS URL (its keys are fetched, cached and refetched for an unknown `kid`); `env(VAR)` allowed.").optional(),
-    issuer: oneOrMany('(e2rx) The accepted `iss` value(s); without it any issuer is accepted.').optional(),
-    audience: oneOrMany('(e2rx) The accepted `aud` value(s); without it any audience is accepted.').optional(),
-    algorithms: z
-      .array(z.string())
-      .describe('(e2rx) The accepted `alg` values (default: HS256 for a secret, the key\'s own for a public key, every asymmetric one for a JWKS); never `none`.')
-      .optional(),
-    clockSkewSec: count('(e2rx) Seconds of clock difference tolerated for `exp` and `nbf` (default 0).').optional(),
-    requireExpiry: flag('(e2rx) Whether a token without `exp` is refused (default true).').optional(),
-    jwksTimeoutMs: z.number().int().min(1).describe('(e2rx) Time limit of one JWKS fetch (default 5000).').optional(),
-    jwksCacheMaxAgeMs: z.number().int().min(1).describe('(e2rx) How long fetched keys are used before the JWKS is fetched again (default 600000).').optional(),
-    jwksCooldownMs: count('(e2rx) After a JWKS fetch, how long a token with an unknown `kid` is refused without fetching again (default 30000).').optional(),
-  })
-  .describe('(e2rx) Bearer JWTs (`Authorization: Bearer <token>`): exactly one of `secret`, `publicKey`, `jwksUrl`.');
-
-/** Inbound authentication of request and websocket handlers (e2rx); not `authentication`, which is outbound. */
-export const AuthSchema = z
-  .object({
-    enabled: flag('(e2rx) Whether requests must authenticate (default true when the block is given).').optional(),
-    jwt: JwtAuthSchema.optional(),
-    apiKeys: z
-      .object({
-        header: text('(e2rx) The request header that carries the key (default `X-API-Key`).').optional(),
-        keys: stringMap('(e2rx) The accepted keys by name (`ci: env(CI_API_KEY)`); functions see the name, never the key.').optional(),
-      })
-      .describe('(e2rx) API keys in a request header, compared in constant time.')
-      .optional(),
-    scopes: z.array(z.string()).describe('(e2rx) Scopes the token must carry (in `scope` or `scp`); 403 when one is missing.').optional(),
-    claims: stringMap('(e2rx) Claims the identity must carry with these values (a list claim must contain the value); 403 otherwise.').optional(),
-    keepCredentials: flag('(e2rx) Leave the Authorization or API key header visible to functions (default false: removed).').optional(),
-    realm: text('(e2rx) The realm of the `WWW-Authenticate` challenge (default: the app identifier).').optional(),
-  })
-  .describe('(e2rx) Inbound authentication: requests without valid credentials get 401, without a required scope or claim 403.');
-
 /** A handler: an input (request, websocket, NATS or Kafka) and its steps (docs/reference/directive.md#handlers). */
 export const HandlerSchema = z
   .object({
@@ -140,6 +97,10 @@ export const HandlerSchema = z
     limits: handlerLimits.optional(),
     queueGroup: text('(e2rx) NATS queue group (default: the identifier), so instances share the load.').optional(),
     consumerGroup: text('(e2rx) Kafka consumer group (default: the identifier).').optional(),
+    ordering: z
+      .enum(['partition', 'key'])
+      .describe('(e2rx) Kafka: `partition` (default) runs the records of a partition one at a time; `key` runs records with the same key in order and records with different keys in parallel.')
+      .optional(),
     jetstream: jetstream.optional(),
     deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
     retries: retries.optional(),
@@ -158,7 +119,13 @@ export const ScheduleSchema = z
         hours: count('Hours.').optional(),
         days: count('Days.').optional(),
       })
-      .describe('The period: the sum of the given units; at least one must be non-zero.')
+      .describe('The period: the sum of the given units; at least one must be non-zero. Either `every` or `cron`.')
+      .optional(),
+    cron: text('(e2rx) A cron expression (5 fields, or 6 with seconds first): runs at each time it matches. Either `every` or `cron`.').optional(),
+    timeZone: text('(e2rx) The IANA time zone `cron` is read in (default UTC), e.g. `Europe/Paris`.').optional(),
+    lease: z
+      .enum(['redis', 'nats'])
+      .describe('(e2rx) Run each tick on one instance of the app: the instances hold a lease in Redis (`connections.redis`) or NATS JetStream KV (`connections.nats`).')
       .optional(),
     state: stringMap('Initial state of every run.').optional(),
     steps: z.array(StepSchema).describe('The steps, run in order.').optional(),
@@ -382,6 +349,7 @@ export type RunnableInput = z.infer<typeof RunnableSchema>;
 export type HttpRulesInput = z.infer<typeof HttpRulesSchema>;
 /** An inbound `auth` block as written. */
 export type AuthInput = z.infer<typeof AuthSchema>;
+export { AuthSchema, JwtAuthSchema } from './auth-schema.js';
 /** Capabilities as written. */
 export type CapabilitiesInput = z.infer<typeof CapabilitiesSchema>;
 

@@ -17,6 +17,7 @@ import type { StreamConnections } from '../handlers/stream-connections.js';
 import type { StreamHandles } from '../handlers/handler-kind.js';
 import { plannedHandlers } from '../handlers/plan.js';
 import { loadHandlerKinds } from '../handlers/registry.js';
+import type { OpenScheduleLeases } from '../connections/open-schedule-leases.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
 import type { Gate } from '../flow/gate.js';
@@ -127,12 +128,13 @@ export function createEngine(options: EngineOptions): Engine {
   let stopping: Promise<void> | undefined;
   let warnings: readonly Problem[] = [];
   let streams: StreamConnections | undefined;
+  let leases: OpenScheduleLeases | undefined;
   let healthTimer: NodeJS.Timeout | undefined;
   let tracing: Tracing | undefined;
   let metricsExport: MetricsExport | undefined;
 
   const health = (): HealthReport => {
-    const connections = { ...connectionHealth, ...streams?.health() };
+    const connections = { ...connectionHealth, ...streams?.health(), ...leases?.health() };
     return { healthy: ready && Object.values(connections).every(Boolean), connections };
   };
   const refreshConnectionHealth = async (): Promise<void> => {
@@ -183,6 +185,13 @@ export function createEngine(options: EngineOptions): Engine {
         await streams.connect();
         throwIfStopped();
       }
+      const leaseKinds = new Set(plan.schedules.flatMap((schedule) => (schedule.schedule.lease === undefined ? [] : [schedule.schedule.lease])));
+      if (leaseKinds.size > 0) {
+        // Loaded only for apps with leased schedules (e2rx `lease:`).
+        const { openScheduleLeases } = await import('../connections/open-schedule-leases.js');
+        leases = await openScheduleLeases(app.directive, leaseKinds, { logger, env: options.env ?? process.env });
+        throwIfStopped();
+      }
       // A request (headers and body) must arrive within the longest request time limit of the app's handlers.
       const receive = Math.max(0, ...[...plan.requests, ...plan.websockets].map((handler) => handler.bounds.requestTimeoutMs), ...plan.headlessRoutes.map((route) => route.bounds.requestTimeoutMs));
       if (receive > 0) http.setReceiveTimeout(receive);
@@ -199,6 +208,7 @@ export function createEngine(options: EngineOptions): Engine {
         env: options.env ?? process.env,
         ...(handles ? { streams: handles } : {}),
         ...(options.beforeStream ? { beforeStream: options.beforeStream } : {}),
+        ...(leases ? { leases: { stores: leases.stores, owner: leases.owner } } : {}),
       });
       gates = built.gates;
       completed = new Promise<void>((resolve) => {
@@ -245,6 +255,7 @@ export function createEngine(options: EngineOptions): Engine {
     subscription?.unsubscribe();
     await http?.close();
     await streams?.close();
+    await leases?.close();
     await runtime?.close();
     // Last: the spans of the runs that finished while draining are exported (this engine's hold released once).
     const held = tracing;

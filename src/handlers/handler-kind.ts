@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { ScheduleLeases } from '../connections/schedule-lease.js';
+import type { ScheduleLease as ScheduleLeaseKind } from '../directive/model.js';
 import type { AuthConfig } from '../directive/auth.js';
 import type { Authenticator } from '../server/auth.js';
 import type { Observable, SchedulerLike } from 'rxjs';
@@ -70,6 +72,8 @@ export interface PipelineDeps {
   readonly scheduler?: SchedulerLike;
   /** Completes the sources (stop accepting) while runs in flight finish. */
   readonly stopAccepting: Observable<unknown>;
+  /** The stores of schedule leases (e2rx `lease:`), and this instance's name in them; without them, leased schedules are refused. */
+  readonly leases?: { readonly stores: Partial<Record<ScheduleLeaseKind, ScheduleLeases>>; readonly owner: string };
   /** The environment for the `env(VAR)` values of `auth` blocks (default `process.env`). */
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The NATS and Kafka connections; without them NATS, JetStream and Kafka handlers are refused. */

@@ -109,7 +109,11 @@ export class KafkaLane {
   #tracked = false;
   #cancelled = false;
 
-  constructor(readonly context: KafkaLaneContext) {}
+  /** `onIdle`: called each time the lane has nothing left running, waiting or being produced. */
+  constructor(
+    readonly context: KafkaLaneContext,
+    readonly onIdle?: () => void,
+  ) {}
 
   /** A job of this lane's partition (the previous one proceeded). */
   take(job: KafkaJob): void {
@@ -211,6 +215,8 @@ export class KafkaLane {
     this.#outbox.push(delivery);
     this.#scheduleFlush();
     delivery.job.proceed();
+    // With per-key ordering, the next record of the key may be waiting here already (taken while this one ran).
+    this.#drain();
   }
 
   /** Failed for good: its dead letter replaces its result, or, without a dead letter, it is logged and skipped. */
@@ -354,5 +360,6 @@ export class KafkaLane {
     if (!this.#cancelled && (this.#running !== undefined || this.#queue.length > 0 || this.#outbox.length > 0 || this.#sending !== undefined)) return;
     this.#tracked = false;
     this.context.inFlight.untrack(this);
+    this.onIdle?.();
   }
 }

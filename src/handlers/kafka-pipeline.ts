@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import type { KafkaDriver } from '../connections/kafka-driver.js';
 import type { Gate } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
-import { fromKafkaTopic, type KafkaFlowEvent } from '../sources/kafka.js';
+import { fromKafkaTopic, type KafkaFlowEvent, type KafkaJob } from '../sources/kafka.js';
 import type { InFlight } from '../flow/in-flight.js';
 import { KafkaLane, type KafkaLaneContext } from './kafka-lane.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
@@ -23,6 +23,12 @@ export interface KafkaHandlerConfig {
   readonly id: string;
   readonly topic: string;
   readonly groupId: string;
+  /**
+   * What runs in order: the records of a partition, one at a time (`partition`, the default), or the records of each
+   * key (`key`: records with different keys run in parallel, up to the gate's bound; a record without a key runs on
+   * its own). Commits stay contiguous either way.
+   */
+  readonly ordering?: 'partition' | 'key';
   readonly respondTo: string | undefined;
   readonly deadLetter: string | undefined;
   /**
@@ -80,7 +86,7 @@ export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate:
         if (!subscriber.closed) subscriber.next(outcome);
       },
     };
-    const lanes = new Map<number, KafkaLane>();
+    const route = config.ordering === 'key' ? keyLanes(context) : partitionLanes(context);
     const source = fromKafkaTopic(driver, config.topic, {
       groupId: config.groupId,
       gate,
@@ -91,15 +97,42 @@ export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate:
       ...(deps.onFlow ? { onFlow: deps.onFlow } : {}),
       ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
     }).subscribe({
-      next: (job) => {
-        const partition = job.record.partition;
-        let lane = lanes.get(partition);
-        if (lane === undefined) lanes.set(partition, (lane = new KafkaLane(context)));
-        lane.take(job);
-      },
+      next: route,
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });
     return () => source.unsubscribe();
   });
+}
+
+/** One lane per partition: its records run one at a time, in offset order. */
+function partitionLanes(context: KafkaLaneContext): (job: KafkaJob) => void {
+  const lanes = new Map<number, KafkaLane>();
+  return (job) => {
+    const partition = job.record.partition;
+    let lane = lanes.get(partition);
+    if (lane === undefined) lanes.set(partition, (lane = new KafkaLane(context)));
+    lane.take(job);
+  };
+}
+
+/**
+ * One lane per partition and key, for as long as it has work: the records of a key run one at a time, in offset
+ * order; the partition goes on emitting while a record waits for its key (each record keeps its in-flight slot until
+ * its run is over, so the gate bounds the records held). A record without a key has a lane of its own.
+ */
+function keyLanes(context: KafkaLaneContext): (job: KafkaJob) => void {
+  const lanes = new Map<string, KafkaLane>();
+  return (job) => {
+    const { key, partition } = job.record;
+    if (key === null) new KafkaLane(context).take(job);
+    else {
+      const id = `${partition}:${Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1')}`;
+      let lane = lanes.get(id);
+      if (lane === undefined) lanes.set(id, (lane = new KafkaLane(context, () => lanes.delete(id))));
+      lane.take(job);
+    }
+    // After the lane took it: the next record of its key, emitted from here, queues behind it.
+    job.detach();
+  };
 }

@@ -17,7 +17,7 @@ const kafkaPipelines = loadOnce(() => import('./kafka-pipeline.js'));
 /** The `kafka` kind. */
 export const kafkaKind: StreamHandlerKind = {
   name: 'kafka',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'deadLetter', 'retries', 'limits'],
+  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'ordering', 'deadLetter', 'retries', 'limits'],
   list: 'streams',
   accepts: (handler) => handler.source === 'kafka',
   plan: (handler, context): HandlerPlan => {
@@ -34,6 +34,7 @@ export const kafkaKind: StreamHandlerKind = {
         id,
         topic: handler.resource,
         groupId: handler.consumerGroup ?? context.directive.identifier,
+        ordering: handler.ordering,
         respondTo: handler.respondTo,
         deadLetter: handler.deadLetter,
         retries: retriesOf(handler.retries),

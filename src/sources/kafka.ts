@@ -70,6 +70,11 @@ export interface KafkaJob {
    * record. The offset is committed only after {@link complete}. Idempotent; implied by `complete` and `abandon`.
    */
   proceed(): void;
+  /**
+   * Lets the partition emit its next record now, while this one keeps its slot until it proceeds (per-key ordering:
+   * the record waits for its key, not for its partition). Call it after the job was queued where it runs. Idempotent.
+   */
+  detach(): void;
   /** Done (published, dead-lettered or skipped on purpose): the offset may be committed; frees the slot. Idempotent. */
   complete(): void;
   /**
@@ -206,6 +211,7 @@ class Job implements KafkaJob {
   readonly request: FunctionRequest;
   #slot: Slot | undefined;
   #settled = false;
+  #detached = false;
 
   constructor(
     readonly source: TopicSource,
@@ -230,6 +236,14 @@ class Job implements KafkaJob {
     if (slot === undefined) return;
     this.#slot = undefined;
     slot.release();
+    // A detached job let its partition go on already: a later job of the partition may be the one running now.
+    if (!this.#detached) this.partition.running = false;
+    this.source.proceeded(this.partition);
+  }
+
+  detach(): void {
+    if (this.#slot === undefined || this.#detached) return;
+    this.#detached = true;
     this.partition.running = false;
     this.source.proceeded(this.partition);
   }

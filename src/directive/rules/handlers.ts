@@ -97,6 +97,7 @@ function checkExtensions(context: RuleContext, handler: HandlerInput, index: num
   misplaced('queueGroup', 'nats', 'nats');
   misplaced('jetstream', 'nats', 'nats');
   misplaced('consumerGroup', 'kafka', 'kafka');
+  misplaced('ordering', 'kafka', 'kafka');
   const external = source === 'nats' || source === 'kafka';
   if (!external) {
     for (const key of ['deadLetter', 'retries'] as const) {
