@@ -69,8 +69,6 @@ export { replyHttp, statusOfRunError } from './sinks/http-reply.js';
 export { replyWebSocket } from './sinks/websocket-reply.js';
 export { createGate, type Gate, type GateOptions } from './flow/gate.js';
 export { createMetrics, type EngineMetrics } from './server/metrics.js';
-export { createAuthenticator, applyIdentity, type Authenticator, type AuthVerdict, type Identity } from './server/auth.js';
-export { AUTH_STATE_KEY, effectiveAuth, type AuthConfig } from './directive/auth.js';
 export { createLogger, type LoggerOptions, type LogLevel } from './logging/logger.js';
 
 // NATS, JetStream and Kafka: connections, sources, sinks, the Kafka driver interface

@@ -24,8 +24,8 @@ import { NATS_URL, REDIS_URL, requireServices } from '../support/services.js';
 import { unique, waitFor } from '../streams/support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** CPU rounds of one run of `tick-probe`: about 100 ms here. */
-const ROUNDS = 20_000_000;
+/** CPU rounds of one run of `tick-probe`: a few hundred milliseconds here, so that the kill lands mid-run. */
+const ROUNDS = 80_000_000;
 const TICK_MS = 1_000;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
