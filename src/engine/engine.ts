@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { listenOn } from '../server/listen.js';
 import { EMPTY, Subject, catchError, merge, type Subscription } from 'rxjs';
 import type { Logger } from 'pino';
 import { loadApp, type App } from '../app/index.js';
@@ -159,7 +160,7 @@ export function createEngine(options: EngineOptions): Engine {
       },
       { quiet: true },
     );
-    port = await listen(http, options.port ?? 8080, options.host);
+    port = await listenOn(http, options.port ?? 8080, options.host);
     // A server given by the caller listens on the caller's listener, which the caller announced.
     if (!options.http) logger.info({ port }, `serving on :${port}`);
     try {
@@ -307,19 +308,4 @@ export function createEngine(options: EngineOptions): Engine {
     health,
     [Symbol.asyncDispose]: stop,
   };
-}
-
-/**
- * Listens, or fails with `E2RX_LISTEN` naming the port and how to fix it (a port in use, not allowed, an address
- * that is not this machine's).
- */
-async function listen(http: HttpServer, port: number, host: string | undefined): Promise<number> {
-  try {
-    return await http.listen(port, host);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES' && code !== 'EADDRNOTAVAIL') throw error;
-    const hint = code === 'EADDRINUSE' ? 'another process uses that port: pass --port <port> or stop it' : 'check --host and --port';
-    throw new E2rxError('E2RX_LISTEN', `cannot listen on port ${port}: ${errorMessage(error)}`, { cause: error, hint, details: { port, code } });
-  }
 }

@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { listenOn } from '../server/listen.js';
 import type { Logger } from 'pino';
 import { loadApp, type App } from '../app/index.js';
 import { E2rxError, errorMessage } from '../errors.js';
@@ -162,7 +163,7 @@ export function createReloadingEngine(options: ReloadingEngineOptions): Reloadin
   };
 
   const start = async (): Promise<number> => {
-    port = await front.listen(options.port ?? 8080, options.host);
+    port = await listenOn(front, options.port ?? 8080, options.host);
     logger.info({ port }, `serving on :${port}`);
     try {
       current = await launch(Promise.resolve());
