@@ -86,6 +86,7 @@ describe('examples/hello', () => {
       'curl -i http://localhost:8080/greet/ada',
       'curl -i http://localhost:8080/greet/',
       "curl -d 'headless' http://localhost:8080/com.e2rx.hello/default/hello/v0.1.0",
+      'curl -i -X POST http://localhost:8080/com.e2rx.hello/default/greet/v0.1.0',
     ]);
   });
 

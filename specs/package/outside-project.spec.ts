@@ -25,8 +25,8 @@ const ALL = documents()
   .flatMap(readDocBlocks);
 /** The guides' install commands, in document order, one per line (comments kept: bash ignores them). */
 const INSTALL = ALL.filter((block) => block.annotation?.kind === 'install');
-/** The guides' files (the tsconfig.json). */
-const FILES = ALL.filter((block) => block.doc.startsWith('docs/guides/') && block.annotation?.kind === 'file');
+/** The files of the guides that install e2rx in a project (the tsconfig.json); other guides' files are for their sandbox. */
+const FILES = ALL.filter((block) => block.doc.startsWith('docs/guides/') && block.annotation?.kind === 'file' && INSTALL.some((install) => install.doc === block.doc));
 /** The TypeScript samples that run in the project. */
 const SAMPLES = ALL.filter(isProjectSample);
 

@@ -49,6 +49,7 @@ describe('schema', () => {
       'runnables',
       'limits',
       'runtime',
+      'auth',
     ]);
   });
 
