@@ -20,8 +20,8 @@ export default defineConfig({
       reportsDirectory: 'coverage',
       // A red run still shows its coverage (vitest reports none by default when a spec failed).
       reportOnFailure: true,
-      // The whole suite reached 92.97 % statements, 86.66 % branches, 92.77 % functions, 94.97 % lines (2026-12-05).
-      // Main after the merges of 2026-12-05 (the branch that set the first floor measured 92.97/86.66/92.77/94.97 on its own).
+      // The whole suite on main reached 91.55 % statements, 85.07 % branches, 90.77 % functions, 93.67 % lines
+      // (2026-12-05, after the merges of the day; the branch that set the first floor measured 92.97/86.66/92.77/94.97).
       thresholds: { statements: 91, branches: 85, functions: 90, lines: 93 },
     },
     projects: [
