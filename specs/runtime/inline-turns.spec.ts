@@ -14,11 +14,12 @@ const BEHIND = { lagMs: () => 1_000 };
 
 describe('InlineTurns', () => {
   it('mayRunNow - behind time, calls run at once until this turn has used its slice; the next turn starts a new one', async () => {
-    const turns = new InlineTurns(5, BEHIND);
+    // A slice of 50 ms: wide enough that a busy machine pausing the thread between two checks does not end it.
+    const turns = new InlineTurns(50, BEHIND);
     expect(turns.mayRunNow()).toBe(true);
     busy(2);
     expect(turns.mayRunNow()).toBe(true);
-    busy(4);
+    busy(50);
     expect(turns.mayRunNow()).toBe(false);
     await nextTurn();
     expect(turns.mayRunNow()).toBe(true);
@@ -46,11 +47,13 @@ describe('InlineTurns', () => {
     const events: string[] = [];
     for (let index = 0; index < 6; index += 1) {
       turns.defer(() => {
+        // Armed by the first call, so that it is due from then on (armed before, it could fire before the first
+        // turn: a timer and an immediate queued together run in either order).
+        if (index === 0) setTimeout(() => events.push('timer'), 0);
         busy(3);
         events.push(`call ${index}`);
       });
     }
-    setTimeout(() => events.push('timer'), 0);
     await new Promise<void>((resolve) => {
       const poll = (): void => (turns.waiting === 0 ? resolve() : void setTimeout(poll, 1));
       poll();
