@@ -75,7 +75,9 @@ describe('parseDirective - fuzzed Directives', () => {
       if (found) failures.push(`#${variant.index} ${variant.seedName} [${variant.mutations.join('; ')}]: ${found}`);
     }
     expect(failures.slice(0, 10).join('\n'), `${failures.length} of 1,000 variants failed`).toBe('');
-    // No variant may take unbounded time (alias bombs, deep nesting, huge keys): generous for a loaded machine.
-    expect(slowest.ms, slowest.variant).toBeLessThan(2_000);
+    // No variant may take unbounded time (alias bombs, deep nesting, huge keys). The bound catches a blow-up, not a
+    // slow machine: the slowest variant (a 200,000-deep flow) takes about 1 s here, and 2.1 s was seen with coverage on
+    // a loaded machine.
+    expect(slowest.ms, slowest.variant).toBeLessThan(10_000);
   });
 });
