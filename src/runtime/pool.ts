@@ -23,10 +23,15 @@ import { serveHostCall } from './bridge.js';
 import { restoreRequest, type ResultMessage } from './call-codec.js';
 import type { LogSink } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
-import type { Failure, RunOutcome } from './outcome.js';
+import type { RunOutcome } from './outcome.js';
+import { poolStats, type PoolStats } from './pool-stats.js';
+import { failure, type Task, type Ticket, timeoutFailure } from './pool-task.js';
 import type { FromWorker, WorkerSettings } from './protocol.js';
 import type { FunctionRequest } from './request.js';
 import { WorkerHandle } from './worker-handle.js';
+
+export type { FunctionLoad, PoolStats } from './pool-stats.js';
+export type { Ticket } from './pool-task.js';
 
 /** What the pool needs. */
 export interface WorkerPoolOptions {
@@ -36,49 +41,6 @@ export interface WorkerPoolOptions {
   readonly log: LogSink;
 }
 
-/** Live counters of one function on the workers. */
-export interface FunctionLoad {
-  /** Instances alive (idle or running), over all workers. */
-  readonly instances: number;
-  /** Calls running. */
-  readonly running: number;
-  /** Calls waiting for a worker. */
-  readonly queued: number;
-}
-
-/** A submitted call, as its caller holds it. */
-export interface Ticket {
-  /** Removes a queued call, or detaches a running one (its outcome is dropped). */
-  readonly cancel: () => void;
-}
-
-/** Live counters of the pool. */
-export interface PoolStats {
-  readonly workers: number;
-  readonly busyWorkers: number;
-  readonly queued: number;
-  readonly running: number;
-  readonly timeouts: number;
-  readonly workerRestarts: number;
-  readonly functions: Readonly<Record<string, FunctionLoad>>;
-}
-
-interface Task {
-  readonly id: number;
-  readonly name: string;
-  readonly request: FunctionRequest;
-  /** Receives the outcome once; cleared when the caller cancels. */
-  done: ((outcome: RunOutcome) => void) | undefined;
-  timer?: NodeJS.Timeout;
-  /** The worker it was handed to, and its claim slot there. */
-  worker?: WorkerHandle;
-  slot?: number;
-  /** The call left the queue and its worker for good. */
-  finished: boolean;
-  /** Its time limit passed (counted once, whichever side noticed first). */
-  timedOut: boolean;
-}
-
 /** How long a worker has to report a call back after its time limit before it is terminated. */
 export const TIMEOUT_GRACE_MS = 250;
 /** The most calls handed to a worker at once. */
@@ -86,13 +48,6 @@ export const MAX_SHARE = 64;
 /** Consecutive start failures after which queued calls are failed and restarts slow down. */
 const START_FAILURE_LIMIT = 3;
 const RESTART_BACKOFF_MS = 1000;
-
-const failure = (code: Failure['code'], message: string, details?: Record<string, unknown>): RunOutcome => ({
-  kind: 'failure',
-  failure: details === undefined ? { code, message } : { code, message, details },
-});
-
-const timeoutFailure = (ms: number): RunOutcome => failure('E2RX_WASM_TIMEOUT', `the call ran past its time limit of ${ms} ms`, { timeoutMs: ms });
 
 /**
  * Runs calls on worker threads.
@@ -163,33 +118,7 @@ export class WorkerPool {
    * handed to it wait behind it and count as queued.
    */
   stats(): PoolStats {
-    const functions: Record<string, { instances: number; running: number; queued: number }> = {};
-    const load = (name: string): { instances: number; running: number; queued: number } =>
-      (functions[name] ??= { instances: 0, running: 0, queued: 0 });
-    for (const name of this.#definitions.keys()) load(name);
-    let busy = 0;
-    for (const worker of this.#workers) {
-      if (worker.assigned > 0) busy += 1;
-      for (const [name, count] of worker.instances) load(name).instances += count;
-    }
-    const first = new Set<WorkerHandle | undefined>();
-    for (const task of this.#handed.values()) {
-      if (first.has(task.worker)) load(task.name).queued += 1;
-      else {
-        first.add(task.worker);
-        load(task.name).running += 1;
-      }
-    }
-    for (const task of this.#queue) load(task.name).queued += 1;
-    return {
-      workers: this.#workers.size,
-      busyWorkers: busy,
-      queued: this.#queue.length + this.#handed.size - first.size,
-      running: first.size,
-      timeouts: this.#timeouts,
-      workerRestarts: this.#restarts,
-      functions,
-    };
+    return poolStats(this.#definitions.keys(), this.#workers, this.#handed, this.#queue, this.#timeouts, this.#restarts);
   }
 
   /** Resolves once every started worker is ready (at once when none was started). */
