@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { originalOffset } from './instrument.js';
+import { originalOffset } from './instrument-code.js';
 import { mappingAt, parseSourceMap, positionOf, type SourceMapIndex, type SourcePosition } from './source-map.js';
 import { sections, SECTION, Reader } from './wasm-binary.js';
 
