@@ -10,11 +10,16 @@
  * fragment, never in the query). The checks run in Go's order, so the first failure Go meets is the one reported.
  *
  * Go works on bytes. So does this module: its strings are byte strings (one character per byte, as Latin-1 decodes
- * them; {@link toByteString} and {@link fromByteString} convert), so that an escape such as `%C3` keeps the lone byte
+ * them; `toByteString` and `fromByteString` in `go-bytes.ts` convert), so that an escape such as `%C3` keeps the lone byte
  * Go keeps.
  *
  * @module
  */
+
+import { goQuote, toByteString } from './go-bytes.js';
+import { goEscape, goUnescape, type GoUnescaped, isDigit, isLetter, validEncoded } from './go-escape.js';
+
+export { fromByteString, toByteString } from './go-bytes.js';
 
 /** A URL as Go's `url.Parse` splits it. Every field is a byte string (see the module comment). */
 export interface GoUrl {
@@ -39,20 +44,6 @@ export interface GoUrl {
 /** The outcome of {@link parseGoUrl}: the URL, or Go's error text (`parse "<url>": <reason>`). */
 export type GoUrlParse = { readonly url: GoUrl; readonly error?: undefined } | { readonly url?: undefined; readonly error: string };
 
-/** The UTF-8 bytes of a string, as a byte string. */
-export function toByteString(text: string): string {
-  // Plain ASCII (the common case) is its own byte string.
-  for (let i = 0; i < text.length; i += 1) {
-    if (text.charCodeAt(i) > 0x7f) return Buffer.from(text, 'utf8').toString('latin1');
-  }
-  return text;
-}
-
-/** The bytes of a byte string. */
-export function fromByteString(bytes: string): Uint8Array {
-  return new Uint8Array(Buffer.from(bytes, 'latin1'));
-}
-
 /**
  * Parses `raw` as Go's `url.Parse` does.
  *
@@ -70,7 +61,7 @@ export function parseGoUrl(raw: string): GoUrlParse {
   if (typeof parsed === 'string') return { error: `parse ${goQuote(beforeFragment)}: ${parsed}` };
   if (hash < 0) return { url: parsed };
   const rawFragment = bytes.slice(hash + 1);
-  const fragmentError = unescape(rawFragment, 'fragment').error;
+  const fragmentError = goUnescape(rawFragment, 'fragment').error;
   if (fragmentError !== undefined) return { error: `parse ${goQuote(bytes)}: ${fragmentError}` };
   return { url: rawFragment === '' ? parsed : { ...parsed, rawFragment } };
 }
@@ -113,7 +104,7 @@ function parse(raw: string): GoUrl | string {
     if (typeof parsed === 'string') return parsed;
     ({ user, host } = parsed);
   }
-  const pathError = unescape(rest, 'path').error;
+  const pathError = goUnescape(rest, 'path').error;
   if (pathError !== undefined) return pathError;
   return { ...url, user, host, rawPath: rest };
 }
@@ -141,10 +132,10 @@ function parseAuthority(authority: string): { user: GoUrl['user']; host: string 
   const userinfo = authority.slice(0, at);
   if (!USERINFO.test(userinfo)) return 'net/url: invalid userinfo';
   const colon = userinfo.indexOf(':');
-  const username = unescape(colon < 0 ? userinfo : userinfo.slice(0, colon), 'userinfo');
+  const username = goUnescape(colon < 0 ? userinfo : userinfo.slice(0, colon), 'userinfo');
   if (username.error !== undefined) return username.error;
   if (colon < 0) return { user: { username: username.value, password: undefined }, host: host.value };
-  const password = unescape(userinfo.slice(colon + 1), 'userinfo');
+  const password = goUnescape(userinfo.slice(colon + 1), 'userinfo');
   if (password.error !== undefined) return password.error;
   return { user: { username: username.value, password: password.value }, host: host.value };
 }
@@ -152,9 +143,7 @@ function parseAuthority(authority: string): { user: GoUrl['user']; host: string 
 /** The characters Go lets a userinfo hold (`validUserinfo`; bytes from 0x80 are refused too). */
 const USERINFO = /^[A-Za-z0-9\-._:~!$&'()*+,;=%@]*$/;
 
-type Unescaped = { readonly value: string; readonly error?: undefined } | { readonly value?: undefined; readonly error: string };
-
-function parseHost(host: string): Unescaped {
+function parseHost(host: string): GoUnescaped {
   if (host.startsWith('[')) {
     const close = host.lastIndexOf(']');
     if (close < 0) return { error: "missing ']' in host" };
@@ -162,11 +151,11 @@ function parseHost(host: string): Unescaped {
     if (!validOptionalPort(colonPort)) return { error: `invalid port ${goQuote(colonPort)} after host` };
     const zone = host.slice(0, close).indexOf('%25');
     if (zone >= 0) {
-      const before = unescape(host.slice(0, zone), 'host');
+      const before = goUnescape(host.slice(0, zone), 'host');
       if (before.error !== undefined) return before;
-      const inside = unescape(host.slice(zone, close), 'zone');
+      const inside = goUnescape(host.slice(zone, close), 'zone');
       if (inside.error !== undefined) return inside;
-      const after = unescape(host.slice(close), 'host');
+      const after = goUnescape(host.slice(close), 'host');
       if (after.error !== undefined) return after;
       return { value: before.value + inside.value + after.value };
     }
@@ -174,100 +163,11 @@ function parseHost(host: string): Unescaped {
     const colon = host.lastIndexOf(':');
     if (colon >= 0 && !validOptionalPort(host.slice(colon))) return { error: `invalid port ${goQuote(host.slice(colon))} after host` };
   }
-  return unescape(host, 'host');
+  return goUnescape(host, 'host');
 }
 
 function validOptionalPort(port: string): boolean {
   return port === '' || /^:[0-9]*$/.test(port);
-}
-
-/** The sections Go escapes and unescapes differently. */
-type Mode = 'host' | 'zone' | 'path' | 'userinfo' | 'query' | 'fragment';
-
-/**
- * Go's `unescape`: well-formed `%XX` escapes (in a host, only for bytes from 0x80, or `%25`), and in a host only the
- * characters a host may hold; `+` is a space in a query component.
- */
-function unescape(text: string, mode: Mode): Unescaped {
-  const isHost = mode === 'host' || mode === 'zone';
-  let escapes = 0;
-  let plus = false;
-  for (let i = 0; i < text.length; ) {
-    const c = text.charCodeAt(i);
-    if (c === 0x25) {
-      escapes += 1;
-      if (i + 2 >= text.length || !isHex(text.charCodeAt(i + 1)) || !isHex(text.charCodeAt(i + 2))) {
-        return { error: `invalid URL escape ${goQuote(text.slice(i, i + 3))}` };
-      }
-      const escape = text.slice(i, i + 3);
-      const byte = Number.parseInt(text.slice(i + 1, i + 3), 16);
-      if (mode === 'host' && byte < 0x80 && escape !== '%25') return { error: `invalid URL escape ${goQuote(escape)}` };
-      if (mode === 'zone' && escape !== '%25' && byte !== 0x20 && shouldEscape(byte, 'host')) return { error: `invalid URL escape ${goQuote(escape)}` };
-      i += 3;
-    } else {
-      if (c === 0x2b) plus = mode === 'query';
-      else if (isHost && c < 0x80 && shouldEscape(c, mode)) return { error: `invalid character ${goQuote(text[i] as string)} in host name` };
-      i += 1;
-    }
-  }
-  if (escapes === 0 && !plus) return { value: text };
-  let out = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (c === 0x25) {
-      out += String.fromCharCode(Number.parseInt(text.slice(i + 1, i + 3), 16));
-      i += 2;
-    } else out += c === 0x2b && mode === 'query' ? ' ' : (text[i] as string);
-  }
-  return { value: out };
-}
-
-/** Go's `shouldEscape` (Go 1.18) for one byte. */
-function shouldEscape(c: number, mode: Mode): boolean {
-  if (isLetter(c) || isDigit(c)) return false;
-  if ((mode === 'host' || mode === 'zone') && HOST_EXTRA.includes(String.fromCharCode(c))) return false;
-  const char = String.fromCharCode(c);
-  if ('-_.~'.includes(char)) return false;
-  if ('$&+,/:;=?@'.includes(char)) {
-    switch (mode) {
-      case 'path':
-        return c === 0x3f;
-      case 'userinfo':
-        return '@/?:'.includes(char);
-      case 'query':
-        return true;
-      case 'fragment':
-        return false;
-      default:
-        return true;
-    }
-  }
-  if (mode === 'fragment' && '!()*'.includes(char)) return false;
-  return true;
-}
-
-/** The ASCII characters Go leaves unescaped in a host besides the unreserved ones. */
-const HOST_EXTRA = `!$&'()*+,;=:[]<>"`;
-
-/** Go's `escape`: every byte `shouldEscape` names as `%XX` (upper-case hex). */
-function escape(text: string, mode: Mode): string {
-  let out = '';
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    out += shouldEscape(c, mode) ? `%${HEX[c >> 4] as string}${HEX[c & 15] as string}` : (text[i] as string);
-  }
-  return out;
-}
-
-const HEX = '0123456789ABCDEF';
-
-/** Go's `validEncoded`: no byte that escaping would change, besides sub-delims, `:@[]` and escapes. */
-function validEncoded(text: string, mode: Mode): boolean {
-  for (let i = 0; i < text.length; i += 1) {
-    const c = text.charCodeAt(i);
-    if (!"!$&'()*+,;=:@[]%".includes(text[i] as string) && shouldEscape(c, mode)) return false;
-  }
-  return true;
 }
 
 /**
@@ -276,7 +176,7 @@ function validEncoded(text: string, mode: Mode): boolean {
  */
 export function goEscapedPath(url: GoUrl): string {
   if (url.rawPath === '*' || validEncoded(url.rawPath, 'path')) return url.rawPath;
-  return escape(unescape(url.rawPath, 'path').value ?? '', 'path');
+  return goEscape(goUnescape(url.rawPath, 'path').value ?? '', 'path');
 }
 
 /**
@@ -309,12 +209,12 @@ export function goUrlString(url: GoUrl, redact = false): string {
         // Go's client (stripPassword) writes the username unescaped beside the hidden password.
         if (redact && url.user.password !== undefined) out += `${url.user.username}:***`;
         else {
-          out += escape(url.user.username, 'userinfo');
-          if (url.user.password !== undefined) out += `:${escape(url.user.password, 'userinfo')}`;
+          out += goEscape(url.user.username, 'userinfo');
+          if (url.user.password !== undefined) out += `:${goEscape(url.user.password, 'userinfo')}`;
         }
         out += '@';
       }
-      out += escape(url.host, 'host');
+      out += goEscape(url.host, 'host');
     }
     if (path !== '' && !path.startsWith('/') && url.host !== '') out += '/';
     if (out === '' && (path.split('/')[0] ?? '').includes(':')) out += './';
@@ -322,8 +222,8 @@ export function goUrlString(url: GoUrl, redact = false): string {
   }
   if (url.forceQuery || url.rawQuery !== '') out += `?${url.rawQuery}`;
   if (url.rawFragment !== undefined) {
-    const fragment = unescape(url.rawFragment, 'fragment').value ?? '';
-    if (fragment !== '') out += `#${validEncoded(url.rawFragment, 'fragment') ? url.rawFragment : escape(fragment, 'fragment')}`;
+    const fragment = goUnescape(url.rawFragment, 'fragment').value ?? '';
+    if (fragment !== '') out += `#${validEncoded(url.rawFragment, 'fragment') ? url.rawFragment : goEscape(fragment, 'fragment')}`;
   }
   return out;
 }
@@ -342,45 +242,12 @@ export function goQueryValue(rawQuery: string, key: string): string | undefined 
   for (const pair of rawQuery.split('&')) {
     if (pair === '' || pair.includes(';')) continue;
     const equals = pair.indexOf('=');
-    const name = unescape(equals < 0 ? pair : pair.slice(0, equals), 'query');
+    const name = goUnescape(equals < 0 ? pair : pair.slice(0, equals), 'query');
     if (name.value !== key) continue;
-    const value = unescape(equals < 0 ? '' : pair.slice(equals + 1), 'query');
+    const value = goUnescape(equals < 0 ? '' : pair.slice(equals + 1), 'query');
     if (value.value !== undefined) return value.value;
   }
   return undefined;
-}
-
-/** Go's `%q` (strconv.Quote) of a byte string: valid UTF-8 kept (printable) or `\u` escaped, other bytes as `\xNN`. */
-export function goQuote(bytes: string): string {
-  const short: Readonly<Record<string, string>> = { '\u0007': '\\a', '\b': '\\b', '\f': '\\f', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\v': '\\v', '"': '\\"', '\\': '\\\\' };
-  let quoted = '"';
-  for (let i = 0; i < bytes.length; ) {
-    const c = bytes.charCodeAt(i);
-    const length = c < 0x80 ? 1 : utf8Length(bytes, i);
-    if (length === 0) {
-      quoted += `\\x${c.toString(16).padStart(2, '0')}`;
-      i += 1;
-      continue;
-    }
-    const char = length === 1 ? (bytes[i] as string) : Buffer.from(bytes.slice(i, i + length), 'latin1').toString('utf8');
-    const code = char.codePointAt(0) ?? 0;
-    if (short[char] !== undefined) quoted += short[char];
-    else if (code < 0x20 || code === 0x7f) quoted += `\\x${code.toString(16).padStart(2, '0')}`;
-    else if (code >= 0x80 && code < 0xa0) quoted += `\\u${code.toString(16).padStart(4, '0')}`;
-    else quoted += char;
-    i += length;
-  }
-  return `${quoted}"`;
-}
-
-/** The length of the valid UTF-8 sequence starting at `i` (a byte from 0x80), or 0 when it is not one. */
-function utf8Length(bytes: string, i: number): number {
-  const c = bytes.charCodeAt(i);
-  const length = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? (c <= 0xef ? 3 : 0) : c >= 0xc2 ? 2 : 0;
-  if (length === 0 || i + length > bytes.length) return 0;
-  for (let k = 1; k < length; k += 1) if ((bytes.charCodeAt(i + k) & 0xc0) !== 0x80) return 0;
-  const decoded = Buffer.from(bytes.slice(i, i + length), 'latin1').toString('utf8');
-  return decoded.includes('\ufffd') ? 0 : length;
 }
 
 function hasControlByte(text: string): boolean {
@@ -389,16 +256,4 @@ function hasControlByte(text: string): boolean {
     if (c < 0x20 || c === 0x7f) return true;
   }
   return false;
-}
-
-function isLetter(c: number): boolean {
-  return (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
-}
-
-function isDigit(c: number): boolean {
-  return c >= 0x30 && c <= 0x39;
-}
-
-function isHex(c: number): boolean {
-  return isDigit(c) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
