@@ -14,7 +14,8 @@ import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
-import { authHeaderFor, outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
+import { authHeaderFor } from './outbound-auth.js';
+import { outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 import { CAPABILITY_NOT_ENABLED, errorResult, textResult } from './results.js';
 
 /** One GraphQL error as the original re-encoded it. */

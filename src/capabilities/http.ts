@@ -14,7 +14,8 @@ import { errorMessage } from '../errors.js';
 import type { CapabilityConfig } from '../directive/capability-config.js';
 import type { HostCallContext, HostCallResult } from './host-services.js';
 import { HTTP_RULE_ERRORS } from './http-rules.js';
-import { authHeaderFor, outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
+import { authHeaderFor } from './outbound-auth.js';
+import { outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 
 /** The ABI method numbers of `fetch_url` (spec §3.7): index = number. */
 export const FETCH_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;

@@ -14,13 +14,13 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { goEscapedPath, goRequestUri, goUrlString, parseGoUrl } from '../directive/go-url.js';
-import type { AuthHeader, HttpRules } from '../directive/capability-config.js';
+import type { HttpRules } from '../directive/capability-config.js';
 import { goDialError } from './go-dial-error.js';
 import { outboundHttpError, outboundHttpFailure } from './outbound-http-error.js';
 export { outboundHttpError, outboundHttpFailure, type OutboundHttpFailure } from './outbound-http-error.js';
 import { checkRequestTarget, HTTP_RULE_ERRORS, type DnsResolver, type ResolvedAddress } from './http-rules.js';
+import { exchange, pinnedLookup } from './outbound-exchange.js';
+import { firstHop, type FirstHop, goStyle } from './outbound-first-hop.js';
 
 /** The default number of redirects followed before giving up. */
 export const DEFAULT_MAX_REDIRECTS = 5;
@@ -52,7 +52,7 @@ export interface OutboundOptions {
   readonly rules: HttpRules;
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
-  /** The `Authorization` value to add for a URL, or `undefined` (see {@link authHeaderFor}). */
+  /** The `Authorization` value to add for a URL, or `undefined` (see `authHeaderFor` in `outbound-auth.ts`). */
   readonly authorizationFor: (url: URL, rawUrl: string) => string | undefined;
   /** What a URL Go's parser refuses is reported under (`failed to url.Parse`, the default, as Atmo's fetch_url). */
   readonly parseFailure?: string;
@@ -94,109 +94,6 @@ const CREDENTIAL_HEADERS = new Set(['authorization', 'www-authenticate', 'cookie
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
 const RULE_TEXTS = new Set<string>(Object.values(HTTP_RULE_ERRORS));
-
-/** Go's `url.Error` style: `Get "http://x/": reason`. */
-function goStyle(method: string, url: string, reason: string): string {
-  const op = method.length === 0 ? method : method[0] + method.slice(1).toLowerCase();
-  return `${op} "${url}": ${reason}`;
-}
-
-/**
- * A `lookup` that answers with the checked addresses whatever name it is asked for: the connection goes where the rules
- * said it may.
- *
- * @example
- * ```ts
- * http.request({ hostname: 'example.com', lookup: pinnedLookup([{ address: '93.184.216.34', family: 4 }]) });
- * ```
- */
-export function pinnedLookup(addresses: readonly ResolvedAddress[]): LookupFunction {
-  return ((_hostname: string, options: { all?: boolean } | number | undefined, callback: (...args: unknown[]) => void) => {
-    const all = typeof options === 'object' && options !== null && options.all === true;
-    const first = addresses[0];
-    if (first === undefined) {
-      const error = Object.assign(new Error('no checked address to connect to'), { code: 'ENOTFOUND' });
-      process.nextTick(() => callback(error));
-      return;
-    }
-    if (all) process.nextTick(() => callback(null, addresses.map((a) => ({ address: a.address, family: a.family }))));
-    else process.nextTick(() => callback(null, first.address, first.family));
-  }) as LookupFunction;
-}
-
-/**
- * The `Authorization` value configured for a URL's host (docs/reference/directive.md#authentication): the key is the host as written, with its port,
- * compared case-insensitively. Returns `headerType value`, or `undefined` when auth is off or nothing matches.
- *
- * @example
- * ```ts
- * authHeaderFor({ enabled: true, headers: { 'api.example.com': { headerType: 'bearer', value: 't' } } }, new URL('https://api.example.com/x'));
- * // 'bearer t'
- * ```
- */
-export function authHeaderFor(
-  auth: { readonly enabled: boolean; readonly headers: Readonly<Record<string, AuthHeader>> },
-  url: URL,
-  rawUrl?: string,
-): string | undefined {
-  if (!auth.enabled) return undefined;
-  const candidates = new Set<string>([url.host.toLowerCase()]);
-  // The URL parser drops a default port that was written explicitly (`https://x:443`); the original kept it.
-  const authority = rawUrl === undefined ? undefined : /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/([^/?#]*)/.exec(rawUrl)?.[1];
-  if (authority !== undefined) candidates.add(authority.slice(authority.lastIndexOf('@') + 1).toLowerCase());
-  for (const [host, header] of Object.entries(auth.headers)) {
-    if (!candidates.has(host.toLowerCase()) || header.value === '') continue;
-    return header.headerType === '' ? header.value : `${header.headerType} ${header.value}`;
-  }
-  return undefined;
-}
-
-/** The first hop of a request, read from the guest's URL as Atmo read it. */
-interface FirstHop {
-  /** The scheme and host as Go read them, with Go's escaped path and query: what the rules check and the socket dials. */
-  readonly url: URL;
-  /** The request target sent: Go's `RequestURI`, a space in the query written `%20`. */
-  readonly target: string;
-  /** The URL as Go's client quoted it in errors (`URL.String`, the password hidden). */
-  readonly shown: string;
-  /** `Basic …` for a URL with userinfo, which Go's client sent when nothing else set `Authorization`. */
-  readonly basic: string | undefined;
-}
-
-const utf8 = (bytes: string): string => Buffer.from(bytes, 'latin1').toString('utf8');
-
-/**
- * Reads the guest's URL with Go's `url.Parse`, as Atmo did (`<parseFailure>: parse …` when Go refused it): the path is
- * sent as written (dot segments kept) or re-escaped as Go did, the query as written (its UTF-8 bytes raw). The host
- * is then read by the WHATWG parser for the rules and the connection, so both always see the same host; the path can
- * never move it (it is set on that URL, not parsed with it).
- *
- * A space in the query is the one thing sent differently: Go wrote it raw into the request line, which the server
- * then misread; e2rx writes `%20` (docs/deviations.md).
- */
-function firstHop(method: string, raw: string, parseFailure: string): FirstHop {
-  const parsed = parseGoUrl(raw);
-  if (parsed.url === undefined) throw outboundHttpError('invalid', `${parseFailure}: ${utf8(parsed.error)}`);
-  const go = parsed.url;
-  const shown = utf8(goUrlString(go, true));
-  if (go.scheme !== 'http' && go.scheme !== 'https') {
-    throw outboundHttpError('invalid', goStyle(method, shown, `unsupported protocol scheme ${JSON.stringify(go.scheme)}`));
-  }
-  if (go.host === '') throw outboundHttpError('invalid', goStyle(method, shown, 'http: no Host in request URL'));
-  let url: URL;
-  try {
-    url = new URL(`${go.scheme}://${utf8(go.host)}`);
-  } catch {
-    throw outboundHttpError('invalid', goStyle(method, shown, 'invalid URL'));
-  }
-  const target = goRequestUri(go).replaceAll(' ', '%20');
-  // The path and query only serve to resolve a relative redirect: set as components, they cannot change the host.
-  url.pathname = goEscapedPath(go) || '/';
-  url.search = utf8(go.rawQuery);
-  const basic =
-    go.user === undefined ? undefined : `Basic ${Buffer.from(`${go.user.username}:${go.user.password ?? ''}`, 'latin1').toString('base64')}`;
-  return { url, target, shown, basic };
-}
 
 /** The next request of a redirect chain, or `undefined` when the response is final. */
 function redirectTarget(
@@ -367,94 +264,4 @@ export function createOutboundHttpClient(clientOptions: OutboundClientOptions): 
       httpsAgent.destroy();
     },
   };
-}
-
-interface ExchangeOptions {
-  readonly isHttps: boolean;
-  readonly agent: http.Agent;
-  readonly hostname: string;
-  readonly connectHost: string;
-  readonly lookup: LookupFunction | undefined;
-  readonly port: number;
-  readonly path: string;
-  readonly method: string;
-  readonly headers: Record<string, string | string[]>;
-  readonly body: Uint8Array;
-  readonly signal: AbortSignal;
-  readonly maxResponseBytes: number;
-  /** Whether the body of a response with this status and location is wanted (not for a redirect). */
-  readonly readBody: (status: number, location: string | undefined) => boolean;
-}
-
-/** One request/response over a pinned connection. */
-function exchange(options: ExchangeOptions): Promise<Omit<OutboundResponse, 'url'>> {
-  return new Promise((resolve, reject) => {
-    const requestOptions: https.RequestOptions = {
-      agent: options.agent,
-      host: options.connectHost,
-      port: options.port,
-      path: options.path,
-      method: options.method,
-      headers: { host: hostHeader(options.hostname, options.port, options.isHttps), ...options.headers },
-      signal: options.signal,
-      ...(options.lookup === undefined ? {} : { lookup: options.lookup }),
-      // TLS verifies the certificate against the name, whatever address the socket was pinned to.
-      ...(options.isHttps && !options.hostname.includes(':') && !/^[\d.]+$/.test(options.hostname)
-        ? { servername: options.hostname }
-        : {}),
-    };
-    let request: http.ClientRequest;
-    try {
-      request = (options.isHttps ? https : http).request(requestOptions);
-    } catch (error) {
-      reject(error instanceof Error ? error : new Error(String(error)));
-      return;
-    }
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const status = response.statusCode ?? 0;
-      if (!options.readBody(status, response.headers.location)) {
-        response.resume();
-        resolve({ status, headers: response.headers, body: new Uint8Array() });
-        return;
-      }
-      const declared = Number(response.headers['content-length']);
-      const tooLarge = () =>
-        outboundHttpError('too-large', `response body exceeds the limit of ${options.maxResponseBytes} bytes`);
-      if (Number.isFinite(declared) && declared > options.maxResponseBytes) {
-        reject(tooLarge()); // first: destroying emits events that would reject with a vaguer reason
-        response.destroy();
-        return;
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxResponseBytes) {
-          reject(tooLarge());
-          response.destroy();
-          return;
-        }
-        chunks.push(chunk);
-      });
-      response.on('error', reject);
-      response.on('aborted', () => reject(new Error('response aborted')));
-      response.on('end', () => {
-        const bodyBytes = new Uint8Array(size);
-        let offset = 0;
-        for (const chunk of chunks) {
-          bodyBytes.set(chunk, offset);
-          offset += chunk.length;
-        }
-        resolve({ status, headers: response.headers, body: bodyBytes });
-      });
-    });
-    request.end(options.body.length > 0 ? options.body : undefined);
-  });
-}
-
-/** The `Host` header: the name as in the URL, with the port when it is not the scheme's default. */
-function hostHeader(hostname: string, port: number, isHttps: boolean): string {
-  const host = hostname.includes(':') ? `[${hostname}]` : hostname;
-  return (isHttps && port === 443) || (!isHttps && port === 80) ? host : `${host}:${port}`;
 }
