@@ -1,5 +1,5 @@
 /**
- * The `file` capability: the host side of `get_static_file` (spec §3.5 row 14).
+ * The `file` capability: the host side of `get_static_file` (docs/reference/host-abi.md §5).
  *
  * Reads go through the app's {@link StaticFiles}, which normalises names as the original did (a leading `static/`,
  * `/` and `./` are stripped). This capability refuses, before any read, a name that could leave `static/` whatever the

@@ -1,5 +1,5 @@
 /**
- * The rules that govern outbound HTTP and GraphQL requests (spec §1.9 `HTTPRules`), as pure checks plus one
+ * The rules that govern outbound HTTP and GraphQL requests (the Directive's `capabilities.http.rules`, Atmo's `HTTPRules`; docs/reference/capabilities.md#http-rules), as pure checks plus one
  * DNS-aware check that returns the addresses a request may connect to.
  *
  * Order of the checks, as in the original (E2 Core `http_rulefilter.go`): `allowHTTP`, ports, `allowIPs`,

@@ -1,5 +1,5 @@
 /**
- * The `http` capability: the host side of `fetch_url` (spec §3.5 row 6).
+ * The `http` capability: the host side of `fetch_url` (docs/reference/host-abi.md §5).
  *
  * The guest passes an ABI method number, a URL that may carry `::Name:Value` header segments, and a body. The request
  * goes through {@link OutboundHttpClient} under `config.http.rules`, with the configured `Authorization` header of the
@@ -17,7 +17,7 @@ import { HTTP_RULE_ERRORS } from './http-rules.js';
 import { authHeaderFor } from './outbound-auth.js';
 import { outboundHttpFailure, type OutboundHttpClient } from './outbound-http.js';
 
-/** The ABI method numbers of `fetch_url` (spec §3.7): index = number. */
+/** The ABI method numbers of `fetch_url` (docs/reference/host-abi.md §7): index = number. */
 export const FETCH_METHODS = ['GET', 'HEAD', 'OPTIONS', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 /** An HTTP method the guest can ask for. */

@@ -1,6 +1,6 @@
 /**
  * `env(VAR)` values of a Directive whose variable is unset, found before the engine starts: an unset variable is
- * the empty string (spec §1.11), which for an address gives messages such as `invalid Redis server address ""`
+ * the empty string (as in Atmo; docs/reference/directive.md#the-envvar-rule), which for an address gives messages such as `invalid Redis server address ""`
  * that name neither the variable nor the key.
  *
  * @module

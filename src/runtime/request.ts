@@ -1,5 +1,6 @@
 /**
- * The request object handed to every function invocation (spec §2.1, "CoordinatedRequest").
+ * The request object handed to every function invocation: Atmo's `CoordinatedRequest` (method, URL, id, body,
+ * headers, params, state and the response headers a function sets), the same for every handler kind.
  *
  * @module
  */

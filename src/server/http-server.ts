@@ -118,7 +118,8 @@ const MAX_PARAM_LENGTH = 16_384;
 const LISTEN_BACKLOG = 65_535;
 
 /**
- * Creates the HTTP server with `GET /health`. Unknown routes answer 404 with the error JSON of spec §2.3.
+ * Creates the HTTP server with `GET /health`. Unknown routes answer 404 with Atmo's error JSON,
+ * `{"status": 404, "message": …}` (docs/reference/directive.md#http-responses-of-type-request).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The semantics of request fields (spec §3.6), on a plain {@link Invocation}: what `request_get_field` reads and
+ * The semantics of request fields (docs/reference/host-abi.md §6), on a plain {@link Invocation}: what `request_get_field` reads and
  * what `request_set_field` changes. No guest memory here; `request.ts` does the ABI glue.
  *
  * @module
@@ -8,7 +8,7 @@ import type { HostCallResult } from '../../capabilities/host-services.js';
 import { fromByteString, goQueryValue, parseGoUrl, toByteString } from '../../directive/go-url.js';
 import type { Invocation } from '../invocation.js';
 
-/** Request field types (spec §3.7). */
+/** Request field types, as `request_get_field` numbers them (docs/reference/host-abi.md §7). */
 export const FIELD_TYPE = { meta: 0, body: 1, header: 2, params: 3, state: 4, query: 5 } as const;
 
 const encoder = new TextEncoder();
