@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CAPABILITIES } from '../../src/directive/capability-config.js';
 import { E2rxError } from '../../src/errors.js';
 import { TIMEOUT_GRACE_MS } from '../../src/runtime/pool.js';
-import { createRuntime, type InvocationResult, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
+import { createRuntime, type FunctionOutcome, type Runtime, type RuntimeOptions } from '../../src/runtime/runtime.js';
 import { compileWat, compileWatSource } from '../support/wasm.js';
 import { captureLogger, FakeServices, makeRequest, Program, text } from './support/driver.js';
 import { startRuntime, type TestRuntime } from './support/runtime.js';
@@ -280,7 +280,7 @@ describe('pool', () => {
     const { runtime, services, results } = await handedTogether({ limits: { timeoutMs: 400 } }, [{ name: 'exclusive' }, { name: 'exclusive' }, { name: 'exclusive' }]);
     services.delayMs = 250;
     expect(runtime.stats()).toMatchObject({ running: 1, queued: 2 });
-    const outcomes = (await Promise.all(results)) as InvocationResult[];
+    const outcomes = (await Promise.all(results)) as FunctionOutcome[];
     // 750 ms in all, 250 ms each: none timed out, and the one instance served them one after the other
     expect(outcomes.map((r) => (r.kind === 'output' ? r.output[0] : r))).toEqual([1, 2, 3]);
     expect(runtime.stats()).toMatchObject({ timeouts: 0, workerRestarts: 0 });
@@ -295,7 +295,7 @@ describe('pool', () => {
     controller.abort(new Error('client went away'));
     expect(await results[1]).toEqual(new Error('client went away'));
     expect(runtime.stats()).toMatchObject({ running: 1, queued: 0 });
-    expect(((await results[0]) as InvocationResult).kind).toBe('output');
+    expect(((await results[0]) as FunctionOutcome).kind).toBe('output');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(services.calls.filter((c) => c.op === 'cacheGet')).toHaveLength(1);
     expect(runtime.stats().functions['exclusive']).toMatchObject({ calls: 1, running: 0, queued: 0 });
@@ -306,7 +306,7 @@ describe('pool', () => {
     services.delayMs = 150;
     await new Promise((resolve) => setTimeout(resolve, 30));
     await runtime.close();
-    expect(((await results[0]) as InvocationResult).kind).toBe('output');
+    expect(((await results[0]) as FunctionOutcome).kind).toBe('output');
     expect(E2rxError.is(await results[1], 'E2RX_POOL_CLOSED')).toBe(true);
     expect(services.calls.filter((c) => c.op === 'cacheGet')).toHaveLength(1);
   });
@@ -316,7 +316,7 @@ describe('pool', () => {
     services.delayMs = 5_000;
     const [blocked, echo] = await Promise.all(results);
     expect(E2rxError.is(blocked, 'E2RX_WASM_TIMEOUT')).toBe(true);
-    expect((echo as InvocationResult).kind === 'output' && text((echo as InvocationResult & { kind: 'output' }).output)).toBe('echo');
+    expect((echo as FunctionOutcome).kind === 'output' && text((echo as FunctionOutcome & { kind: 'output' }).output)).toBe('echo');
     expect(runtime.stats()).toMatchObject({ workers: 1, timeouts: 1, workerRestarts: 1, running: 0, queued: 0 });
   });
 

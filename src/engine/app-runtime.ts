@@ -86,8 +86,9 @@ export async function createAppRuntime(app: App, options: AppRuntimeOptions): Pr
   }
   return {
     capacity: workers,
-    execute: (name, request, done) => runtime.execute(name, request, done),
-    laneOf: (name) => runtime.laneOf(name),
+    // The runtime's own functions (closures, no `this`): no layer between a call and the runtime.
+    execute: runtime.execute,
+    laneOf: runtime.laneOf,
     stats: () => runtime.stats(),
     health: async () => {
       const state = await services.health();

@@ -45,13 +45,6 @@ export type FunctionOutcome =
 /** What a call produced inside the runtime: a {@link FunctionOutcome}, or a failure (a trap, a timeout…). */
 export type RunOutcome = FunctionOutcome | { readonly kind: 'failure'; readonly failure: Failure };
 
-/**
- * What {@link Runtime.invoke} resolves with: the same type as {@link FunctionOutcome}.
- *
- * @deprecated Use {@link FunctionOutcome}: one result type from the runtime to the steps.
- */
-export type InvocationResult = FunctionOutcome;
-
 const RETRIABLE: ReadonlySet<FailureCode> = new Set(['E2RX_WASM_TIMEOUT', 'E2RX_POOL_CLOSED']);
 
 /** The {@link E2rxError} of a failure, with the function's name in `details.fn`. */
@@ -64,7 +57,7 @@ export function failureError(fn: string, failure: Failure, cause?: unknown): E2r
 }
 
 /**
- * Turns an outcome into the invocation result, or throws the {@link E2rxError} of a failure.
+ * Turns an outcome into what {@link Runtime.invoke} resolves with (the outcome itself), or throws the {@link E2rxError} of a failure.
  *
  * @example
  * ```ts

@@ -134,9 +134,9 @@ export interface Runtime {
    * (in inline mode, always); one that waits for the calling thread's next turn, or runs on a worker, returns its
    * {@link Ticket}, whose `cancel()` drops it (then `done` is never called).
    */
-  execute(name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined;
+  execute(this: void, name: string, request: FunctionRequest, done: OutcomeHandler): Ticket | undefined;
   /** Where the calls of a registered function go now (`undefined`: no such function). */
-  laneOf(name: string): Lane | undefined;
+  laneOf(this: void, name: string): Lane | undefined;
   /** The registered functions. */
   readonly functions: ReadonlyMap<string, FunctionInfo>;
   /** Resolves once every worker thread started so far is ready (at once when none is needed). */

@@ -19,7 +19,7 @@ import type { FunctionRequest } from './request.js';
 import type { FunctionStats, OutcomeHandler, Runtime, RuntimeOptions } from './runtime-api.js';
 
 export type { FunctionInfo } from './module-info.js';
-export type { FunctionOutcome, InvocationResult } from './outcome.js';
+export type { FunctionOutcome } from './outcome.js';
 export type { Lane, PlacementMode } from './placement.js';
 export type { Ticket } from './pool.js';
 export { DEFAULT_LIMITS, type RuntimeLimits } from './limits.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { DEFAULT_CAPABILITIES } from '../../../src/directive/capability-config.js';
 import { E2rxError } from '../../../src/errors.js';
 import { createRequest } from '../../../src/runtime/request.js';
-import { createRuntime, type InvocationResult, type Runtime } from '../../../src/runtime/runtime.js';
+import { createRuntime, type FunctionOutcome, type Runtime } from '../../../src/runtime/runtime.js';
 import { WASI_FUNCTION_NAMES } from '../../../src/runtime/wasi.js';
 import { FakeServices, captureLogger, type LogLine } from '../../runtime/support/driver.js';
 import { describeWithGo, goFixture } from '../../support/go.js';
@@ -18,7 +18,7 @@ const decoder = new TextDecoder();
 const MEMORY_MB = 64;
 const TIMEOUT_MS = 1500;
 
-function call(runtime: Runtime, fn: string, body: string | Uint8Array): Promise<InvocationResult> {
+function call(runtime: Runtime, fn: string, body: string | Uint8Array): Promise<FunctionOutcome> {
   return runtime.invoke(fn, createRequest({ method: 'POST', url: `/${fn}`, body: typeof body === 'string' ? encoder.encode(body) : body }));
 }
 
