@@ -10,33 +10,21 @@ import type { FunctionRequest } from '../runtime/request.js';
 import { desiredState } from './desired-state.js';
 import { startFunction, type FunctionOutcome, type FunctionRunner } from './function-runner.js';
 import { decideOnError } from './on-error.js';
-import { runErrorJson, type RunError } from './run-state.js';
-
-/**
- * How a call ended, from the step's point of view:
- * - `stored`: its output (or, with `onErr: continue`, its error JSON) goes into state under `key`;
- * - `none`: it returned nothing; nothing is stored;
- * - `return`: it returned an error and `onErr` says to stop the run.
- * `request` carries the function's other effects: response headers, request fields it set, and (for calls without
- * `with`) the state keys it set itself.
- */
-export type CallOutcome =
-  | { readonly kind: 'stored'; readonly key: string; readonly value: Uint8Array; readonly request: FunctionRequest }
-  | { readonly kind: 'none'; readonly request: FunctionRequest }
-  | { readonly kind: 'return'; readonly error: RunError; readonly request: FunctionRequest };
+import { runErrorJson } from './run-state.js';
 
 /**
  * Starts `call` against `request`: builds the desired state when the call has `with` (a missing key fails with
  * `E2RX_DESIRED_STATE`), runs the function (with `input` as the body when given, for forEach), and applies `onErr`.
- * `next` gets the {@link CallOutcome} once, or `fail` the failure, possibly before this returns. Returns the function
- * that cancels the call, or `undefined` when it was over before returning.
+ * `next` gets the call's outcome once as the step sees it (see {@link stepOutcome}: an `output` goes into state under
+ * the call's key, a `runError` ends the run), or `fail` the failure, possibly before this returns. Returns the
+ * function that cancels the call, or `undefined` when it was over before returning.
  */
 export function startCall(
   call: Call,
   request: FunctionRequest,
   runner: FunctionRunner,
   input: Uint8Array | undefined,
-  next: (outcome: CallOutcome) => void,
+  next: (outcome: FunctionOutcome) => void,
   fail: (error: unknown) => void,
 ): (() => void) | undefined {
   const aliased = hasAliases(call.with);
@@ -53,22 +41,28 @@ export function startCall(
     }
     callRequest = { ...request, body: input ?? request.body, state };
   }
-  return startFunction(runner, call, callRequest, (outcome) => next(toCallOutcome(call, request, outcome, aliased, input !== undefined)), fail);
+  return startFunction(runner, call, callRequest, (outcome) => next(stepOutcome(call, request, outcome, aliased, input !== undefined)), fail);
 }
 
 /**
- * Runs `call` against `request` (see {@link startCall}). Emits one {@link CallOutcome} and completes; unsubscribing
- * cancels the function call.
+ * Runs `call` against `request` (see {@link startCall}). Emits `project` of its outcome once and completes;
+ * unsubscribing cancels the function call.
  */
-export function executeCall(call: Call, request: FunctionRequest, runner: FunctionRunner, input?: Uint8Array): Observable<CallOutcome> {
-  return new Observable<CallOutcome>((subscriber) =>
+export function executeCall<T>(
+  call: Call,
+  request: FunctionRequest,
+  runner: FunctionRunner,
+  input: Uint8Array | undefined,
+  project: (outcome: FunctionOutcome) => T,
+): Observable<T> {
+  return new Observable<T>((subscriber) =>
     startCall(
       call,
       request,
       runner,
       input,
       (outcome) => {
-        subscriber.next(outcome);
+        subscriber.next(project(outcome));
         subscriber.complete();
       },
       (error) => subscriber.error(error),
@@ -82,31 +76,34 @@ function hasAliases(aliases: Readonly<Record<string, string>>): boolean {
 }
 
 /**
- * The step's view of a function's outcome. Its `request` is the function's request with the run's body back (a
+ * The step's view of a function's outcome: `onErr: continue` turns a Runnable error into an `output` of its error
+ * JSON, so a `runError` left means the run ends. Its `request` is the function's request with the run's body back (a
  * forEach element was only the input) and, for a call with `with`, the run's state back (the aliases were only for
- * the call): the function's own changes to state count only without `with`.
+ * the call): the function's own changes to state count only without `with`. An outcome with nothing to change is
+ * passed on as it is.
  */
-function toCallOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutcome, aliased: boolean, replacedBody: boolean): CallOutcome {
+function stepOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutcome, aliased: boolean, replacedBody: boolean): FunctionOutcome {
+  const continues = outcome.kind === 'runError' && decideOnError(call.onErr, outcome.code) === 'continue';
+  if (!continues && !replacedBody && !aliased) return outcome;
   const result = outcome.request;
   const after: FunctionRequest =
     replacedBody || aliased ? { ...result, body: replacedBody ? request.body : result.body, state: aliased ? request.state : result.state } : result;
-  if (outcome.kind === 'output') return { kind: 'stored', key: call.key, value: outcome.output, request: after };
+  if (outcome.kind === 'output') return { kind: 'output', output: outcome.output, request: after };
   if (outcome.kind === 'none') return { kind: 'none', request: after };
-  const error = { code: outcome.code, message: outcome.message };
-  if (decideOnError(call.onErr, outcome.code) === 'continue') return { kind: 'stored', key: call.key, value: runErrorJson(error), request: after };
-  return { kind: 'return', error, request: after };
+  if (continues) return { kind: 'output', output: runErrorJson({ code: outcome.code, message: outcome.message }), request: after };
+  return { kind: 'runError', code: outcome.code, message: outcome.message, request: after };
 }
 
 /**
- * Applies a call's effects to the run's request: the state keys the function changed (compared byte-wise with the
- * snapshot it started from), its response headers (later writes win), the request fields it set, then the stored
- * output under its key. Returns a new request; `base` is not changed.
+ * Applies a call's effects ({@link stepOutcome}) to the run's request: the state keys the function changed (compared
+ * byte-wise with the snapshot it started from), its response headers (later writes win), the request fields it set,
+ * then its output under `key`. Returns a new request; `base` is not changed.
  */
-export function applyCallOutcome(base: FunctionRequest, snapshot: FunctionRequest, outcome: CallOutcome): FunctionRequest {
+export function applyCallOutcome(base: FunctionRequest, snapshot: FunctionRequest, key: string, outcome: FunctionOutcome): FunctionRequest {
   const after = outcome.request;
   const state: Record<string, Uint8Array> = { ...base.state };
   if (after.state !== snapshot.state) Object.assign(state, changedEntries(snapshot.state, after.state, sameBytes));
-  if (outcome.kind === 'stored') state[outcome.key] = outcome.value;
+  if (outcome.kind === 'output') state[key] = outcome.output;
   return {
     method: after.method,
     url: after.url,

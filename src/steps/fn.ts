@@ -22,8 +22,12 @@ export function fnStart(call: Call, runner: FunctionRunner): StepStart {
       runner,
       undefined,
       (outcome) => {
-        const request = applyCallOutcome(state.request, state.request, outcome);
-        next(outcome.kind === 'return' ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } } : { request, lastKey: call.key });
+        const request = applyCallOutcome(state.request, state.request, call.key, outcome);
+        next(
+          outcome.kind === 'runError'
+            ? { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: outcome.code, message: outcome.message }, request } }
+            : { request, lastKey: call.key },
+        );
       },
       (error) => next(failed(state, error)),
     );

@@ -6,8 +6,8 @@
 import { defer, map, mergeMap, from, toArray, type OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
-import { executeCall, type CallOutcome } from './call.js';
-import type { FunctionRunner } from './function-runner.js';
+import { executeCall } from './call.js';
+import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
 import { cloneRequest, type RunState } from './run-state.js';
 import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
@@ -47,15 +47,15 @@ export function forEachRun(inKey: string, call: Call, runner: FunctionRunner, co
         mergeMap(({ element, index }) => {
           const request = cloneRequest(state.request);
           request.state[FOR_EACH_ELEMENT_KEY] = element;
-          return executeCall(call, request, runner, element).pipe(map((outcome) => ({ outcome, index })));
+          return executeCall(call, request, runner, element, (outcome) => ({ outcome, index }));
         }, concurrency),
         toArray(),
         map((results): RunState => {
           const ordered = results.sort((left, right) => left.index - right.index);
           const request = cloneRequest(state.request);
           for (const { outcome } of results) Object.assign(request.respHeaders, outcome.request.respHeaders);
-          const returned = results.find(({ outcome }) => outcome.kind === 'return')?.outcome;
-          if (returned?.kind === 'return') return { request, lastKey: call.key, stopped: { kind: 'runError', error: returned.error } };
+          const returned = results.find(({ outcome }) => outcome.kind === 'runError')?.outcome;
+          if (returned?.kind === 'runError') return { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: returned.code, message: returned.message }, request } };
           request.state[call.key] = encoder.encode(JSON.stringify(ordered.map(({ outcome }) => elementValue(outcome))));
           return { request, lastKey: call.key };
         }),
@@ -75,9 +75,9 @@ function readArray(bytes: Uint8Array | undefined, key: string): unknown[] {
   return value;
 }
 
-function elementValue(outcome: CallOutcome): unknown {
-  if (outcome.kind !== 'stored') return null;
-  const text = decoder.decode(outcome.value);
+function elementValue(outcome: FunctionOutcome): unknown {
+  if (outcome.kind !== 'output') return null;
+  const text = decoder.decode(outcome.output);
   try {
     return JSON.parse(text);
   } catch {

@@ -6,8 +6,8 @@
 import { map, merge, throwError, timeout, toArray, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Call } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
-import { applyCallOutcome, executeCall, type CallOutcome } from './call.js';
-import type { FunctionRunner } from './function-runner.js';
+import { applyCallOutcome, executeCall } from './call.js';
+import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
 import type { RunState } from './run-state.js';
 import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
@@ -47,20 +47,22 @@ export function groupStart(calls: readonly Call[], runner: FunctionRunner, optio
 /** The group step for one run (see {@link groupStep}). */
 export function groupRun(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): StepFunction {
   const limit = options.timeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
+  // Each outcome keeps its call's key (they arrive in the order the calls end); made once, not per run.
+  const keyed = calls.map((call) => [call, (outcome: FunctionOutcome) => ({ key: call.key, outcome })] as const);
   return (state) => {
     const snapshot = state.request;
-    return merge(...calls.map((call) => executeCall(call, snapshot, runner))).pipe(
+    return merge(...keyed.map(([call, withKey]) => executeCall(call, snapshot, runner, undefined, withKey))).pipe(
       toArray(),
       timeout({
         first: limit,
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
         with: () => throwError(() => new E2rxError('E2RX_GROUP_TIMEOUT', 'fn group timed out')),
       }),
-      map((outcomes: CallOutcome[]): RunState => {
+      map((outcomes): RunState => {
         let request = snapshot;
-        for (const outcome of outcomes) request = applyCallOutcome(request, snapshot, outcome);
-        const returned = outcomes.find((outcome) => outcome.kind === 'return');
-        if (returned?.kind === 'return') return { request, lastKey: undefined, stopped: { kind: 'runError', error: returned.error } };
+        for (const { key, outcome } of outcomes) request = applyCallOutcome(request, snapshot, key, outcome);
+        const returned = outcomes.find(({ outcome }) => outcome.kind === 'runError')?.outcome;
+        if (returned?.kind === 'runError') return { request, lastKey: undefined, stopped: { kind: 'runError', error: { code: returned.code, message: returned.message }, request } };
         return { request, lastKey: undefined };
       }),
     );

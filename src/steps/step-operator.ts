@@ -20,7 +20,7 @@ export type StepFunction = (state: RunState) => Observable<RunState>;
 
 /** A run stopped by a failure. */
 export function failed(state: RunState, error: unknown): RunState {
-  return { ...state, stopped: { kind: 'failure', error: error instanceof Error ? error : new Error(String(error)) } };
+  return { ...state, stopped: { kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request: state.request } };
 }
 
 /** A step's callback form as an Observable. */

@@ -10,8 +10,10 @@ import { forEachStart } from './for-each.js';
 import { fnStart } from './fn.js';
 import type { FunctionRunner } from './function-runner.js';
 import { groupStart } from './group.js';
-import type { RunError, RunState } from './run-state.js';
+import type { RunResult, RunState } from './run-state.js';
 import { runStepSequence, startStepSequence, stepOperator, type StepStart } from './step-operator.js';
+
+export type { RunResult } from './run-state.js';
 
 /** Options shared by the step operators. */
 export interface StepOptions {
@@ -22,12 +24,6 @@ export interface StepOptions {
   /** Wraps each step of a compiled run once, at compile time (tracing gives each step its span). */
   readonly wrapStep?: (start: StepStart, step: Step, index: number) => StepStart;
 }
-
-/** How a run ended. `respHeaders` are the headers functions set, for every outcome. */
-export type RunResult =
-  | { readonly kind: 'ok'; readonly body: Uint8Array; readonly request: FunctionRequest }
-  | { readonly kind: 'runError'; readonly error: RunError; readonly request: FunctionRequest }
-  | { readonly kind: 'failure'; readonly error: Error; readonly request: FunctionRequest };
 
 /** The state a run starts in. */
 export function startRun(request: FunctionRequest): RunState {
@@ -76,10 +72,9 @@ export function toRunResult(response: string | undefined): OperatorFunction<RunS
 
 const EMPTY_BODY = new Uint8Array(0);
 
-/** The {@link RunResult} of a run's final state (see {@link toRunResult}). */
+/** The {@link RunResult} of a run's final state (see {@link toRunResult}): a stopped run is its own result. */
 export function resultOf(state: RunState, response: string | undefined): RunResult {
-  if (state.stopped?.kind === 'runError') return { kind: 'runError', error: state.stopped.error, request: state.request };
-  if (state.stopped?.kind === 'failure') return { kind: 'failure', error: state.stopped.error, request: state.request };
+  if (state.stopped !== undefined) return state.stopped;
   const key = response ?? state.lastKey;
   return { kind: 'ok', body: (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY, request: state.request };
 }
