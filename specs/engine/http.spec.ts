@@ -1,5 +1,5 @@
 /**
- * HTTP request handlers end to end (spec §2.3, §2.4): an app of real AssemblyScript functions served by
+ * HTTP request handlers end to end (docs/reference/directive.md: HTTP responses, `onErr`): an app of real AssemblyScript functions served by
  * `createEngine` on 127.0.0.1, driven by real requests.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,7 +1,7 @@
 /**
  * How a call ends, end to end: a Wasm function (specs/fixtures/functions/result-probe) ends through
  * `return_result`, `return_error` or `return_abort` (AssemblyScript's `abort` and failed `assert`), served by the
- * engine; the HTTP response follows Atmo's rules (spec §2.3).
+ * engine; the HTTP response follows Atmo's rules (docs/reference/directive.md#http-responses-of-type-request).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEVEL, startApp, type StartedApp } from './support/app.js';

@@ -1,5 +1,5 @@
 /**
- * The HTTP reply of a run (spec §2.3), written to real node:http responses.
+ * The HTTP reply of a run (docs/reference/directive.md#http-responses-of-type-request), written to real node:http responses.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { type AddressInfo, connect } from 'node:net';

@@ -1,5 +1,5 @@
 /**
- * The websocket reply of a run (spec §2.6): one text frame per result.
+ * The websocket reply of a run: one text frame per result.
  */
 import { describe, expect, it } from 'vitest';
 import type { WebSocket } from 'ws';

@@ -1,5 +1,5 @@
 /**
- * Headless mode (spec §2.8) through createEngine: every runnable at `POST /<identifier>/<namespace>/<fn>/<version>`,
+ * Headless mode (Atmo v0.2.3 and later) through createEngine: every runnable at `POST /<identifier>/<namespace>/<fn>/<version>`,
  * state and params injected with headers, request ids in the response, no handler routes.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 /**
- * `fromHttpRoute` and the request of spec §2.1, against a real server.
+ * `fromHttpRoute` and the request it builds (Atmo's `CoordinatedRequest`), against a real server.
  */
 import { connect } from 'node:net';
 import { pino } from 'pino';

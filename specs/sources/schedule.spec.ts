@@ -1,5 +1,5 @@
 /**
- * Schedules (spec §2.7) through real runs: a function that counts in the in-memory cache, read back over HTTP; a slow
+ * Schedules (docs/reference/directive.md#schedules) through real runs: a function that counts in the in-memory cache, read back over HTTP; a slow
  * schedule never overlaps itself; a `cron` schedule (e2rx) ticks when its expression matches; `runSchedules: false`
  * turns schedules off. Tick times and the cron source in virtual time: specs/sources/tick-times.spec.ts.
  */

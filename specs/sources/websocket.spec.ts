@@ -1,5 +1,5 @@
 /**
- * Websocket stream handlers (spec §2.6) through createEngine, with the `ws` package as the client: one run and one
+ * Websocket stream handlers through createEngine, with the `ws` package as the client: one run and one
  * text frame per message, errors as JSON frames, the connection survives errors, messages of one connection in order,
  * cross-origin upgrades refused, a plain GET answered 426.
  */

@@ -8,7 +8,7 @@ import { add_ffi_var, db_exec } from "./env";
 import { ffiResult, getIdent, len, ptr } from "./ffi";
 import { Result } from "./result";
 
-/** The query types as the host numbers them (spec §3.7): insert 0, select 1, update 2, delete 3. */
+/** The query types as the host numbers them (docs/reference/host-abi.md §7): insert 0, select 1, update 2, delete 3. */
 export enum QueryType {
   Insert = 0,
   Select = 1,

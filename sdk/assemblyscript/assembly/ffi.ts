@@ -1,6 +1,6 @@
 /**
  * The guest half of the FFI protocol: the invocation's `ident`, UTF-8 and byte conversions, and the two-phase result
- * collection (spec §3.4).
+ * collection (docs/reference/host-abi.md §4).
  *
  * @module
  */
@@ -68,7 +68,7 @@ export function len(bytes: ArrayBuffer): i32 {
 }
 
 /**
- * Collects the result of an FFI host call that returned `size` (spec §3.4): `size >= 0` is a result of that many bytes,
+ * Collects the result of an FFI host call that returned `size` (docs/reference/host-abi.md §4): `size >= 0` is a result of that many bytes,
  * `-1` is a host failure with nothing stored, any other negative size is an error message of `-size` bytes.
  * The pending slot is always collected (also for an empty result) so that the next host call may run.
  */

@@ -8,7 +8,7 @@ import { fetch_url } from "./env";
 import { ffiResult, getIdent, len, ptr, toBytes } from "./ffi";
 import { Result } from "./result";
 
-/** The HTTP methods as the host numbers them (spec §3.7). */
+/** The HTTP methods as the host numbers them (docs/reference/host-abi.md §7). */
 export enum Method {
   GET = 0,
   HEAD = 1,

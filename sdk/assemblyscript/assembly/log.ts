@@ -7,7 +7,7 @@
 import { log_msg } from "./env";
 import { getIdent, len, ptr } from "./ffi";
 
-/** The log levels as the host numbers them (spec §3.7). */
+/** The log levels as the host numbers them (docs/reference/host-abi.md §7). */
 export enum LogLevel {
   Error = 1,
   Warn = 2,

@@ -8,7 +8,7 @@ import { request_get_field, request_set_field } from "./env";
 import { ffiResult, getIdent, len, ptr, toBytes } from "./ffi";
 import { Result } from "./result";
 
-/** The parts of a request that `request_get_field` / `request_set_field` address (spec §3.6). */
+/** The parts of a request that `request_get_field` / `request_set_field` address (docs/reference/host-abi.md §6). */
 export enum FieldType {
   /** `method`, `url`, `id`, `body` (the raw body). */
   Meta = 0,

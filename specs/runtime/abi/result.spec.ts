@@ -56,7 +56,7 @@ describe('abi/result', () => {
     expect(await run(q)).toMatchObject({ kind: 'runError', code: 500, message: 'bad' });
   });
 
-  it('return_error - wins over a later trap (spec §2.5)', async () => {
+  it('return_error - wins over a later trap (host ABI §3 precedence)', async () => {
     const p = new Program();
     const [msg, len] = p.str('teapot');
     p.call('return_error', 418, msg, len).trap();

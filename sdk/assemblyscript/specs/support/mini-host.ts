@@ -1,5 +1,5 @@
 /**
- * A tiny Runnable host for the SDK's specs: it implements the 16 `env` host functions of the ABI (spec §3) with the
+ * A tiny Runnable host for the SDK's specs: it implements the 16 `env` host functions of the ABI (docs/reference/host-abi.md §5) with the
  * two-phase FFI protocol (§3.4) over an in-memory request, cache, HTTP stub, static files, queries and secrets, plus
  * WASI `random_get`. It records every host call, so the specs can check the protocol itself (each FFI result is
  * collected, nothing is left pending); e2rx-runtime.spec.ts and e2rx-engine.spec.ts run the same fixtures on e2rx's
@@ -8,7 +8,7 @@
  * @module
  */
 
-/** The request a function runs for (spec §2.1). */
+/** The request a function runs for (Atmo's `CoordinatedRequest`). */
 export interface MiniRequest {
   method: string;
   url: string;
@@ -115,7 +115,7 @@ export async function createMiniHost(binary: Uint8Array, options: MiniHostOption
   const text = (ptr: number, size: number): string => decoder.decode(read(ptr, size));
   const current = (id: number) => (id === ident && job !== undefined ? job : undefined);
 
-  /** Runs an FFI host function: stores its result or error and returns the size (spec §3.4). */
+  /** Runs an FFI host function: stores its result or error and returns the size (docs/reference/host-abi.md §4). */
   const ffi = (name: string, id: number, args: number[], produce: () => Uint8Array | string, guarded = true): number => {
     const j = current(id);
     if (j === undefined) return -1;
