@@ -34,7 +34,7 @@ const allowed = {
   capabilities: [...base, 'directive', 'app', 'connections'],
   runtime: [...base, 'directive', 'capabilities'],
   steps: [...base, 'directive', 'runtime'],
-  messages: [...base, 'runtime', 'steps'],
+  messages: [...base, 'connections', 'runtime', 'steps'],
   server: [...base, 'directive', 'runtime'],
   sources: [...base, 'directive', 'flow', 'connections', 'runtime', 'messages', 'server'],
   telemetry: [...base, 'directive', 'capabilities', 'runtime', 'steps', 'messages'],

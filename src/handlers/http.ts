@@ -7,7 +7,8 @@
 import { takeUntil } from 'rxjs';
 import type { Handler } from '../directive/model.js';
 import { replyCancelled, replyHttp } from '../sinks/http-reply.js';
-import { fromHttpRoute, type HttpJob } from '../sources/http.js';
+import type { HttpJob } from '../messages/http-job.js';
+import { fromHttpRoute } from '../sources/http.js';
 import { defineHandlerKind } from './handler-kind.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';

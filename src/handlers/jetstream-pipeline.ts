@@ -15,7 +15,7 @@ import { describeFailure } from '../messages/headers.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { deadLetterNats, respondNats } from '../sinks/respond-to.js';
 import { fromJetStream } from '../sources/jetstream.js';
-import type { NatsJob } from '../sources/nats.js';
+import type { NatsJob } from '../messages/nats-job.js';
 import type { RunResult } from '../steps/steps.js';
 import type { HandlerRun } from './handler-run.js';
 import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';

@@ -31,7 +31,7 @@ import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js'
 import type { HandlerRun } from './handler-run.js';
 import { errorMessage } from '../errors.js';
 import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js';
-import type { KafkaJob } from '../sources/kafka.js';
+import type { KafkaJob } from '../messages/kafka-job.js';
 import type { RunResult } from '../steps/steps.js';
 import { backoffDelay } from '../flow/backoff.js';
 import { later } from '../flow/later.js';

@@ -20,7 +20,8 @@ import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
 import { later } from '../flow/later.js';
 import type { HeaderEntry } from '../messages/headers.js';
 import { streamRequest } from '../messages/stream-request.js';
-import { headerEntries, type NatsJob } from './nats.js';
+import type { NatsJob } from '../messages/nats-job.js';
+import { headerEntries } from './nats.js';
 
 const RESOLVED = Promise.resolve();
 
