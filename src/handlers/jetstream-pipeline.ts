@@ -6,7 +6,6 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import { DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
 import { backoffDelay } from '../flow/backoff.js';
 import type { Gate } from '../flow/gate.js';
 import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
@@ -22,7 +21,7 @@ import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
 export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   const { nats, logger } = deps;
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
-  const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
+  const { maxDeliver } = js;
   return new Observable<StreamOutcome>((subscriber) => {
     const emit = (outcome: StreamOutcome): void => {
       if (!subscriber.closed) subscriber.next(outcome);
@@ -35,7 +34,7 @@ export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, ga
       durable: js.durable,
       gate,
       ...(js.stream !== undefined ? { stream: js.stream } : {}),
-      ...(js.ackWaitMs !== undefined ? { ackWaitMs: js.ackWaitMs } : {}),
+      ackWaitMs: js.ackWaitMs,
       maxDeliver: js.maxDeliver,
       logger,
       ...(deps.onPull ? { onPull: deps.onPull } : {}),
