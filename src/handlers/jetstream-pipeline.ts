@@ -6,7 +6,7 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import { backoffDelay } from '../flow/backoff.js';
+import { retryDelay } from '../flow/retry.js';
 import type { Gate } from '../flow/gate.js';
 import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
 import { waitFor } from '../flow/later.js';
@@ -18,6 +18,7 @@ import type { NatsJob } from '../messages/nats-job.js';
 import type { RunResult } from '../steps/steps.js';
 import type { HandlerRun } from './handler-run.js';
 import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
+import { retryPolicy } from './retries.js';
 export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   const { nats, logger } = deps;
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
@@ -131,8 +132,8 @@ async function jetStreamFailure(
   const { nats, logger } = deps;
   const failure = describeFailure(error);
   const base = { handler: config.id, requestId: job.request.id, attempts: job.deliveryCount, error: failure };
-  if (job.deliveryCount < maxDeliver) {
-    const delay = js.nakDelayMs ?? backoffDelay(job.deliveryCount, { baseMs: config.retries.backoffMs });
+  const delay = retryDelay(retryPolicy(config.retries, js), job.deliveryCount);
+  if (delay !== undefined) {
     job.nak(delay);
     logger.info(
       { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, delayMs: delay, code: failure.code },
