@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDirective } from '../../src/directive/index.js';
+import { HANDLER_KEYS } from '../../src/directive/handler-schema.js';
 import { HandlerSchema, RunnableSchema, ScheduleSchema } from '../../src/directive/schema.js';
 import { compileDirective } from '../../src/engine/compile.js';
 import { jetStreamTarget } from '../../src/handlers/jetstream.js';
@@ -50,6 +51,12 @@ describe('handler registry', () => {
     for (const kind of HANDLER_KINDS) for (const key of kind.keys) expect(handlerKeys, `${kind.name}.${key}`).toContain(key);
     for (const key of scheduleKind.keys) expect(Object.keys(ScheduleSchema.shape)).toContain(key);
     for (const key of headlessKind.keys) expect(Object.keys(RunnableSchema.shape)).toContain(key);
+  });
+
+  it("registry - the handler schema is built from the kinds' declared keys: the two lists agree, kind by kind", () => {
+    expect(HANDLER_KINDS.map((kind) => kind.name)).toEqual(HANDLER_KEYS.map((keys) => keys.kind));
+    HANDLER_KINDS.forEach((kind, index) => expect(kind.keys).toBe(HANDLER_KEYS[index]?.names));
+    expect(new Set(HANDLER_KINDS.flatMap((kind) => kind.keys))).toEqual(new Set(Object.keys(HandlerSchema.shape)));
   });
 
   it('registry - every kind is found by its name', () => {

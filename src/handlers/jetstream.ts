@@ -8,14 +8,15 @@
 import { DEFAULT_ACK_WAIT_MS, DEFAULT_MAX_DELIVER, defaultDurableName } from '../connections/jetstream-names.js';
 import type { JetStreamTarget } from '../connections/jetstream.js';
 import type { StreamHandlerKind } from './handler-kind.js';
-import { natsConfig, natsKind, natsPipeline, natsPipelines } from './nats.js';
+import { natsConfig, natsPipeline, natsPipelines } from './nats.js';
 import type { HandlerPlan } from './plan.js';
 import { buildStream } from './stream-kind.js';
+import { jetstreamKeys } from '../directive/handler-keys/jetstream.js';
 
 /** The `jetstream` kind. */
 export const jetstreamKind: StreamHandlerKind = {
   name: 'jetstream',
-  keys: [...natsKind.keys, 'jetstream'],
+  keys: jetstreamKeys.names,
   list: 'streams',
   accepts: (handler) => handler.source === 'nats' && handler.jetstream !== undefined,
   plan: (handler, context): HandlerPlan => {

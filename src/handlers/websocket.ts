@@ -18,11 +18,12 @@ import type { RunResult } from '../steps/steps.js';
 import { defineHandlerKind } from './handler-kind.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';
+import { websocketKeys } from '../directive/handler-keys/websocket.js';
 
 /** The `websocket` kind: `type: stream` handlers with source `server` (the default). */
 export const websocketKind = defineHandlerKind<HandlerPlan, Handler>({
   name: 'websocket',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'limits', 'auth'],
+  keys: websocketKeys.names,
   list: 'websockets',
   accepts: (handler) => handler.source === 'server',
   plan: (handler, context) => ({
