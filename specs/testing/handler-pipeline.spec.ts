@@ -85,36 +85,18 @@ describe('TestApp.handle', () => {
       },
     });
 
-  it('handle - a failing JetStream message is redelivered after nakDelayMs until maxDeliver, then given up with its last failure', () => {
+  it.each([
+    ['a failing JetStream message is redelivered after nakDelayMs until maxDeliver, then given up with its last failure', 'nats js.fixed', '--------(r|)', [0, 4, 8]],
+    ['a JetStream handler with retries and no nakDelayMs is delivered retries.max + 1 times, the delays doubling', 'nats js.doubling', '------(r|)', [0, 2, 6]],
+    ['a failing Kafka record is retried retries.max times in process, then given up', 'kafka orders', '-----(r|)', [0, 5]],
+  ])('handle - %s', (_behaviour, id, marbles, times) => {
     const test = scheduler();
     test.run(({ cold, expectObservable }) => {
       const runs: number[] = [];
       const app = compileForTest(yaml, { runner: brokenRunner(cold, () => test.now(), runs) });
-      expectObservable(app.handle('nats js.fixed', cold('a|', { a: testRequest() })).pipe(summarize())).toBe('--------(r|)', { r: 'error 500 broken' });
+      expectObservable(app.handle(id, cold('a|', { a: testRequest() })).pipe(summarize())).toBe(marbles, { r: 'error 500 broken' });
       test.flush();
-      expect(runs).toEqual([0, 4, 8]);
-    });
-  });
-
-  it('handle - a JetStream handler with retries and no nakDelayMs is delivered retries.max + 1 times, the delays doubling', () => {
-    const test = scheduler();
-    test.run(({ cold, expectObservable }) => {
-      const runs: number[] = [];
-      const app = compileForTest(yaml, { runner: brokenRunner(cold, () => test.now(), runs) });
-      expectObservable(app.handle('nats js.doubling', cold('a|', { a: testRequest() })).pipe(summarize())).toBe('------(r|)', { r: 'error 500 broken' });
-      test.flush();
-      expect(runs).toEqual([0, 2, 6]);
-    });
-  });
-
-  it('handle - a failing Kafka record is retried retries.max times in process, then given up', () => {
-    const test = scheduler();
-    test.run(({ cold, expectObservable }) => {
-      const runs: number[] = [];
-      const app = compileForTest(yaml, { runner: brokenRunner(cold, () => test.now(), runs) });
-      expectObservable(app.handle('kafka orders', cold('a|', { a: testRequest() })).pipe(summarize())).toBe('-----(r|)', { r: 'error 500 broken' });
-      test.flush();
-      expect(runs).toEqual([0, 5]);
+      expect(runs).toEqual(times);
     });
   });
 });
