@@ -6,14 +6,15 @@
  *    import nothing of src/. A new edge that is not written here fails the check: add it here only if it points down.
  *
  *    base         errors.ts, lazy-module.ts, logging/: used by everyone
- *    directive/   YAML to a validated Directive (and the capability config it declares)
+ *    directive/   YAML to a validated Directive (and the capability config it declares; each handler kind's keys)
  *    app/         loading an app's files
- *    flow/        flow control: the gate, in-flight work, offsets, backoff, the give-up policy; no I/O
- *    connections/ clients of every external service: NATS (and JetStream), Kafka, Redis, SQL
+ *    flow/        flow control: the gate, in-order admission, in-flight work, offsets, backoff, the retry and give-up
+ *                 policies, the working heartbeat; no I/O
+ *    connections/ clients of every external service: NATS (and JetStream, with its provisioning), Kafka, Redis, SQL
  *    capabilities/ the guest capabilities (host functions' services), over the connections
  *    runtime/     WebAssembly execution
  *    steps/       the Directive's steps as operators over a function runner
- *    messages/    the shapes of messages between sources, steps and sinks
+ *    messages/    the shapes of messages between sources, steps and sinks (the jobs sources emit, requests, headers)
  *    server/      the HTTP server
  *    telemetry/   OpenTelemetry traces and the metrics export, loaded only when configured
  *    sources/     where messages come from (HTTP, websocket, schedule, NATS, JetStream, Kafka)
@@ -34,7 +35,7 @@ const allowed = {
   capabilities: [...base, 'directive', 'app', 'connections'],
   runtime: [...base, 'directive', 'capabilities'],
   steps: [...base, 'directive', 'runtime'],
-  messages: [...base, 'runtime', 'steps'],
+  messages: [...base, 'connections', 'runtime', 'steps'],
   server: [...base, 'directive', 'runtime'],
   sources: [...base, 'directive', 'flow', 'connections', 'runtime', 'messages', 'server'],
   telemetry: [...base, 'directive', 'capabilities', 'runtime', 'steps', 'messages'],

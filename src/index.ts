@@ -62,8 +62,10 @@ export { DEFAULT_CAPABILITIES, type CapabilityConfig } from './directive/capabil
 
 // HTTP, websocket and schedule: sources, sinks, the server, admission
 export { createHttpServer, type HttpServer, type HttpServerOptions, type HealthReport } from './server/http-server.js';
-export { fromHttpRoute, type HttpJob, type HttpRouteOptions } from './sources/http.js';
-export { fromWebSocketRoute, type WebSocketConnection, type WebSocketJob, type WebSocketRouteOptions } from './sources/websocket.js';
+export { fromHttpRoute, type HttpRouteOptions } from './sources/http.js';
+export type { HttpJob } from './messages/http-job.js';
+export { fromWebSocketRoute, type WebSocketConnection, type WebSocketRouteOptions } from './sources/websocket.js';
+export type { WebSocketJob } from './messages/websocket-job.js';
 export { fromSchedule } from './sources/schedule.js';
 export { replyHttp, statusOfRunError } from './sinks/http-reply.js';
 export { replyWebSocket } from './sinks/websocket-reply.js';
@@ -74,7 +76,8 @@ export { createLogger, type LoggerOptions, type LogLevel } from './logging/logge
 // NATS, JetStream and Kafka: connections, sources, sinks, the Kafka driver interface
 export { createStreamConnections, type StreamConnections, type StreamConnectionsOptions } from './handlers/stream-connections.js';
 export { connectNats, type NatsConnectionHandle, type NatsConnectOptions } from './connections/nats.js';
-export { fromNatsSubject, type NatsJob, type NatsSubjectOptions } from './sources/nats.js';
+export { fromNatsSubject, type NatsSubjectOptions } from './sources/nats.js';
+export type { NatsJob } from './messages/nats-job.js';
 export { fromJetStream, type JetStreamSourceOptions } from './sources/jetstream.js';
 export type { JetStreamTarget } from './connections/jetstream.js';
 export { createPlatformaticDriver, type PlatformaticDriverOptions } from './connections/platformatic-driver.js';
@@ -89,7 +92,8 @@ export type {
   KafkaOutgoing,
   TopicPartition,
 } from './connections/kafka-driver.js';
-export { fromKafkaTopic, type KafkaJob, type KafkaTopicOptions, type KafkaFlowEvent } from './sources/kafka.js';
+export { fromKafkaTopic, type KafkaTopicOptions, type KafkaFlowEvent } from './sources/kafka.js';
+export type { KafkaJob } from './messages/kafka-job.js';
 export {
   respondToNats,
   respondToKafka,

@@ -35,7 +35,7 @@ function start(run: (request: FunctionRequest) => Observable<RunResult>) {
     respondTo: 'out',
     deadLetter: 'dlq',
     retries: { max: 0, backoffMs: 1 },
-    jetstream: { stream: 'ORDERS', durable: 'shop_orders', ackWaitMs: undefined, maxDeliver: 3, nakDelayMs: 7 },
+    jetstream: { stream: 'ORDERS', durable: 'shop_orders', ackWaitMs: 30_000, maxDeliver: 3, nakDelayMs: 7 },
   };
   const outcomes: StreamOutcome[] = [];
   const subscription = natsPipeline(config, handlerRunOf(run), createGate({ maxInFlight: 4, queueSize: 0 }), { nats: nats.handle(), inFlight: createInFlight(), logger, deadLetterBackoffMs: 1 }).subscribe(

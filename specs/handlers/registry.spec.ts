@@ -4,8 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parseDirective } from '../../src/directive/index.js';
+import { HANDLER_KEYS } from '../../src/directive/handler-schema.js';
 import { HandlerSchema, RunnableSchema, ScheduleSchema } from '../../src/directive/schema.js';
 import { compileDirective } from '../../src/engine/compile.js';
+import { jetStreamTarget } from '../../src/handlers/jetstream.js';
 import { HANDLER_KINDS, handlerKind, handlerKindOf, headlessKind, scheduleKind } from '../../src/handlers/registry.js';
 
 const YAML = `
@@ -51,6 +53,12 @@ describe('handler registry', () => {
     for (const key of headlessKind.keys) expect(Object.keys(RunnableSchema.shape)).toContain(key);
   });
 
+  it("registry - the handler schema is built from the kinds' declared keys: the two lists agree, kind by kind", () => {
+    expect(HANDLER_KINDS.map((kind) => kind.name)).toEqual(HANDLER_KEYS.map((keys) => keys.kind));
+    HANDLER_KINDS.forEach((kind, index) => expect(kind.keys).toBe(HANDLER_KEYS[index]?.names));
+    expect(new Set(HANDLER_KINDS.flatMap((kind) => kind.keys))).toEqual(new Set(Object.keys(HandlerSchema.shape)));
+  });
+
   it('registry - every kind is found by its name', () => {
     for (const name of ['http', 'headless', 'websocket', 'schedule', 'nats', 'jetstream', 'kafka'] as const) expect(handlerKind(name).name).toBe(name);
   });
@@ -59,10 +67,21 @@ describe('handler registry', () => {
     const plan = compileDirective(directive());
     const byId = new Map(plan.streams.map((handler) => [`${handler.kind} ${handler.handler.resource}`, handler]));
     expect(byId.get('nats core.in')?.nats).toMatchObject({ subject: 'core.in', queue: 'com.example.kinds', retries: { max: 0, backoffMs: 1_000 }, jetstream: undefined });
-    expect(byId.get('jetstream js.in')?.nats?.jetstream).toEqual({ stream: undefined, durable: 'com_example_kinds_js_in', ackWaitMs: undefined, maxDeliver: 3, nakDelayMs: undefined });
+    expect(byId.get('jetstream js.in')?.nats?.jetstream).toEqual({ stream: undefined, durable: 'com_example_kinds_js_in', ackWaitMs: 30_000, maxDeliver: 3, nakDelayMs: undefined });
     expect(byId.get('jetstream js.named')?.nats).toMatchObject({ queue: 'q', jetstream: { durable: 'd', maxDeliver: 9 } });
     expect(byId.get('kafka orders')?.kafka).toEqual({ id: 'kafka orders', topic: 'orders', groupId: 'com.example.kinds', ordering: 'partition', respondTo: undefined, deadLetter: undefined, retries: { max: 0, backoffMs: 1_000 } });
     expect(byId.get('kafka named')?.kafka?.groupId).toBe('g');
     expect(plan.schedules.map((schedule) => schedule.kind)).toEqual(['schedule']);
+  });
+
+  it('registry - the JetStream stream and consumer prepared at start are planned with the handler, defaults applied', () => {
+    const plan = compileDirective(directive());
+    expect(plan.streams.map((handler) => jetStreamTarget(handler))).toEqual([
+      undefined,
+      { subject: 'js.in', durable: 'com_example_kinds_js_in', ackWaitMs: 30_000, maxDeliver: 3 },
+      { subject: 'js.named', durable: 'd', ackWaitMs: 30_000, maxDeliver: 9 },
+      undefined,
+      undefined,
+    ]);
   });
 });

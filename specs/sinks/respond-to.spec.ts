@@ -2,7 +2,8 @@ import { lastValueFrom, of } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { createGate } from '../../src/flow/gate.js';
 import { deadLetterKafka, respondToKafka } from '../../src/sinks/respond-to.js';
-import { fromKafkaTopic, type KafkaJob } from '../../src/sources/kafka.js';
+import type { KafkaJob } from '../../src/messages/kafka-job.js';
+import { fromKafkaTopic } from '../../src/sources/kafka.js';
 import type { RunResult } from '../../src/steps/steps.js';
 import { FakeKafkaDriver, record } from '../streams/fake-kafka.js';
 

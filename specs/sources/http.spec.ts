@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createGate } from '../../src/flow/gate.js';
 import { createHttpServer } from '../../src/server/http-server.js';
 import { replyHttp } from '../../src/sinks/http-reply.js';
-import { fromHttpRoute, type HttpJob } from '../../src/sources/http.js';
+import type { HttpJob } from '../../src/messages/http-job.js';
+import { fromHttpRoute } from '../../src/sources/http.js';
 import { httpRequest } from '../engine/support/engine.js';
 
 const logger = pino({ level: 'silent' });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createGate } from '../../src/flow/gate.js';
 import { E2rxError } from '../../src/errors.js';
-import { fromKafkaTopic, type KafkaJob } from '../../src/sources/kafka.js';
+import type { KafkaJob } from '../../src/messages/kafka-job.js';
+import { fromKafkaTopic } from '../../src/sources/kafka.js';
 import { createInFlight } from '../../src/flow/in-flight.js';
 import { FakeKafkaDriver, record, type FakeConsumer } from '../streams/fake-kafka.js';
 

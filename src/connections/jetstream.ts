@@ -1,6 +1,6 @@
 /**
- * JetStream provisioning: the stream and the durable pull consumer a JetStream handler reads from, created or updated
- * at start (the names e2rx gives them: jetstream-names.ts).
+ * JetStream provisioning: the streams and the durable pull consumers JetStream handlers read from, created or updated
+ * at start (the names and defaults e2rx gives them: jetstream-names.ts; the targets are planned with the handlers).
  *
  * @module
  */
@@ -22,6 +22,31 @@ export interface JetStreamTarget {
   readonly ackWaitMs?: number;
   /** Deliveries at most (default {@link DEFAULT_MAX_DELIVER}). */
   readonly maxDeliver?: number;
+}
+
+/**
+ * Prepares the streams and consumers of an app's JetStream handlers, one after the other (see {@link ensureJetStream}):
+ * fails with `E2RX_CONNECTION` (retriable) naming the subject and the server when one cannot be prepared.
+ *
+ * @example
+ * ```ts
+ * await provisionJetStream(nats, [{ subject: 'orders', durable: 'shop_orders', maxDeliver: 5 }]);
+ * ```
+ */
+export async function provisionJetStream(nats: NatsConnectionHandle, targets: readonly JetStreamTarget[]): Promise<void> {
+  for (const target of targets) {
+    try {
+      await ensureJetStream(nats, target);
+    } catch (error) {
+      throw E2rxError.is(error)
+        ? error
+        : new E2rxError('E2RX_CONNECTION', `cannot prepare the JetStream consumer of ${target.subject} at ${nats.address}: ${errorMessage(error)}`, {
+            cause: error,
+            retriable: true,
+            details: { subject: target.subject, durable: target.durable },
+          });
+    }
+  }
 }
 
 /**

@@ -11,102 +11,12 @@
  */
 import { z } from 'zod';
 import { AuthSchema } from './auth-schema.js';
+import { HandlerSchema } from './handler-schema.js';
 import { count, flag, stringMap, text } from './schema-fields.js';
+import { CallSchema, OnErrSchema, StepSchema } from './step-schema.js';
 
-
-/** The error policy of one call (docs/reference/directive.md#onerr). */
-export const OnErrSchema = z
-  .object({
-    code: z
-      .record(z.string(), z.string())
-      .describe("Per error code: 'return' or 'continue'. Keys are the integer codes a function returns.")
-      .optional(),
-    any: text("'return' or 'continue' for every error; only when `code` is empty.").optional(),
-    other: text("'return' or 'continue' for codes not listed in `code`; only with `code`.").optional(),
-  })
-  .describe('What to do when the function returns an error (docs/reference/directive.md#onerr). Without it the error is returned.');
-
-const callFields = {
-  fn: text('The function: a bare name (default namespace), `namespace::name`, or a full FQFN.').optional(),
-  as: text('The state key under which the output is stored (default: the `fn` string as written).').optional(),
-  with: stringMap('Desired state: `alias: existingStateKey` pairs passed to the function as its state.').optional(),
-  onErr: OnErrSchema.optional(),
-};
-
-/** One concurrent call of a `group` step. */
-export const CallSchema = z.object(callFields).describe('A function call.');
-
-/** The historical `forEach` step (Atmo v0.3.x), restored by e2rx. */
-export const ForEachSchema = z
-  .object({
-    in: text('The state key that holds a JSON array; the function runs once per element.').optional(),
-    fn: callFields.fn,
-    as: text('The state key that receives the JSON array of outputs, in input order.').optional(),
-    onErr: OnErrSchema.optional(),
-    concurrency: z.number().int().min(1).describe('(e2rx) At most this many elements run at once (default 8).').optional(),
-  })
-  .describe('Runs `fn` once per element of the JSON array in state key `in` (each element is its input).');
-
-/** A step: exactly one of a function call, a `group`, or a `forEach`. */
-export const StepSchema = z
-  .object({
-    ...callFields,
-    group: z.array(CallSchema).describe('Calls run concurrently on the same state snapshot.').optional(),
-    forEach: ForEachSchema.optional(),
-  })
-  .describe('A step: a function call (`fn`), a `group` of concurrent calls, or a `forEach`.');
-
-const handlerLimits = z
-  .object({
-    maxInFlight: z.number().int().min(1).describe('(e2rx) Runs in flight at most (default 1024); more work waits in the queue.').optional(),
-    queueSize: count('(e2rx) Work waiting for a slot at most, by count (default: no count bound); past it, 503.').optional(),
-    maxQueuedBytes: z.number().int().min(0).describe('(e2rx) Bytes of waiting work at most (default 64 MiB); past it, 503.').optional(),
-    requestTimeoutMs: z.number().int().min(1).describe('(e2rx) A request running longer gets 504; waiting work that could no longer finish within it gets 503.').optional(),
-    maxBodyBytes: z.number().int().min(0).describe('(e2rx) A larger request body gets 413.').optional(),
-    maxConnections: z.number().int().min(1).describe('(e2rx) Websocket connections at most (default 4096); past it, 503.').optional(),
-  })
-  .describe('(e2rx) Bounds of this handler, overriding the app-wide `limits`.');
-
-const jetstream = z
-  .object({
-    stream: text('(e2rx) The JetStream stream that holds the subject (created when missing).').optional(),
-    durable: text('(e2rx) The durable consumer name (default: identifier and resource).').optional(),
-    ackWaitMs: z.number().int().min(1).describe('(e2rx) How long a message may run before redelivery.').optional(),
-    maxDeliver: z.number().int().min(1).describe('(e2rx) Deliveries before the message goes to the dead letter.').optional(),
-    nakDelayMs: count('(e2rx) Delay before a failed message is redelivered.').optional(),
-  })
-  .describe('(e2rx) Consume through a JetStream durable pull consumer: at-least-once, acked after the run.');
-
-const retries = z
-  .object({
-    max: count('(e2rx) Retries of a failed run before the dead letter.').optional(),
-    backoffMs: count('(e2rx) The first retry delay; it doubles each time.').optional(),
-  })
-  .describe('(e2rx) Retries of a failed stream run.');
-
-/** A handler: an input (request, websocket, NATS or Kafka) and its steps (docs/reference/directive.md#handlers). */
-export const HandlerSchema = z
-  .object({
-    type: text("'request' (HTTP) or 'stream' (websocket, NATS, Kafka).").optional(),
-    resource: text('The URL path (`/users/:id`) or, for NATS and Kafka, the subject or topic.').optional(),
-    method: text('The HTTP method, for `type: request`.').optional(),
-    source: text("For `type: stream`: 'server' (websocket, the default), 'nats' or 'kafka'.").optional(),
-    steps: z.array(StepSchema).describe('The steps, run in order.').optional(),
-    response: text('The state key whose value is the response (required when the last step is a group).').optional(),
-    respondTo: text('For NATS and Kafka streams: the subject or topic the result is published to.').optional(),
-    limits: handlerLimits.optional(),
-    queueGroup: text('(e2rx) NATS queue group (default: the identifier), so instances share the load.').optional(),
-    consumerGroup: text('(e2rx) Kafka consumer group (default: the identifier).').optional(),
-    ordering: z
-      .enum(['partition', 'key'])
-      .describe('(e2rx) Kafka: `partition` (default) runs the records of a partition one at a time; `key` runs records with the same key in order and records with different keys in parallel.')
-      .optional(),
-    jetstream: jetstream.optional(),
-    deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
-    retries: retries.optional(),
-    auth: AuthSchema.describe('(e2rx) Inbound authentication of this request or websocket handler; its keys override the app-wide `auth`.').optional(),
-  })
-  .describe('A handler (docs/reference/directive.md#handlers).');
+export { CallSchema, ForEachSchema, OnErrSchema, StepSchema } from './step-schema.js';
+export { HandlerSchema } from './handler-schema.js';
 
 /** A schedule (docs/reference/directive.md#schedules). */
 export const ScheduleSchema = z

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { SchedulerLike } from 'rxjs';
+import type { SchedulerAction, SchedulerLike } from 'rxjs';
 
 /**
  * Runs `work` after `ms` on `scheduler` (or a Node.js timer); returns its cancel.
@@ -33,4 +33,26 @@ export function later(scheduler: SchedulerLike | undefined, ms: number, work: ()
  */
 export function waitFor(scheduler: SchedulerLike | undefined, ms: number): Promise<void> {
   return new Promise<void>((resolve) => void later(scheduler, ms, resolve));
+}
+
+/**
+ * Runs `work` every `ms` on `scheduler` (or a Node.js interval, which does not keep the process alive) until the
+ * returned cancel is called.
+ *
+ * @example
+ * ```ts
+ * const cancel = every(undefined, 1_000, () => console.log('a second passed'));
+ * ```
+ */
+export function every(scheduler: SchedulerLike | undefined, ms: number, work: () => void): () => void {
+  if (scheduler) {
+    const action = scheduler.schedule(function (this: SchedulerAction<undefined>) {
+      work();
+      if (!this.closed) this.schedule(undefined, ms);
+    }, ms);
+    return () => action.unsubscribe();
+  }
+  const timer = setInterval(work, ms);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -1,8 +1,9 @@
 /**
  * What a handler kind is: one module per kind (handlers/http.ts, websocket.ts, nats.ts, …) declares the Directive keys
- * it reads, how it is planned (pure, defaults applied, called by `engine/compile.ts`) and how its pipeline is built
- * from injected connections (called by `buildPipelines`). The kinds are listed in handlers/registry.ts: a new source
- * is one new module and one line there.
+ * it reads (their schema: directive/handler-keys/, from which the handler schema is built), how it is planned (pure,
+ * defaults applied, called by `engine/compile.ts`) and how its pipeline is built from injected connections (called by
+ * `buildPipelines`). The kinds are listed in handlers/registry.ts: a new source is one new module and one line there,
+ * with its keys' file and one line in directive/handler-schema.ts.
  *
  * @module
  */
@@ -112,7 +113,10 @@ export interface BuildContext {
  */
 export interface HandlerKind<P extends PlannedHandler = PlannedHandler, I = never> {
   readonly name: HandlerKindName;
-  /** The Directive keys it reads (of a handler, a schedule or a runnable): the part of the schema it owns. */
+  /**
+   * The Directive keys it reads (of a handler, a schedule or a runnable): the part of the schema it owns. A handler
+   * kind's are the names of its declaration in directive/handler-keys/, from which the handler schema is built.
+   */
   readonly keys: readonly string[];
   /** The list of the plan it goes to. */
   readonly list: keyof PlanLists;

@@ -8,7 +8,8 @@
 import { takeUntil } from 'rxjs';
 import type { Runnable, Step } from '../directive/model.js';
 import { headlessRequest } from '../sources/headless.js';
-import { fromHttpRoute, type HttpJob } from '../sources/http.js';
+import type { HttpJob } from '../messages/http-job.js';
+import { fromHttpRoute } from '../sources/http.js';
 import { DEFAULT_GROUP_TIMEOUT_MS } from '../steps/group.js';
 import { defineHandlerKind } from './handler-kind.js';
 import { serveHttp } from './http.js';

@@ -7,16 +7,18 @@
 import { takeUntil } from 'rxjs';
 import type { Handler } from '../directive/model.js';
 import { replyCancelled, replyHttp } from '../sinks/http-reply.js';
-import { fromHttpRoute, type HttpJob } from '../sources/http.js';
+import type { HttpJob } from '../messages/http-job.js';
+import { fromHttpRoute } from '../sources/http.js';
 import { defineHandlerKind } from './handler-kind.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';
 import { serveEach } from './serve-each.js';
+import { httpKeys } from '../directive/handler-keys/http.js';
 
 /** The `http` kind: `type: request` handlers. */
 export const httpKind = defineHandlerKind<HandlerPlan, Handler>({
   name: 'http',
-  keys: ['type', 'resource', 'method', 'steps', 'response', 'limits', 'auth'],
+  keys: httpKeys.names,
   list: 'requests',
   accepts: (handler) => handler.source === 'http',
   plan: (handler, context) => ({

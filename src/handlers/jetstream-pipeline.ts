@@ -6,8 +6,7 @@
  * @module
  */
 import { Observable } from 'rxjs';
-import { DEFAULT_MAX_DELIVER } from '../connections/jetstream-names.js';
-import { backoffDelay } from '../flow/backoff.js';
+import { retryDelay } from '../flow/retry.js';
 import type { Gate } from '../flow/gate.js';
 import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
 import { waitFor } from '../flow/later.js';
@@ -15,14 +14,15 @@ import { describeFailure } from '../messages/headers.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { deadLetterNats, respondNats } from '../sinks/respond-to.js';
 import { fromJetStream } from '../sources/jetstream.js';
-import type { NatsJob } from '../sources/nats.js';
+import type { NatsJob } from '../messages/nats-job.js';
 import type { RunResult } from '../steps/steps.js';
 import type { HandlerRun } from './handler-run.js';
 import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
+import { retryPolicy } from './retries.js';
 export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, gate: Gate, deps: NatsPipelineDeps): Observable<StreamOutcome> {
   const { nats, logger } = deps;
   const js = config.jetstream as NonNullable<NatsHandlerConfig['jetstream']>;
-  const maxDeliver = js.maxDeliver ?? DEFAULT_MAX_DELIVER;
+  const { maxDeliver } = js;
   return new Observable<StreamOutcome>((subscriber) => {
     const emit = (outcome: StreamOutcome): void => {
       if (!subscriber.closed) subscriber.next(outcome);
@@ -35,7 +35,7 @@ export function jetStreamPipeline(config: NatsHandlerConfig, run: HandlerRun, ga
       durable: js.durable,
       gate,
       ...(js.stream !== undefined ? { stream: js.stream } : {}),
-      ...(js.ackWaitMs !== undefined ? { ackWaitMs: js.ackWaitMs } : {}),
+      ackWaitMs: js.ackWaitMs,
       maxDeliver: js.maxDeliver,
       logger,
       ...(deps.onPull ? { onPull: deps.onPull } : {}),
@@ -132,8 +132,8 @@ async function jetStreamFailure(
   const { nats, logger } = deps;
   const failure = describeFailure(error);
   const base = { handler: config.id, requestId: job.request.id, attempts: job.deliveryCount, error: failure };
-  if (job.deliveryCount < maxDeliver) {
-    const delay = js.nakDelayMs ?? backoffDelay(job.deliveryCount, { baseMs: config.retries.backoffMs });
+  const delay = retryDelay(retryPolicy(config.retries, js), job.deliveryCount);
+  if (delay !== undefined) {
     job.nak(delay);
     logger.info(
       { handler: config.id, request_id: job.request.id, delivery: job.deliveryCount, delayMs: delay, code: failure.code },

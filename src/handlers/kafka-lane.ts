@@ -31,10 +31,12 @@ import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js'
 import type { HandlerRun } from './handler-run.js';
 import { errorMessage } from '../errors.js';
 import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js';
-import type { KafkaJob } from '../sources/kafka.js';
+import type { KafkaJob } from '../messages/kafka-job.js';
 import type { RunResult } from '../steps/steps.js';
 import { backoffDelay } from '../flow/backoff.js';
 import { later } from '../flow/later.js';
+import { retryDelay } from '../flow/retry.js';
+import { retryPolicy } from './retries.js';
 import { DEAD_LETTER_ATTEMPTS, deadLetterRetryDelay } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { InFlight } from '../flow/in-flight.js';
@@ -186,9 +188,9 @@ export class KafkaLane {
       this.#revoked(delivery);
       return;
     }
-    if (delivery.failures <= this.context.retries.max) {
+    const delay = retryDelay(retryPolicy(this.context.retries), delivery.failures);
+    if (delay !== undefined) {
       // The partition waits: the retry runs before any later record.
-      const delay = backoffDelay(delivery.failures, { baseMs: this.context.retries.backoffMs });
       this.#cancelRetry = later(this.context.scheduler, delay, () => {
         this.#cancelRetry = undefined;
         if (this.#running !== delivery) return;

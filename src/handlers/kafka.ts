@@ -10,6 +10,7 @@ import type { KafkaHandlerConfig } from './kafka-pipeline.js';
 import type { HandlerPlan } from './plan.js';
 import { retriesOf } from './retries.js';
 import { buildStream, connectedPipeline, loadOnce } from './stream-kind.js';
+import { kafkaKeys } from '../directive/handler-keys/kafka.js';
 
 /** The Kafka pipeline, loaded when an app has Kafka handlers. */
 const kafkaPipelines = loadOnce(() => import('./kafka-pipeline.js'));
@@ -17,7 +18,7 @@ const kafkaPipelines = loadOnce(() => import('./kafka-pipeline.js'));
 /** The `kafka` kind. */
 export const kafkaKind: StreamHandlerKind = {
   name: 'kafka',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'ordering', 'deadLetter', 'retries', 'limits'],
+  keys: kafkaKeys.names,
   list: 'streams',
   accepts: (handler) => handler.source === 'kafka',
   plan: (handler, context): HandlerPlan => {

@@ -26,7 +26,8 @@ export interface NatsHandlerConfig {
     | {
         readonly stream: string | undefined;
         readonly durable: string;
-        readonly ackWaitMs: number | undefined;
+        /** Redelivery after this long without an ack (default applied: `DEFAULT_ACK_WAIT_MS`). */
+        readonly ackWaitMs: number;
         readonly maxDeliver: number;
         /** A fixed redelivery delay; else `retries.backoffMs` (or 1 s) doubling with each delivery. */
         readonly nakDelayMs: number | undefined;

@@ -18,13 +18,15 @@ import type { Gate, Refusal } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { RunResult } from '../steps/steps.js';
 import { deadLetterNats, replyNatsFailure, respondNats } from '../sinks/respond-to.js';
-import { fromNatsSubject, type NatsJob } from '../sources/nats.js';
-import { backoffDelay } from '../flow/backoff.js';
+import type { NatsJob } from '../messages/nats-job.js';
+import { fromNatsSubject } from '../sources/nats.js';
+import { retryDelay } from '../flow/retry.js';
 import { DEAD_LETTER_ATTEMPTS, publishDeadLetter } from '../flow/give-up.js';
 import { describeFailure, type FailureDescription } from '../messages/headers.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { later, waitFor } from '../flow/later.js';
 import { jetStreamPipeline } from './jetstream-pipeline.js';
+import { retryPolicy } from './retries.js';
 import type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
 
 export type { NatsHandlerConfig, NatsPipelineDeps } from './nats-config.js';
@@ -137,8 +139,9 @@ class CoreDelivery {
 
   #failed(attempts: number, failure: unknown): void {
     const { config } = this;
-    if (attempts <= config.retries.max) {
-      this.#cancelTimer = later(this.deps.scheduler, backoffDelay(attempts, { baseMs: config.retries.backoffMs }), () => this.attempt(attempts + 1));
+    const delay = retryDelay(retryPolicy(config.retries), attempts);
+    if (delay !== undefined) {
+      this.#cancelTimer = later(this.deps.scheduler, delay, () => this.attempt(attempts + 1));
       return;
     }
     void giveUpCore(this.job, config, this.deps, describeFailure(failure), attempts, undefined).then((outcome) => this.#finish(outcome));

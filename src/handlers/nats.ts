@@ -15,6 +15,7 @@ import type { NatsHandlerConfig } from './nats-config.js';
 import type { HandlerPlan } from './plan.js';
 import { retriesOf } from './retries.js';
 import { buildStream, connectedPipeline, loadOnce } from './stream-kind.js';
+import { natsKeys } from '../directive/handler-keys/nats.js';
 
 /** The NATS pipelines, loaded with the NATS client when an app has NATS handlers. */
 export const natsPipelines = loadOnce(() => import('./nats-pipeline.js'));
@@ -38,7 +39,7 @@ export function natsConfig(handler: Handler, id: string, identifier: string, jet
 /** The `nats` kind. */
 export const natsKind: StreamHandlerKind = {
   name: 'nats',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'queueGroup', 'deadLetter', 'retries', 'limits'],
+  keys: natsKeys.names,
   list: 'streams',
   accepts: (handler) => handler.source === 'nats' && !handler.jetstream,
   plan: (handler, context): HandlerPlan => {

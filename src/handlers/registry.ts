@@ -1,5 +1,7 @@
 /**
- * The handler kinds, one module each: a new source is a new module in handlers/ and one line here.
+ * The handler kinds, one module each: a new source is a new module in handlers/ and one line here, with its keys
+ * declared in directive/handler-keys/ and listed in directive/handler-schema.ts (the Directive's layer cannot import
+ * this one; a spec checks that the two lists agree).
  *
  * @module
  */
@@ -15,8 +17,8 @@ import type { HandlerKindName, HandlerPlan, PlannedHandler } from './plan.js';
 import { scheduleKind } from './schedule.js';
 import { websocketKind } from './websocket.js';
 
-/** The kinds of the Directive's `handlers`, in the order they are tried. */
-export const HANDLER_KINDS: readonly HandlerKind<HandlerPlan, Handler>[] = [httpKind, websocketKind, natsKind, jetstreamKind, kafkaKind];
+/** The kinds of the Directive's `handlers` (each handler is of exactly one), in the order of `HANDLER_KEYS`. */
+export const HANDLER_KINDS: readonly HandlerKind<HandlerPlan, Handler>[] = [httpKind, websocketKind, natsKind, kafkaKind, jetstreamKind];
 
 /** The kinds of stream handlers (NATS, JetStream, Kafka). */
 export const STREAM_KINDS: readonly StreamHandlerKind[] = [natsKind, jetstreamKind, kafkaKind];

@@ -1,6 +1,6 @@
 /**
- * The NATS and Kafka side of an app: connects what its stream handlers need (and prepares their JetStream streams
- * and consumers), is injected into their pipelines (`PipelineDeps.streams`), reports health, drains and closes.
+ * The NATS and Kafka side of an app: connects what its stream handlers need (and has their JetStream streams and
+ * consumers prepared, connections/jetstream.ts), is injected into their pipelines (`PipelineDeps.streams`), reports health, drains and closes.
  *
  * Lifecycle, as the engine drives it:
  *
@@ -21,9 +21,9 @@ import type { Directive } from '../directive/model.js';
 import type { Gate } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';
-import { E2rxError, errorMessage } from '../errors.js';
+import { E2rxError } from '../errors.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
-import { ensureJetStream } from '../connections/jetstream.js';
+import { provisionJetStream } from '../connections/jetstream.js';
 import { createInFlight } from '../flow/in-flight.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { DEFAULT_KAFKA_DRIVER, type KafkaDriver } from '../connections/kafka-driver.js';
@@ -34,6 +34,7 @@ import { connectNats, type NatsConnectionHandle } from '../connections/nats.js';
 import { DEFAULT_CONNECT_TIMEOUT_MS } from '../connections/retry.js';
 import type { StreamHandles } from './handler-kind.js';
 import { planningContext } from './planning.js';
+import { jetStreamTarget } from './jetstream.js';
 import { handlerKindOf, streamKind, STREAM_KINDS } from './registry.js';
 
 /** Options of {@link createStreamConnections}. */
@@ -108,6 +109,8 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const inFlight = createInFlight();
   const streamHandlers = directive.handlers.filter((handler) => handler.source === 'nats' || handler.source === 'kafka');
   const planning = planningContext(directive);
+  /** The stream handlers as planned (pure: defaults applied), for what is prepared at connect. */
+  const planned = streamHandlers.map((handler) => handlerKindOf(handler).plan(handler, planning));
   const needsNats = streamHandlers.some((handler) => handler.source === 'nats');
   const needsKafka = streamHandlers.some((handler) => handler.source === 'kafka');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
@@ -135,29 +138,7 @@ export function createStreamConnections(directive: Directive, options: StreamCon
 
   const connectNatsSide = async (): Promise<void> => {
     nats = await connectNats(address('nats'), { logger, connectTimeoutMs, name: `e2rx ${directive.identifier}` });
-    for (const handler of streamHandlers) {
-      const kind = handlerKindOf(handler);
-      if (kind.name !== 'jetstream') continue;
-      const config = kind.plan(handler, planning).nats?.jetstream;
-      if (!config) continue;
-      try {
-        await ensureJetStream(nats, {
-          subject: handler.resource,
-          durable: config.durable,
-          ...(config.stream !== undefined ? { stream: config.stream } : {}),
-          ...(config.ackWaitMs !== undefined ? { ackWaitMs: config.ackWaitMs } : {}),
-          maxDeliver: config.maxDeliver,
-        });
-      } catch (error) {
-        throw E2rxError.is(error)
-          ? error
-          : new E2rxError('E2RX_CONNECTION', `cannot prepare the JetStream consumer of ${handler.resource} at ${nats.address}: ${errorMessage(error)}`, {
-              cause: error,
-              retriable: true,
-              details: { subject: handler.resource, durable: config.durable },
-            });
-      }
-    }
+    await provisionJetStream(nats, planned.flatMap((plan) => jetStreamTarget(plan) ?? []));
   };
 
   const connectKafkaSide = async (): Promise<void> => {
@@ -176,10 +157,10 @@ export function createStreamConnections(directive: Directive, options: StreamCon
         ? createKafkajsDriver(where, clientOptions)
         : createPlatformaticDriver(where, clientOptions);
     const groups = new Map<string, string[]>();
-    for (const handler of streamHandlers) {
-      const groupId = handlerKindOf(handler).plan(handler, planning).kafka?.groupId;
+    for (const plan of planned) {
+      const groupId = plan.kafka?.groupId;
       if (groupId === undefined) continue;
-      groups.set(groupId, [...(groups.get(groupId) ?? []), handler.resource]);
+      groups.set(groupId, [...(groups.get(groupId) ?? []), plan.handler.resource]);
     }
     kafka = shareConsumerGroups(base, groups, logger);
     await kafka.connect({ timeoutMs: connectTimeoutMs });

@@ -13,22 +13,9 @@ import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../
 import { sendJson, type HttpServer } from '../server/http-server.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
+import type { HttpJob } from '../messages/http-job.js';
 import { applyIdentity, refuseHttp, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
-/** One HTTP request holding an in-flight slot, waiting to be run. */
-export interface HttpJob {
-  readonly request: FunctionRequest;
-  readonly response: ServerResponse;
-  /** Whether the client went away before the reply. */
-  readonly aborted: boolean;
-  /**
-   * Calls `listener` once when the client goes away before the reply (at once if it already has). One listener per
-   * job: a later call replaces an earlier one.
-   */
-  onAbort(listener: () => void): void;
-  /** Frees the in-flight slot; call once the reply is written (idempotent). A plain function: may be passed on. */
-  readonly release: () => void;
-}
 
 /** Options of {@link fromHttpRoute}. */
 export interface HttpRouteOptions {

@@ -17,10 +17,12 @@ import { E2rxError, errorMessage } from '../errors.js';
 import type { Gate, Slot, Waiter } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
+import { createHeartbeat } from '../flow/heartbeat.js';
 import { later } from '../flow/later.js';
 import type { HeaderEntry } from '../messages/headers.js';
 import { streamRequest } from '../messages/stream-request.js';
-import { headerEntries, type NatsJob } from './nats.js';
+import type { NatsJob } from '../messages/nats-job.js';
+import { headerEntries } from './nats.js';
 
 const RESOLVED = Promise.resolve();
 
@@ -72,8 +74,6 @@ class JetStreamJob implements NatsJob, Waiter {
   readonly headers: readonly HeaderEntry<string>[];
   readonly reply = undefined;
   readonly request: FunctionRequest;
-  /** When it started (for the working heartbeats). */
-  since = 0;
   #slot: Slot | undefined;
   #settled = false;
   #released = false;
@@ -169,7 +169,10 @@ export interface JetStreamSourceOptions extends JetStreamTarget {
   readonly logger?: Logger;
   /** Called with the size of every pull request (for metrics and specs). */
   readonly onPull?: (batch: number) => void;
-  /** The scheduler of the retry delay of a failed pull (a `TestScheduler` in marble tests; default: Node.js timers). */
+  /**
+   * The scheduler of the working heartbeats and of the retry delay of a failed pull (a `TestScheduler` in marble
+   * tests; default: Node.js timers).
+   */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -269,16 +272,12 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     };
 
     // One timer for every message in progress: past half the ack wait, each tells the server it is still working.
-    const working = new Set<JetStreamJob>();
-    let heartbeat: NodeJS.Timeout | undefined;
-    const beat = (): void => {
-      const due = performance.now() - ackWaitMs / 2;
-      for (const job of working) if (job.since <= due) job.msg.working();
-      if (working.size === 0) {
-        clearInterval(heartbeat);
-        heartbeat = undefined;
-      }
-    };
+    const working = createHeartbeat<JetStreamJob>({
+      afterMs: ackWaitMs / 2,
+      everyMs: Math.max(250, Math.floor(ackWaitMs / 4)),
+      beat: (job) => job.msg.working(),
+      scheduler: options.scheduler,
+    });
 
     // The acks of a batch are confirmed with one flush; if it fails, the messages may come back (at-least-once).
     let unconfirmed = 0;
@@ -288,12 +287,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
         return subscriber.closed;
       },
       started(job) {
-        job.since = performance.now();
         working.add(job);
-        if (heartbeat === undefined) {
-          heartbeat = setInterval(beat, Math.max(250, Math.floor(ackWaitMs / 4)));
-          heartbeat.unref();
-        }
         subscriber.next(job);
       },
       settled(job) {
@@ -346,7 +340,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
 
     return () => {
       stopped = true;
-      clearInterval(heartbeat);
+      working.stop();
       retryTimer?.();
       for (const messages of active) {
         void Promise.resolve(messages.close()).catch(() => undefined);

@@ -34,6 +34,7 @@ import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '..
 import type { InFlight } from '../flow/in-flight.js';
 import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
 import { streamRequest } from '../messages/stream-request.js';
+import type { KafkaJob } from '../messages/kafka-job.js';
 import { CommitCadence, type PendingCommit } from './kafka-commits.js';
 
 /** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
@@ -58,31 +59,6 @@ export const RECORDS_PER_SLICE = 256;
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 100;
 
-/** One Kafka record to run: emitted with an in-flight slot of the handler's gate. */
-export interface KafkaJob {
-  readonly record: KafkaRecord;
-  /** The request of the run (url = `resource`, body = the value, a Grav envelope unwrapped). */
-  readonly request: FunctionRequest;
-  /** Whether the partition is still assigned as when the record was fetched (else its completion is not committed). */
-  readonly current: boolean;
-  /**
-   * The run is over, and the result waits to be published: frees the slot and lets the partition emit its next
-   * record. The offset is committed only after {@link complete}. Idempotent; implied by `complete` and `abandon`.
-   */
-  proceed(): void;
-  /**
-   * Lets the partition emit its next record now, while this one keeps its slot until it proceeds (per-key ordering:
-   * the record waits for its key, not for its partition). Call it after the job was queued where it runs. Idempotent.
-   */
-  detach(): void;
-  /** Done (published, dead-lettered or skipped on purpose): the offset may be committed; frees the slot. Idempotent. */
-  complete(): void;
-  /**
-   * Not done: frees the slot without completing. The offset is never committed and the partition emits nothing
-   * more until it is reassigned: the record is redelivered after a restart or rebalance. Idempotent.
-   */
-  abandon(): void;
-}
 
 /** A flow-control event of {@link fromKafkaTopic} (for metrics, logs and specs). */
 export type KafkaFlowEvent =

@@ -13,18 +13,15 @@ import type { WebSocket } from 'ws';
 import { lazyModule } from '../lazy-module.js';
 
 const ws = lazyModule<typeof import('ws')>('ws');
-import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
+import { concatBytes, createRequest, ownBytes } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/http-server.js';
 import { toRouterPath } from '../directive/index.js';
 import { AUTH_STATE_KEY } from '../directive/auth.js';
+import type { OrderedQueue } from '../flow/in-order.js';
+import type { WebSocketJob } from '../messages/websocket-job.js';
 import { refuseUpgrade, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
 
-/** One message of a websocket connection, waiting to be run. */
-export interface WebSocketJob {
-  readonly request: FunctionRequest;
-  readonly socket: WebSocket;
-}
 
 /** How a connection's messages end. */
 export type WebSocketEnd =
@@ -41,8 +38,8 @@ export interface WebSocketListener {
   end(reason: WebSocketEnd): void;
 }
 
-/** One websocket connection: a buffer of its messages, taken one at a time, in order. */
-export interface WebSocketConnection {
+/** One websocket connection: a buffer of its messages, taken one at a time, in order (an {@link OrderedQueue}). */
+export interface WebSocketConnection extends OrderedQueue<WebSocketJob> {
   readonly socket: WebSocket;
   /**
    * The messages as an Observable, for composing by hand: each message is taken as it arrives (so the buffer bound

@@ -7,11 +7,12 @@
 import { asyncScheduler, Observable, type SchedulerLike } from 'rxjs';
 import { pino } from 'pino';
 import { E2rxError } from '../errors.js';
-import { backoffDelay } from '../flow/backoff.js';
 import { createGate, type Slot } from '../flow/gate.js';
 import { later } from '../flow/later.js';
+import { retryDelay } from '../flow/retry.js';
 import { createHandlerRun } from '../handlers/handler-run.js';
 import type { HandlerPlan } from '../handlers/plan.js';
+import { retryPolicyOf } from '../handlers/retries.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import type { RunResult } from '../steps/steps.js';
@@ -21,8 +22,10 @@ const silent = pino({ level: 'silent' });
 /**
  * The pipeline of a planned handler over a source of requests: each request waits at the handler's gate (its
  * in-flight bound, its queue, refusal when it could no longer finish in time: `E2RX_OVERLOADED`), runs the steps
- * under the request time limit (`E2RX_REQUEST_TIMEOUT`), is run again as the handler's `retries` say (NATS and Kafka:
- * the delay doubling from `backoffMs`), and its final result is emitted: what the sink sends. Completes once the
+ * under the request time limit (`E2RX_REQUEST_TIMEOUT`), is run again as the handler's retry policy says, the one the
+ * production pipelines follow (flow/retry.ts: core NATS and Kafka `retries.max` times, the delay doubling from
+ * `backoffMs`; JetStream up to `maxDeliver` deliveries, after `nakDelayMs` when set), and its final result is
+ * emitted: what the sink sends, or, for a message given up, the failure that goes to its dead letter. Completes once the
  * source has and every request is over.
  *
  * @example
@@ -44,7 +47,7 @@ export function handlerPipeline(plan: HandlerPlan, runner: FunctionRunner, sched
     logger: silent,
     scheduler,
   });
-  const retries = plan.nats?.retries ?? plan.kafka?.retries ?? { max: 0, backoffMs: 0 };
+  const policy = retryPolicyOf(plan);
   return (requests) =>
     new Observable<RunResult>((subscriber) => {
       const gate = createGate({ ...plan.bounds, now: () => scheduler.now() });
@@ -64,8 +67,9 @@ export function handlerPipeline(plan: HandlerPlan, runner: FunctionRunner, sched
         // eslint-disable-next-line prefer-const
         cancel = run.start(fresh, (result) => {
           if (cancel !== undefined) cancels.delete(cancel);
-          if (result.kind !== 'ok' && tries <= retries.max) {
-            const stop = later(scheduler, backoffDelay(tries, { baseMs: retries.backoffMs }), () => {
+          const delay = result.kind === 'ok' ? undefined : retryDelay(policy, tries);
+          if (delay !== undefined) {
+            const stop = later(scheduler, delay, () => {
               cancels.delete(stop);
               attempt(request, slot, tries + 1);
             });

@@ -20,7 +20,8 @@ import { createCaseRuntime, type CaseLogLine } from './case-runtime.js';
 import type { ResolvedCase } from './case-targets.js';
 import type { RealCapability, Stubs } from './case-schema.js';
 import { httpReplyOf, type HttpReply } from './http-reply-of.js';
-import { deadLetterOf, publishedOf, retryPolicyOf, type InputMessage, type OutputMessage } from './stream-outputs.js';
+import { retryPolicyOf } from '../../handlers/retries.js';
+import { deadLetterOf, publishedOf, type InputMessage, type OutputMessage } from './stream-outputs.js';
 import { createStubHost, mergeStubs, stubBody } from './stub-host.js';
 
 /** What came of one case. */

@@ -1,15 +1,13 @@
 /**
- * What a NATS or Kafka handler sends for one message, as values: the result published to `respondTo`, the dead letter
- * of a message that failed for good, and how many times a failing message is run before that. Built with the same
- * header rules as the engine's sinks (src/sinks/respond-to.ts, src/streams/headers.ts).
+ * What a NATS or Kafka handler sends for one message, as values: the result published to `respondTo` and the dead
+ * letter of a message that failed for good (how many times it runs before that: `retryPolicyOf`, handlers/retries.ts).
+ * Built with the same header rules as the engine's sinks (src/sinks/respond-to.ts, src/messages/headers.ts).
  *
  * @module
  */
 import type { HandlerPlan } from '../../handlers/plan.js';
-import { DEFAULT_MAX_DELIVER } from '../../connections/jetstream-names.js';
 import type { RunResult } from '../../steps/steps.js';
 import { DEAD_LETTER_HEADERS, deadLetterHeaders, describeFailure, isReservedNatsHeader, outputHeaders, type HeaderEntry } from '../../messages/headers.js';
-import { retriesOf } from '../../handlers/retries.js';
 
 /** A message a handler sent. */
 export interface OutputMessage {
@@ -64,20 +62,4 @@ export function deadLetterOf(plan: HandlerPlan, input: InputMessage, failure: un
   const extra = deadLetterHeaders(describeFailure(failure), attempts, plan.id, source);
   const headers = outputHeaders(input.headers, extra, requestId, nats ? { skip: isReservedNatsHeader } : {});
   return { to, key: nats ? undefined : input.key, headers, body: input.payload };
-}
-
-/**
- * How a failing message is retried before it is given up: JetStream by redelivery, up to `maxDeliver` deliveries;
- * core NATS and Kafka in process, `retries.max` times; the delays double from `backoffMs` (or `nakDelayMs`).
- *
- * @example
- * ```ts
- * retryPolicyOf(plan); // { retries: 0, backoffMs: 1000 } for a handler without `retries`
- * ```
- */
-export function retryPolicyOf(plan: HandlerPlan): { readonly retries: number; readonly backoffMs: number } {
-  const retries = retriesOf(plan.handler.retries);
-  const jetstream = plan.handler.jetstream;
-  if (jetstream !== undefined) return { retries: (jetstream.maxDeliver ?? DEFAULT_MAX_DELIVER) - 1, backoffMs: jetstream.nakDelayMs ?? retries.backoffMs };
-  return { retries: retries.max, backoffMs: retries.backoffMs };
 }
