@@ -6,6 +6,7 @@
  */
 import { Observable } from 'rxjs';
 import type { Call } from '../directive/model.js';
+import type { GuestPublish } from '../messages/guest-publish.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { desiredState } from './desired-state.js';
 import { startFunction, type FunctionOutcome, type FunctionRunner } from './function-runner.js';
@@ -18,11 +19,11 @@ import { runErrorJson, type RunError } from './run-state.js';
  * - `none`: it returned nothing; nothing is stored;
  * - `return`: it returned an error and `onErr` says to stop the run.
  * `request` carries the function's other effects: response headers, request fields it set, and (for calls without
- * `with`) the state keys it set itself.
+ * `with`) the state keys it set itself. `publishes` (e2rx): what the function published, when it did not return an error.
  */
 export type CallOutcome =
-  | { readonly kind: 'stored'; readonly key: string; readonly value: Uint8Array; readonly request: FunctionRequest }
-  | { readonly kind: 'none'; readonly request: FunctionRequest }
+  | { readonly kind: 'stored'; readonly key: string; readonly value: Uint8Array; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] }
+  | { readonly kind: 'none'; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] }
   | { readonly kind: 'return'; readonly error: RunError; readonly request: FunctionRequest };
 
 /**
@@ -90,8 +91,9 @@ function toCallOutcome(call: Call, request: FunctionRequest, outcome: FunctionOu
   const result = outcome.request;
   const after: FunctionRequest =
     replacedBody || aliased ? { ...result, body: replacedBody ? request.body : result.body, state: aliased ? request.state : result.state } : result;
-  if (outcome.kind === 'output') return { kind: 'stored', key: call.key, value: outcome.output, request: after };
-  if (outcome.kind === 'none') return { kind: 'none', request: after };
+  const published = outcome.kind !== 'runError' && outcome.publishes !== undefined ? { publishes: outcome.publishes } : {};
+  if (outcome.kind === 'output') return { kind: 'stored', key: call.key, value: outcome.output, request: after, ...published };
+  if (outcome.kind === 'none') return { kind: 'none', request: after, ...published };
   const error = { code: outcome.code, message: outcome.message };
   if (decideOnError(call.onErr, outcome.code) === 'continue') return { kind: 'stored', key: call.key, value: runErrorJson(error), request: after };
   return { kind: 'return', error, request: after };

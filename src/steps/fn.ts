@@ -7,7 +7,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
 import { applyCallOutcome, startCall } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
-import type { RunState } from './run-state.js';
+import { addPublishes, type RunState } from './run-state.js';
 import { failed, stepOperator, type StepStart } from './step-operator.js';
 
 /**
@@ -23,7 +23,11 @@ export function fnStart(call: Call, runner: FunctionRunner): StepStart {
       undefined,
       (outcome) => {
         const request = applyCallOutcome(state.request, state.request, outcome);
-        next(outcome.kind === 'return' ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } } : { request, lastKey: call.key });
+        next(
+          outcome.kind === 'return'
+            ? { request, lastKey: call.key, stopped: { kind: 'runError', error: outcome.error } }
+            : { request, lastKey: call.key, ...addPublishes(state.publishes, outcome.publishes) },
+        );
       },
       (error) => next(failed(state, error)),
     );

@@ -8,7 +8,7 @@ import type { Call } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import { applyCallOutcome, executeCall, type CallOutcome } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
-import type { RunState } from './run-state.js';
+import { addPublishes, type RunState } from './run-state.js';
 import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The original's group timeout. */
@@ -49,19 +49,22 @@ export function groupRun(calls: readonly Call[], runner: FunctionRunner, options
   const limit = options.timeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
   return (state) => {
     const snapshot = state.request;
-    return merge(...calls.map((call) => executeCall(call, snapshot, runner))).pipe(
+    return merge(...calls.map((call, index) => executeCall(call, snapshot, runner).pipe(map((outcome) => ({ outcome, index }))))).pipe(
       toArray(),
       timeout({
         first: limit,
         ...(options.scheduler ? { scheduler: options.scheduler } : {}),
         with: () => throwError(() => new E2rxError('E2RX_GROUP_TIMEOUT', 'fn group timed out')),
       }),
-      map((outcomes: CallOutcome[]): RunState => {
+      map((completed: { outcome: CallOutcome; index: number }[]): RunState => {
+        const outcomes = completed.map(({ outcome }) => outcome);
         let request = snapshot;
         for (const outcome of outcomes) request = applyCallOutcome(request, snapshot, outcome);
         const returned = outcomes.find((outcome) => outcome.kind === 'return');
         if (returned?.kind === 'return') return { request, lastKey: undefined, stopped: { kind: 'runError', error: returned.error } };
-        return { request, lastKey: undefined };
+        // (e2rx) Published messages go on in the order of the calls in the group, whatever order they completed in.
+        const inOrder = [...completed].sort((left, right) => left.index - right.index);
+        return { request, lastKey: undefined, ...addPublishes(state.publishes, ...inOrder.map(({ outcome }) => (outcome.kind === 'return' ? undefined : outcome.publishes))) };
       }),
     );
   };

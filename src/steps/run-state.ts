@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { GuestPublish } from '../messages/guest-publish.js';
 import type { FunctionRequest } from '../runtime/request.js';
 
 /** A Runnable error that ended the run (`onErr` said return). */
@@ -21,6 +22,26 @@ export interface RunState {
   /** The state key of the last step (the default response), or `undefined` after a group. */
   readonly lastKey: string | undefined;
   readonly stopped?: { readonly kind: 'runError'; readonly error: RunError } | { readonly kind: 'failure'; readonly error: Error };
+  /** (e2rx) The messages the run's calls published so far, in step order (see `RunResult`); absent when none. */
+  readonly publishes?: readonly GuestPublish[];
+}
+
+/**
+ * (e2rx) The `publishes` of a run after `more` were published (a spread: `{}` when there are none), so that a run
+ * that publishes nothing carries no field.
+ *
+ * @example
+ * ```ts
+ * const next: RunState = { request, lastKey, ...addPublishes(state.publishes, outcome.publishes) };
+ * ```
+ */
+export function addPublishes(
+  earlier: readonly GuestPublish[] | undefined,
+  ...more: ReadonlyArray<readonly GuestPublish[] | undefined>
+): { readonly publishes?: readonly GuestPublish[] } {
+  let all = earlier;
+  for (const messages of more) if (messages !== undefined && messages.length > 0) all = all === undefined ? messages : [...all, ...messages];
+  return all === undefined ? {} : { publishes: all };
 }
 
 /** The JSON of a Runnable error as stored in state on `continue` (zero-valued fields omitted, spec Appendix A). */

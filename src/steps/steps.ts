@@ -5,6 +5,7 @@
  */
 import { identity, map, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Step } from '../directive/model.js';
+import type { GuestPublish } from '../messages/guest-publish.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { forEachStart } from './for-each.js';
 import { fnStart } from './fn.js';
@@ -23,9 +24,24 @@ export interface StepOptions {
   readonly wrapStep?: (start: StepStart, step: Step, index: number) => StepStart;
 }
 
-/** How a run ended. `respHeaders` are the headers functions set, for every outcome. */
+/**
+ * How a run ended. `respHeaders` are the headers functions set, for every outcome.
+ *
+ * `publishes` (e2rx, `ok` only): the messages the run's functions published with `e2rx.publish`, in step order (the
+ * calls of a group in their listed order, forEach elements in input order); absent when there are none. The contract:
+ * - they are sent only when the run succeeded: a run that ended with an error or a failure carries none, and a call
+ *   that returned an error contributes none even when its `onErr` continued the run;
+ * - they are sent **before** the run's source is acknowledged or committed and before its reply (HTTP response,
+ *   `respondTo`, NATS reply) is sent, and a send that fails fails the run (the source then retries, naks or
+ *   dead-letters it as for any failure);
+ * - whoever sends them owns them: the handler run sends them itself when it has a publisher (`createHandlerRun`'s
+ *   `publish`) and then hands the result on **without** this field; without a publisher (a Kafka transaction that
+ *   must hold them with `respondTo` and the consumed offsets) the field reaches the caller, who must send them;
+ * - each was allowed by `capabilities.publish` when it was buffered, and the buffer of one call is bounded by
+ *   `maxMessages` and `maxBytes`.
+ */
 export type RunResult =
-  | { readonly kind: 'ok'; readonly body: Uint8Array; readonly request: FunctionRequest }
+  | { readonly kind: 'ok'; readonly body: Uint8Array; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] }
   | { readonly kind: 'runError'; readonly error: RunError; readonly request: FunctionRequest }
   | { readonly kind: 'failure'; readonly error: Error; readonly request: FunctionRequest };
 
@@ -81,7 +97,8 @@ export function resultOf(state: RunState, response: string | undefined): RunResu
   if (state.stopped?.kind === 'runError') return { kind: 'runError', error: state.stopped.error, request: state.request };
   if (state.stopped?.kind === 'failure') return { kind: 'failure', error: state.stopped.error, request: state.request };
   const key = response ?? state.lastKey;
-  return { kind: 'ok', body: (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY, request: state.request };
+  const body = (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY;
+  return state.publishes === undefined ? { kind: 'ok', body, request: state.request } : { kind: 'ok', body, request: state.request, publishes: state.publishes };
 }
 
 /** A handler's steps compiled once: each call gives the run of one request, which emits its result once. */
