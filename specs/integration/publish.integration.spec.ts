@@ -84,7 +84,7 @@ describe('e2rx.publish end to end', () => {
     ['a worker', () => workers],
   ])('publish (HTTP, %s) - a NATS message arrives with its body and headers, and x-request-id', async (_where, app) => {
     const marker = unique('m');
-    const reply = await app().call(FN, { to: 'nats', target: names.subject, body: marker, headers: 'kind=audit;x-two=a:b' }, { 'x-request-id': `req-${marker}` });
+    const reply = await app().call(FN, { to: 'nats', target: names.subject, body: marker, h0: 'kind=audit', h1: 'x-two=a:b' }, { 'x-request-id': `req-${marker}` });
     expect(reply).toMatchObject({ status: 200, text: 'published 1' });
     await waitFor(() => on(names.subject).some((msg) => decode(msg.data) === marker), 10_000, 'the published message');
     const msg = on(names.subject).find((m) => decode(m.data) === marker);
@@ -99,7 +99,7 @@ describe('e2rx.publish end to end', () => {
   ])('publish (HTTP, %s) - Kafka records arrive with body, key and headers, in the order published', async (_where, app) => {
     const records = await kafka.read(names.topic);
     const marker = unique('k');
-    const reply = await app().call(FN, { to: 'kafka', target: names.topic, body: marker, key: 'order-7', headers: 'kind=audit', count: '3' });
+    const reply = await app().call(FN, { to: 'kafka', target: names.topic, body: marker, key: 'order-7', h0: 'kind=audit', count: '3' });
     expect(reply).toMatchObject({ status: 200, text: 'published 3' });
     await waitFor(() => records.filter((r) => r.value.startsWith(marker)).length === 3, 20_000, 'three Kafka records');
     const mine = records.filter((r) => r.value.startsWith(marker));
@@ -187,7 +187,7 @@ describe('e2rx.publish end to end', () => {
     const kMarker = unique('from-kafka');
     await kafka.produce(names.kIn, [
       { key: 'a', value: JSON.stringify({ to: 'kafka', target: names.topic, body: failing, key: 'f', then: 'error' }) },
-      { key: 'b', value: JSON.stringify({ to: 'kafka', target: names.topic, body: kMarker, key: 'k-1', headers: 'src=kafka' }) },
+      { key: 'b', value: JSON.stringify({ to: 'kafka', target: names.topic, body: kMarker, key: 'k-1', h0: 'src=kafka' }) },
     ]);
     await waitFor(() => outputs.some((record) => record.value === 'published 1'), 20_000, 'the Kafka respondTo result');
     await waitFor(() => published.some((record) => record.value === kMarker), 20_000, 'the record the Kafka run published');
