@@ -48,7 +48,7 @@ const PUBLISH: CapabilityConfig['publish'] = {
 
 describe.each([
   ['the calling thread', { inline: true }],
-  ['a worker', { inline: false, workers: 1 }],
+  ['a worker', { inline: false, workers: 1, placement: 'workers' }],
 ] as const)('abi/publish on %s', (_where, placement) => {
   let t: TestRuntime;
   beforeAll(async () => {
@@ -124,6 +124,30 @@ describe('abi/publish refusals by configuration', () => {
     } finally {
       await off.runtime.close();
       await kafkaOnly.runtime.close();
+    }
+  });
+
+  it('publish - many messages past the ring cross from a worker on the port whole, each body owning its buffer', async () => {
+    const t = await startRuntime({
+      fixtures: ['publish'],
+      inline: false,
+      workers: 1,
+      placement: 'workers',
+      capabilities: { publish: { ...PUBLISH, maxMessages: 100, maxBytes: 1024 * 1024 } },
+    });
+    try {
+      const body = 'y'.repeat(4000);
+      const outcome = await t.runtime.invoke('publish', makeRequest({ body: input({ connection: 2, target: 'audit', body, key: 'k', times: 80 }) }));
+      expect(statuses(outcome)).toEqual(Array.from({ length: 80 }, () => 0));
+      const publishes = outcome.kind === 'output' ? (outcome.publishes ?? []) : [];
+      expect(publishes).toHaveLength(80);
+      for (const message of publishes) {
+        expect(decoder.decode(message.body)).toBe(body);
+        expect(message.body.buffer.byteLength).toBe(4000);
+        expect(message.key?.buffer.byteLength).toBe(1);
+      }
+    } finally {
+      await t.runtime.close();
     }
   });
 
