@@ -113,6 +113,10 @@ export const ERROR_CODES = {
     message: 'an outbound HTTP or GraphQL request of a function failed',
     hint: 'the function gets the message as its error; details.kind says why (rule, transport, timeout, too-large, redirects, invalid)',
   },
+  E2RX_PUBLISH_FAILED: {
+    message: 'the messages a function published (e2rx.publish) could not be sent',
+    hint: 'check the NATS or Kafka connection of the Directive; the run failed, and the source retries it as for any failure',
+  },
   E2RX_RUN_ERROR: {
     message: 'a function returned an error',
     hint: 'see the error code and message the function returned',

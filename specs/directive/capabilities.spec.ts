@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CAPABILITIES, DEFAULT_HTTP_RULES } from '../../src/directive/capability-config.js';
-import { resolveCapabilities } from '../../src/directive/capabilities.js';
+import { publishConnections, resolveCapabilities } from '../../src/directive/capabilities.js';
 import { normalizeDirective } from '../../src/directive/normalize.js';
 import type { DirectiveInput } from '../../src/directive/schema.js';
 
@@ -170,5 +170,29 @@ describe('resolveCapabilities', () => {
     } finally {
       delete process.env['E2RX_CAPABILITIES_SPEC_TOKEN'];
     }
+  });
+
+  it('resolveCapabilities - publish is off without a block, on with one, with its bounds and the connections it may use', () => {
+    expect(resolveCapabilities(directiveWith({}), {}).publish.enabled).toBe(false);
+    const directive = directiveWith({
+      connections: { kafka: { brokerAddress: 'localhost:9092' } },
+      capabilities: { publish: { allow: ['orders.>'], maxMessages: 3 } },
+    });
+    expect(resolveCapabilities(directive, {}).publish).toEqual({
+      enabled: true,
+      allow: ['orders.>'],
+      maxMessages: 3,
+      maxBytes: 1024 * 1024,
+      connections: { nats: false, kafka: true },
+    });
+    expect(publishConnections(directive)).toEqual({ nats: false, kafka: true });
+  });
+
+  it('publishConnections - none when publish is off, even with connections', () => {
+    const directive = directiveWith({
+      connections: { nats: { serverAddress: 'nats://localhost:4222' } },
+      capabilities: { publish: { enabled: false, allow: ['a'] } },
+    });
+    expect(publishConnections(directive)).toEqual({ nats: false, kafka: false });
   });
 });

@@ -191,7 +191,7 @@ describe('the AssemblyScript blocks compile', () => {
         : /^\s*import\s/m.test(block.code)
           ? `${block.code}\nexport function run(_input: ArrayBuffer): ArrayBuffer {\n  return new ArrayBuffer(0);\n}\n`
           : [
-              'import { Output, Result, req, resp, log, http, cache, db, QueryArg, file, graphql, secrets, util } from "@e2rx/sdk-assemblyscript";',
+              'import { Output, Result, req, resp, log, http, cache, db, QueryArg, file, graphql, secrets, util, publish } from "@e2rx/sdk-assemblyscript";',
               '',
               'export function run(input: ArrayBuffer): Output {',
               block.code,

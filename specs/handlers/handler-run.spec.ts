@@ -14,6 +14,7 @@ import { createHandlerRun, handlerRunOf, outcomeOf, type HandlerRunOptions } fro
 import type { Outcome } from '../../src/server/metrics.js';
 import type { FunctionOutcome, FunctionRunner } from '../../src/steps/function-runner.js';
 import type { RunResult } from '../../src/steps/steps.js';
+import type { GuestPublish } from '../../src/messages/guest-publish.js';
 import { marbleRunner, summarize, summarizeResult, testRequest } from '../../src/testing/index.js';
 import { call } from '../steps/support.js';
 import { captureLogger, type LogLine } from '../engine/support/engine.js';
@@ -231,3 +232,65 @@ describe('handlerRunOf', () => {
 function mapOutput(): OperatorFunction<string, FunctionOutcome> {
   return map((value) => ({ kind: 'output', output: new TextEncoder().encode(value), request: testRequest() }));
 }
+
+describe('createHandlerRun (e2rx) published messages', () => {
+  const message: GuestPublish = { connection: 'kafka', target: 'audit', body: new Uint8Array([1]), headers: [], key: new Uint8Array([2]) };
+  const publishingRunner: FunctionRunner = (_fn, request) => of({ kind: 'output', output: new Uint8Array(0), request, publishes: [message] });
+
+  it('handler run - with a publisher, sends the messages before the result is handed on, which then carries none', async () => {
+    const events: string[] = [];
+    const { run } = handlerRun(publishingRunner, {
+      publish: async (publishes, request) => {
+        events.push(`send ${publishes.map((m) => m.target).join(',')} for ${request.id}`);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        events.push('sent');
+      },
+    });
+    const result = await new Promise<RunResult>((resolve) => run.start(testRequest({ id: 'r-1' }), resolve));
+    events.push(`result ${result.kind}`);
+    expect(events).toEqual(['send audit for r-1', 'sent', 'result ok']);
+    expect('publishes' in result).toBe(false);
+  });
+
+  it('handler run - a send that fails makes the run an E2RX_PUBLISH_FAILED failure, recorded and logged as one', async () => {
+    const { run, recorded } = handlerRun(publishingRunner, {
+      publish: () => Promise.reject(new E2rxError('E2RX_PUBLISH_FAILED', 'cannot publish to audit (kafka): down', { retriable: true })),
+    });
+    const result = await new Promise<RunResult>((resolve) => run.start(testRequest(), resolve));
+    expect(result.kind).toBe('failure');
+    expect(result.kind === 'failure' && E2rxError.is(result.error, 'E2RX_PUBLISH_FAILED')).toBe(true);
+    expect(recorded).toEqual(['failure']);
+  });
+
+  it('handler run - cancelled while sending, it hands nothing on', async () => {
+    let release: () => void = () => undefined;
+    const { run } = handlerRun(publishingRunner, { publish: () => new Promise<void>((resolve) => (release = resolve)) });
+    const results: RunResult[] = [];
+    const cancel = run.start(testRequest(), (result) => results.push(result));
+    expect(cancel).toBeTypeOf('function');
+    cancel?.();
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(results).toEqual([]);
+  });
+
+  it('handler run - without a publisher, the result carries the messages for its caller to send', async () => {
+    const { run } = handlerRun(publishingRunner);
+    const result = await new Promise<RunResult>((resolve) => run.start(testRequest(), resolve));
+    expect(result.kind === 'ok' ? result.publishes : undefined).toEqual([message]);
+  });
+
+  it('handler run - a failed run is handed on at once: nothing is sent', async () => {
+    let sent = 0;
+    const failing: FunctionRunner = (_fn, request) => of({ kind: 'runError', code: 500, message: 'no', request });
+    const { run } = handlerRun(failing, {
+      publish: () => {
+        sent += 1;
+        return Promise.resolve();
+      },
+    });
+    const result = await new Promise<RunResult>((resolve) => run.start(testRequest(), resolve));
+    expect(result.kind).toBe('runError');
+    expect(sent).toBe(0);
+  });
+});

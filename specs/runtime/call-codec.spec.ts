@@ -5,6 +5,7 @@ import {
   readHeader,
   readHostCall,
   readLog,
+  outcomeBytes,
   readResult,
   RECORD,
   reportable,
@@ -68,6 +69,21 @@ describe('call-codec', () => {
       { type: 'result', id: 6, instances: 0, outcome: { kind: 'failure', failure: { code: 'E2RX_WASM_EXIT', message: 'exit 3', details: { exitCode: 3 } } } },
     ];
     for (const result of results) expect(crossResult(result)).toEqual(result);
+  });
+
+  it('writeResult - (e2rx) published messages cross with an output or none, in order, with their headers and keys; their bytes count', () => {
+    const publishes = [
+      { connection: 'kafka', target: 'orders', body: encoder.encode('{"id":1}'), headers: [['kind', 'audit'], ['kind', 'again']], key: encoder.encode('o-1') },
+      { connection: 'nats', target: 'audit.x', body: new Uint8Array(0), headers: [] },
+    ] as const;
+    const results: ResultMessage[] = [
+      { type: 'result', id: 1, instances: 1, outcome: { kind: 'output', output: new Uint8Array([1]), publishes } },
+      { type: 'result', id: 2, instances: 1, outcome: { kind: 'none', request: { ...request(), method: 'PUT' }, publishes } },
+    ];
+    for (const result of results) expect(crossResult(result)).toEqual(result);
+    expect(outcomeBytes({ kind: 'none', publishes })).toBe('orders'.length + 8 + 'kindauditkindagain'.length + 3 + 'audit.x'.length);
+    const received = request();
+    expect(reportable({ kind: 'none', request: received, publishes }, received)).toEqual({ kind: 'none', publishes });
   });
 
   it('reportable - an outcome leaves its request behind when the guest did not change it', () => {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { map, of } from 'rxjs';
 import { marbleRunner, summarize, testRequest, text } from '../../src/testing/index.js';
-import { runSteps, startRun, stepsOperator } from '../../src/steps/steps.js';
+import { runSteps, startRun, stepsOperator, type RunResult } from '../../src/steps/steps.js';
+import type { GuestPublish } from '../../src/messages/guest-publish.js';
+import type { FunctionRequest } from '../../src/runtime/request.js';
 import { fnStep } from '../../src/steps/fn.js';
 import type { Step } from '../../src/directive/model.js';
-import { call, createScheduler } from './support.js';
+import { call, createScheduler, onErr } from './support.js';
 
 const fnSteps = (...calls: ReturnType<typeof call>[]): Step[] => calls.map((entry) => ({ kind: 'fn', call: entry }));
 
@@ -139,4 +141,62 @@ describe('steps', () => {
     });
   });
 
+
+  describe('(e2rx) published messages', () => {
+    const message = (target: string): GuestPublish => ({ connection: 'nats', target, body: new Uint8Array(0), headers: [] });
+    const publishing = (target: string, kind: 'output' | 'none' = 'output') => (request: FunctionRequest) =>
+      of(kind === 'output' ? { kind, output: new TextEncoder().encode(target), request, publishes: [message(target)] } : { kind, request, publishes: [message(target)] });
+    const targets = (result: RunResult): string[] | undefined => (result.kind === 'ok' ? result.publishes?.map((m) => m.target) : undefined);
+
+    it('steps - a run carries what its calls published, in step order; a group in its listed order, a forEach in input order', () => {
+      const results: RunResult[] = [];
+      createScheduler().run(({ cold, flush }) => {
+        const runner = marbleRunner(cold, {
+          a: publishing('a'),
+          n: publishing('n', 'none'),
+          slow: (request) => cold('---x|', { x: { kind: 'output' as const, output: new Uint8Array(0), request, publishes: [message('slow')] } }),
+          fast: publishing('fast'),
+          list: () => of(),
+          each: (request) => of({ kind: 'output' as const, output: request.body, request, publishes: [message(`each ${text(request.body)}`)] }),
+        });
+        const steps: Step[] = [
+          { kind: 'fn', call: call('a') },
+          { kind: 'fn', call: call('n') },
+          { kind: 'group', calls: [call('slow'), call('fast')], with: {}, onErr: undefined },
+          { kind: 'forEach', in: 'items', call: call('each'), concurrency: 2 },
+        ];
+        const request = testRequest({ state: { items: '[1,2,3]' } });
+        runSteps(steps, undefined, request, runner).subscribe((result) => results.push(result));
+        flush();
+      });
+      expect(results.map(targets)).toEqual([['a', 'n', 'slow', 'fast', 'each 1', 'each 2', 'each 3']]);
+    });
+
+    it('steps - a call that returns an error publishes nothing, even when onErr continues; a run that returns an error carries none', () => {
+      const results: RunResult[] = [];
+      createScheduler().run(({ cold, flush }) => {
+        const failing = (request: FunctionRequest) => of({ kind: 'runError' as const, code: 400, message: 'no', request, publishes: [message('never')] });
+        const runner = marbleRunner(cold, { a: publishing('a'), bad: failing });
+        runSteps(fnSteps(call('a'), call('bad', { onErr: onErr({}, { any: 'continue' }) })), undefined, testRequest(), runner).subscribe((r) => results.push(r));
+        runSteps(fnSteps(call('a'), call('bad')), undefined, testRequest(), runner).subscribe((r) => results.push(r));
+        flush();
+      });
+      expect(results.map((result) => [result.kind, targets(result)])).toEqual([
+        ['ok', ['a']],
+        ['runError', undefined],
+      ]);
+      expect('publishes' in (results[1] as RunResult)).toBe(false);
+    });
+
+    it('steps - a run whose calls publish nothing has no publishes field', () => {
+      const results: RunResult[] = [];
+      createScheduler().run(({ cold, flush }) => {
+        const runner = marbleRunner(cold, { a: { marbles: '-x|', values: { x: 'A' } } });
+        runSteps(fnSteps(call('a')), undefined, testRequest(), runner).subscribe((r) => results.push(r));
+        flush();
+      });
+      expect(results).toHaveLength(1);
+      expect('publishes' in (results[0] as RunResult)).toBe(false);
+    });
+  });
 });

@@ -15,6 +15,7 @@ import { Reader, SECTION, sections } from '../runtime/wasm-binary.js';
 import { loadAsc } from './asc-api.js';
 import { type BuildDiagnostic, lineAndColumn } from './diagnostics.js';
 import { SDK_PACKAGE_NAME, type SdkLocation, resolveSdk } from './sdk.js';
+import { E2RX_HOST_FUNCTIONS, E2RX_MODULE } from '../runtime/abi/catalogue.js';
 
 /** The internal (`~lib/`) path of the SDK's runnable module, which holds the `abort`, `trace` and `seed` handlers. */
 const SDK_RUNNABLE = `~lib/${SDK_PACKAGE_NAME}/assembly/runnable`;
@@ -331,6 +332,7 @@ export function checkRunnableModule(binary: Uint8Array): string[] {
   for (const entry of WebAssembly.Module.imports(module)) {
     if (entry.module === 'wasi_snapshot_preview1') continue;
     if (entry.module === 'env' && RUNNABLE_HOST_FUNCTIONS.includes(entry.name)) continue;
+    if (entry.module === E2RX_MODULE && Object.hasOwn(E2RX_HOST_FUNCTIONS, entry.name)) continue;
     const key = `${entry.module}.${entry.name}`;
     const hint = IMPORT_HINTS[key];
     problems.push(`the module imports ${key}, which no Runnable host provides${hint === undefined ? '' : `: ${hint}`}`);

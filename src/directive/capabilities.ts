@@ -13,6 +13,8 @@ import {
   DEFAULT_CAPABILITIES,
   DEFAULT_HTTP_MAX_RESPONSE_BYTES,
   DEFAULT_HTTP_TIMEOUT_MS,
+  DEFAULT_PUBLISH_MAX_BYTES,
+  DEFAULT_PUBLISH_MAX_MESSAGES,
   type AuthHeader,
   type CapabilityConfig,
   type HttpRules,
@@ -94,7 +96,30 @@ export function resolveCapabilities(directive: Directive, env: Env = process.env
     secrets: given.secrets
       ? { enabled: given.secrets.enabled ?? true, allowedKeys: given.secrets.env?.allowedKeys ?? [] }
       : DEFAULT_CAPABILITIES.secrets,
+    publish: {
+      // (e2rx) Opt-in: a given block is on unless it says otherwise; without one, functions cannot publish.
+      enabled: given.publish ? (given.publish.enabled ?? true) : false,
+      allow: given.publish?.allow ?? [],
+      maxMessages: given.publish?.maxMessages ?? DEFAULT_PUBLISH_MAX_MESSAGES,
+      maxBytes: given.publish?.maxBytes ?? DEFAULT_PUBLISH_MAX_BYTES,
+      connections: { nats: directive.connections.nats !== undefined, kafka: directive.connections.kafka !== undefined },
+    },
   };
+}
+
+/**
+ * (e2rx) The connections functions can publish on: those the Directive has, when `capabilities.publish` is on. The
+ * engine opens them even for an app without NATS or Kafka handlers.
+ *
+ * @example
+ * ```ts
+ * if (publishConnections(directive).kafka) console.log('functions may produce to Kafka');
+ * ```
+ */
+export function publishConnections(directive: Directive): { readonly nats: boolean; readonly kafka: boolean } {
+  const publish = directive.capabilities.publish;
+  const enabled = publish !== undefined && (publish.enabled ?? true);
+  return { nats: enabled && directive.connections.nats !== undefined, kafka: enabled && directive.connections.kafka !== undefined };
 }
 
 function httpRules(input: HttpRulesInput | undefined): HttpRules {

@@ -71,7 +71,28 @@ export interface CapabilityConfig {
   readonly db: { readonly enabled: boolean; readonly database?: DatabaseConfig; readonly queries: readonly NamedQuery[] };
   readonly requestHandler: { readonly enabled: boolean; readonly allowGetField: boolean; readonly allowSetField: boolean };
   readonly secrets: { readonly enabled: boolean; readonly allowedKeys: readonly string[] };
+  /** (e2rx) Publishing from functions (`e2rx.publish`); off unless the Directive turns it on. */
+  readonly publish: PublishRules;
 }
+
+/** (e2rx) The rules of `capabilities.publish` (docs/reference/directive.md#capabilitiespublish-e2rx). */
+export interface PublishRules {
+  readonly enabled: boolean;
+  /** The subjects and topics functions may publish to: NATS wildcard patterns (`orders.*`, `audit.>`). */
+  readonly allow: readonly string[];
+  /** How many messages one call may buffer. */
+  readonly maxMessages: number;
+  /** How many bytes (targets, bodies, headers, keys) one call may buffer. */
+  readonly maxBytes: number;
+  /** The connections of the Directive a function can publish on. */
+  readonly connections: { readonly nats: boolean; readonly kafka: boolean };
+}
+
+/** (e2rx) The default bound on the messages one call may publish. */
+export const DEFAULT_PUBLISH_MAX_MESSAGES = 100;
+
+/** (e2rx) The default bound on the bytes one call may publish. */
+export const DEFAULT_PUBLISH_MAX_BYTES = 1024 * 1024;
 
 /** The default rules: everything allowed (docs/reference/capabilities.md). */
 export const DEFAULT_HTTP_RULES: HttpRules = {
@@ -99,4 +120,11 @@ export const DEFAULT_CAPABILITIES: CapabilityConfig = {
   db: { enabled: false, queries: [] },
   requestHandler: { enabled: true, allowGetField: true, allowSetField: true },
   secrets: { enabled: true, allowedKeys: [] },
+  publish: {
+    enabled: false,
+    allow: [],
+    maxMessages: DEFAULT_PUBLISH_MAX_MESSAGES,
+    maxBytes: DEFAULT_PUBLISH_MAX_BYTES,
+    connections: { nats: false, kafka: false },
+  },
 };

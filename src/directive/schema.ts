@@ -176,6 +176,18 @@ export const CapabilitiesSchema = z
           .optional(),
       })
       .optional(),
+    publish: z
+      .object({
+        enabled: flag('(e2rx) Whether functions may publish (default true when the block is given; without it, off).').optional(),
+        allow: z
+          .array(z.string())
+          .describe('(e2rx) The NATS subjects and Kafka topics functions may publish to; NATS wildcards: `*` one token, `>` the rest.')
+          .optional(),
+        maxMessages: z.number().int().min(1).describe('(e2rx) Messages one call may publish at most (default 100).').optional(),
+        maxBytes: z.number().int().min(1).describe('(e2rx) Bytes one call may publish at most: targets, bodies, headers, keys (default 1 MiB).').optional(),
+      })
+      .describe('(e2rx) Publishing from functions with `e2rx.publish` (docs/reference/directive.md#capabilitiespublish-e2rx).')
+      .optional(),
   })
   .describe('Capabilities (docs/reference/capabilities.md).');
 

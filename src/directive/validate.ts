@@ -19,6 +19,7 @@ import { handlersRule } from './rules/handlers.js';
 import { authRule } from './rules/auth.js';
 import { schedulesRule } from './rules/schedules.js';
 import { queriesRule } from './rules/queries.js';
+import { publishRule } from './rules/publish.js';
 
 /** The rules, in the order the original checked them. */
 export const DIRECTIVE_RULES: readonly Rule[] = [
@@ -31,6 +32,7 @@ export const DIRECTIVE_RULES: readonly Rule[] = [
   authRule,
   schedulesRule,
   queriesRule,
+  publishRule,
 ];
 
 /** Options of {@link parseDirective}. */

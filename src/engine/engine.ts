@@ -21,6 +21,7 @@ import { loadHandlerKinds } from '../handlers/registry.js';
 import type { OpenScheduleLeases } from '../connections/open-schedule-leases.js';
 import { createAppRuntime, type AppRuntime } from './app-runtime.js';
 import { compileDirective } from './compile.js';
+import { publishConnections } from '../directive/capabilities.js';
 import type { Gate } from '../flow/gate.js';
 import { buildPipelines } from '../handlers/pipeline.js';
 import type { HandlerPlan, Plan } from '../handlers/plan.js';
@@ -179,7 +180,8 @@ export function createEngine(options: EngineOptions): Engine {
         headless: options.headless ?? false,
         runSchedules: options.runSchedules ?? true,
       });
-      if (!options.streams && plan.streams.length > 0) {
+      const publishing = publishConnections(app.directive);
+      if (!options.streams && (plan.streams.length > 0 || publishing.nats || publishing.kafka)) {
         // Loaded only for apps with stream handlers: the NATS and Kafka clients are large.
         const { createStreamConnections } = await import('../handlers/stream-connections.js');
         streams = createStreamConnections(app.directive, { logger, env: options.env ?? process.env });
@@ -200,6 +202,11 @@ export function createEngine(options: EngineOptions): Engine {
       await loadHandlerKinds(plannedHandlers(plan));
       throwIfStopped();
       const handles = options.streams ?? streams;
+      // (e2rx) Loaded only for apps whose functions publish (capabilities.publish).
+      const publish =
+        handles !== undefined && (publishing.nats || publishing.kafka)
+          ? (await import('../sinks/guest-publishes.js')).createPublishSender(handles)
+          : undefined;
       const built = buildPipelines(plan, {
         runner,
         http,
@@ -208,6 +215,7 @@ export function createEngine(options: EngineOptions): Engine {
         stopAccepting,
         env: options.env ?? process.env,
         ...(handles ? { streams: handles } : {}),
+        ...(publish ? { publish } : {}),
         ...(options.beforeStream ? { beforeStream: options.beforeStream } : {}),
         ...(leases ? { leases: { stores: leases.stores, owner: leases.owner } } : {}),
       });

@@ -19,6 +19,7 @@ import type { Directive, Handler } from '../directive/model.js';
 import type { Gate } from '../flow/gate.js';
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
+import type { PublishSender } from '../sinks/guest-publishes.js';
 import type { HttpServer } from '../server/http-server.js';
 import type { EngineMetrics } from '../server/metrics.js';
 import type { KafkaFlowEvent } from '../sources/kafka.js';
@@ -79,6 +80,8 @@ export interface PipelineDeps {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** The NATS and Kafka connections; without them NATS, JetStream and Kafka handlers are refused. */
   readonly streams?: StreamHandles;
+  /** (e2rx) Sends the messages functions publish (`capabilities.publish`); without it, runs hand them on in their result. */
+  readonly publish?: PublishSender;
   /**
    * Asked for each NATS, JetStream and Kafka handler: its pipeline is subscribed once the promise resolves (a hot
    * reload holds the new version's Kafka consumers until the old version's left the group), at once without one.

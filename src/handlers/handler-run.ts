@@ -12,6 +12,7 @@ import type { Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
+import type { PublishSender } from '../sinks/guest-publishes.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
 import { compileRun, type RunResult } from '../steps/steps.js';
 import { activeTracing } from '../telemetry/tracing.js';
@@ -42,6 +43,12 @@ export interface HandlerRunOptions {
   readonly metrics?: HandlerMetrics;
   /** The scheduler of the timers (a `TestScheduler` in marble tests). */
   readonly scheduler?: SchedulerLike;
+  /**
+   * (e2rx) Sends the messages a successful run's functions published (`RunResult.publishes`) before the result is
+   * handed on, which then carries no `publishes`; a send that fails makes the result an `E2RX_PUBLISH_FAILED` failure.
+   * Without it, the result carries them to the caller (see `RunResult`).
+   */
+  readonly publish?: PublishSender;
 }
 
 /**
@@ -63,20 +70,44 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
     ...(tracing === undefined ? {} : { wrapStep: tracing.traceStep.bind(tracing) }),
   });
   const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, options.scheduler);
+  const send = options.publish;
   const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
     const started = performance.now();
     let settled = false;
+    // (e2rx) While the run's published messages are being sent: cancelling then drops the result.
+    let sending = false;
+    let abandoned = false;
     let deadline: DeadlineHandle | undefined = undefined;
-    const settle = (result: RunResult): void => {
-      if (settled) return;
-      settled = true;
-      deadline?.clear();
+    const finish = (result: RunResult): void => {
+      sending = false;
+      if (abandoned) return;
       metrics?.run(outcomeOf(result), (performance.now() - started) / 1000);
       logResult(logger, id, request, result);
       onResult(result);
     };
+    const settle = (result: RunResult): void => {
+      if (settled) return;
+      settled = true;
+      deadline?.clear();
+      if (result.kind === 'ok' && result.publishes !== undefined && send !== undefined) {
+        const { publishes, ...sent } = result;
+        sending = true;
+        send(publishes, result.request).then(
+          () => finish(sent),
+          (error: unknown) => finish({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request: result.request }),
+        );
+        return;
+      }
+      finish(result);
+    };
     const cancel = run.start(request, settle);
-    if (settled) return undefined;
+    if (settled) {
+      return sending
+        ? () => {
+            abandoned = true;
+          }
+        : undefined;
+    }
     deadline = deadlines.track(() => {
       cancel?.();
       settle({
@@ -88,6 +119,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
     return () => {
       deadline?.clear();
       cancel?.();
+      if (sending) abandoned = true;
     };
   };
   const start = tracing === undefined ? untraced : tracing.traceRun(id, untraced);

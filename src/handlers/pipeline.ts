@@ -60,6 +60,7 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
           logger: deps.logger,
           ...(deps.metrics ? { metrics: deps.metrics.handler(id) } : {}),
           ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+          ...(deps.publish ? { publish: deps.publish } : {}),
         }),
       authenticator: (config) => authenticatorFor(id, config),
     };

@@ -16,6 +16,7 @@
  */
 import type { Observable, SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
+import { publishConnections } from '../directive/capabilities.js';
 import { resolveEnv } from '../directive/env.js';
 import type { Directive } from '../directive/model.js';
 import type { Gate } from '../flow/gate.js';
@@ -111,8 +112,10 @@ export function createStreamConnections(directive: Directive, options: StreamCon
   const planning = planningContext(directive);
   /** The stream handlers as planned (pure: defaults applied), for what is prepared at connect. */
   const planned = streamHandlers.map((handler) => handlerKindOf(handler).plan(handler, planning));
-  const needsNats = streamHandlers.some((handler) => handler.source === 'nats');
-  const needsKafka = streamHandlers.some((handler) => handler.source === 'kafka');
+  // (e2rx) Functions that publish need the connections too.
+  const publishing = publishConnections(directive);
+  const needsNats = publishing.nats || streamHandlers.some((handler) => handler.source === 'nats');
+  const needsKafka = publishing.kafka || streamHandlers.some((handler) => handler.source === 'kafka');
   const connectTimeoutMs = options.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
   let nats: NatsConnectionHandle | undefined;
   let kafka: KafkaDriver | undefined;

@@ -244,7 +244,12 @@ export class CallChannel {
 function owning(outcome: RunOutcome | Unchanged): RunOutcome | Unchanged {
   if (outcome.kind === 'failure') return outcome;
   const request = outcome.request === undefined ? {} : { request: ownRequest(outcome.request) };
-  return outcome.kind === 'output' ? { ...outcome, output: ownBytes(outcome.output), ...request } : { ...outcome, ...request };
+  // (e2rx) Published bodies and keys are copies in a shared slab: cloned as views, each would carry the whole slab.
+  const publishes =
+    outcome.kind === 'runError' || outcome.publishes === undefined
+      ? {}
+      : { publishes: outcome.publishes.map((m) => ({ ...m, body: ownBytes(m.body), ...(m.key === undefined ? {} : { key: ownBytes(m.key) }) })) };
+  return outcome.kind === 'output' ? { ...outcome, output: ownBytes(outcome.output), ...request, ...publishes } : { ...outcome, ...request, ...publishes };
 }
 
 /** What a worker takes from its channel: a call to run, or a function to register. */

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { guestPublishBytes, type GuestPublish, type PublishConnection } from '../messages/guest-publish.js';
 import type { HostCallMessage } from './bridge.js';
 import type { HostRequest, LogFields, LogLevel } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';
@@ -61,9 +62,9 @@ export interface LogMessage {
 
 /** An outcome whose request the guest left unchanged, before {@link restoreRequest}. */
 export type Unchanged =
-  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request?: undefined }
+  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request?: undefined; readonly publishes?: readonly GuestPublish[] }
   | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request?: undefined }
-  | { readonly kind: 'none'; readonly request?: undefined };
+  | { readonly kind: 'none'; readonly request?: undefined; readonly publishes?: readonly GuestPublish[] };
 
 /** Bytes of a request's body and state: what decides whether it crosses in the ring or on the port. */
 export function payloadBytes(request: FunctionRequest): number {
@@ -171,18 +172,61 @@ export function reportable(outcome: RunOutcome, received: FunctionRequest): RunO
   if (outcome.kind === 'failure' || outcome.request !== received) return outcome;
   switch (outcome.kind) {
     case 'output':
-      return { kind: 'output', output: outcome.output };
+      return outcome.publishes === undefined ? { kind: 'output', output: outcome.output } : { kind: 'output', output: outcome.output, publishes: outcome.publishes };
     case 'runError':
       return { kind: 'runError', code: outcome.code, message: outcome.message };
     case 'none':
-      return { kind: 'none' };
+      return outcome.publishes === undefined ? { kind: 'none' } : { kind: 'none', publishes: outcome.publishes };
   }
 }
 
-/** Bytes of an outcome's output and changed request: what decides whether it crosses in the ring or on the port. */
+/**
+ * Bytes of an outcome's output, changed request and published messages: what decides whether it crosses in the ring
+ * or on the port.
+ */
 export function outcomeBytes(outcome: RunOutcome | Unchanged): number {
-  const output = outcome.kind === 'output' ? outcome.output.length : 0;
-  return outcome.kind === 'failure' || outcome.request === undefined ? output : output + payloadBytes(outcome.request);
+  if (outcome.kind === 'failure') return 0;
+  let bytes = outcome.kind === 'output' ? outcome.output.length : 0;
+  if (outcome.request !== undefined) bytes += payloadBytes(outcome.request);
+  if (outcome.kind !== 'runError' && outcome.publishes !== undefined) for (const message of outcome.publishes) bytes += guestPublishBytes(message);
+  return bytes;
+}
+
+const CONNECTIONS: readonly PublishConnection[] = ['nats', 'kafka'];
+
+/** Writes the messages a call published (e2rx): a count, then connection, target, body, headers and key of each. */
+function writePublishes(w: RecordWriter, publishes: readonly GuestPublish[] | undefined): void {
+  w.u32(publishes?.length ?? 0);
+  for (const message of publishes ?? []) {
+    w.u32(CONNECTIONS.indexOf(message.connection));
+    w.str(message.target);
+    w.bytes(message.body);
+    w.u32(message.headers.length);
+    for (const [name, value] of message.headers) {
+      w.str(name);
+      w.str(value);
+    }
+    if (message.key === undefined) w.u32(0);
+    else {
+      w.u32(1);
+      w.bytes(message.key);
+    }
+  }
+}
+
+function readPublishes(r: RecordReader): { publishes?: GuestPublish[] } {
+  const count = r.u32();
+  if (count === 0) return {};
+  const publishes: GuestPublish[] = [];
+  for (let n = count; n > 0; n -= 1) {
+    const connection = CONNECTIONS[r.u32()] as PublishConnection;
+    const target = r.str();
+    const body = r.bytes();
+    const headers: Array<readonly [string, string]> = [];
+    for (let h = r.u32(); h > 0; h -= 1) headers.push([r.str(), r.str()]);
+    publishes.push(r.u32() === 1 ? { connection, target, body, headers, key: r.bytes() } : { connection, target, body, headers });
+  }
+  return { publishes };
 }
 
 /** Writes a result record (worker). */
@@ -214,6 +258,7 @@ export function writeResult(w: RecordWriter, result: ResultMessage): void {
     w.u32(1);
     writeRequest(w, outcome.request, true);
   }
+  writePublishes(w, outcome.kind === 'runError' ? undefined : outcome.publishes);
 }
 
 /** Reads the rest of a result record (main thread), after {@link readHeader}. */
@@ -231,9 +276,10 @@ export function readResult(r: RecordReader): ResultMessage {
   const output = kind === KIND.output ? r.bytes() : undefined;
   const runError = kind === KIND.runError ? { code: r.i32(), message: r.str() } : undefined;
   const changed = r.u32() === 1 ? { request: readRequest(r) } : {};
-  if (output !== undefined) return { type: 'result', id, instances, outcome: { kind: 'output', output, ...changed } };
+  const published = readPublishes(r);
+  if (output !== undefined) return { type: 'result', id, instances, outcome: { kind: 'output', output, ...changed, ...published } };
   if (runError !== undefined) return { type: 'result', id, instances, outcome: { kind: 'runError', ...runError, ...changed } };
-  return { type: 'result', id, instances, outcome: { kind: 'none', ...changed } };
+  return { type: 'result', id, instances, outcome: { kind: 'none', ...changed, ...published } };
 }
 
 /**

@@ -250,17 +250,19 @@ function sleepUntil(meter: Meter, mode: HostEnvironment['sleeps'], ns: bigint): 
 function decide(invocation: Invocation, failure: Failure | undefined, maxOutput: number): RunOutcome {
   if (failure?.code === 'E2RX_HOST_MEMORY') return { kind: 'failure', failure };
   const { request, settlement } = invocation;
+  // (e2rx) The messages it published go on with a call that succeeded only.
+  const published = invocation.publishes.length === 0 ? {} : { publishes: invocation.publishes };
   switch (settlement?.kind) {
     case 'runError':
       return { kind: 'runError', code: settlement.code, message: settlement.message, request };
     case 'output':
-      return { kind: 'output', output: settlement.output, request };
+      return { kind: 'output', output: settlement.output, request, ...published };
     case 'outputTooLarge':
       return {
         kind: 'failure',
         failure: { code: 'E2RX_OUTPUT_TOO_LARGE', message: `the output of ${settlement.size} bytes is above the limit of ${maxOutput}`, details: { size: settlement.size } },
       };
     default:
-      return failure === undefined ? { kind: 'none', request } : { kind: 'failure', failure };
+      return failure === undefined ? { kind: 'none', request, ...published } : { kind: 'failure', failure };
   }
 }

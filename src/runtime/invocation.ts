@@ -6,6 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { HostCallResult } from '../capabilities/host-services.js';
+import type { GuestPublish } from '../messages/guest-publish.js';
 import { HostMemoryExceeded } from './host-memory.js';
 import type { FunctionRequest } from './request.js';
 
@@ -48,6 +49,9 @@ export class Invocation {
   settlement: Settlement | undefined;
   /** Variables added with add_ffi_var, consumed by the next db_exec. */
   readonly ffiVars: Array<readonly [name: string, value: string]> = [];
+  /** (e2rx) The messages the guest published (`e2rx.publish`), in order, and their bytes: handed on only if the call succeeds. */
+  readonly publishes: GuestPublish[] = [];
+  publishedBytes = 0;
   #pending: Uint8Array | undefined;
   #bodyJson: { readonly body: Uint8Array; readonly value: Record<string, unknown> } | undefined;
   #held = 0;

@@ -5,7 +5,7 @@
  * @module
  */
 import { E2rxError, errorMessage } from '../errors.js';
-import { HOST_FUNCTIONS } from './abi/catalogue.js';
+import { hostFunctionSpec } from './abi/catalogue.js';
 import { type ImportPlan, planImports } from './abi/imports.js';
 import { functionBodies, type GuestDebugInfo } from './guest-frame.js';
 import { FUEL_EXPORT, instrumentDeadlines, METER_MODULE } from './instrument.js';
@@ -135,7 +135,7 @@ export async function prepareModule(name: string, wasm: Uint8Array, maxPages: nu
     exports: exports.map((e) => e.name),
     lifecycle: { initialize: names.has('_initialize'), start: names.has('_start'), init: names.has('init'), deallocate: names.has('deallocate') },
     hostImports: hosts.map((b) => b.name),
-    asyncImports: hosts.filter((b) => HOST_FUNCTIONS[b.host].async).map((b) => b.name),
+    asyncImports: hosts.filter((b) => hostFunctionSpec(b.host).async).map((b) => b.name),
     wasiImports: planning.plan.filter((b) => b.kind === 'wasi').map((b) => b.name),
     unknownImports: planning.unknown,
     memory: limits === undefined ? undefined : { initialPages: limits.min, maximumPages: Math.min(limits.max ?? maxPages, maxPages) },

@@ -5,6 +5,7 @@
  * @module
  */
 import { E2rxError, type ErrorCode } from '../errors.js';
+import type { GuestPublish } from '../messages/guest-publish.js';
 import type { FunctionRequest } from './request.js';
 
 /** The codes a call can fail with besides a Runnable error. */
@@ -36,11 +37,13 @@ export interface Failure {
  * - `runError`: it returned an error with a code (a Runnable error: `return_error` / `return_abort`, handled by `onErr`);
  * - `none`: it returned neither.
  * `request` is the request after the function's mutations (`request_set_field`, `resp_set_header`, state…).
+ * `publishes` (e2rx) are the messages it published with `e2rx.publish`, in order; absent when none. A call that
+ * returned an error, or failed, published nothing: its messages are dropped.
  */
 export type FunctionOutcome =
-  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest }
+  | { readonly kind: 'output'; readonly output: Uint8Array; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] }
   | { readonly kind: 'runError'; readonly code: number; readonly message: string; readonly request: FunctionRequest }
-  | { readonly kind: 'none'; readonly request: FunctionRequest };
+  | { readonly kind: 'none'; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] };
 
 /** What a call produced inside the runtime: a {@link FunctionOutcome}, or a failure (a trap, a timeout…). */
 export type RunOutcome = FunctionOutcome | { readonly kind: 'failure'; readonly failure: Failure };

@@ -88,8 +88,9 @@ function stepOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutc
   const result = outcome.request;
   const after: FunctionRequest =
     replacedBody || aliased ? { ...result, body: replacedBody ? request.body : result.body, state: aliased ? request.state : result.state } : result;
-  if (outcome.kind === 'output') return { kind: 'output', output: outcome.output, request: after };
-  if (outcome.kind === 'none') return { kind: 'none', request: after };
+  const published = outcome.kind !== 'runError' && outcome.publishes !== undefined ? { publishes: outcome.publishes } : {};
+  if (outcome.kind === 'output') return { kind: 'output', output: outcome.output, request: after, ...published };
+  if (outcome.kind === 'none') return { kind: 'none', request: after, ...published };
   if (continues) return { kind: 'output', output: runErrorJson({ code: outcome.code, message: outcome.message }), request: after };
   return { kind: 'runError', code: outcome.code, message: outcome.message, request: after };
 }

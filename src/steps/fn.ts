@@ -7,7 +7,7 @@ import type { OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
 import { applyCallOutcome, startCall } from './call.js';
 import type { FunctionRunner } from './function-runner.js';
-import type { RunState } from './run-state.js';
+import { addPublishes, type RunState } from './run-state.js';
 import { failed, stepOperator, type StepStart } from './step-operator.js';
 
 /**
@@ -26,7 +26,7 @@ export function fnStart(call: Call, runner: FunctionRunner): StepStart {
         next(
           outcome.kind === 'runError'
             ? { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: outcome.code, message: outcome.message }, request } }
-            : { request, lastKey: call.key },
+            : { request, lastKey: call.key, ...addPublishes(state.publishes, outcome.publishes) },
         );
       },
       (error) => next(failed(state, error)),

@@ -8,7 +8,7 @@ import type { Call } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import { executeCall } from './call.js';
 import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
-import { cloneRequest, type RunState } from './run-state.js';
+import { addPublishes, cloneRequest, type RunState } from './run-state.js';
 import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The state key that holds the current element, as in Atmo v0.3.x. */
@@ -57,7 +57,7 @@ export function forEachRun(inKey: string, call: Call, runner: FunctionRunner, co
           const returned = results.find(({ outcome }) => outcome.kind === 'runError')?.outcome;
           if (returned?.kind === 'runError') return { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: returned.code, message: returned.message }, request } };
           request.state[call.key] = encoder.encode(JSON.stringify(ordered.map(({ outcome }) => elementValue(outcome))));
-          return { request, lastKey: call.key };
+          return { request, lastKey: call.key, ...addPublishes(state.publishes, ...ordered.map(({ outcome }) => (outcome.kind === 'runError' ? undefined : outcome.publishes))) };
         }),
       );
     });

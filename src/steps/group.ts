@@ -8,7 +8,7 @@ import type { Call } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
 import { applyCallOutcome, executeCall } from './call.js';
 import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
-import type { RunState } from './run-state.js';
+import { addPublishes, type RunState } from './run-state.js';
 import { stepOperator, stepStartOf, type StepFunction, type StepStart } from './step-operator.js';
 
 /** The original's group timeout. */
@@ -48,7 +48,7 @@ export function groupStart(calls: readonly Call[], runner: FunctionRunner, optio
 export function groupRun(calls: readonly Call[], runner: FunctionRunner, options: GroupStepOptions = {}): StepFunction {
   const limit = options.timeoutMs ?? DEFAULT_GROUP_TIMEOUT_MS;
   // Each outcome keeps its call's key (they arrive in the order the calls end); made once, not per run.
-  const keyed = calls.map((call) => [call, (outcome: FunctionOutcome) => ({ key: call.key, outcome })] as const);
+  const keyed = calls.map((call, index) => [call, (outcome: FunctionOutcome) => ({ key: call.key, index, outcome })] as const);
   return (state) => {
     const snapshot = state.request;
     return merge(...keyed.map(([call, withKey]) => executeCall(call, snapshot, runner, undefined, withKey))).pipe(
@@ -63,7 +63,9 @@ export function groupRun(calls: readonly Call[], runner: FunctionRunner, options
         for (const { key, outcome } of outcomes) request = applyCallOutcome(request, snapshot, key, outcome);
         const returned = outcomes.find(({ outcome }) => outcome.kind === 'runError')?.outcome;
         if (returned?.kind === 'runError') return { request, lastKey: undefined, stopped: { kind: 'runError', error: { code: returned.code, message: returned.message }, request } };
-        return { request, lastKey: undefined };
+        // (e2rx) Published messages go on in the order of the calls in the group, whatever order they completed in.
+        const inOrder = [...outcomes].sort((left, right) => left.index - right.index);
+        return { request, lastKey: undefined, ...addPublishes(state.publishes, ...inOrder.map(({ outcome }) => (outcome.kind === 'runError' ? undefined : outcome.publishes))) };
       }),
     );
   };

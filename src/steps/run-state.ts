@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { GuestPublish } from '../messages/guest-publish.js';
 import type { FunctionRequest } from '../runtime/request.js';
 
 /** A Runnable error that ended the run (`onErr` said return). */
@@ -18,9 +19,22 @@ export interface RunError {
  * - `ok`: the run went through; `body` is the response (see `toRunResult`);
  * - `runError`: a function returned an error and its `onErr` said return;
  * - `failure`: something other than a Runnable error (a trap, a timeout, a missing state key…).
+ *
+ * `publishes` (e2rx, `ok` only): the messages the run's functions published with `e2rx.publish`, in step order (the
+ * calls of a group in their listed order, forEach elements in input order); absent when there are none. The contract:
+ * - they are sent only when the run succeeded: a run that ended with an error or a failure carries none, and a call
+ *   that returned an error contributes none even when its `onErr` continued the run;
+ * - they are sent **before** the run's source is acknowledged or committed and before its reply (HTTP response,
+ *   `respondTo`, NATS reply) is sent, and a send that fails fails the run (the source then retries, naks or
+ *   dead-letters it as for any failure);
+ * - whoever sends them owns them: the handler run sends them itself when it has a publisher (`createHandlerRun`'s
+ *   `publish`) and then hands the result on **without** this field; without a publisher (a Kafka transaction that
+ *   must hold them with `respondTo` and the consumed offsets) the field reaches the caller, who must send them;
+ * - each was allowed by `capabilities.publish` when it was buffered, and the buffer of one call is bounded by
+ *   `maxMessages` and `maxBytes`.
  */
 export type RunResult =
-  | { readonly kind: 'ok'; readonly body: Uint8Array; readonly request: FunctionRequest }
+  | { readonly kind: 'ok'; readonly body: Uint8Array; readonly request: FunctionRequest; readonly publishes?: readonly GuestPublish[] }
   | { readonly kind: 'runError'; readonly error: RunError; readonly request: FunctionRequest }
   | { readonly kind: 'failure'; readonly error: Error; readonly request: FunctionRequest };
 
@@ -36,6 +50,26 @@ export interface RunState {
   /** The state key of the last step (the default response), or `undefined` after a group. */
   readonly lastKey: string | undefined;
   readonly stopped?: StoppedRun;
+  /** (e2rx) The messages the run's calls published so far, in step order (see `RunResult`); absent when none. */
+  readonly publishes?: readonly GuestPublish[];
+}
+
+/**
+ * (e2rx) The `publishes` of a run after `more` were published (a spread: `{}` when there are none), so that a run
+ * that publishes nothing carries no field.
+ *
+ * @example
+ * ```ts
+ * const next: RunState = { request, lastKey, ...addPublishes(state.publishes, outcome.publishes) };
+ * ```
+ */
+export function addPublishes(
+  earlier: readonly GuestPublish[] | undefined,
+  ...more: ReadonlyArray<readonly GuestPublish[] | undefined>
+): { readonly publishes?: readonly GuestPublish[] } {
+  let all = earlier;
+  for (const messages of more) if (messages !== undefined && messages.length > 0) all = all === undefined ? messages : [...all, ...messages];
+  return all === undefined ? {} : { publishes: all };
 }
 
 /** The JSON of a Runnable error as stored in state on `continue` (zero-valued fields omitted, as Atmo's JSON of a `RunErr`). */

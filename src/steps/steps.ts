@@ -76,7 +76,8 @@ const EMPTY_BODY = new Uint8Array(0);
 export function resultOf(state: RunState, response: string | undefined): RunResult {
   if (state.stopped !== undefined) return state.stopped;
   const key = response ?? state.lastKey;
-  return { kind: 'ok', body: (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY, request: state.request };
+  const body = (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY;
+  return state.publishes === undefined ? { kind: 'ok', body, request: state.request } : { kind: 'ok', body, request: state.request, publishes: state.publishes };
 }
 
 /** A handler's steps compiled once: each call gives the run of one request, which emits its result once. */

@@ -28,6 +28,7 @@ export { log, LogLevel, logAt } from "./log";
 export { db, QueryArg, QueryType, execute } from "./db";
 export { file } from "./file";
 export { secrets } from "./secrets";
+export { publish, publishError, PUBLISH_NATS, PUBLISH_KAFKA } from "./publish";
 export { util } from "./util";
 export {
   allocate,

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapabilityConfig, DEFAULT_CAPABILITIES } from '../../../src/directive/capability-config.js';
 import type { HostCallResult, HostServices } from '../../../src/capabilities/host-services.js';
 import type { FunctionRequest } from '../../../src/runtime/request.js';
+import type { GuestPublish } from '../../../src/messages/guest-publish.js';
 import { type Runtime, createRuntime } from '../../../src/runtime/runtime.js';
 import { fixtureBinary } from './support/fixtures.js';
 
@@ -52,6 +53,7 @@ const services: HostServices = {
 const capabilities: CapabilityConfig = {
   ...DEFAULT_CAPABILITIES,
   secrets: { enabled: true, allowedKeys: ['API_TOKEN'] },
+  publish: { enabled: true, allow: ['orders.>'], maxMessages: 2, maxBytes: 1024 * 1024, connections: { nats: true, kafka: true } },
 };
 
 let runtime: Runtime | undefined;
@@ -68,6 +70,7 @@ beforeAll(async () => {
   });
   runtime = createRuntime({ capabilities, services, logger: pino({ level: 'debug' }, sink), workers: 1 });
   await runtime.register('capabilities', await fixtureBinary('capabilities'));
+  await runtime.register('publish', await fixtureBinary('publish'));
   await runtime.ready();
 }, 60_000);
 
@@ -77,7 +80,7 @@ afterAll(async () => {
   else process.env['API_TOKEN'] = savedToken;
 });
 
-async function invoke(command: string): Promise<string> {
+async function invoke(command: string, fn = 'capabilities'): Promise<string> {
   const request: FunctionRequest = {
     method: 'POST',
     url: '/capabilities',
@@ -88,10 +91,14 @@ async function invoke(command: string): Promise<string> {
     state: {},
     respHeaders: {},
   };
-  const result = await (runtime as Runtime).invoke('capabilities', request);
+  const result = await (runtime as Runtime).invoke(fn, request);
   if (result.kind !== 'output') throw new Error(`expected an output, got ${JSON.stringify(result)}`);
+  lastPublishes = result.publishes;
   return new TextDecoder().decode(result.output);
 }
+
+/** (e2rx) What the last call published. */
+let lastPublishes: readonly GuestPublish[] | undefined;
 
 describe('sdk on the e2rx runtime', () => {
   it('runtime - http sends the host method numbers, bodies and ::Name:Value headers', async () => {
@@ -142,6 +149,18 @@ describe('sdk on the e2rx runtime', () => {
       [30, 'console log'],
       [50, 'console error'],
       [20, 'trace: traced 1.5, 2.0'],
+    ]);
+  });
+
+  it('runtime - (e2rx) publish buffers allowed messages with headers and key, and maps each refusal to its message', async () => {
+    expect(await invoke('', 'publish')).toBe(
+      'nats ok\nkafka ok\ndenied err: the target is not allowed (capabilities.publish.allow)\n' +
+        'full err: too many messages published by this call (capabilities.publish.maxMessages or maxBytes)\n' +
+        "badHeader err: value of header 'x-lines' must not contain a newline\n",
+    );
+    expect(lastPublishes).toEqual([
+      { connection: 'nats', target: 'orders.eu', body: encoder.encode('to nats'), headers: [['kind', 'audit']] },
+      { connection: 'kafka', target: 'orders.audit', body: encoder.encode('to kafka'), headers: [], key: encoder.encode('k-1') },
     ]);
   });
 });

@@ -76,6 +76,19 @@ type Query struct {
 	Args []string
 }
 
+// Message (e2rx) is a message the function published with package publish.
+type Message struct {
+	// Connection is "nats" or "kafka".
+	Connection string
+	// Target is the subject or topic.
+	Target string
+	Body   []byte
+	// Header holds the headers the function gave.
+	Header map[string]string
+	// Key is the Kafka key ("" for none).
+	Key string
+}
+
 // LogLine is a line the function logged.
 type LogLine struct {
 	// Level is debug, info, warn or error.
@@ -123,6 +136,13 @@ type Host struct {
 	Files map[string][]byte
 	// Secrets holds the secrets the app allows.
 	Secrets map[string]string
+	// PublishAllow (e2rx) is capabilities.publish.allow: the subjects and topics the function may publish to, with
+	// NATS wildcards (`*` one token, `>` the rest). nil: publishing is off.
+	PublishAllow []string
+
+	// Published (e2rx) holds the messages published during calls that succeeded, in order (e2rx sends a run's
+	// messages only when it succeeds).
+	Published []Message
 
 	// Logs holds the lines logged during calls.
 	Logs []LogLine
@@ -169,6 +189,9 @@ func (h *Host) Run(handler e2rx.Handler, input []byte) Outcome {
 		fn = handler
 	}
 	abi.Invoke(fn, input, f.ident)
+	if outcome.Err == nil {
+		h.Published = append(h.Published, f.published...)
+	}
 	return outcome
 }
 
@@ -197,11 +220,12 @@ func (h *Host) init() {
 // outcome (the first return_result or return_error wins).
 type fake struct {
 	*Host
-	ident   int32
-	pending *[]byte
-	ffiVars []string
-	outcome *Outcome
-	settled bool
+	ident     int32
+	published []Message
+	pending   *[]byte
+	ffiVars   []string
+	outcome   *Outcome
+	settled   bool
 }
 
 func (h *fake) ReturnResult(data []byte, ident int32) {
@@ -516,4 +540,53 @@ func (h *Host) LogText() string {
 // CacheKeys is the keys of the cache, sorted.
 func (h *Host) CacheKeys() []string {
 	return slices.Sorted(maps.Keys(h.Cache))
+}
+
+// Publish (e2rx) answers e2rx.publish as e2rx does: -2 when PublishAllow is nil, -3 for a target it does not allow,
+// -6 for a malformed message; otherwise the message waits with the call (see Host.Published).
+func (h *fake) Publish(connection int32, target, body, headers, key []byte, ident int32) int32 {
+	if ident != h.ident {
+		return -1
+	}
+	if h.PublishAllow == nil {
+		return -2
+	}
+	kind := map[int32]string{1: "nats", 2: "kafka"}[connection]
+	if kind == "" {
+		return -4
+	}
+	if len(target) == 0 || (kind == "nats" && (strings.ContainsAny(string(target), "*> \t\n") || len(key) > 0)) {
+		return -6
+	}
+	if !slices.ContainsFunc(h.PublishAllow, func(pattern string) bool { return targetMatches(pattern, string(target)) }) {
+		return -3
+	}
+	header := map[string]string{}
+	for _, line := range strings.Split(string(headers), "\n") {
+		if line == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(line, ":")
+		if !ok || name == "" {
+			return -6
+		}
+		header[name] = value
+	}
+	h.published = append(h.published, Message{Connection: kind, Target: string(target), Body: append([]byte{}, body...), Header: header, Key: string(key)})
+	return 0
+}
+
+// targetMatches is the allow-list rule of capabilities.publish: tokens split on ".", `*` matches one, a last `>`
+// one or more.
+func targetMatches(pattern, target string) bool {
+	want, have := strings.Split(pattern, "."), strings.Split(target, ".")
+	for i, token := range want {
+		if token == ">" && i == len(want)-1 {
+			return len(have) > i
+		}
+		if i >= len(have) || have[i] == "" || (token != "*" && token != have[i]) {
+			return false
+		}
+	}
+	return len(want) == len(have)
 }

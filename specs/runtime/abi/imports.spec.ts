@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planImports } from '../../../src/runtime/abi/imports.js';
 import { makeRequest, text } from '../support/driver.js';
 import { startRuntime, type TestRuntime } from '../support/runtime.js';
 
@@ -29,5 +30,23 @@ describe('abi/imports', () => {
     expect(result.kind).toBe('output');
     if (result.kind === 'output') expect(text(result.output)).toBe('OPTIONS');
     expect(t.lines.find((l) => l.msg === 'swift hello')).toMatchObject({ level: 30, fn: 'swift', request_id: 'swift-1' });
+  });
+
+  it("planImports - (e2rx) e2rx.publish binds to the host; another signature, an unknown e2rx name and env.publish are stubbed", () => {
+    const fn = (params: number) => ({ kind: 'function' as const, type: { params: Array.from({ length: params }, () => 'i32' as const), results: ['i32' as const] } });
+    const imports = [
+      { module: 'e2rx', name: 'publish', desc: fn(10) },
+      { module: 'e2rx', name: 'publish', desc: fn(9) },
+      { module: 'e2rx', name: 'subscribe', desc: fn(3) },
+      { module: 'env', name: 'publish', desc: fn(10) },
+    ];
+    const descriptors = imports.map(({ module, name }) => ({ module, name, kind: 'function' as const }));
+    const { plan, warnings } = planImports('m', descriptors, imports, new Set());
+    expect(plan.map((binding) => binding.kind)).toEqual(['host', 'stub', 'stub', 'stub']);
+    expect(warnings).toEqual([
+      'module m imports e2rx.publish as (i32, i32, i32, i32, i32, i32, i32, i32, i32) -> (i32) but the ABI has (i32, i32, i32, i32, i32, i32, i32, i32, i32, i32) -> (i32) (built for an older SDK?); it will return -1',
+      'module m imports unknown function e2rx.subscribe; it will return -1',
+      'module m imports unknown function env.publish; it will return -1',
+    ]);
   });
 });

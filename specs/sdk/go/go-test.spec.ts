@@ -16,7 +16,7 @@ import { cleanupApps, makeTempDir, writeFiles } from '../../support/apps.js';
 import { GO_SDK_DIR, ROOT, describeWithGo, goToolchain } from '../../support/go.js';
 
 /** The SDK's packages, as `go list ./...` names them. */
-const PACKAGES = ['e2rx', 'e2rx/cache', 'e2rx/db', 'e2rx/e2rxtest', 'e2rx/file', 'e2rx/graphql', 'e2rx/http', 'e2rx/internal/abi', 'e2rx/log', 'e2rx/req', 'e2rx/resp', 'e2rx/secrets'];
+const PACKAGES = ['e2rx', 'e2rx/cache', 'e2rx/db', 'e2rx/e2rxtest', 'e2rx/file', 'e2rx/graphql', 'e2rx/http', 'e2rx/internal/abi', 'e2rx/log', 'e2rx/publish', 'e2rx/req', 'e2rx/resp', 'e2rx/secrets'];
 
 afterAll(cleanupApps);
 

@@ -46,12 +46,17 @@ describeWithGo('Go functions on the runtime', () => {
   beforeAll(async () => {
     const captured = captureLogger();
     lines = captured.lines;
-    const options = { capabilities: DEFAULT_CAPABILITIES, services: new FakeServices(), logger: captured.logger, workers: 1, limits: { maxMemoryMb: MEMORY_MB, timeoutMs: TIMEOUT_MS } };
+    const capabilities = {
+      ...DEFAULT_CAPABILITIES,
+      publish: { ...DEFAULT_CAPABILITIES.publish, enabled: true, allow: ['orders.>'], connections: { nats: true, kafka: true } },
+    };
+    const options = { capabilities, services: new FakeServices(), logger: captured.logger, workers: 1, limits: { maxMemoryMb: MEMORY_MB, timeoutMs: TIMEOUT_MS } };
     runtime = createRuntime(options);
     fresh = createRuntime({ ...options, freshInstancePerCall: true });
     for (const target of [runtime, fresh]) {
       await target.register('hello', await goFixture('hello'));
       await target.register('lifecycle', await goFixture('lifecycle'));
+      await target.register('publish', await goFixture('publish'));
       await target.ready();
     }
   }, 180_000);
@@ -72,6 +77,18 @@ describeWithGo('Go functions on the runtime', () => {
     expect(info?.wasiImports).toEqual(expect.arrayContaining(['fd_write', 'random_get', 'clock_time_get', 'poll_oneoff', 'proc_exit']));
     // Go declares no maximum: the runtime caps it at the limit.
     expect(info?.memory?.maximumPages).toBe((MEMORY_MB * 1024 * 1024) / 65536);
+  });
+
+  it('go runtime - (e2rx) package publish reaches e2rx.publish; a module without it imports nothing from e2rx', async () => {
+    expect(runtime.functions.get('publish')?.hostImports).toContain('publish');
+    expect(runtime.functions.get('hello')?.hostImports).not.toContain('publish');
+    const result = await call(runtime, 'publish', 'nats orders.eu event\nkafka orders.audit o-1 audit\nnats billing no');
+    if (result.kind !== 'output') throw new Error(JSON.stringify(result));
+    expect(decoder.decode(result.output)).toBe('ok\nok\npublish: the target is not allowed (capabilities.publish.allow)\n');
+    expect(result.publishes).toEqual([
+      { connection: 'nats', target: 'orders.eu', body: encoder.encode('event'), headers: [['kind', 'go']] },
+      { connection: 'kafka', target: 'orders.audit', body: encoder.encode('audit'), headers: [['kind', 'go']], key: encoder.encode('o-1') },
+    ]);
   });
 
   it('go runtime - hello answers, and the instance is reused: init ran once for three calls', async () => {

@@ -50,7 +50,7 @@ export class InstanceContext {
     this.#refusals += 1;
     if (this.#refusals <= UNKNOWN_IDENT_LOG_LIMIT) {
       const suffix = this.#refusals === UNKNOWN_IDENT_LOG_LIMIT ? ' (further refusals of this instance are not logged)' : '';
-      this.env.log('warn', `refused host call env.${importName}: unknown ident ${ident}, potentially malicious${suffix}`, {
+      this.env.log('warn', `refused host call ${importName.includes('.') ? importName : `env.${importName}`}: unknown ident ${ident}, potentially malicious${suffix}`, {
         fn: this.fn,
         ident,
       });

@@ -1,5 +1,6 @@
 /**
- * The import object of an instance: the 16 host functions under `env` (plus every `<name>_swift` variant), WASI
+ * The import object of an instance: the 16 host functions under `env` (plus every `<name>_swift` variant), e2rx's
+ * own under `e2rx` (`publish`), WASI
  * preview 1, and a stub for anything else the module declares (functions return -1, globals are 0, tables and
  * memories are created with capped limits). The plan is computed once at registration ({@link planImports}) and the
  * object built per instance ({@link buildImports}).
@@ -7,13 +8,14 @@
  * @module
  */
 import type { FuncType, Limits, ModuleImport, ValueType } from '../wasm-binary.js';
-import { HOST_FUNCTIONS, HOST_MODULE, type HostFunctionName, resolveHostImport, WASI_MODULES } from './catalogue.js';
+import { type HostFunctionName, hostFunctionSpec, resolveHostImport, WASI_MODULES } from './catalogue.js';
 import type { HostFunction, InstanceContext } from './context.js';
 import { createCacheFunctions } from './cache.js';
 import { createDbFunctions } from './db.js';
 import { createFileFunctions } from './file.js';
 import { createHttpFunctions } from './http.js';
 import { createLogFunctions } from './log.js';
+import { createPublishFunctions } from './publish.js';
 import { createRequestFunctions } from './request.js';
 import { createResultFunctions } from './result.js';
 import { createSecretFunctions } from './secrets.js';
@@ -49,7 +51,7 @@ export interface ImportPlanning {
 }
 
 function expectedSignature(host: HostFunctionName, swift: boolean): FuncType {
-  const spec = HOST_FUNCTIONS[host];
+  const spec = hostFunctionSpec(host);
   const params: ValueType[] = Array.from({ length: spec.params + (swift ? 2 : 0) }, () => 'i32');
   return { params, results: spec.returns ? ['i32'] : [] };
 }
@@ -90,11 +92,11 @@ export function planImports(
       plan.push({ module, name, kind: 'stub', results: type?.results });
     };
     if (descriptor.kind === 'function') {
-      const host = module === HOST_MODULE ? resolveHostImport(name) : undefined;
+      const host = resolveHostImport(module, name);
       if (host !== undefined) {
         const expected = expectedSignature(host.host, host.swift);
         if (type === undefined || sameSignature(type, expected)) plan.push({ module, name, kind: 'host', host: host.host });
-        else stub(`module ${fn} imports env.${name} as ${show(type)} but the ABI has ${show(expected)} (built for an older SDK?); it will return -1`);
+        else stub(`module ${fn} imports ${module}.${name} as ${show(type)} but the ABI has ${show(expected)} (built for an older SDK?); it will return -1`);
       } else if (WASI_MODULES.includes(module) && wasiNames.has(name)) {
         plan.push({ module, name, kind: 'wasi' });
       } else {
@@ -114,7 +116,7 @@ export function planImports(
   return { plan, unknown, warnings };
 }
 
-/** Builds the 16 host functions of one instance. */
+/** Builds the host functions of one instance: the 16 of `env` and e2rx's own, by name (the names do not overlap). */
 export function createHostFunctions(context: InstanceContext): Record<string, HostFunction> {
   return {
     ...createResultFunctions(context),
@@ -125,6 +127,7 @@ export function createHostFunctions(context: InstanceContext): Record<string, Ho
     ...createDbFunctions(context),
     ...createFileFunctions(context),
     ...createSecretFunctions(context),
+    ...createPublishFunctions(context),
   };
 }
 

@@ -84,6 +84,10 @@ export const ExpectationsSchema = z
       .union([MessageExpectationSchema, z.literal(false)])
       .describe('Message cases: the message sent to the dead letter, or false for none.')
       .optional(),
+    publishes: z
+      .union([z.array(MessageExpectationSchema), z.literal(false)])
+      .describe('(e2rx) The messages the functions published with e2rx.publish and the run sends, in order (each matched by the one at its index; as many as listed), or false for none.')
+      .optional(),
     logs: z.array(LogExpectationSchema).describe('Log lines that must have been written, each matched by one line.').optional(),
     cache: z
       .record(z.string(), z.string().nullable())

@@ -31,6 +31,7 @@ export function checkExpectations(expect: Expectations, outcome: CaseOutcome): s
   failures.push(...bodyFailures('', expect, body));
   failures.push(...messageFailures('published', expect.published, outcome.published, outcome));
   failures.push(...messageFailures('deadLetter', expect.deadLetter, outcome.deadLetter, outcome));
+  if (expect.publishes !== undefined) failures.push(...publishFailures(expect.publishes === false ? [] : expect.publishes, outcome));
   for (const [index, log] of (expect.logs ?? []).entries()) {
     if (!outcome.logs.some((line) => logMatches(line, log))) {
       const seen = outcome.logs.map((line) => `${line.level} ${line.message}`).join(' | ') || 'none';
@@ -87,6 +88,31 @@ function messageFailures(label: string, expected: MessageExpectation | false | u
   if (expected.key !== undefined && actual.key !== expected.key) failures.push(`${label}.key: expected ${show(expected.key)}, got ${actual.key === undefined ? 'no key' : show(actual.key)}`);
   if (expected.headers !== undefined) failures.push(...headerFailures(`${label}.headers`, expected.headers, actual.headers));
   failures.push(...bodyFailures(`${label}.`, expected, actual.body));
+  return failures;
+}
+
+/** (e2rx) The messages a successful run sends (`RunResult.publishes`), as the outputs of a case. */
+function publishedMessages(outcome: CaseOutcome): OutputMessage[] {
+  if (outcome.result.kind !== 'ok') return [];
+  return (outcome.result.publishes ?? []).map((message) => ({
+    to: message.target,
+    key: message.key === undefined ? undefined : decoder.decode(message.key),
+    headers: message.headers,
+    body: message.body,
+  }));
+}
+
+function publishFailures(expected: readonly MessageExpectation[], outcome: CaseOutcome): string[] {
+  const actual = publishedMessages(outcome);
+  const failures: string[] = [];
+  if (actual.length !== expected.length) {
+    const seen = actual.map((message) => message.to).join(', ') || 'none';
+    failures.push(`publishes: expected ${expected.length} message(s), got ${actual.length} (${seen}; the run ended: ${runSummary(outcome)})`);
+  }
+  expected.forEach((message, index) => {
+    const found = actual[index];
+    if (found !== undefined) failures.push(...messageFailures(`publishes[${index}]`, message, found, outcome));
+  });
   return failures;
 }
 
