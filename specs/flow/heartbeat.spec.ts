@@ -49,6 +49,32 @@ describe('createHeartbeat', () => {
       expect(scheduler.actions).toEqual([]);
     });
   });
+
+  it('createHeartbeat - after drain the items in progress are still told until deleted, new ones are not, and the timer goes with the last', () => {
+    const scheduler = testScheduler();
+    scheduler.run(() => {
+      const beats: Array<readonly [number, string]> = [];
+      const heartbeat = createHeartbeat<string>({ afterMs: 100, everyMs: 100, scheduler, beat: (item) => beats.push([scheduler.now(), item]) });
+      heartbeat.add('a');
+      scheduler.schedule(() => heartbeat.drain(), 50);
+      scheduler.schedule(() => heartbeat.add('b'), 60);
+      scheduler.schedule(() => heartbeat.delete('a'), 350);
+      scheduler.flush();
+      expect(beats).toEqual([[100, 'a'], [200, 'a'], [300, 'a']]);
+      expect(scheduler.actions).toEqual([]);
+    });
+  });
+
+  it('createHeartbeat - drain with nothing in progress disarms at once', () => {
+    const scheduler = testScheduler();
+    scheduler.run(() => {
+      const heartbeat = createHeartbeat<string>({ afterMs: 0, everyMs: 10, scheduler, beat: () => undefined });
+      heartbeat.add('a');
+      heartbeat.delete('a');
+      heartbeat.drain();
+      expect(scheduler.actions).toEqual([]);
+    });
+  });
 });
 
 describe('every', () => {

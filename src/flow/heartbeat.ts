@@ -28,7 +28,12 @@ export interface Heartbeat<T> {
   add(item: T): void;
   /** The item is over (acknowledged, refused, given up): it is told nothing more. Idempotent. */
   delete(item: T): void;
-  /** Stops the timer for good (the source stopped). */
+  /**
+   * Takes no more items (the source stopped); the ones in progress are still told until they are deleted (a run
+   * that finishes during a drain is not redelivered for its ack wait), and the timer goes with the last of them.
+   */
+  drain(): void;
+  /** Stops the timer for good: nothing is told any more. */
   stop(): void;
 }
 
@@ -64,6 +69,13 @@ export function createHeartbeat<T>(options: HeartbeatOptions<T>): Heartbeat<T> {
     },
     delete(item) {
       since.delete(item);
+    },
+    drain() {
+      stopped = true;
+      if (since.size === 0) {
+        cancel?.();
+        cancel = undefined;
+      }
     },
     stop() {
       stopped = true;

@@ -275,7 +275,13 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
     const working = createHeartbeat<JetStreamJob>({
       afterMs: ackWaitMs / 2,
       everyMs: Math.max(250, Math.floor(ackWaitMs / 4)),
-      beat: (job) => job.msg.working(),
+      beat: (job) => {
+        try {
+          job.msg.working();
+        } catch {
+          working.delete(job); // the connection is closed: the server redelivers it after its ack wait
+        }
+      },
       scheduler: options.scheduler,
     });
 
@@ -340,7 +346,7 @@ export function fromJetStream(nats: NatsConnectionHandle, options: JetStreamSour
 
     return () => {
       stopped = true;
-      working.stop();
+      working.drain();
       retryTimer?.();
       for (const messages of active) {
         void Promise.resolve(messages.close()).catch(() => undefined);
