@@ -9,7 +9,7 @@
  *
  * Run: npm run bench -- tracing   (about a minute)
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
@@ -23,6 +23,21 @@ const ROUNDS = Number(process.env['E2RX_BENCH_ROUNDS'] ?? 2);
 const SECONDS = Number(process.env['E2RX_BENCH_SECONDS'] ?? 6);
 const CONNECTIONS = (process.env['E2RX_BENCH_CONNECTIONS'] ?? '32').split(',').map(Number);
 const settle = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Clock ticks per second of /proc/<pid>/stat (`getconf CLK_TCK`: 100 on Linux). */
+const CLOCK_TICKS = 100;
+
+/** The CPU time (user + system, every thread) a process used so far, in seconds; `undefined` off Linux. */
+async function cpuSeconds(pid: number | undefined): Promise<number | undefined> {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // The fields after the command name (which may hold spaces): utime and stime are the 14th and 15th fields.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
 
 /** `e2rx start` on the app with `env` added to its environment. */
 function e2rx(name: string, app: string, env: NodeJS.ProcessEnv): Contender {
@@ -61,6 +76,8 @@ export async function run(): Promise<void> {
     }),
   ];
   const results = new Map<string, LoadResult[]>();
+  /** Server CPU per request (µs, every thread of the server process), per run. */
+  const cpu = new Map<string, number[]>();
   let port = 18_600;
   try {
     for (const connections of CONNECTIONS) {
@@ -72,9 +89,13 @@ export async function run(): Promise<void> {
             await settle(500);
             const url = `http://127.0.0.1:${port}${contender.path}`;
             await autocannon({ url, connections, seconds: 2, body: ECHO_BODY });
+            const cpuBefore = await cpuSeconds(server.child.pid);
             const result = await autocannon({ url, connections, seconds: SECONDS, body: ECHO_BODY });
+            const cpuAfter = await cpuSeconds(server.child.pid);
             const key = `${contender.name}|${connections}`;
             results.set(key, [...(results.get(key) ?? []), result]);
+            const requests = result.all * SECONDS;
+            if (cpuBefore !== undefined && cpuAfter !== undefined && requests > 0) cpu.set(key, [...(cpu.get(key) ?? []), ((cpuAfter - cpuBefore) * 1e6) / requests]);
           } finally {
             await server.stop();
           }
@@ -87,18 +108,26 @@ export async function run(): Promise<void> {
   }
 
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} CPUs, ${new Date().toISOString()}; ${ROUNDS} rounds of ${SECONDS} s, medians`);
-  console.log(`${'server'.padEnd(42)} ${'conns'.padStart(5)} ${'2xx/s'.padStart(9)} ${'non-2xx'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to bare  ratio to off`);
+  console.log(
+    `${'server'.padEnd(42)} ${'conns'.padStart(5)} ${'2xx/s'.padStart(9)} ${'non-2xx'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  ratio to bare  ratio to off  ${'CPU µs/req'.padStart(10)}  CPU to off`,
+  );
   for (const connections of CONNECTIONS) {
     const stat = (name: string) => {
       const runs = results.get(`${name}|${connections}`) ?? [];
-      return { ok: median(runs.map((r) => r.ok)), p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)), non2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0) };
+      return {
+        ok: median(runs.map((r) => r.ok)),
+        p50: median(runs.map((r) => r.p50)),
+        p99: median(runs.map((r) => r.p99)),
+        non2xx: runs.reduce((sum, r) => sum + r.non2xx + r.errors, 0),
+        cpu: median(cpu.get(`${name}|${connections}`) ?? [Number.NaN]),
+      };
     };
     const bare = stat(contenders[0]?.name ?? '');
     const baseline = stat(off);
     for (const contender of contenders) {
       const s = stat(contender.name);
       console.log(
-        `${contender.name.padEnd(42)} ${String(connections).padStart(5)} ${s.ok.toFixed(0).padStart(9)} ${String(s.non2xx).padStart(8)} ${s.p50.toFixed(1).padStart(7)} ${s.p99.toFixed(1).padStart(7)}  x${(s.ok / bare.ok).toFixed(2).padEnd(13)} x${(s.ok / baseline.ok).toFixed(2)}`,
+        `${contender.name.padEnd(42)} ${String(connections).padStart(5)} ${s.ok.toFixed(0).padStart(9)} ${String(s.non2xx).padStart(8)} ${s.p50.toFixed(1).padStart(7)} ${s.p99.toFixed(1).padStart(7)}  x${(s.ok / bare.ok).toFixed(2).padEnd(13)} x${(s.ok / baseline.ok).toFixed(2).padEnd(12)} ${s.cpu.toFixed(1).padStart(10)}  x${(s.cpu / baseline.cpu).toFixed(2)}`,
       );
     }
   }

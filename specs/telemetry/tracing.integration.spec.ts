@@ -142,6 +142,24 @@ describe('tracing, HTTP', () => {
     expect(target.receivedAt('/echo/refused')).toEqual([]);
   });
 
+  it('tracing - graphql_query is a client span under its call, and its request carries the span as traceparent', async () => {
+    const app = await startApp({ functions: ['graphql-probe'], env: tracingEnv(receiver, 'http/protobuf') });
+    const seen = receiver.spans.length;
+    try {
+      const reply = await app.call('graphql-probe', { endpoint: `${target.origin}/graphql`, query: '{ hello }' }, { traceparent: TRACEPARENT });
+      expect(reply).toMatchObject({ status: 200, text: '{"data":{"hello":"world"}}' });
+    } finally {
+      await app.stop();
+    }
+    const spans = (await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === 'graphql_query'))).slice(seen);
+    const query = only(spans, 'graphql_query');
+    const call = only(spans, 'function graphql-probe');
+    expect(query).toMatchObject({ kind: OTLP_KIND.client, traceId: INCOMING_TRACE, parentSpanId: call.spanId });
+    expect(query.attributes).toMatchObject({ 'e2rx.host.call': 'graphql_query', 'url.full': `${target.origin}/graphql`, 'e2rx.host.outcome': 'data' });
+    const received = target.receivedAt('/graphql').at(-1);
+    expect(parseTraceparent(received?.headers['traceparent'] as string | undefined)).toEqual({ traceId: INCOMING_TRACE, parentId: query.spanId });
+  });
+
   it('tracing - engines side by side in one process (a hot reload\'s two versions) share tracing; the last to stop ends it', async () => {
     const first = await startApp({ functions: ['fetch-probe'], env: tracingEnv(receiver, 'http/json') });
     const second = await startApp({ functions: ['cache-probe'], env: tracingEnv(receiver, 'http/json') });
