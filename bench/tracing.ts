@@ -1,5 +1,12 @@
 /**
- * What tracing costs on the HTTP path: the one-step echo app of bench/http.ts served by `e2rx start` with tracing off
+ * What tracing costs, two ways.
+ *
+ * In process, first: the CPU time of one run of a one-step handler (`createHandlerRun` over a function that answers
+ * at once, so that only e2rx's own work is measured) with tracing off, on but unsampled, and on at 100% (recording,
+ * encoding and exporting its three spans over OTLP/HTTP http/protobuf to a receiver in this process), alternated
+ * `E2RX_BENCH_ROUNDS` times, medians. This is deterministic enough on a shared machine to compare.
+ *
+ * Then on the HTTP path: the one-step echo app of bench/http.ts served by `e2rx start` with tracing off
  * and with tracing on at 100% sampling (`OTEL_TRACES_SAMPLER=always_on`, OTLP http/protobuf, the default batch span
  * processor), exporting to a no-op OTLP/HTTP receiver in this process (it reads each export and answers 200), with
  * and at 10% (`parentbased_traceidratio`, 0.1), with the bare node:http baseline of bench/http.ts measured in the same run, so that the off row's ratio to bare can be
@@ -17,6 +24,12 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { bareServer, type Contender, ECHO_BODY, writeEchoApp } from './echo-app.js';
 import { autocannon, median, startServer, type LoadResult } from './load.js';
+import pino from 'pino';
+import { of } from 'rxjs';
+import { createHandlerRun } from '../dist/handlers/handler-run.js';
+import type { FunctionRunner, FunctionStart } from '../dist/steps/function-runner.js';
+import { startTracing } from '../dist/telemetry/tracing.js';
+import { testRequest } from '../dist/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const ROUNDS = Number(process.env['E2RX_BENCH_ROUNDS'] ?? 2);
@@ -45,6 +58,46 @@ function e2rx(name: string, app: string, env: NodeJS.ProcessEnv): Contender {
   return { name, path: '/echo', start: (port) => startServer([...command, '--port', String(port)], port, '/health', env) };
 }
 
+/** CPU time of this process so far (µs). */
+function processCpu(): number {
+  const usage = process.cpuUsage();
+  return usage.user + usage.system;
+}
+
+/**
+ * The in-process part (see the module comment): µs of CPU per run for tracing `off`, `unsampled` and `on`, each the
+ * median of the rounds.
+ */
+export async function inProcess(endpoint: string, rounds: number): Promise<Record<'off' | 'unsampled' | 'on', number>> {
+  const logger = pino({ level: 'warn' });
+  const call = { fn: 'echo', fqfn: 'com.e2rx.bench#default::echo@v1.0.0', name: 'echo', key: 'echo', with: {}, onErr: undefined };
+  const start: FunctionStart = (_fn, request, next) => {
+    next({ kind: 'output', output: request.body, request });
+    return undefined;
+  };
+  const runner: FunctionRunner = Object.assign((_fn: unknown, request: ReturnType<typeof testRequest>) => of({ kind: 'output' as const, output: request.body, request }), { start });
+  const body = new TextEncoder().encode(ECHO_BODY);
+  const modes = ['off', 'unsampled', 'on'] as const;
+  const samples: Record<(typeof modes)[number], number[]> = { off: [], unsampled: [], on: [] };
+  for (let round = 0; round < rounds; round += 1) {
+    for (const mode of modes) {
+      const env = mode === 'off' ? {} : { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_TRACES_SAMPLER: mode === 'on' ? 'always_on' : 'always_off', OTEL_METRICS_EXPORTER: 'none' };
+      const tracing = startTracing(env, { name: 'com.e2rx.bench' }, logger);
+      const handler = createHandlerRun({ id: 'POST /echo', steps: [{ kind: 'fn', call }], response: undefined, groupTimeoutMs: 30_000, requestTimeoutMs: 60_000, runner, logger });
+      const runs = 40_000;
+      const before = processCpu();
+      for (let i = 0; i < runs; i += 1) {
+        handler.start(testRequest({ id: `run-${round}-${i}`, url: '/echo', method: 'POST', body, headers: { 'user-agent': 'autocannon' } }), () => undefined);
+        // Every span is exported (none dropped for a full queue: that would flatter the cost).
+        if (i % 512 === 511) await tracing?.flush();
+      }
+      await tracing?.stop();
+      samples[mode].push((processCpu() - before) / runs);
+    }
+  }
+  return { off: median(samples.off), unsampled: median(samples.unsampled), on: median(samples.on) };
+}
+
 /** The benchmark (see the module comment). */
 export async function run(): Promise<void> {
   const started = performance.now();
@@ -59,6 +112,10 @@ export async function run(): Promise<void> {
   });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  const perRun = await inProcess(endpoint, Math.max(ROUNDS, 3));
+  console.log(
+    `in process, CPU per run of a one-step handler: off ${perRun.off.toFixed(2)} µs, on unsampled +${(perRun.unsampled - perRun.off).toFixed(2)} µs, on 100% +${(perRun.on - perRun.off).toFixed(2)} µs (three spans recorded, encoded and exported)`,
+  );
   const dir = await mkdtemp(join(tmpdir(), 'e2rx-bench-tracing-'));
   await writeEchoApp(dir);
   const off = 'e2rx start, tracing off';
