@@ -18,8 +18,9 @@ import type { SpanQueue } from './span-batcher.js';
 import { hexWords } from './span-ids.js';
 
 const TWO_32 = 4294967296;
-/** How many values of one attribute key are kept encoded. */
+/** How many values of one attribute key are kept encoded, and for how many keys at most. */
 const CACHED_VALUES = 32;
+const CACHED_KEYS = 1024;
 /** The `Span.flags` bits of the OTLP specification: the parent's remoteness is known, and it is remote. */
 const FLAGS_HAS_IS_REMOTE = 0x100;
 const FLAGS_IS_REMOTE = 0x200;
@@ -254,7 +255,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
       if (value === undefined || value === null) continue;
       let values = this.#pairs.get(key);
       if (values === undefined) {
-        if (this.#pairs.has(key) || typeof value === 'object') {
+        if (this.#pairs.has(key) || typeof value === 'object' || this.#pairs.size >= CACHED_KEYS) {
           pair(9, key, value);
           continue;
         }
