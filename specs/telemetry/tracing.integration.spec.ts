@@ -2,12 +2,14 @@
  * OpenTelemetry traces end to end: real apps (Directives and AssemblyScript functions built from
  * `specs/fixtures/functions`) served by `createEngine` with tracing configured through the `OTEL_*` variables,
  * exporting to a real OTLP/HTTP receiver started here (`specs/support/otlp-receiver.ts`, decoding http/json and
- * http/protobuf), against the real NATS and Kafka of `scripts/services.sh`. The spans are checked as a tree (parents
+ * http/protobuf), against the real NATS and Kafka of `scripts/services.sh`, and for every other source: schedules,
+ * websockets and headless routes. The spans are checked as a tree (parents
  * by id), and the trace context is checked where it leaves: on the outbound HTTP request, on the respondTo message and
  * record.
  */
 import { connect, headers, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { activeTracing } from '../../src/telemetry/tracing.js';
 import { startApp, type StartedApp } from '../integration/support/app.js';
 import { builtFunctions } from '../integration/support/functions.js';
@@ -140,6 +142,24 @@ describe('tracing, HTTP', () => {
     expect(outbound.attributes).toMatchObject({ 'e2rx.http.ssrf.verdict': 'denied', 'e2rx.http.ssrf.reason': 'requests to private IP address ranges are disallowed' });
     expect(outbound.status).toMatchObject({ code: 2 });
     expect(target.receivedAt('/echo/refused')).toEqual([]);
+  });
+
+  it('tracing - graphql_query is a client span under its call, and its request carries the span as traceparent', async () => {
+    const app = await startApp({ functions: ['graphql-probe'], env: tracingEnv(receiver, 'http/protobuf') });
+    const seen = receiver.spans.length;
+    try {
+      const reply = await app.call('graphql-probe', { endpoint: `${target.origin}/graphql`, query: '{ hello }' }, { traceparent: TRACEPARENT });
+      expect(reply).toMatchObject({ status: 200, text: '{"data":{"hello":"world"}}' });
+    } finally {
+      await app.stop();
+    }
+    const spans = (await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === 'graphql_query'))).slice(seen);
+    const query = only(spans, 'graphql_query');
+    const call = only(spans, 'function graphql-probe');
+    expect(query).toMatchObject({ kind: OTLP_KIND.client, traceId: INCOMING_TRACE, parentSpanId: call.spanId });
+    expect(query.attributes).toMatchObject({ 'e2rx.host.call': 'graphql_query', 'url.full': `${target.origin}/graphql`, 'e2rx.host.outcome': 'data' });
+    const received = target.receivedAt('/graphql').at(-1);
+    expect(parseTraceparent(received?.headers['traceparent'] as string | undefined)).toEqual({ traceId: INCOMING_TRACE, parentId: query.spanId });
   });
 
   it('tracing - engines side by side in one process (a hot reload\'s two versions) share tracing; the last to stop ends it', async () => {
@@ -302,5 +322,94 @@ describe('tracing, NATS and Kafka', () => {
     const producer = only(spans, `send ${names.kDead}`);
     expect(producer).toMatchObject({ kind: OTLP_KIND.producer, spanId: out.parentId, parentSpanId: last.spanId });
     expect(producer.attributes).toMatchObject({ 'messaging.system': 'kafka', 'messaging.destination.name': names.kDead, 'e2rx.message.role': 'deadLetter' });
+  });
+});
+
+describe('tracing, schedules, websockets and headless routes', () => {
+  let receiver: OtlpReceiver;
+
+  beforeAll(async () => {
+    await builtFunctions();
+    receiver = await startOtlpReceiver();
+  });
+
+  afterAll(async () => {
+    await receiver?.close();
+  });
+
+  it('tracing - each tick of a schedule is a trace: an internal span named after the schedule, with its step and call', async () => {
+    const name = unique('otel-tick');
+    const seen = receiver.spans.length;
+    const app = await startApp({
+      functions: ['tick-probe'],
+      handlers: '[]',
+      extra: `schedules:\n  - name: ${name}\n    every: { seconds: 1 }\n    steps: [ { fn: tick-probe } ]`,
+      env: tracingEnv(receiver, 'http/protobuf'),
+    });
+    let spans: readonly ReceivedSpan[];
+    try {
+      spans = (await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === `schedule ${name}`), 15_000)).slice(seen);
+    } finally {
+      await app.stop();
+    }
+    const tick = spans.find((span) => span.name === `schedule ${name}`) as ReceivedSpan;
+    expect(tick).toMatchObject({ kind: OTLP_KIND.internal, parentSpanId: '' });
+    expect(tick.attributes).toMatchObject({ 'e2rx.handler': `schedule ${name}`, 'e2rx.schedule.name': name, 'e2rx.run.outcome': 'ok' });
+    const step = spans.find((span) => span.traceId === tick.traceId && span.name === 'step 1: fn tick-probe');
+    expect(step?.parentSpanId).toBe(tick.spanId);
+    const call = spans.find((span) => span.traceId === tick.traceId && span.name === 'function tick-probe');
+    expect(call?.parentSpanId).toBe(step?.spanId);
+    expect(call?.attributes).toMatchObject({ 'e2rx.function.outcome': 'output' });
+  });
+
+  // A message's request has no headers (as in Atmo): its trace starts at the message, not at the upgrade request.
+  it('tracing - each websocket message is a trace: a server span of the route, with its step and call', async () => {
+    const seen = receiver.spans.length;
+    const app = await startApp({
+      functions: ['stream-upper'],
+      handlers: '- { type: stream, resource: /otel-ws, steps: [ { fn: stream-upper } ] }',
+      env: tracingEnv(receiver, 'http/json'),
+    });
+    let reply: string;
+    try {
+      const socket = new WebSocket(`${app.base.replace('http', 'ws')}/otel-ws`);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('open', () => resolve());
+        socket.once('error', reject);
+      });
+      const answered = new Promise<string>((resolve) => socket.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+      socket.send('hello socket');
+      reply = await answered;
+      socket.close();
+    } finally {
+      await app.stop();
+    }
+    expect(reply).toBe('HELLO SOCKET');
+    const spans = (await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === 'ws /otel-ws'))).slice(seen);
+    const message = only(spans, 'ws /otel-ws');
+    expect(message).toMatchObject({ kind: OTLP_KIND.server, parentSpanId: '' });
+    expect(message.attributes).toMatchObject({ 'e2rx.handler': 'ws /otel-ws', 'http.route': '/otel-ws', 'url.path': '/otel-ws', 'e2rx.run.outcome': 'ok' });
+    const step = only(spans, 'step 1: fn stream-upper');
+    expect(step).toMatchObject({ traceId: message.traceId, parentSpanId: message.spanId });
+    expect(only(spans, 'function stream-upper')).toMatchObject({ traceId: message.traceId, parentSpanId: step.spanId });
+  });
+
+  it('tracing - a headless call is a server span of its FQFN route, with its function call', async () => {
+    const seen = receiver.spans.length;
+    const app = await startApp({ functions: ['cache-probe'], headless: true, env: tracingEnv(receiver, 'http/protobuf') });
+    const path = '/com.e2rx.integration/default/cache-probe/v0.1.0';
+    try {
+      const reply = await app.call(path, { op: 'set', key: 'headless', value: 'v' }, { traceparent: TRACEPARENT });
+      expect(reply.status).toBe(200);
+    } finally {
+      await app.stop();
+    }
+    const spans = (await receiver.waitForSpans((all) => all.slice(seen).some((span) => span.name === `POST ${path}`))).slice(seen);
+    const server = only(spans, `POST ${path}`);
+    expect(server).toMatchObject({ kind: OTLP_KIND.server, traceId: INCOMING_TRACE, parentSpanId: INCOMING_SPAN });
+    expect(server.attributes).toMatchObject({ 'e2rx.handler': `headless ${path}`, 'http.request.method': 'POST', 'http.response.status_code': 200 });
+    const call = only(spans, 'function cache-probe');
+    expect(call.traceId).toBe(INCOMING_TRACE);
+    expect(only(spans, 'cache_set').parentSpanId).toBe(call.spanId);
   });
 });

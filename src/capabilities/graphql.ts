@@ -5,7 +5,8 @@
  * `config.graphql.rules` and with the configured `Authorization` header of the endpoint's host. A non-2xx status gives
  * the error `non-200 HTTP response code; <body>`; a response with GraphQL errors gives
  * `graphQL error; path: <path>, message: <message>` (the first error); otherwise the result is the JSON re-encoding of
- * `{"data": …}` (`errors` is omitted when empty, as the original's `omitempty` did).
+ * `{"data": …}` (`errors` is omitted when empty, as the original's `omitempty` did). With tracing on, the request
+ * carries the trace context of its host-call span (`traceparent`, `tracestate`).
  *
  * @module
  */
@@ -108,7 +109,7 @@ export function createGraphqlCapability(
           {
             method: 'POST',
             url: endpoint,
-            headers: [['Content-Type', 'application/json']],
+            headers: [['Content-Type', 'application/json'], ...Object.entries(context.traceHeaders ?? {})],
             body: encoder.encode(JSON.stringify({ query, variables: {} })),
           },
           {

@@ -25,6 +25,11 @@ export interface HostCallContext {
   readonly fn: string;
   /** The request id of the invocation. */
   readonly requestId: string;
+  /**
+   * The W3C trace context (`traceparent`, `tracestate`) an outbound request of this call carries, when tracing is on
+   * (set by `src/telemetry/host-spans.ts`).
+   */
+  readonly traceHeaders?: Readonly<Record<string, string>>;
 }
 
 /**

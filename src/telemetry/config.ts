@@ -241,3 +241,16 @@ function keyValueList(raw: string | undefined, name: string, warnings: string[])
   }
   return out;
 }
+
+/**
+ * The options of an OTLP/HTTP exporter (traces or metrics) for `config`.
+ *
+ * @example
+ * ```ts
+ * new OTLPMetricExporter(exporterOptions(config));
+ * ```
+ */
+export function exporterOptions(config: OtlpExport): { url: string; headers: Record<string, string>; timeoutMillis: number; compression: never } {
+  // `compression` is the exporter's CompressionAlgorithm enum, whose values are these strings.
+  return { url: config.url, headers: { ...config.headers }, timeoutMillis: config.timeoutMs, compression: config.compression as never };
+}

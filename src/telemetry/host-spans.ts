@@ -1,7 +1,8 @@
 /**
  * Spans of the asynchronous host calls (cache, outbound HTTP, GraphQL, database, static files), each under the
  * function call that made it. `fetch_url` is an HTTP client span with the SSRF verdict (whether the URL rules let the
- * request go), and carries the trace on: its `traceparent` is added to the request's headers.
+ * request go), and carries the trace on: its `traceparent` is added to the request's headers; so does
+ * `graphql_query`.
  *
  * @module
  */
@@ -33,9 +34,9 @@ const RULE_REFUSALS = new Set<string>([
 export function traceHostServices<S extends HostServices>(services: S): S {
   const tracing = activeTracing;
   if (tracing === undefined) return services;
-  const call = (name: string, context: HostCallContext, attributes: Attributes, run: () => Promise<HostCallResult>): Promise<HostCallResult> => {
-    const { span } = tracing.startChild(context.requestId, context.fn, name, { kind: SPAN_KIND.client, attributes });
-    return run().then((result) => {
+  const call = (name: string, context: HostCallContext, attributes: Attributes, run: (span: Span) => Promise<HostCallResult>): Promise<HostCallResult> => {
+    const span = tracing.startChild(context.requestId, context.fn, name, SPAN_KIND.client, attributes);
+    return run(span).then((result) => {
       endHostSpan(span, result);
       return result;
     });
@@ -46,8 +47,11 @@ export function traceHostServices<S extends HostServices>(services: S): S {
     cacheSet: (key, value, ttl, context) =>
       call('cache_set', context, { 'e2rx.host.call': 'cache_set', 'e2rx.cache.key': key, 'e2rx.cache.ttl_seconds': ttl }, () => services.cacheSet(key, value, ttl, context)),
     fetchUrl: (method, url, body, context) => tracedFetch(tracing, services, method, url, body, context),
+    // The trace goes on with the GraphQL request: the capability adds the span's traceparent to its headers.
     graphqlQuery: (endpoint, query, context) =>
-      call('graphql_query', context, { 'e2rx.host.call': 'graphql_query', 'url.full': endpoint }, () => services.graphqlQuery(endpoint, query, context)),
+      call('graphql_query', context, { 'e2rx.host.call': 'graphql_query', 'url.full': endpoint }, (span) =>
+        services.graphqlQuery(endpoint, query, { ...context, traceHeaders: tracing.inject(span) }),
+      ),
     dbExec: (type, name, variables, context) => {
       const operation = DB_OPERATIONS[type] ?? String(type);
       return call(`db_exec ${name}`, context, { 'e2rx.host.call': 'db_exec', 'db.operation.name': operation, 'e2rx.db.query.name': name }, () =>
@@ -74,11 +78,11 @@ function tracedFetch(tracing: Tracing, services: HostServices, method: number, r
       // Not a URL: the capability answers it.
     }
   }
-  const { span, context: spanContext } = tracing.startChild(context.requestId, context.fn, verb ?? 'fetch_url', { kind: SPAN_KIND.client, attributes });
+  const span = tracing.startChild(context.requestId, context.fn, verb ?? 'fetch_url', SPAN_KIND.client, attributes);
   // The trace goes on with the request, unless the function set a traceparent of its own.
   let url = rawUrl;
   if (parsed !== undefined && !parsed.headers.some(([name]) => name.toLowerCase() === 'traceparent')) {
-    const trace = tracing.inject(spanContext);
+    const trace = tracing.inject(span);
     for (const name in trace) url += `::${name}:${trace[name] as string}`;
   }
   return services.fetchUrl(method, url, body, context).then((result) => {

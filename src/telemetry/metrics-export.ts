@@ -14,8 +14,8 @@ import type * as SdkMetrics from '@opentelemetry/sdk-metrics';
 import type { Logger } from 'pino';
 import { errorMessage } from '../errors.js';
 import { lazyModule } from '../lazy-module.js';
-import { metricsSettings, type MetricsConfig } from './config.js';
-import { exporterOptions, INSTRUMENTATION_SCOPE, serviceResourceOf, type ServiceFacts } from './sdk.js';
+import { exporterOptions, metricsSettings, type MetricsConfig } from './config.js';
+import { INSTRUMENTATION_SCOPE, serviceResourceOf, type ServiceFacts } from './sdk.js';
 
 const sdkMetrics = lazyModule<typeof SdkMetrics>('@opentelemetry/sdk-metrics');
 const metricsHttp = lazyModule<typeof MetricsHttp>('@opentelemetry/exporter-metrics-otlp-http');
