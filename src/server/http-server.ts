@@ -219,16 +219,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
           return;
         }
         (response as ServedResponse).served = served;
-        const failed = (error: unknown): void => {
-          options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
-          if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
-          else response.destroy();
-        };
         try {
           const returned = handler(request, response, params);
-          if (returned instanceof Promise) returned.catch(failed);
+          if (returned instanceof Promise) returned.catch((error: unknown) => handlerFailed(request, response, error));
         } catch (error) {
-          failed(error);
+          handlerFailed(request, response, error);
         }
       },
       served,
@@ -236,6 +231,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let routes = patterns.get(method);
     if (routes === undefined) patterns.set(method, (routes = new Map<string, RoutePattern>()));
     routes.set(path, routePattern(path));
+  };
+  /** A route handler threw or rejected: logged, and 500 unless its response had begun (then the connection is cut). */
+  const handlerFailed = (request: IncomingMessage, response: ServerResponse, error: unknown): void => {
+    options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
+    if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
+    else response.destroy();
   };
   route(
     'GET',
