@@ -15,7 +15,7 @@ import { lazyModule } from '../lazy-module.js';
 const ws = lazyModule<typeof import('ws')>('ws');
 import { concatBytes, createRequest, ownBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
-import { sendJson } from '../server/http-server.js';
+import { sendJson } from '../server/send-json.js';
 import { toRouterPath } from '../directive/index.js';
 import { AUTH_STATE_KEY } from '../directive/auth.js';
 import { refuseUpgrade, type Authenticator, type AuthVerdict, type Identity } from '../server/auth.js';
