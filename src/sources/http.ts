@@ -9,7 +9,7 @@ import { rawHeader } from '../server/raw-header.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../flow/gate.js';
-import { concatBytes, copyBytes, type FunctionRequest } from '../runtime/request.js';
+import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
 import { sendJson } from '../server/send-json.js';
 import { requestIdOf } from '../server/request-id.js';
@@ -237,32 +237,14 @@ function refuseStopping(response: ServerResponse): void {
  * client's `X-Request-ID` when usable, else a fresh UUID (see {@link requestIdOf}).
  */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
-  const raw = incoming.rawHeaders;
-  let headers: Record<string, string> | undefined;
-  return {
-    method: incoming.method ?? 'GET',
-    url: incoming.url ?? '/',
-    id: requestIdOf(incoming),
-    body,
-    // Built on first read (an own, enumerable property, so a spread copies it): most functions never read a header,
-    // and building the map was the largest share of e2rx's own work per request.
-    get headers() {
-      return (headers ??= headersOf(raw));
-    },
-    params,
-    state: {},
-    respHeaders: {},
-  };
-}
-
-/** A request's headers from its raw headers: names lower-cased, the first value of a repeated header (as Go's Header.Get gave Atmo's functions). */
-function headersOf(raw: readonly string[]): Record<string, string> {
+  // The first value of a repeated header is the one Go's Header.Get gave Atmo's functions.
   const headers: Record<string, string> = {};
+  const raw = incoming.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) {
     const name = lowerCase(raw[i] as string);
     if (headers[name] === undefined) headers[name] = raw[i + 1] as string;
   }
-  return headers;
+  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', id: requestIdOf(incoming), body, headers, params });
 }
 
 /** Header names seen, lower-cased: a handful of distinct names come back on every request. */
