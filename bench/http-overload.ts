@@ -21,7 +21,7 @@
  * Run: npm run bench -- http-overload   (about a minute)
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -44,6 +44,7 @@ interface OpenLoopReport {
   readonly skipped: number;
   readonly errors: number;
   readonly outstandingAtEnd: number;
+  readonly openedDuringRun: number;
   readonly statuses: Record<string, number>;
   readonly ok: { count: number; p50: number; p99: number; max: number };
   readonly refused: { count: number; p99: number; retryAfterMissing: number };
@@ -59,6 +60,22 @@ function openLoop(options: { url: string; rate: number; seconds: number; body: s
     child.once('error', reject);
     child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as OpenLoopReport) : reject(new Error(`open-loop exited with ${code}`))));
   });
+}
+
+/**
+ * The kernel's count of connections dropped because a listen (accept) queue was full (`TcpExt ListenOverflows`,
+ * system-wide), or `undefined` where /proc/net/netstat cannot be read.
+ */
+async function listenOverflows(): Promise<number | undefined> {
+  try {
+    const lines = (await readFile('/proc/net/netstat', 'utf8')).split('\n').filter((line) => line.startsWith('TcpExt:'));
+    const names = (lines[0] ?? '').split(' ');
+    const values = (lines[1] ?? '').split(' ');
+    const at = names.indexOf('ListenOverflows');
+    return at < 0 ? undefined : Number(values[at]);
+  } catch {
+    return undefined;
+  }
 }
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -94,7 +111,9 @@ export async function run(): Promise<void> {
       heaps.push(memory.heapUsed);
       peakRss = Math.max(peakRss, memory.rss);
     }, 1_000);
+    const overflowsBefore = await listenOverflows();
     const report = await openLoop({ url, rate, seconds: SECONDS, body: ROUNDS, preconnect: CLIENTS });
+    const overflowsAfter = await listenOverflows();
     clearInterval(sampler);
     gc();
     const heapAfter = process.memoryUsage().heapUsed;
@@ -110,6 +129,8 @@ export async function run(): Promise<void> {
     console.log(`  served ${served.toFixed(0)} 2xx/s (x${(served / capacity).toFixed(2)} of capacity); statuses ${JSON.stringify(report.statuses)}; errors ${report.errors}; generator skipped ${report.skipped}`);
     console.log(`  accepted latency p50 ${report.ok.p50.toFixed(0)} ms, p99 ${report.ok.p99.toFixed(0)} ms (x${(report.ok.p99 / TIMEOUT_MS).toFixed(2)} of the timeout), max ${report.ok.max.toFixed(0)} ms`);
     console.log(`  the same from the actual send: p50 ${report.okFromSend.p50.toFixed(0)} ms, p99 ${report.okFromSend.p99.toFixed(0)} ms; the generator's own send lag p50 ${report.sendLag.p50.toFixed(0)} ms, p99 ${report.sendLag.p99.toFixed(0)} ms, max ${report.sendLag.max.toFixed(0)} ms`);
+    const overflows = overflowsBefore === undefined || overflowsAfter === undefined ? 'unknown' : String(overflowsAfter - overflowsBefore);
+    console.log(`  connections opened during the run: ${report.openedDuringRun}; listen-queue overflows (system-wide, preconnect included): ${overflows}`);
     console.log(`  refused ${refused} (${((refused / Math.max(1, report.sent)) * 100).toFixed(1)}%), p99 ${report.refused.p99.toFixed(0)} ms to the refusal; without Retry-After: ${report.refused.retryAfterMissing}`);
     console.log(`  heap after GC: ${mb(heapBefore)} before, ${mb(firstThird)} first third, ${mb(lastThird)} last third (x${(lastThird / firstThird).toFixed(2)}), ${mb(heapAfter)} after; peak RSS ${mb(peakRss)}`);
     console.log(`(${((performance.now() - started) / 1000).toFixed(0)} s)`);

@@ -64,14 +64,18 @@ describe('InlineTurns', () => {
     expect(events.filter((event) => event.startsWith('call'))).toEqual(['call 0', 'call 1', 'call 2', 'call 3', 'call 4', 'call 5']);
   });
 
-  it('mayRunNow - while the loop keeps time, calls run at once however long the turn', () => {
+  it('mayRunNow - while the loop keeps time, calls run at once however long the turn; once behind, the slice counts from the next call', async () => {
     let lag = 10;
     const turns = new InlineTurns(5, { lagLimitMs: 50, lagMs: () => lag });
     expect(turns.mayRunNow()).toBe(true);
     busy(8);
     expect(turns.mayRunNow()).toBe(true);
     lag = 60;
+    expect(turns.mayRunNow()).toBe(true);
+    busy(6);
     expect(turns.mayRunNow()).toBe(false);
+    await nextTurn();
+    expect(turns.mayRunNow()).toBe(true);
   });
 
   it('defer - a cancelled call never runs', async () => {

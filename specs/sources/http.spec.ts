@@ -79,6 +79,19 @@ describe('fromHttpRoute', () => {
     });
   });
 
+  it('requestFromHttp - every header value is the first one sent, as a string: repeated, dropped by Node, or a lone Set-Cookie', async () => {
+    await withRoute('/first', async (port) => {
+      const read = async (headers: string): Promise<Record<string, unknown>> => {
+        const response = await raw(port, `GET /first HTTP/1.1\r\nHost: x\r\n${headers}Connection: close\r\n\r\n`);
+        return (JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4)) as { headers: Record<string, unknown> }).headers;
+      };
+      // Node joins a repeated Accept ('a, b') and keeps the first User-Agent; its map has an array for Set-Cookie.
+      expect(await read('Accept: a\r\nAccept: b\r\nUser-Agent: one\r\nUser-Agent: two\r\n')).toMatchObject({ accept: 'a', 'user-agent': 'one' });
+      expect(await read('Set-Cookie: s=1\r\nX-One: 1\r\n')).toMatchObject({ 'set-cookie': 's=1', 'x-one': '1', host: 'x' });
+      expect(await read('X-Only: v\r\n')).toEqual({ host: 'x', 'x-only': 'v', connection: 'close' });
+    });
+  });
+
   it('fromHttpRoute - a *catchAll param keeps its leading slash (httprouter)', async () => {
     await withRoute('/static/*file', async (port) => {
       const request = JSON.parse((await httpRequest(port, { path: '/static/css/site.css' })).body) as { params: Record<string, string> };

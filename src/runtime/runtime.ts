@@ -129,7 +129,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return undefined;
     }
     if (entry.placement.lane === 'calling-thread' || pool === undefined) {
-      if (inlineMode || turns.mayRunNow()) return runHere(name, entry, request, done, performance.now());
+      if (inlineMode || turns.mayRunNow()) return runHere(name, entry, request, done, undefined);
       const queued = performance.now();
       let worker: Ticket | undefined;
       const waiting = turns.defer(() => {
@@ -144,15 +144,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return pool.submit(name, request, (outcome) => deliver(name, entry, outcome, done, performance.now() - started));
   };
 
-  /** Runs a call on the calling thread; one that must move (blocking, past the budget) goes on to a worker. */
-  const runHere = (name: string, entry: Registered, request: FunctionRequest, done: OutcomeHandler, since: number): Ticket | undefined => {
+  /**
+   * Runs a call on the calling thread; one that must move (blocking, past the budget) goes on to a worker. `queuedAt`:
+   * when the call was queued, `undefined` when it was not (one clock read serves both).
+   */
+  const runHere = (name: string, entry: Registered, request: FunctionRequest, done: OutcomeHandler, queuedAt: number | undefined): Ticket | undefined => {
     const placement = entry.placement;
     const started = performance.now();
+    const since = queuedAt ?? started;
     const ran = lane.run(name, request, inlineMode ? { at: started + limits.timeoutMs, reason: 'timeout' } : placement.deadline(started));
     if (ran.kind !== 'relocate') {
-      const ms = performance.now() - started;
-      if (!inlineMode) moved(name, placement.ran(ms));
-      deliver(name, entry, ran, done, performance.now() - since);
+      const ended = performance.now();
+      if (!inlineMode) moved(name, placement.ran(ended - started));
+      deliver(name, entry, ran, done, ended - since);
       return undefined;
     }
     relocations += 1;

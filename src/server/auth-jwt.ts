@@ -11,11 +11,15 @@
  * @module
  */
 import { createPublicKey, webcrypto, X509Certificate, type JsonWebKey, type KeyObject } from 'node:crypto';
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type JWTVerifyOptions } from 'jose';
+import type { JWTPayload, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { PUBLIC_KEY_ALGORITHMS, type JwtAlgorithm, type JwtAuthConfig } from '../directive/auth.js';
 import { envReference, resolveEnv } from '../directive/env.js';
 import { E2rxError } from '../errors.js';
+import { lazyModule } from '../lazy-module.js';
 import { createTokenCache } from './auth-token-cache.js';
+
+/** jose, loaded when an app first verifies a token (about 4 MB of memory that an app without JWT auth never needs). */
+const jose = lazyModule<typeof import('jose')>('jose');
 
 /** The smallest HMAC secret accepted, in bytes: the output size of SHA-256 (RFC 7518 §3.2). */
 export const MIN_SECRET_BYTES = 32;
@@ -117,7 +121,7 @@ export function createJwtVerifier(config: JwtAuthConfig, env: Readonly<Record<st
   } catch (error) {
     throw fail(`the JWKS URL is not a URL: ${url}`, error);
   }
-  const jwks = createRemoteJWKSet(parsed, {
+  const jwks = jose().createRemoteJWKSet(parsed, {
     timeoutDuration: config.jwksTimeoutMs,
     cacheMaxAge: config.jwksCacheMaxAgeMs,
     cooldownDuration: config.jwksCooldownMs,
@@ -127,6 +131,7 @@ export function createJwtVerifier(config: JwtAuthConfig, env: Readonly<Record<st
     try {
       return await jwks(header, token);
     } catch (error) {
+      const { errors } = jose();
       if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWKSMultipleMatchingKeys) throw error;
       throw new KeySetUnavailable(parsed, error);
     }
@@ -143,7 +148,7 @@ class KeySetUnavailable extends Error {
 }
 
 function localVerifier(key: KeyObject | JWTVerifyGetKey, options: JWTVerifyOptions, algorithms: readonly string[]): JwtVerifier {
-  const verify = typeof key === 'function' ? (token: string) => jwtVerify(token, key, options) : (token: string) => jwtVerify(token, key, options);
+  const verify = typeof key === 'function' ? (token: string) => jose().jwtVerify(token, key, options) : (token: string) => jose().jwtVerify(token, key, options);
   const verified = createTokenCache(typeof options.clockTolerance === 'number' ? options.clockTolerance : 0);
   return {
     algorithms,
@@ -165,6 +170,7 @@ function localVerifier(key: KeyObject | JWTVerifyGetKey, options: JWTVerifyOptio
 
 /** What the client is told about a token that failed verification (RFC 6750 `error_description`). */
 function rejection(error: unknown): string {
+  const { errors } = jose();
   if (error instanceof errors.JWTExpired) return 'the token expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.claim === 'nbf') return 'the token is not valid yet';

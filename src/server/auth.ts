@@ -16,7 +16,7 @@ import { AUTH_STATE_KEY, type AuthConfig } from '../directive/auth.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { createApiKeyMatcher, type ApiKeyMatcher } from './auth-api-key.js';
 import { createJwtVerifier, type JwtOutcome, type JwtVerifier } from './auth-jwt.js';
-import { sendJson } from './http-server.js';
+import { sendJson } from './send-json.js';
 
 /** A verified caller. */
 export interface Identity {

@@ -12,9 +12,12 @@ import type { Logger } from 'pino';
 import { accessRecorder, requestPath, ServedResponse, type ServedRoute } from './access-log.js';
 import { answerClientError, rawJsonAnswer } from './client-error.js';
 import type { EngineMetrics } from './metrics.js';
-import { REQUEST_ID_HEADER, requestIdOf, ServedRequest } from './request-id.js';
-import { fixedPath, redirectLocation, routePattern, sendRedirect, type RoutePattern } from './route-redirect.js';
-import { cleanPath, isPlainTarget, readTarget, routablePath, type RequestTarget } from './request-target.js';
+import { requestIdOf, ServedRequest } from './request-id.js';
+import { isPlainTarget, readTarget } from './request-target.js';
+import { routePattern, type RoutePattern } from './route-redirect.js';
+import { sendJson } from './send-json.js';
+import { badTarget, createUnrouted, finalParam, unsupportedVersion, type RouteStore, type Unrouted } from './unrouted.js';
+import { createUpgradeRoutes, type UpgradeHandler } from './upgrade-routes.js';
 
 /** How long {@link HttpServer.close} waits for open connections before destroying them. */
 export const DEFAULT_CLOSE_GRACE_MS = 2_000;
@@ -31,9 +34,6 @@ export const DEFAULT_MAX_HEADER_BYTES = 1 << 20;
 
 /** A route handler: path parameters come decoded in `params`. */
 export type RouteHandler = (request: IncomingMessage, response: ServerResponse, params: Readonly<Record<string, string | undefined>>) => void | Promise<void>;
-
-/** Handles a websocket upgrade request for a route. */
-export type UpgradeHandler = (request: IncomingMessage, socket: Duplex, head: Buffer, params: Readonly<Record<string, string | undefined>>) => void;
 
 /** Health of the server and of each connection. */
 export interface HealthReport {
@@ -135,76 +135,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     ignoreTrailingSlash: false,
     // Atmo's router puts no bound on a parameter's length (the request line is bounded by the header size).
     maxParamLength: MAX_PARAM_LENGTH,
-    defaultRoute: (request, response) => unrouted(request, response),
+    defaultRoute: (request, response) => unrouted.answer(request, response),
   });
-  /** Whether a route of `method` takes `routable` (a path as {@link readTarget} gives it), as httprouter would. */
-  const takes = (method: string, routable: string): boolean => {
-    const found = router.find(method as HTTPMethod, routable);
-    if (found === null) return false;
-    const last = (found.store as RouteStore).finalParam;
-    return last === undefined || found.params[last] !== '';
-  };
-  /** The methods of the routes that take the target's path, as httprouter listed them in `Allow` (sorted, OPTIONS too); none: `[]`. */
-  const allowedFor = (method: string, target: RequestTarget): string[] => {
-    const allowed: string[] = [];
-    for (const other of patterns.keys()) {
-      // httprouter's server-wide list (`*`) names every method, the request's too.
-      if (other !== 'OPTIONS' && (target.path === '*' || (other !== method && takes(other, target.routable)))) allowed.push(other);
-    }
-    return allowed.length === 0 ? allowed : [...allowed, 'OPTIONS'].sort();
-  };
-  /**
-   * A request no route takes. As Atmo's router (httprouter) answered: a redirect when a route of its method takes
-   * its path with the trailing slash toggled, or cleaned and read without regard to case; else, when the path has
-   * routes for other methods, OPTIONS gets 200 and any other method 405, both with `Allow`; otherwise 404.
-   */
-  const unrouted = (request: IncomingMessage, response: ServerResponse, read?: RequestTarget): void => {
-    const target = read ?? readTarget(request.url ?? '/');
-    if ('invalid' in target) {
-      badTarget(response, target.invalid);
-      return;
-    }
-    const { path } = target;
-    const method = request.method ?? 'GET';
-    const routes = patterns.get(method);
-    if (routes !== undefined && method !== 'CONNECT' && path !== '/' && path !== '*') {
-      const toggled = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : `${path}/`;
-      const fixed = takes(method, routablePath(toggled)) ? toggled : fixedPath(routes.values(), cleanPath(path));
-      if (fixed !== undefined) {
-        sendRedirect(request, response, redirectLocation(fixed, target.query));
-        return;
-      }
-    }
-    const allowed = allowedFor(method, target);
-    if (allowed.length === 0) {
-      sendJson(response, 404, { status: 404, message: 'not found' });
-      return;
-    }
-    if (path === '*' && method === 'OPTIONS') {
-      // `OPTIONS *` is about the server: Go's server answered it itself, with no Allow.
-      response.writeHead(200, { 'content-length': 0 });
-      response.end();
-      return;
-    }
-    response.setHeader('allow', allowed.join(', '));
-    if (method === 'OPTIONS') {
-      response.writeHead(200, { 'content-length': 0 });
-      response.end();
-    } else {
-      sendJson(response, 405, { status: 405, message: 'method not allowed' });
-    }
-  };
-  /** A request whose path is not decoded the way the router would (a `%`, a `#`, an absolute URL): read as Go read it. */
-  const routeTarget = (request: IncomingMessage, response: ServerResponse): void => {
-    const target = readTarget(request.url ?? '/');
-    if ('invalid' in target) {
-      badTarget(response, target.invalid);
-      return;
-    }
-    const found = router.find(request.method as HTTPMethod, target.routable);
-    if (found === null) unrouted(request, response, target);
-    else (found.handler as (request: IncomingMessage, response: ServerResponse, params: Record<string, string | undefined>) => void)(request, response, found.params);
-  };
+  const unrouted: Unrouted = createUnrouted(router, patterns);
   const route = (method: string, path: string, handler: RouteHandler, routeOptions: RouteOptions = {}): void => {
     const label = routeOptions.label ?? path;
     // find-my-way matches a route's final parameter with an empty value (`/users/` for `/users/:id`); httprouter
@@ -216,20 +149,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       path,
       (request, response, params) => {
         if (last !== undefined && params[last] === '') {
-          unrouted(request, response);
+          unrouted.answer(request, response);
           return;
         }
         (response as ServedResponse).served = served;
-        const failed = (error: unknown): void => {
-          options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
-          if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
-          else response.destroy();
-        };
         try {
           const returned = handler(request, response, params);
-          if (returned instanceof Promise) returned.catch(failed);
+          if (returned instanceof Promise) returned.catch((error: unknown) => handlerFailed(request, response, error));
         } catch (error) {
-          failed(error);
+          handlerFailed(request, response, error);
         }
       },
       served,
@@ -237,6 +165,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     let routes = patterns.get(method);
     if (routes === undefined) patterns.set(method, (routes = new Map<string, RoutePattern>()));
     routes.set(path, routePattern(path));
+  };
+  /** A route handler threw or rejected: logged, and 500 unless its response had begun (then the connection is cut). */
+  const handlerFailed = (request: IncomingMessage, response: ServerResponse, error: unknown): void => {
+    options.logger.error({ err: error, url: request.url, request_id: requestIdOf(request) }, 'request handler failed');
+    if (!response.headersSent) sendJson(response, 500, { status: 500, message: 'internal server error' });
+    else response.destroy();
   };
   route(
     'GET',
@@ -247,8 +181,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     },
     { quiet: true },
   );
-  const upgrades = findMyWay();
-  const upgradeHandlers = new Map<string, UpgradeHandler>();
   let draining = false;
   let open = 0;
   let idle: (() => void) | undefined;
@@ -282,7 +214,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return;
     }
     if (isPlainTarget(request.url as string)) router.lookup(request, response);
-    else routeTarget(request, response);
+    else unrouted.routeTarget(request, response);
   };
   let dispatch = handle;
   const server = createServer({ IncomingMessage: ServedRequest, ServerResponse: ServedResponse, maxHeaderSize: DEFAULT_MAX_HEADER_BYTES, requireHostHeader: false }, (request, response) => dispatch(request, response));
@@ -290,7 +222,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // 405 with Allow when the path has routes, else 404 (the routes of the server that owns the listener).
   server.on('connect', (request: IncomingMessage, socket: Duplex) => {
     const target = readTarget(request.url ?? '/');
-    const allowed = 'invalid' in target ? [] : allowedFor('CONNECT', target);
+    const allowed = 'invalid' in target ? [] : unrouted.allowedFor('CONNECT', target);
     socket.end(allowed.length > 0 ? rawJsonAnswer(405, 'method not allowed', `Allow: ${allowed.join(', ')}\r\n`) : rawJsonAnswer(404, 'not found'));
   });
   let maxHeaderBytes = DEFAULT_MAX_HEADER_BYTES;
@@ -304,32 +236,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // client costs a socket until then, never an in-flight slot (bodies are read before a slot is asked for).
   server.headersTimeout = DEFAULT_HEADERS_TIMEOUT_MS;
   server.requestTimeout = DEFAULT_RECEIVE_TIMEOUT_MS;
-  const handleUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    if (!isWebSocketUpgrade(request)) {
-      // Node.js hands every upgrade request here once there is an upgrade listener, `Upgrade: h2c` included (curl
-      // --http2, Java's HttpClient on http:// URLs). A server may ignore an upgrade it does not speak (RFC 9110 §7.8):
-      // the request goes back to the HTTP server on the same connection, without its upgrade headers, and is served
-      // as HTTP/1.1 (its body is still in the socket).
-      if (head.length > 0) socket.unshift(head);
-      socket.unshift(withoutUpgrade(request));
-      (options.listener?.server ?? server).emit('connection', socket);
-      return;
-    }
-    // Routed on the decoded path, as HTTP requests are.
-    const url = request.url ?? '/';
-    const target = isPlainTarget(url) ? requestPath(url) : readTarget(url);
-    if (typeof target !== 'string' && 'invalid' in target) {
-      socket.end(rawJsonAnswer(400, `bad request: ${target.invalid}`));
-      return;
-    }
-    const found = upgrades.find('GET', typeof target === 'string' ? target : target.routable);
-    const handler = found ? upgradeHandlers.get(found.store as string) : undefined;
-    if (!found || !handler) {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      return;
-    }
-    handler(request, socket, head, found.params);
-  };
+  const upgrades = createUpgradeRoutes(() => options.listener?.server ?? server);
+  const handleUpgrade = upgrades.handle;
   let dispatchUpgrade = handleUpgrade;
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => dispatchUpgrade(request, socket, head));
   return {
@@ -374,14 +282,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       routes?.delete(path);
       if (routes?.size === 0) patterns.delete(method);
     },
-    upgradeRoute: (path, handler) => {
-      upgradeHandlers.set(path, handler);
-      upgrades.on('GET', path, () => undefined, path);
-    },
-    unrouteUpgrade: (path) => {
-      upgradeHandlers.delete(path);
-      upgrades.off('GET', path);
-    },
+    upgradeRoute: upgrades.add,
+    unrouteUpgrade: upgrades.remove,
     server,
     listen: (port, host) =>
       new Promise((resolve, reject) => {
@@ -417,73 +319,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   };
 }
 
-/** What the router keeps for a route: its names for the access log and metrics, and the parameter it ends with. */
-interface RouteStore extends ServedRoute {
-  readonly finalParam: string | undefined;
-}
-
-/** The name of the parameter a router path ends with (`id` for `/users/:id`), if it ends with one. */
-function finalParam(path: string): string | undefined {
-  return /:([^/]*)$/.exec(path)?.[1];
-}
-
-/**
- * A request line whose version is not HTTP/1.x, which Go's server refused: none (Node reads `GET /x` as HTTP/0.9) is
- * 400, as Go answered a request line without one; 2.0 and later, 505.
- */
-function unsupportedVersion(response: ServerResponse, major: number): void {
-  response.setHeader('connection', 'close');
-  if (major < 1) sendJson(response, 400, { status: 400, message: 'bad request: the request line has no HTTP/1.x version' });
-  else sendJson(response, 505, { status: 505, message: 'HTTP version not supported: e2rx serves HTTP/1.x' });
-}
-
-/** 400 for a request Go's server could not read (an invalid escape in its target, no Host): Atmo answered 400 and closed the connection. */
-function badTarget(response: ServerResponse, reason: string): void {
-  response.setHeader('connection', 'close');
-  sendJson(response, 400, { status: 400, message: `bad request: ${reason}` });
-}
-
 /** Reads the socket's remote address once: Node keeps it for later reads, even after the socket closes. */
 function rememberPeer(socket: Socket): void {
   if (socket.remoteAddress === undefined) return;
-}
-
-/** Whether an upgrade request asks for a websocket. */
-function isWebSocketUpgrade(request: IncomingMessage): boolean {
-  return (request.headers.upgrade ?? '').split(',').some((token) => token.trim().toLowerCase() === 'websocket');
-}
-
-/** The head of an upgrade request as it came, less its upgrade: no `Upgrade` nor `HTTP2-Settings`, no `upgrade` token in `Connection`. */
-function withoutUpgrade(request: IncomingMessage): Buffer {
-  const lines = [`${request.method ?? 'GET'} ${request.url ?? '/'} HTTP/${request.httpVersion}`];
-  const raw = request.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i] as string;
-    const value = raw[i + 1] as string;
-    const lower = name.toLowerCase();
-    if (lower === 'upgrade' || lower === 'http2-settings') continue;
-    if (lower === 'connection') {
-      const kept = value
-        .split(',')
-        .map((token) => token.trim())
-        .filter((token) => token !== '' && !['upgrade', 'http2-settings'].includes(token.toLowerCase()));
-      if (kept.length > 0) lines.push(`${name}: ${kept.join(', ')}`);
-      continue;
-    }
-    lines.push(`${name}: ${value}`);
-  }
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-}
-
-/** Writes a JSON response, with the request's `X-Request-ID` when e2rx's server received the request. */
-export function sendJson(response: ServerResponse, status: number, body: unknown): void {
-  const payload = JSON.stringify(body);
-  const request = response.req as IncomingMessage | undefined;
-  response.writeHead(
-    status,
-    request instanceof ServedRequest
-      ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload), [REQUEST_ID_HEADER]: request.requestId }
-      : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-  );
-  response.end(payload);
 }

@@ -5,7 +5,7 @@
  */
 import { failureStatus, statusOfRunError } from '../messages/http-status.js';
 import type { ServerResponse } from 'node:http';
-import { sendJson } from '../server/http-server.js';
+import { sendJson } from '../server/send-json.js';
 import { REQUEST_ID_HEADER } from '../server/request-id.js';
 import type { RunResult } from '../steps/steps.js';
 import { wireHeaderValue } from './header-value.js';

@@ -10,7 +10,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../flow/gate.js';
 import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
-import { sendJson, type HttpServer } from '../server/http-server.js';
+import type { HttpServer } from '../server/http-server.js';
+import { sendJson } from '../server/send-json.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
 import type { HttpJob } from '../messages/http-job.js';
@@ -223,14 +224,28 @@ function refuseStopping(response: ServerResponse): void {
  * client's `X-Request-ID` when usable, else a fresh UUID (see {@link requestIdOf}).
  */
 export function requestFromHttp(incoming: IncomingMessage, body: Uint8Array, params: Record<string, string>): FunctionRequest {
-  // The first value of a repeated header is the one Go's Header.Get gave Atmo's functions.
-  const headers: Record<string, string> = {};
+  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', id: requestIdOf(incoming), body, headers: firstValues(incoming), params });
+}
+
+/**
+ * A request's headers as the functions see them: names lower-cased, the first value of a repeated header (the one
+ * Go's Header.Get gave Atmo's functions). Node has built the same map already (its server reads `Expect` and `Host`
+ * from it) unless a name is repeated, where it joins or drops values: that map is taken when it has one entry per
+ * header received, and it becomes the request's (the request is made from it once, and nothing reads it after).
+ */
+function firstValues(incoming: IncomingMessage): Record<string, string> {
   const raw = incoming.rawHeaders;
+  const built = incoming.headers as Record<string, string>;
+  let names = 0;
+  for (const _ in built) names += 1;
+  // (`set-cookie` is an array in Node's map even once.)
+  if (names * 2 === raw.length && built['set-cookie'] === undefined) return built;
+  const headers: Record<string, string> = {};
   for (let i = 0; i < raw.length; i += 2) {
     const name = lowerCase(raw[i] as string);
     if (headers[name] === undefined) headers[name] = raw[i + 1] as string;
   }
-  return createRequest({ method: incoming.method ?? 'GET', url: incoming.url ?? '/', id: requestIdOf(incoming), body, headers, params });
+  return headers;
 }
 
 /** Header names seen, lower-cased: a handful of distinct names come back on every request. */

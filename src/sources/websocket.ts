@@ -15,7 +15,7 @@ import { lazyModule } from '../lazy-module.js';
 const ws = lazyModule<typeof import('ws')>('ws');
 import { concatBytes, createRequest, ownBytes } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
-import { sendJson } from '../server/http-server.js';
+import { sendJson } from '../server/send-json.js';
 import { toRouterPath } from '../directive/index.js';
 import { AUTH_STATE_KEY } from '../directive/auth.js';
 import type { OrderedQueue } from '../flow/in-order.js';
