@@ -28,22 +28,22 @@
 import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate, Slot, Waiter } from '../flow/gate.js';
-import type { FunctionRequest } from '../runtime/request.js';
+import type { Gate, Slot } from '../flow/gate.js';
 import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
 import type { InFlight } from '../flow/in-flight.js';
-import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
-import { streamRequest } from '../messages/stream-request.js';
+import { createOffsetTracker } from '../flow/offset-tracker.js';
 import { CommitCadence, type PendingCommit } from './kafka-commits.js';
+import { Job, type KafkaJob } from './kafka-job.js';
+import { heldBytes, Partition, type PartitionOwner, type SettledJob } from './kafka-partition.js';
+
+export type { KafkaJob } from './kafka-job.js';
+export { heldBytes, RECORD_OVERHEAD_BYTES } from './kafka-partition.js';
 
 /** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
 export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
 
 /** The bytes all partitions of a handler may hold before the consumer is paused, when the gate sets no bound. */
 export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
-
-/** What a held record costs besides its key, value and headers (its objects, its request), in the byte bounds. */
-export const RECORD_OVERHEAD_BYTES = 256;
 
 /**
  * Records emitted at most before the source yields to the event loop (the next ones are emitted from `setImmediate`):
@@ -57,32 +57,6 @@ export const RECORDS_PER_SLICE = 256;
  * what completed in the last interval (the guarantee is at-least-once either way).
  */
 export const DEFAULT_COMMIT_INTERVAL_MS = 100;
-
-/** One Kafka record to run: emitted with an in-flight slot of the handler's gate. */
-export interface KafkaJob {
-  readonly record: KafkaRecord;
-  /** The request of the run (url = `resource`, body = the value, a Grav envelope unwrapped). */
-  readonly request: FunctionRequest;
-  /** Whether the partition is still assigned as when the record was fetched (else its completion is not committed). */
-  readonly current: boolean;
-  /**
-   * The run is over, and the result waits to be published: frees the slot and lets the partition emit its next
-   * record. The offset is committed only after {@link complete}. Idempotent; implied by `complete` and `abandon`.
-   */
-  proceed(): void;
-  /**
-   * Lets the partition emit its next record now, while this one keeps its slot until it proceeds (per-key ordering:
-   * the record waits for its key, not for its partition). Call it after the job was queued where it runs. Idempotent.
-   */
-  detach(): void;
-  /** Done (published, dead-lettered or skipped on purpose): the offset may be committed; frees the slot. Idempotent. */
-  complete(): void;
-  /**
-   * Not done: frees the slot without completing. The offset is never committed and the partition emits nothing
-   * more until it is reassigned: the record is redelivered after a restart or rebalance. Idempotent.
-   */
-  abandon(): void;
-}
 
 /** A flow-control event of {@link fromKafkaTopic} (for metrics, logs and specs). */
 export type KafkaFlowEvent =
@@ -120,20 +94,6 @@ export interface KafkaTopicOptions {
 }
 
 /**
- * What a record counts for in the byte bounds: its key, value and headers, and {@link RECORD_OVERHEAD_BYTES}.
- *
- * @example
- * ```ts
- * heldBytes({ topic: 't', partition: 0, offset: '0', key: null, value: new Uint8Array(100), headers: [], timestamp: '0' }); // 356
- * ```
- */
-export function heldBytes(record: KafkaRecord): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key?.length ?? 0);
-  for (const [name, value] of record.headers) bytes += name.length + value.length;
-  return bytes;
-}
-
-/**
  * The records of `topic` in the consumer group `options.groupId`, as jobs. Cold: subscribing starts a consumer
  * (connect, join, fetch); unsubscribing stops taking records and, in the background, finishes and commits.
  *
@@ -153,122 +113,8 @@ export function fromKafkaTopic(driver: KafkaDriver, topic: string, options: Kafk
   });
 }
 
-/** One partition of the topic, in the current assignment or an earlier one. */
-class Partition implements Waiter {
-  readonly tp: TopicPartition;
-  epoch: number;
-  assigned = true;
-  tracker: OffsetTracker = createOffsetTracker();
-  /** The position (in {@link tracker}) of the next record to emit. */
-  position = 0;
-  /** Records received and not yet emitted: `buffer[head..]`, with their held bytes. */
-  buffer: Array<KafkaRecord | undefined> = [];
-  bytes: number[] = [];
-  head = 0;
-  /** A job of this partition is out and has not proceeded (of any epoch): the next record waits for it. */
-  running = false;
-  /** The epoch in which a job was abandoned: nothing more is emitted in it. */
-  blockedEpoch: number | undefined;
-  /** Paused at the consumer. */
-  paused = false;
-  /** At its own byte bound (until it is down to half). */
-  over = false;
-  /** Bytes of the records of the current epoch received and not completed. */
-  held = 0;
-
-  constructor(
-    readonly source: TopicSource,
-    topic: string,
-    partition: number,
-    epoch: number,
-  ) {
-    this.tp = { topic, partition };
-    this.epoch = epoch;
-  }
-
-  /** The gate gave a slot: emit the next record. */
-  start(slot: Slot): void {
-    this.source.begin(this, slot);
-  }
-
-  shed(): void {
-    // Work is offered to the gate only when a slot is free: it never waits in the gate's queue.
-  }
-
-  /** Drops the records not emitted; returns their bytes. */
-  clear(): number {
-    let dropped = 0;
-    for (let index = this.head; index < this.bytes.length; index += 1) dropped += this.bytes[index] as number;
-    this.buffer = [];
-    this.bytes = [];
-    this.head = 0;
-    return dropped;
-  }
-}
-
-/** A job: one record out of its partition, from its slot to its completion. */
-class Job implements KafkaJob {
-  readonly request: FunctionRequest;
-  #slot: Slot | undefined;
-  #settled = false;
-  #detached = false;
-
-  constructor(
-    readonly source: TopicSource,
-    readonly partition: Partition,
-    readonly record: KafkaRecord,
-    readonly epoch: number,
-    readonly tracker: OffsetTracker,
-    readonly position: number,
-    readonly bytes: number,
-    slot: Slot,
-  ) {
-    this.#slot = slot;
-    this.request = streamRequest(source.resource, record.value ?? EMPTY, record.headers);
-  }
-
-  get current(): boolean {
-    return this.partition.epoch === this.epoch && this.partition.assigned;
-  }
-
-  proceed(): void {
-    const slot = this.#slot;
-    if (slot === undefined) return;
-    this.#slot = undefined;
-    slot.release();
-    // A detached job let its partition go on already: a later job of the partition may be the one running now.
-    if (!this.#detached) this.partition.running = false;
-    this.source.proceeded(this.partition);
-  }
-
-  detach(): void {
-    if (this.#slot === undefined || this.#detached) return;
-    this.#detached = true;
-    this.partition.running = false;
-    this.source.proceeded(this.partition);
-  }
-
-  complete(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.proceed();
-    this.source.finished(this, true);
-  }
-
-  abandon(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    // Blocked before the slot is freed, so that nothing more of the partition is emitted.
-    if (this.partition.epoch === this.epoch) this.partition.blockedEpoch = this.epoch;
-    this.proceed();
-    this.source.finished(this, false);
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
 /** The state of one subscription of {@link fromKafkaTopic}. */
-class TopicSource {
+class TopicSource implements PartitionOwner {
   readonly resource: string;
   readonly gate: Gate;
   readonly consumer: KafkaConsumer;
@@ -472,7 +318,7 @@ class TopicSource {
     if (this.waiting.size > 0) for (const other of [...this.waiting]) this.pump(other);
   }
 
-  finished(job: Job, completed: boolean): void {
+  finished(job: SettledJob, completed: boolean): void {
     const partition = job.partition;
     this.held -= job.bytes;
     const current = partition.epoch === job.epoch && partition.tracker === job.tracker;
