@@ -5,7 +5,9 @@ import type {
   KafkaConsumerOptions,
   KafkaDriver,
   KafkaOutgoing,
+  KafkaPosition,
   KafkaRecord,
+  KafkaTransactions,
   TopicPartition,
 } from '../../src/connections/kafka-driver.js';
 
@@ -41,6 +43,13 @@ export class FakeConsumer implements KafkaConsumer {
     if (this.failCommits) return Promise.reject(new Error('rebalancing'));
     this.commits.push([...commits]);
     return Promise.resolve();
+  }
+  /** Rewinds to what was committed (the specs deliver the records again themselves). */
+  rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
+    return Promise.resolve(partitions.map((tp) => ({ ...tp, offset: this.committed(tp.topic, tp.partition) })));
+  }
+  transactional(): KafkaTransactions {
+    throw new Error('the fake Kafka driver has no transactions: exactly-once is specced against the real broker');
   }
   stop(): Promise<void> {
     this.stopped = true;

@@ -6,10 +6,11 @@
  * @module
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Consumer, type ConsumerGroupJoinPayload, type Message, type MessagesStream } from '@platformatic/kafka';
+import { Consumer, FetchIsolationLevels, type ConsumerGroupJoinPayload, type Message, type MessagesStream } from '@platformatic/kafka';
 import type { Logger } from 'pino';
-import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, TopicPartition } from './kafka-driver.js';
+import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaPosition, KafkaTransactions, TopicPartition } from './kafka-driver.js';
 import { PlatformaticRecord, platformaticErrorMessage } from './platformatic-messages.js';
+import { PlatformaticTransactions } from './platformatic-transactions.js';
 
 /** The group timings of a {@link PlatformaticConsumer} (the driver's options). */
 export interface PlatformaticConsumerTimings {
@@ -42,6 +43,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
   #running = false;
   #crashed = false;
   #stopping: Promise<void> | undefined;
+  readonly #brokers: readonly string[];
+  readonly #clientId: string;
 
   constructor(
     brokers: readonly string[],
@@ -51,6 +54,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     private readonly logger: Logger,
     private readonly onStopped: (self: PlatformaticConsumer) => void,
   ) {
+    this.#brokers = brokers;
+    this.#clientId = clientId;
     const sessionTimeout = driverOptions.sessionTimeoutMs ?? 30_000;
     this.#consumer = new Consumer({
       clientId,
@@ -58,6 +63,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
       bootstrapBrokers: [...brokers],
       autocommit: false,
       autocreateTopics: true,
+      // What an aborted transaction wrote is never handed over (the client's default, said here: exactly-once needs it).
+      isolationLevel: FetchIsolationLevels.READ_COMMITTED,
       sessionTimeout,
       rebalanceTimeout: Math.max(60_000, sessionTimeout),
       heartbeatInterval: driverOptions.heartbeatIntervalMs ?? 3_000,
@@ -212,6 +219,26 @@ export class PlatformaticConsumer implements KafkaConsumer {
     } catch (error) {
       throw new Error(platformaticErrorMessage(error), { cause: error });
     }
+  }
+
+  async rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
+    const byTopic = new Map<string, number[]>();
+    for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
+    const committed = await this.#consumer.listCommittedOffsets({ topics: [...byTopic].map(([topic, list]) => ({ topic, partitions: list })) });
+    // The stream cannot seek one partition: a new one reads every assigned partition from its committed offset.
+    const previous = this.#stream;
+    if (previous !== undefined && this.#running) {
+      this.#stream = undefined;
+      await this.#replace(previous);
+    }
+    return partitions.map((tp) => {
+      const offset = committed.get(tp.topic)?.[tp.partition];
+      return { ...tp, offset: offset === undefined || offset < 0n ? undefined : offset.toString() };
+    });
+  }
+
+  transactional(transactionalId: string): KafkaTransactions {
+    return new PlatformaticTransactions(transactionalId, this.#consumer, { clientId: this.#clientId, brokers: this.#brokers, display: this.#brokers.join(',') });
   }
 
   stop(): Promise<void> {

@@ -101,6 +101,12 @@ export const HandlerSchema = z
       .enum(['partition', 'key'])
       .describe('(e2rx) Kafka: `partition` (default) runs the records of a partition one at a time; `key` runs records with the same key in order and records with different keys in parallel.')
       .optional(),
+    delivery: z
+      .enum(['at-least-once', 'exactly-once'])
+      .describe(
+        '(e2rx) Kafka: `at-least-once` (default) commits a record once its outputs are acknowledged; `exactly-once` produces its results and dead letters in one Kafka transaction with its offset, read with read_committed.',
+      )
+      .optional(),
     jetstream: jetstream.optional(),
     deadLetter: text('(e2rx) Subject or topic that receives messages whose runs failed for good.').optional(),
     retries: retries.optional(),

@@ -17,7 +17,7 @@ const kafkaPipelines = loadOnce(() => import('./kafka-pipeline.js'));
 /** The `kafka` kind. */
 export const kafkaKind: StreamHandlerKind = {
   name: 'kafka',
-  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'ordering', 'deadLetter', 'retries', 'limits'],
+  keys: ['type', 'source', 'resource', 'steps', 'response', 'respondTo', 'consumerGroup', 'ordering', 'delivery', 'deadLetter', 'retries', 'limits'],
   list: 'streams',
   accepts: (handler) => handler.source === 'kafka',
   plan: (handler, context): HandlerPlan => {
@@ -35,6 +35,7 @@ export const kafkaKind: StreamHandlerKind = {
         topic: handler.resource,
         groupId: handler.consumerGroup ?? context.directive.identifier,
         ordering: handler.ordering,
+        delivery: handler.delivery,
         respondTo: handler.respondTo,
         deadLetter: handler.deadLetter,
         retries: retriesOf(handler.retries),

@@ -6,7 +6,7 @@
  */
 import type { Slot } from '../flow/gate.js';
 import type { FunctionRequest } from '../runtime/request.js';
-import type { KafkaRecord } from '../connections/kafka-driver.js';
+import type { KafkaRecord, KafkaTransactions } from '../connections/kafka-driver.js';
 import type { OffsetTracker } from '../flow/offset-tracker.js';
 import { streamRequest } from '../messages/stream-request.js';
 import type { Partition, PartitionOwner, SettledJob } from './kafka-partition.js';
@@ -35,6 +35,17 @@ export interface KafkaJob {
    * more until it is reassigned: the record is redelivered after a restart or rebalance. Idempotent.
    */
   abandon(): void;
+  /**
+   * Exactly-once: the transactional producer of the record's partition, whose transactions carry its outputs and
+   * commit its offset (the source commits none itself); `undefined` at least once.
+   */
+  readonly transactions: KafkaTransactions | undefined;
+  /**
+   * Exactly-once: the transaction carrying this record failed and was aborted. The partition drops what it holds,
+   * is fenced again and fetches from its committed offset: every job out of it stops being {@link current}, and
+   * the records run again. Call {@link abandon} on each. Once per epoch; later calls do nothing.
+   */
+  rewind(): void;
 }
 
 /** A job: one record out of its partition, from its slot to its completion. */
@@ -60,6 +71,14 @@ export class Job implements KafkaJob, SettledJob {
 
   get current(): boolean {
     return this.partition.epoch === this.epoch && this.partition.assigned;
+  }
+
+  get transactions(): KafkaTransactions | undefined {
+    return this.source.transactions(this.partition);
+  }
+
+  rewind(): void {
+    this.source.rewind(this.partition, this.epoch);
   }
 
   proceed(): void {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Slot, Waiter } from '../flow/gate.js';
-import type { KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
+import type { KafkaRecord, KafkaTransactions, TopicPartition } from '../connections/kafka-driver.js';
 import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
 
 /** What a held record costs besides its key, value and headers (its objects, its request), in the byte bounds. */
@@ -42,6 +42,10 @@ export interface PartitionOwner {
   begin(partition: Partition, slot: Slot): void;
   /** A job's run is over: its partition may emit the next record. */
   proceeded(partition: Partition): void;
+  /** Exactly-once: the partition's transactional producer (`undefined` at least once). */
+  transactions(partition: Partition): KafkaTransactions | undefined;
+  /** Exactly-once: a transaction of the partition in `epoch` failed: drop what it holds and fetch from the committed offset. */
+  rewind(partition: Partition, epoch: number): void;
   /** A job completed (or was abandoned). */
   finished(job: SettledJob, completed: boolean): void;
 }
@@ -68,6 +72,10 @@ export class Partition implements Waiter {
   over = false;
   /** Bytes of the records of the current epoch received and not completed. */
   held = 0;
+  /** Exactly-once: being fenced and rewound; records received meanwhile are dropped (they are fetched again). */
+  rewinding = false;
+  /** Exactly-once: rewound to this offset; records below it (fetched before the rewind) are dropped. */
+  from: bigint | undefined;
 
   constructor(
     readonly source: PartitionOwner,

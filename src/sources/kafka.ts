@@ -25,73 +25,21 @@
  *
  * @module
  */
-import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { Logger } from 'pino';
+import { Observable, type Subscriber } from 'rxjs';
 import { E2rxError, errorMessage } from '../errors.js';
 import type { Gate, Slot } from '../flow/gate.js';
-import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
-import type { InFlight } from '../flow/in-flight.js';
+import type { KafkaConsumer, KafkaDriver, KafkaRecord, KafkaTransactions, TopicPartition } from '../connections/kafka-driver.js';
 import { createOffsetTracker } from '../flow/offset-tracker.js';
 import { CommitCadence, type PendingCommit } from './kafka-commits.js';
 import { Job, type KafkaJob } from './kafka-job.js';
 import { heldBytes, Partition, type PartitionOwner, type SettledJob } from './kafka-partition.js';
+import { TransactionalPartitions } from './kafka-exactly-once.js';
+import { DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_MAX_HELD_BYTES, DEFAULT_PARTITION_BYTES, RECORDS_PER_SLICE, type KafkaTopicOptions } from './kafka-options.js';
 
 export type { KafkaJob } from './kafka-job.js';
 export { heldBytes, RECORD_OVERHEAD_BYTES } from './kafka-partition.js';
+export * from './kafka-options.js';
 
-/** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
-export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
-
-/** The bytes all partitions of a handler may hold before the consumer is paused, when the gate sets no bound. */
-export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
-
-/**
- * Records emitted at most before the source yields to the event loop (the next ones are emitted from `setImmediate`):
- * a function that runs on the calling thread completes inside `job`'s emission, and a fetch of thousands of records
- * would otherwise run in one go while produce acknowledgements, fetches and heartbeats wait.
- */
-export const RECORDS_PER_SLICE = 256;
-
-/**
- * Commits are made at most this often: the completions in between go into one commit. A crash redelivers at most
- * what completed in the last interval (the guarantee is at-least-once either way).
- */
-export const DEFAULT_COMMIT_INTERVAL_MS = 100;
-
-/** A flow-control event of {@link fromKafkaTopic} (for metrics, logs and specs). */
-export type KafkaFlowEvent =
-  | { readonly type: 'pause' | 'resume'; readonly partition: TopicPartition }
-  | { readonly type: 'assigned'; readonly partitions: readonly TopicPartition[] }
-  | { readonly type: 'revoked' }
-  | { readonly type: 'commit'; readonly commits: readonly { readonly topic: string; readonly partition: number; readonly offset: string }[] };
-
-/** Options of {@link fromKafkaTopic}. */
-export interface KafkaTopicOptions {
-  /** The consumer group. */
-  readonly groupId: string;
-  /** The handler's in-flight bound. */
-  readonly gate: Gate;
-  /** The request url (default: the topic). */
-  readonly resource?: string;
-  /** Where a new group starts: the earliest record (default true) or the end of the topic. */
-  readonly fromBeginning?: boolean;
-  /** Bytes a partition may hold before it is paused (default {@link DEFAULT_PARTITION_BYTES}, at most `maxHeldBytes`). */
-  readonly partitionBytes?: number;
-  /**
-   * Bytes all partitions may hold before the consumer is paused (default: the gate's `maxQueuedBytes`, else
-   * {@link DEFAULT_MAX_HELD_BYTES}).
-   */
-  readonly maxHeldBytes?: number;
-  /** Commits at most this often (default {@link DEFAULT_COMMIT_INTERVAL_MS}); a stop commits at once. */
-  readonly commitIntervalMs?: number;
-  /** The scheduler of the commit cadence (a `TestScheduler` in marble tests; default: Node.js timers). */
-  readonly scheduler?: SchedulerLike;
-  readonly logger?: Logger;
-  /** Receives the background stop task (wait for the jobs out, commit, leave the group). */
-  readonly inFlight?: InFlight;
-  /** Flow-control events. */
-  readonly onFlow?: (event: KafkaFlowEvent) => void;
-}
 
 /**
  * The records of `topic` in the consumer group `options.groupId`, as jobs. Cold: subscribing starts a consumer
@@ -139,6 +87,8 @@ class TopicSource implements PartitionOwner {
   sinceYield = 0;
   /** Yielding: partitions to pump once the event loop has turned. */
   yielding: Set<Partition> | undefined;
+  /** Exactly-once: the partitions' transactional producers. */
+  readonly exactlyOnce: TransactionalPartitions | undefined;
 
   constructor(
     readonly driver: KafkaDriver,
@@ -167,6 +117,27 @@ class TopicSource implements PartitionOwner {
       onFailed: (commits, error) => options.logger?.warn({ topic, groupId: options.groupId, commits, err: error }, 'Kafka commit failed; it is retried with the next one'),
     });
     this.consumer = driver.consumer({ groupId: options.groupId, topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    if (options.exactlyOnce !== undefined) {
+      this.exactlyOnce = new TransactionalPartitions(
+        topic,
+        this.consumer,
+        options.exactlyOnce,
+        {
+          current: (number, epoch) => {
+            const partition = this.partitions.get(number);
+            return !this.stopped && partition !== undefined && partition.epoch === epoch && partition.assigned && partition.rewinding;
+          },
+          rewound: (number, _epoch, position) => {
+            const partition = this.partitions.get(number) as Partition;
+            partition.rewinding = false;
+            partition.from = position.offset === undefined ? undefined : BigInt(position.offset);
+            this.pump(partition);
+          },
+        },
+        options.scheduler,
+        options.logger,
+      );
+    }
   }
 
   start(): void {
@@ -206,7 +177,13 @@ class TopicSource implements PartitionOwner {
     if (partition === undefined) {
       partition = new Partition(this, this.topic, record.partition, this.epoch);
       this.partitions.set(record.partition, partition);
+      if (this.exactlyOnce !== undefined) this.rewind(partition, partition.epoch);
     } else if (!partition.assigned) return; // fetched before a revocation: it will be fetched again
+    if (partition.rewinding) return; // fetched again once rewound
+    if (partition.from !== undefined) {
+      if (BigInt(record.offset) < partition.from) return; // fetched before the rewind
+      partition.from = undefined;
+    }
     try {
       partition.tracker.received(record.offset);
     } catch {
@@ -238,26 +215,57 @@ class TopicSource implements PartitionOwner {
     this.options.onFlow?.({ type: 'assigned', partitions: mine });
     // ...unless the source is stopped or still over its bound with the jobs of the old assignment.
     for (const partition of this.partitions.values()) this.reconcile(partition);
+    if (this.exactlyOnce !== undefined) this.rewindAll(mine.map((tp) => this.partitions.get(tp.partition) as Partition));
+  }
+
+  transactions(partition: Partition): KafkaTransactions | undefined {
+    return this.exactlyOnce?.of(partition.tp.partition);
+  }
+
+  rewind(partition: Partition, epoch: number): void {
+    if (partition.epoch === epoch && partition.assigned && !this.stopped) this.rewindAll([partition]);
+  }
+
+  /** Exactly-once: a new epoch for each partition, emitting nothing until it is fenced and fetches from its committed offset. */
+  rewindAll(partitions: readonly Partition[]): void {
+    const exactlyOnce = this.exactlyOnce;
+    if (exactlyOnce === undefined || partitions.length === 0) return;
+    for (const partition of partitions) {
+      this.epoch += 1;
+      this.reset(partition);
+      partition.epoch = this.epoch;
+      partition.rewinding = true;
+      this.waiting.delete(partition);
+      this.reconcile(partition);
+    }
+    exactlyOnce.rewind(partitions.map((partition) => ({ partition: partition.tp.partition, epoch: partition.epoch })));
+  }
+
+  /** Drops what a partition holds and starts its offsets afresh (a revocation or a rewind). */
+  reset(partition: Partition): void {
+    this.held -= partition.clear();
+    partition.tracker = createOffsetTracker();
+    partition.position = 0;
+    partition.held = 0;
+    partition.over = false;
+    partition.rewinding = false;
+    partition.from = undefined;
   }
 
   revokeAll(): void {
     this.epoch += 1;
     this.waiting.clear();
     for (const partition of this.partitions.values()) {
-      this.held -= partition.clear();
+      this.reset(partition);
       partition.epoch = this.epoch;
       partition.assigned = false;
-      partition.tracker = createOffsetTracker();
-      partition.position = 0;
-      partition.held = 0;
       partition.paused = false;
-      partition.over = false;
     }
   }
 
   /** Emits the partition's next record if it may run now. */
   pump(partition: Partition): void {
-    if (this.stopped || partition.running || !partition.assigned || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
+    if (this.stopped || partition.running || !partition.assigned || partition.rewinding || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
     if (this.yielding !== undefined) {
       this.yielding.add(partition);
       return;
@@ -364,7 +372,8 @@ class TopicSource implements PartitionOwner {
   }
 
   scheduleCommit(): void {
-    this.commits.schedule();
+    // Exactly-once: offsets are committed in the transactions that carry the outputs.
+    if (this.exactlyOnce === undefined) this.commits.schedule();
   }
 
   stop(): void {
@@ -384,6 +393,7 @@ class TopicSource implements PartitionOwner {
       this.scheduleCommit();
       await this.commits.idle;
       await this.consumer.stop();
+      await this.exactlyOnce?.close();
     })().catch((error: unknown) => this.options.logger?.warn({ topic: this.topic, err: errorMessage(error) }, 'Kafka consumer shutdown failed'));
     this.options.inFlight?.add(shutdown);
   }

@@ -1,0 +1,116 @@
+/**
+ * Exactly-once from Kafka to Kafka (`delivery: exactly-once`, e2rx) on the real broker, through real Wasm, with real
+ * processes: two `e2rx start` of one app share a consumer group on a topic of 4 partitions holding 10,000 records,
+ * and answer each record to an output topic (`respondTo`, the `stream-echo` function). Once the output holds a few
+ * thousand results, one of the two processes is killed with SIGKILL (no drain, no commit, transactions left open);
+ * the other takes its partitions over, fences its transactional ids (aborting what the dead one left open) and runs
+ * the records from the offsets committed in the last committed transactions.
+ *
+ * Read with isolation level read_committed (the spec reader's kafkajs default, `readUncommitted: false`), the output
+ * then holds every record's result exactly once: 0 missing, 0 duplicates. Run on both drivers.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { functionWasm } from '../integration/support/functions.js';
+import { isStaleBuild } from '../support/dist.js';
+import { problems, startInstance, type Instance } from '../support/e2rx-process.js';
+import { KAFKA_BROKERS, requireServices } from '../support/services.js';
+import { kafkaSpecClient, type KafkaSpecClient } from './kafka-support.js';
+import { KAFKA_DRIVERS, unique, waitFor } from './support.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const RECORDS = 10_000;
+const PARTITIONS = 4;
+
+describe.each(KAFKA_DRIVERS)('Kafka exactly-once across two processes, driver %s', (driver) => {
+  let kafka: KafkaSpecClient;
+  let dir: string | undefined;
+  const instances: Instance[] = [];
+
+  beforeAll(async () => {
+    await requireServices('kafka');
+    if (isStaleBuild(join(ROOT, 'dist', 'cli', 'main.js'))) {
+      const built = spawnSync('npm', ['run', 'build'], { cwd: ROOT, encoding: 'utf8' });
+      if (built.status !== 0) throw new Error(`npm run build failed:\n${built.stdout}${built.stderr}`);
+    }
+    kafka = await kafkaSpecClient();
+    dir = await mkdtemp(join(tmpdir(), 'e2rx-exactly-once-'));
+    await writeFile(join(dir, 'echo.wasm'), await functionWasm('stream-echo'));
+  }, 180_000);
+
+  afterAll(async () => {
+    for (const instance of instances) instance.child.kill('SIGKILL');
+    await kafka?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it(`delivery: exactly-once (${driver}) - 10,000 records, one of two processes SIGKILLed mid-stream: the output read with read_committed holds each result once`, async () => {
+    const input = unique(`eos-${driver}`);
+    const output = `${input}-out`;
+    const group = unique(`eos-${driver}-g`);
+    await kafka.createTopic(input, PARTITIONS);
+    await kafka.createTopic(output, 1);
+    const values = Array.from({ length: RECORDS }, (_, index) => `r${index}`);
+    for (let at = 0; at < RECORDS; at += 1_000) {
+      await kafka.produce(
+        input,
+        values.slice(at, at + 1_000).map((value, index) => ({ value, partition: (at + index) % PARTITIONS })),
+      );
+    }
+    await writeFile(
+      join(dir as string, 'Directive.yaml'),
+      [
+        `identifier: ${unique('com.e2rx.eos')}`,
+        'appVersion: v0.1.0',
+        'atmoVersion: v0.4.7',
+        'connections:',
+        `  kafka: { brokerAddress: "${KAFKA_BROKERS.join(',')}", driver: ${driver}, sessionTimeoutMs: 6000, heartbeatIntervalMs: 500 }`,
+        'runnables:',
+        '  - { name: echo, namespace: default, lang: assemblyscript }',
+        'handlers:',
+        '  - type: stream',
+        '    source: kafka',
+        `    resource: ${input}`,
+        `    respondTo: ${output}`,
+        `    consumerGroup: ${group}`,
+        '    delivery: exactly-once',
+        '    steps:',
+        '      - fn: echo',
+        '',
+      ].join('\n'),
+    );
+    const outputs = await kafka.read(output);
+    const a = startInstance('a', dir as string);
+    const b = startInstance('b', dir as string);
+    instances.push(a, b);
+    // Both in the group (each holds partitions) and well into the stream.
+    await waitFor(() => outputs.length >= 2_500, 60_000, `2,500 results (${outputs.length} so far) ${problems(a, b)}`);
+    a.child.kill('SIGKILL');
+    await a.exited;
+    const killedAt = outputs.length;
+    await waitFor(() => new Set(outputs.map((record) => record.value)).size >= RECORDS, 90_000, `${RECORDS} results (${outputs.length} so far) ${problems(b)}`);
+    // Every partition committed to its end: nothing more is coming.
+    await waitFor(
+      async () => {
+        const committed = await kafka.committed(group, input);
+        return Array.from({ length: PARTITIONS }, (_, partition) => committed[partition]).every((offset) => offset === String(RECORDS / PARTITIONS));
+      },
+      30_000,
+      'the committed offsets at the end of every partition',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    b.child.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+
+    expect(killedAt).toBeLessThan(RECORDS);
+    const seen = new Map<string, number>();
+    for (const record of outputs) seen.set(record.value, (seen.get(record.value) ?? 0) + 1);
+    const missing = values.filter((value) => !seen.has(value));
+    const duplicates = [...seen].filter(([, count]) => count > 1);
+    expect({ missing: missing.length, duplicates: duplicates.length, total: outputs.length }).toEqual({ missing: 0, duplicates: 0, total: RECORDS });
+  }, 240_000);
+});
