@@ -313,6 +313,9 @@ function kafkajsLogCreator(logger: Logger) {
  * - an entry with `retryCount` or `retryTime` (kafkajs retrying: a send, a broker connection, a consumer restart) is
  *   a warning, but a consumer crash (`Crash: …`) stays an error;
  * - a rebalance (`The group is rebalancing, re-joining`) is info: groups rebalance whenever a member joins or leaves;
+ * - `Limiting retries for the idempotent producer may invalidate EoS guarantees` (a transactional producer with
+ *   bounded retries) is debug: e2rx aborts a transaction whose send failed and runs its records again from the
+ *   committed offset, so bounded retries keep exactly-once (docs/decisions/0013-exactly-once.md);
  * - anything else keeps its level.
  */
 export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'info' | 'debug' {
@@ -320,6 +323,6 @@ export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonl
     if (/^Response \w+\(key: \d+, version: \d+\)$/.test(message)) return 'debug';
     return !message.startsWith('Crash: ') && ('retryCount' in extra || 'retryTime' in extra) ? 'warn' : 'error';
   }
-  if (level === logLevel.WARN) return /^The group is rebalancing/.test(message) ? 'info' : 'warn';
+  if (level === logLevel.WARN) return /^The group is rebalancing/.test(message) ? 'info' : /^Limiting retries for the idempotent producer/.test(message) ? 'debug' : 'warn';
   return level === logLevel.INFO ? 'info' : 'debug';
 }
