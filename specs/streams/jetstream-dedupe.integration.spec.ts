@@ -1,7 +1,8 @@
 /**
  * JetStream → JetStream without duplicates, with real processes: two `e2rx start` of one app pull from one durable
  * consumer of an input stream holding 10,000 messages and answer each to a subject stored by an output stream
- * (`respondTo`, the `stream-echo` function). Once the output holds a few thousand results, one process is killed with
+ * (`respondTo`: a `sleep` step of 2 ms, 8 runs at a time, then the `stream-echo` function). Once the output holds a
+ * thousand results, twenty of them from the slow process below, one process is killed with
  * SIGKILL: the messages whose result it had published but not yet acknowledged are redelivered to the other after
  * `ackWaitMs`, which publishes their results again — with the same `Nats-Msg-Id` (`<handler>:<stream>:<sequence>`),
  * so the output stream's duplicate window drops them.
@@ -19,8 +20,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { specFunctions } from '../engine/support/functions.js';
 import { functionWasm } from '../integration/support/functions.js';
 import { isStaleBuild } from '../support/dist.js';
 import { problems, startInstance, type Instance } from '../support/e2rx-process.js';
@@ -31,8 +33,12 @@ const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const MESSAGES = 10_000;
 const LINK_DELAY_MS = 200;
 
-/** A TCP proxy to `target` that delays what clients send by `delayMs` and drops it when the client goes away. */
-async function slowLink(target: URL, delayMs: number): Promise<{ server: Server; url: string }> {
+/**
+ * A TCP proxy to `target` that delays what clients send by `delayMs` and drops it when the client goes away;
+ * `sent(text)` counts the occurrences of `text` in what it forwarded (roughly: a chunk boundary may split one).
+ */
+async function slowLink(target: URL, delayMs: number): Promise<{ server: Server; url: string; sent(text: string): number }> {
+  const forwarded: string[] = [];
   const server = createServer((client) => {
     const upstream = createConnection({ host: target.hostname, port: Number(target.port) });
     const timers = new Set<NodeJS.Timeout>();
@@ -40,6 +46,7 @@ async function slowLink(target: URL, delayMs: number): Promise<{ server: Server;
       const timer = setTimeout(() => {
         timers.delete(timer);
         upstream.write(chunk);
+        forwarded.push(chunk.toString('latin1'));
       }, delayMs);
       timers.add(timer);
     });
@@ -55,7 +62,11 @@ async function slowLink(target: URL, delayMs: number): Promise<{ server: Server;
     upstream.on('error', close);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `nats://127.0.0.1:${(server.address() as AddressInfo).port}` };
+  return {
+    server,
+    url: `nats://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    sent: (text) => forwarded.reduce((count, chunk) => count + chunk.split(text).length - 1, 0),
+  };
 }
 
 describe('JetStream de-duplication across two processes', () => {
@@ -76,9 +87,11 @@ describe('JetStream de-duplication across two processes', () => {
     jsm = await jetstreamManager(client);
     dir = await mkdtemp(join(tmpdir(), 'e2rx-js-dedupe-'));
     const echo = await functionWasm('stream-echo');
+    const { sleep } = await specFunctions();
     for (const name of ['a', 'b']) {
       await mkdir(join(dir, name));
       await writeFile(join(dir, name, 'echo.wasm'), echo);
+      await writeFile(join(dir, name, 'sleep.wasm'), sleep);
     }
   }, 180_000);
 
@@ -101,7 +114,10 @@ describe('JetStream de-duplication across two processes', () => {
     streams.push(inStream, outStream);
     const js = jetstream(client);
     const values = Array.from({ length: MESSAGES }, (_, index) => `m${index}`);
-    for (let at = 0; at < MESSAGES; at += 500) await Promise.all(values.slice(at, at + 500).map((value) => js.publish(input, value)));
+    // Each run sleeps 2 ms, 8 at a time per process: the stream lasts a few seconds.
+    const slowly = headers();
+    slowly.set('x-sleep-ms', '2');
+    for (let at = 0; at < MESSAGES; at += 500) await Promise.all(values.slice(at, at + 500).map((value) => js.publish(input, value, { headers: slowly })));
     const slow = await slowLink(new URL(NATS_URL), LINK_DELAY_MS);
     link = slow.server;
     const identifier = unique('com.e2rx.jsdedupe');
@@ -116,6 +132,7 @@ describe('JetStream de-duplication across two processes', () => {
         'connections:',
         `  nats: { serverAddress: "${url}" }`,
         'runnables:',
+        '  - { name: sleep, namespace: default, lang: assemblyscript }',
         '  - { name: echo, namespace: default, lang: assemblyscript }',
         'handlers:',
         '  - type: stream',
@@ -123,7 +140,9 @@ describe('JetStream de-duplication across two processes', () => {
         `    resource: ${input}`,
         `    respondTo: ${output}`,
         `    jetstream: { stream: ${inStream}, durable: ${name}, ackWaitMs: 2000 }`,
+        '    limits: { maxInFlight: 8 }',
         '    steps:',
+        '      - fn: sleep',
         '      - fn: echo',
         '',
       ].join('\n'),
@@ -136,11 +155,22 @@ describe('JetStream de-duplication across two processes', () => {
     const a = startInstance('a', join(dir as string, 'a'));
     const b = startInstance('b', join(dir as string, 'b'));
     instances.push(a, b);
-    // Both processes at work (the slow one too), well into the stream.
-    await waitFor(async () => (await stored()) >= 2_500, 60_000, `2,500 results ${problems(a, b)}`);
+    // Both processes at work (the slow one has published results through the link), into the stream.
+    let progress = '';
+    await waitFor(
+      async () => {
+        const [bySlow, all] = [slow.sent(`PUB ${output} `), await stored()];
+        progress = `${bySlow} published by the slow process, ${all} stored`;
+        return bySlow >= 20 && all >= 1_000;
+      },
+      60_000,
+      '1,000 results, 20 by the slow process',
+    ).catch((error: unknown) => {
+      throw new Error(`${String(error)}: ${progress}; ${problems(a, b)}`);
+    });
+    const killedAt = await stored();
     a.child.kill('SIGKILL');
     await a.exited;
-    const killedAt = await stored();
     // Everything acknowledged: the redeliveries of what the killed process held are done.
     await waitFor(
       async () => {

@@ -88,8 +88,9 @@ export interface KafkaPosition extends TopicPartition {
 export interface KafkaTransactions {
   readonly transactionalId: string;
   /**
-   * Initialises the producer id of the transactional id: a producer of the same id elsewhere (a zombie) is fenced,
-   * and its open transaction aborted, or completed if it was committing. Resolves once that is settled.
+   * Initialises the producer id of the transactional id anew, once this producer's transaction in flight settled: a
+   * producer of the same id elsewhere (a zombie) is fenced, and its open transaction aborted, or completed if it was
+   * committing. Resolves once that is settled.
    */
   fence(): Promise<void>;
   /**

@@ -13,6 +13,7 @@ import { produceRequests, type KafkaCommit, type KafkaConsumer, type KafkaConsum
 import { seedBrokers } from './kafka-brokers.js';
 import { fromKafkajsHeaders, groupByTopic, javaCompatiblePartitioner, KAFKAJS_REQUEST_BYTES, topicMessages } from './kafkajs-messages.js';
 import { KafkajsTransactions } from './kafkajs-transactions.js';
+import { stableCommittedOffsets } from './stable-offsets.js';
 import { connectWithRetry } from './retry.js';
 
 export { seedBrokers };
@@ -118,7 +119,7 @@ export function createKafkajsDriver(address: string | readonly string[], options
       }
     },
     consumer(consumerOptions) {
-      const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self), display);
+      const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self), display, brokers, clientId);
       consumers.add(consumer);
       return consumer;
     },
@@ -168,6 +169,8 @@ class KafkajsConsumer implements KafkaConsumer {
     driverOptions: KafkajsDriverOptions,
     private readonly onStopped: (self: KafkajsConsumer) => void,
     private readonly display: string,
+    private readonly brokers: readonly string[],
+    private readonly clientId: string,
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -263,14 +266,14 @@ class KafkajsConsumer implements KafkaConsumer {
     await admin.connect();
     try {
       const positions: KafkaPosition[] = [];
+      const committed = await stableCommittedOffsets({ clientId: this.clientId, brokers: this.brokers }, this.options.groupId, partitions);
       for (const { topic, partitions: list } of groupByTopic(partitions)) {
-        const [committed] = await admin.fetchOffsets({ groupId: this.options.groupId, topics: [topic] });
         const ends = await admin.fetchTopicOffsets(topic);
         for (const partition of list) {
-          const found = committed?.partitions.find((one) => one.partition === partition)?.offset;
+          const found = committed[partitions.findIndex((tp) => tp.topic === topic && tp.partition === partition)];
           const end = ends.find((one) => one.partition === partition);
           // No committed offset: where the group starts (kafkajs's seek needs an offset).
-          const offset = found !== undefined && found !== '-1' ? found : this.options.fromBeginning ? end?.low : end?.high;
+          const offset = found !== undefined ? found.toString() : this.options.fromBeginning ? end?.low : end?.high;
           if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
           positions.push({ topic, partition, offset });
         }

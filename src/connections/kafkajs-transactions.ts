@@ -3,7 +3,8 @@
  * id (`idempotent`, one request in flight), whose first `transaction()` initialises the producer id (fencing any
  * other producer of the id); each transaction sends its records, adds the offsets to the group (`sendOffsets`:
  * kafkajs sends the group id alone, so zombies are fenced by the transactional id, one per partition), and commits.
- * A failure aborts, and the producer is disconnected: the next transaction fences again with a new one.
+ * A failure aborts, and the producer is disconnected: the next transaction fences again with a new one; so does
+ * every {@link KafkaTransactions.fence} (each time the partition is assigned).
  *
  * @module
  */
@@ -27,6 +28,8 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
 export class KafkajsTransactions implements KafkaTransactions {
   #producer: Producer | undefined;
   #fenced: Promise<Producer> | undefined;
+  /** The transaction in flight, settled (never rejects). */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     readonly transactionalId: string,
@@ -35,7 +38,14 @@ export class KafkajsTransactions implements KafkaTransactions {
     private readonly display: string,
   ) {}
 
+  /**
+   * Waits for the transaction in flight (which commits or aborts), then initialises the id with a new producer: the
+   * broker settles the transaction of any other producer of the id first (a previous owner of the partition, which
+   * may have been committing), so that the offsets read next are settled.
+   */
   async fence(): Promise<void> {
+    await this.#inFlight;
+    await this.#discard();
     await this.#ready();
   }
 
@@ -61,7 +71,13 @@ export class KafkajsTransactions implements KafkaTransactions {
     return this.#fenced;
   }
 
-  async commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
+  commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
+    const transaction = this.#transact(records, offsets);
+    this.#inFlight = transaction.catch(() => undefined);
+    return transaction;
+  }
+
+  async #transact(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
     const producer = await this.#ready();
     let transaction: Transaction | undefined;
     try {

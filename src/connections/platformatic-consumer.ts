@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaPosition, KafkaTransactions, TopicPartition } from './kafka-driver.js';
 import { PlatformaticRecord, platformaticErrorMessage } from './platformatic-messages.js';
 import { PlatformaticTransactions } from './platformatic-transactions.js';
+import { stableCommittedOffsets } from './stable-offsets.js';
 
 /** The group timings of a {@link PlatformaticConsumer} (the driver's options). */
 export interface PlatformaticConsumerTimings {
@@ -222,19 +223,14 @@ export class PlatformaticConsumer implements KafkaConsumer {
   }
 
   async rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
-    const byTopic = new Map<string, number[]>();
-    for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-    const committed = await this.#consumer.listCommittedOffsets({ topics: [...byTopic].map(([topic, list]) => ({ topic, partitions: list })) });
+    const committed = await stableCommittedOffsets({ clientId: this.#clientId, brokers: this.#brokers }, this.options.groupId, partitions);
     // The stream cannot seek one partition: a new one reads every assigned partition from its committed offset.
     const previous = this.#stream;
     if (previous !== undefined && this.#running) {
       this.#stream = undefined;
       await this.#replace(previous);
     }
-    return partitions.map((tp) => {
-      const offset = committed.get(tp.topic)?.[tp.partition];
-      return { ...tp, offset: offset === undefined || offset < 0n ? undefined : offset.toString() };
-    });
+    return partitions.map((tp, index) => ({ ...tp, offset: committed[index]?.toString() }));
   }
 
   transactional(transactionalId: string): KafkaTransactions {

@@ -4,7 +4,7 @@
  * producer of the id); each transaction sends its records, adds the consumer's group and its offsets
  * (`TxnOffsetCommit` with the consumer's generation and member id, so that a member fenced by a rebalance cannot
  * commit), and commits. A failure aborts, and the producer is closed: the next transaction fences again with a new
- * one.
+ * one; so does every {@link KafkaTransactions.fence} (each time the partition is assigned).
  *
  * @module
  */
@@ -37,6 +37,8 @@ export interface PlatformaticTransactionsOptions {
 export class PlatformaticTransactions implements KafkaTransactions {
   #producer: Producer | undefined;
   #fenced: Promise<Producer> | undefined;
+  /** The transaction in flight, settled (never rejects). */
+  #inFlight: Promise<void> = Promise.resolve();
 
   constructor(
     readonly transactionalId: string,
@@ -44,7 +46,14 @@ export class PlatformaticTransactions implements KafkaTransactions {
     private readonly options: PlatformaticTransactionsOptions,
   ) {}
 
+  /**
+   * Waits for the transaction in flight (which commits or aborts), then initialises the id with a new producer: the
+   * broker settles the transaction of any other producer of the id first (a previous owner of the partition, which
+   * may have been committing), so that the offsets read next are settled.
+   */
   async fence(): Promise<void> {
+    await this.#inFlight;
+    await this.#discard();
     await this.#ready();
   }
 
@@ -64,7 +73,10 @@ export class PlatformaticTransactions implements KafkaTransactions {
         retries: 8,
         retryDelay: 300,
       }));
-      const probe = await producer.beginTransaction();
+      // A new producer of the id: no producer id and epoch of its own (-1), so that the broker bumps the epoch and
+      // fences every earlier producer of the id (the client would send 0 and 0, which the broker refuses once the id
+      // has a producer: "there is a newer producer with the same transactionalId").
+      const probe = await producer.beginTransaction({ producerId: -1n, producerEpoch: -1 });
       await probe.cancel();
       return producer;
     })().catch(async (error: unknown) => {
@@ -74,7 +86,13 @@ export class PlatformaticTransactions implements KafkaTransactions {
     return this.#fenced;
   }
 
-  async commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
+  commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
+    const transaction = this.#transact(records, offsets);
+    this.#inFlight = transaction.catch(() => undefined);
+    return transaction;
+  }
+
+  async #transact(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
     const producer = await this.#ready();
     let transaction: Transaction | undefined;
     try {
