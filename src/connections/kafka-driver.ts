@@ -82,7 +82,7 @@ export interface KafkaPosition extends TopicPartition {
 
 /**
  * A transactional producer of one transactional id, whose transactions commit offsets in its consumer's group
- * (exactly-once; docs/decisions/0013-exactly-once.md). Consumers read with isolation level read_committed, so that
+ * (exactly-once; docs/decisions/0014-exactly-once.md). Consumers read with isolation level read_committed, so that
  * what an aborted transaction wrote is never seen.
  */
 export interface KafkaTransactions {

@@ -318,7 +318,7 @@ function kafkajsLogCreator(logger: Logger) {
  * - a rebalance (`The group is rebalancing, re-joining`) is info: groups rebalance whenever a member joins or leaves;
  * - `Limiting retries for the idempotent producer may invalidate EoS guarantees` (a transactional producer with
  *   bounded retries) is debug: e2rx aborts a transaction whose send failed and runs its records again from the
- *   committed offset, so bounded retries keep exactly-once (docs/decisions/0013-exactly-once.md);
+ *   committed offset, so bounded retries keep exactly-once (docs/decisions/0014-exactly-once.md);
  * - anything else keeps its level.
  */
 export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'info' | 'debug' {

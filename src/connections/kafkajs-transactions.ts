@@ -1,5 +1,5 @@
 /**
- * Kafka transactions on kafkajs (exactly-once; docs/decisions/0013-exactly-once.md): one producer per transactional
+ * Kafka transactions on kafkajs (exactly-once; docs/decisions/0014-exactly-once.md): one producer per transactional
  * id (`idempotent`, one request in flight), whose first `transaction()` initialises the producer id (fencing any
  * other producer of the id); each transaction sends its records, adds the offsets to the group (`sendOffsets`:
  * kafkajs sends the group id alone, so zombies are fenced by the transactional id, one per partition), and commits.

@@ -1,5 +1,5 @@
 /**
- * Kafka transactions on @platformatic/kafka (exactly-once; docs/decisions/0013-exactly-once.md): one producer per
+ * Kafka transactions on @platformatic/kafka (exactly-once; docs/decisions/0014-exactly-once.md): one producer per
  * transactional id, `idempotent`, whose `beginTransaction()` initialises the producer id once (fencing any other
  * producer of the id); each transaction sends its records, adds the consumer's group and its offsets
  * (`TxnOffsetCommit` with the consumer's generation and member id, so that a member fenced by a rebalance cannot

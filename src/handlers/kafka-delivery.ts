@@ -32,7 +32,7 @@ export interface KafkaLaneContext {
   readonly deadLetterBackoffMs: number;
   /**
    * Exactly-once: a lane's outputs and offsets go in one transaction of the job's transactional producer; a failed
-   * transaction rewinds the partition (see docs/decisions/0013-exactly-once.md).
+   * transaction rewinds the partition (see docs/decisions/0014-exactly-once.md).
    */
   readonly exactlyOnce?: boolean;
   readonly emit: (outcome: StreamOutcome) => void;

@@ -33,7 +33,7 @@ export interface KafkaHandlerConfig {
   readonly ordering?: 'partition' | 'key';
   /**
    * `exactly-once`: each partition's outputs (results, dead letters) and offsets go in one Kafka transaction, with a
-   * transactional id per group, topic and partition (docs/decisions/0013-exactly-once.md). Default `at-least-once`.
+   * transactional id per group, topic and partition (docs/decisions/0014-exactly-once.md). Default `at-least-once`.
    */
   readonly delivery?: 'at-least-once' | 'exactly-once';
   readonly respondTo: string | undefined;

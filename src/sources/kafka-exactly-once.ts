@@ -1,5 +1,5 @@
 /**
- * The exactly-once side of a Kafka source (`delivery: exactly-once`; docs/decisions/0013-exactly-once.md): one
+ * The exactly-once side of a Kafka source (`delivery: exactly-once`; docs/decisions/0014-exactly-once.md): one
  * transactional producer per partition the source is assigned, and the rewind of a partition to its committed
  * offset, before its first record and after a failed transaction.
  *
