@@ -39,9 +39,9 @@ const allowed = {
   server: [...base, 'directive', 'runtime'],
   sources: [...base, 'directive', 'flow', 'connections', 'runtime', 'messages', 'server'],
   telemetry: [...base, 'directive', 'capabilities', 'runtime', 'steps', 'messages'],
-  sinks: [...base, 'connections', 'messages', 'server', 'sources', 'steps', 'telemetry'],
+  sinks: [...base, 'connections', 'runtime', 'messages', 'server', 'sources', 'steps', 'telemetry'],
   handlers: [...base, 'directive', 'flow', 'connections', 'runtime', 'steps', 'messages', 'server', 'sources', 'sinks', 'telemetry'],
-  engine: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'server', 'handlers', 'telemetry'],
+  engine: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'server', 'sinks', 'handlers', 'telemetry'],
   // The stream side of the public API, gathered for src/index.ts.
   streams: ['connections', 'flow', 'messages', 'sources', 'sinks', 'handlers'],
   testing: [...base, 'directive', 'app', 'flow', 'connections', 'capabilities', 'runtime', 'steps', 'messages', 'sources', 'sinks', 'handlers', 'engine'],

@@ -20,13 +20,18 @@
  *   one Kafka handler with `respondTo` and the defaults (the function placed by the runtime, records ordered per
  *   partition, produces acknowledged before the commit).
  *
+ * - **(e) e2rx, kafkajs driver** and **(f) e2rx, platformatic driver, `delivery: exactly-once`:** as (c) and (d),
+ *   with the outputs and the offsets of each partition's batch in one Kafka transaction. Their outputs' high
+ *   watermarks count the transactions' commit markers too: they are done when the group's committed offsets (written
+ *   by the same transactions) cover every record. Compared with (c) and (d): the cost of exactly-once.
+ *
  * The variants run alternately (a, b, c, d, then b, c, d, a, …), ROUNDS times each; the ratios (c)/(a) and (d)/(b)
  * pair each e2rx measurement with the baseline of its round. The system under test is imported from `dist/` (tsx
  * would add a `__name` call to every function it creates): run `npm run build` first.
  *
  * Run: npm run bench -- kafka   (or node --import tsx bench/kafka.ts; about 3 minutes with the defaults)
  * Environment: E2RX_BENCH_KAFKA_RECORDS (default 200000), E2RX_BENCH_KAFKA_ROUNDS (default 3),
- * E2RX_BENCH_KAFKA_VARIANTS (default `a,b,c,d`).
+ * E2RX_BENCH_KAFKA_VARIANTS (default `a,b,c,d`; `c,d,e,f` compares exactly-once with at-least-once).
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -62,6 +67,8 @@ const VARIANTS = {
   b: '@platformatic/kafka: consumer stream, Wasm inline, batched send (baseline)',
   c: 'e2rx engine, kafkajs driver',
   d: 'e2rx engine, platformatic driver',
+  e: 'e2rx engine, kafkajs driver, delivery: exactly-once',
+  f: 'e2rx engine, platformatic driver, delivery: exactly-once',
 } as const;
 type Variant = keyof typeof VARIANTS;
 
@@ -176,7 +183,7 @@ async function platformaticLoop(spec: ChildSpec): Promise<() => Promise<void>> {
 }
 
 /** (c), (d): the e2rx engine, from dist/. */
-async function e2rxEngine(spec: ChildSpec, driver: 'kafkajs' | 'platformatic'): Promise<() => Promise<void>> {
+async function e2rxEngine(spec: ChildSpec, driver: 'kafkajs' | 'platformatic', delivery = 'at-least-once'): Promise<() => Promise<void>> {
   // The parent checked that dist/ is built and current.
   const { createEngine } = (await import(pathToFileURL(join(ROOT, 'dist', 'engine', 'engine.js')).href)) as typeof import('../src/engine/engine.js');
   const dir = await mkdtemp(join(tmpdir(), 'e2rx-bench-kafka-'));
@@ -190,7 +197,7 @@ connections:
   kafka: { brokerAddress: env(BENCH_KAFKA), driver: ${driver} }
 runnables: [ { name: ${FN}, namespace: default, lang: assemblyscript } ]
 handlers:
-  - { type: stream, source: kafka, resource: ${spec.input}, respondTo: ${spec.output}, consumerGroup: ${spec.group}, steps: [ { fn: ${FN} } ] }
+  - { type: stream, source: kafka, resource: ${spec.input}, respondTo: ${spec.output}, consumerGroup: ${spec.group}, delivery: ${delivery}, steps: [ { fn: ${FN} } ] }
 `,
   );
   const engine = createEngine({ app: dir, port: 0, host: '127.0.0.1', logger: pino({ level: 'warn' }, pino.destination(2)), env: { BENCH_KAFKA: KAFKA_BROKERS.join(',') } });
@@ -202,7 +209,14 @@ handlers:
 }
 
 async function child(spec: ChildSpec): Promise<void> {
-  const start = { a: kafkajsLoop, b: platformaticLoop, c: (one: ChildSpec) => e2rxEngine(one, 'kafkajs'), d: (one: ChildSpec) => e2rxEngine(one, 'platformatic') }[spec.variant];
+  const start = {
+    a: kafkajsLoop,
+    b: platformaticLoop,
+    c: (one: ChildSpec) => e2rxEngine(one, 'kafkajs'),
+    d: (one: ChildSpec) => e2rxEngine(one, 'platformatic'),
+    e: (one: ChildSpec) => e2rxEngine(one, 'kafkajs', 'exactly-once'),
+    f: (one: ChildSpec) => e2rxEngine(one, 'platformatic', 'exactly-once'),
+  }[spec.variant];
   const stop = await start(spec);
   const cpu = process.cpuUsage();
   process.stdout.write('started\n');
@@ -232,6 +246,11 @@ async function produceInput(admin: Admin, kafka: Kafka, topic: string): Promise<
 async function highWatermarks(admin: Admin, topic: string): Promise<number> {
   const offsets = await admin.fetchTopicOffsets(topic);
   return offsets.reduce((sum, partition) => sum + Number(partition.high), 0);
+}
+
+async function committedRecords(admin: Admin, group: string, topic: string): Promise<number> {
+  const [committedOffsets] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+  return (committedOffsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
 }
 
 async function measure(variant: Variant, round: number, admin: Admin, kafka: Kafka): Promise<Measurement> {
@@ -266,7 +285,7 @@ async function measure(variant: Variant, round: number, admin: Admin, kafka: Kaf
     while (outputs < RECORDS) {
       check(`${RECORDS} outputs (${outputs} so far)`);
       await sleep(10);
-      outputs = await highWatermarks(admin, spec.output);
+      outputs = variant === 'e' || variant === 'f' ? await committedRecords(admin, spec.group, spec.input) : await highWatermarks(admin, spec.output);
     }
     const seconds = (performance.now() - began) / 1000;
     failed = undefined;
@@ -274,8 +293,7 @@ async function measure(variant: Variant, round: number, admin: Admin, kafka: Kaf
     proc.stdin.write('stop\n');
     const code = await exited;
     if (code !== 0) throw new Error(`the child of ${variant} exited with ${code ?? 'a signal'} when stopped`);
-    const [committedOffsets] = await admin.fetchOffsets({ groupId: spec.group, topics: [spec.input] });
-    const committed = (committedOffsets?.partitions ?? []).reduce((sum, partition) => sum + Math.max(0, Number(partition.offset)), 0);
+    const committed = await committedRecords(admin, spec.group, spec.input);
     const report = /^\{.*\}$/m.exec(output);
     const cpuMs = report ? (JSON.parse(report[0]) as { cpuMs: number }).cpuMs : Number.NaN;
     return { variant, round, perSecond: RECORDS / seconds, cpuUsPerRecord: (cpuMs * 1000) / RECORDS, outputs: await highWatermarks(admin, spec.output), committed };
@@ -297,8 +315,8 @@ const range = (values: readonly number[], digits = 0): string => {
 export async function run(): Promise<void> {
   await requireServices('kafka');
   const wanted = (process.env['E2RX_BENCH_KAFKA_VARIANTS'] ?? 'a,b,c,d').split(',').map((name) => name.trim()) as Variant[];
-  for (const name of wanted) if (!(name in VARIANTS)) throw new Error(`unknown variant ${name}: a, b, c or d`);
-  if (wanted.includes('c') || wanted.includes('d')) distFile('engine/engine.js');
+  for (const name of wanted) if (!(name in VARIANTS)) throw new Error(`unknown variant ${name}: a, b, c, d, e or f`);
+  if (wanted.some((name) => 'cdef'.includes(name))) distFile('engine/engine.js');
   await functionWasm(FN);
   const kafka = new Kafka({ clientId: 'e2rx-bench-kafka', brokers: [...KAFKA_BROKERS], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
@@ -334,7 +352,14 @@ export async function run(): Promise<void> {
     `node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${availableParallelism()} CPUs; ${RECORDS} records of ${VALUE.length} bytes, ${PARTITIONS} partitions, ${ROUNDS} rounds alternated`,
   );
   for (const variant of wanted) {
-    const extra = variant === 'c' ? `  x${range(ratios('c', 'a'), 2)} of (a) (target 0.8)` : variant === 'd' ? `  x${range(ratios('d', 'b'), 2)} of (b) (target 0.5)` : '';
+    const extra = {
+      a: '',
+      b: '',
+      c: `  x${range(ratios('c', 'a'), 2)} of (a) (target 0.8)`,
+      d: `  x${range(ratios('d', 'b'), 2)} of (b) (target 0.5)`,
+      e: `  x${range(ratios('e', 'c'), 2)} of (c)`,
+      f: `  x${range(ratios('f', 'd'), 2)} of (d)`,
+    }[variant];
     console.log(`(${variant}) ${VARIANTS[variant].padEnd(74)} ${range(rates(variant)).padStart(15)} msg/s  ${range(cpu(variant), 1).padStart(9)} µs CPU/record${extra}`);
   }
 }

@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MAX=400
-# Still to split (each one concept, but long): the platformatic Kafka driver and the Kafka source.
-KNOWN="src/connections/platformatic-driver.ts src/sources/kafka.ts"
+# Still to split: none (a file that grows past the bound is split, not listed here).
+KNOWN=""
 status=0
 while read -r lines file; do
   [ "$file" = total ] && continue

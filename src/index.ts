@@ -55,7 +55,7 @@ export { fnStep } from './steps/fn.js';
 export { groupStep, type GroupStepOptions } from './steps/group.js';
 export { forEachStep } from './steps/for-each.js';
 export type { RunState, RunError } from './steps/run-state.js';
-export type { GuestPublish } from './messages/guest-publish.js';
+export type { GuestPublish } from './runtime/guest-publish.js';
 export type { FunctionRunner, FunctionOutcome, FunctionRef } from './steps/function-runner.js';
 export { runtimeRunner, type FunctionInvoker } from './engine/runtime-runner.js';
 export type { FunctionRequest } from './runtime/request.js';

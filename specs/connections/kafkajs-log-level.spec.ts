@@ -24,6 +24,10 @@ describe('kafkajsLogLevel', () => {
     expect(kafkajsLogLevel(logLevel.WARN, 'Consumer group received unsubscribed topics', {})).toBe('warn');
   });
 
+  it('kafkajs log level - bounded retries of a transactional producer are debug: an aborted transaction runs its records again', () => {
+    expect(kafkajsLogLevel(logLevel.WARN, 'Limiting retries for the idempotent producer may invalidate EoS guarantees', {})).toBe('debug');
+  });
+
   it('kafkajs log level - a crash stays an error; info and debug keep their level', () => {
     expect(kafkajsLogLevel(logLevel.ERROR, 'Crash: KafkaJSNumberOfRetriesExceeded: This server does not host this topic-partition', { groupId: 'g', retryCount: 5, stack: '' })).toBe('error');
     expect(kafkajsLogLevel(logLevel.ERROR, 'Crash: KafkaJSNonRetriableError: Invalid session timeout', { groupId: 'g', stack: '' })).toBe('error');

@@ -14,7 +14,7 @@ import { createHandlerRun, handlerRunOf, outcomeOf, type HandlerRunOptions } fro
 import type { Outcome } from '../../src/server/metrics.js';
 import type { FunctionOutcome, FunctionRunner } from '../../src/steps/function-runner.js';
 import type { RunResult } from '../../src/steps/steps.js';
-import type { GuestPublish } from '../../src/messages/guest-publish.js';
+import type { GuestPublish } from '../../src/runtime/guest-publish.js';
 import { marbleRunner, summarize, summarizeResult, testRequest } from '../../src/testing/index.js';
 import { call } from '../steps/support.js';
 import { captureLogger, type LogLine } from '../engine/support/engine.js';
@@ -278,6 +278,38 @@ describe('createHandlerRun (e2rx) published messages', () => {
     const { run } = handlerRun(publishingRunner);
     const result = await new Promise<RunResult>((resolve) => run.start(testRequest(), resolve));
     expect(result.kind === 'ok' ? result.publishes : undefined).toEqual([message]);
+  });
+
+  it('handler run - holding Kafka publishes (exactly-once): NATS ones are sent, Kafka ones stay on the result for the transaction', async () => {
+    const nats: GuestPublish = { connection: 'nats', target: 'events', body: new Uint8Array([3]), headers: [] };
+    const mixed: FunctionRunner = (_fn, request) => of({ kind: 'output', output: new Uint8Array(0), request, publishes: [nats, message] });
+    const sent: string[] = [];
+    const { run } = handlerRun(mixed, {
+      holdKafkaPublishes: true,
+      publish: (publishes) => {
+        sent.push(...publishes.map((m) => `${m.connection}:${m.target}`));
+        return Promise.resolve();
+      },
+    });
+    const result = await new Promise<RunResult>((resolve) => run.start(testRequest(), resolve));
+    expect(sent).toEqual(['nats:events']);
+    expect(result.kind === 'ok' ? result.publishes : undefined).toEqual([message]);
+  });
+
+  it('handler run - holding Kafka publishes with only Kafka ones: nothing is sent, the result is handed on at once', () => {
+    let sends = 0;
+    const { run } = handlerRun(publishingRunner, {
+      holdKafkaPublishes: true,
+      publish: () => {
+        sends += 1;
+        return Promise.resolve();
+      },
+    });
+    const results: RunResult[] = [];
+    run.start(testRequest(), (result) => results.push(result));
+    expect(sends).toBe(0);
+    expect(results).toHaveLength(1);
+    expect(results[0]?.kind === 'ok' ? results[0].publishes : undefined).toEqual([message]);
   });
 
   it('handler run - a failed run is handed on at once: nothing is sent', async () => {

@@ -211,4 +211,72 @@ describe('kafkaPipeline', () => {
     pending[1]?.();
     await waitFor(() => consumer.committed('orders', 0) === '2', 2_000);
   });
+
+  it('kafkaPipeline - delivery: exactly-once puts the results, dead letters and offset of a batch in one transaction of the partition; nothing is produced or committed outside it', async () => {
+    const { driver, consumer, outcomes } = start({ respondTo: 'out', deadLetter: 'dlq', delivery: 'exactly-once' }, echo);
+    consumer.positions.set(0, '0');
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }]);
+    await waitFor(() => consumer.rewinds.length === 1, 2_000);
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'fail-b'), record('orders', 0, 2, 'c'));
+    await waitFor(() => outcomes.length === 3, 2_000);
+    const transactions = consumer.transactions.get('e2rx.g.orders.0');
+    const records = transactions?.committed.flatMap((one) => one.records.map((out) => [out.topic, decode(out.value)])) ?? [];
+    expect(records).toEqual([
+      ['out', 'A'],
+      ['dlq', 'fail-b'],
+      ['out', 'C'],
+    ]);
+    // Each transaction commits the offset after its last record; the last one reaches the end.
+    expect(transactions?.committed.at(-1)?.offsets).toEqual([{ topic: 'orders', partition: 0, offset: '3' }]);
+    expect(outcomes.map((one) => one.outcome)).toEqual(['published', 'dead-lettered', 'published']);
+    expect(driver.produceCalls).toEqual([]);
+    expect(consumer.commits).toEqual([]);
+  });
+
+  it('kafkaPipeline - delivery: exactly-once produces what a run published to Kafka in its transaction, after its result, with the request id', async () => {
+    const publishing = (request: FunctionRequest): Observable<RunResult> =>
+      of({
+        kind: 'ok',
+        body: new TextEncoder().encode(decode(request.body).toUpperCase()),
+        request,
+        publishes: [{ connection: 'kafka', target: 'audit', body: new TextEncoder().encode(`saw ${decode(request.body)}`), headers: [['kind', 'audit']], key: new TextEncoder().encode('k') }],
+      });
+    const { driver, consumer, outcomes } = start({ respondTo: 'out', delivery: 'exactly-once' }, publishing);
+    consumer.positions.set(0, '0');
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }]);
+    await waitFor(() => consumer.rewinds.length === 1, 2_000);
+    consumer.deliver(record('orders', 0, 0, 'a'));
+    await waitFor(() => outcomes.length === 1, 2_000);
+    const transactions = consumer.transactions.get('e2rx.g.orders.0');
+    const records = transactions?.committed.flatMap((one) => one.records) ?? [];
+    expect(records.map((out) => [out.topic, decode(out.value), decode(out.key)])).toEqual([
+      ['out', 'A', ''],
+      ['audit', 'saw a', 'k'],
+    ]);
+    expect(records[1]?.headers).toEqual(expect.arrayContaining([['kind', 'audit'], ['x-request-id', expect.any(String)]]));
+    expect(transactions?.committed.at(-1)?.offsets).toEqual([{ topic: 'orders', partition: 0, offset: '1' }]);
+    expect(driver.produceCalls).toEqual([]);
+  });
+
+  it('kafkaPipeline - delivery: exactly-once, a failed transaction is aborted: the partition is rewound and its records run again from the committed offset', async () => {
+    const { consumer, outcomes, calls } = start({ respondTo: 'out', delivery: 'exactly-once' }, echo);
+    consumer.positions.set(0, '0');
+    consumer.listener?.onAssigned([{ topic: 'orders', partition: 0 }]);
+    await waitFor(() => consumer.rewinds.length === 1, 2_000);
+    const transactions = consumer.transactions.get('e2rx.g.orders.0');
+    if (transactions === undefined) throw new Error('no transactional producer');
+    transactions.fail = true;
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'));
+    await waitFor(() => consumer.rewinds.length === 2, 2_000);
+    await waitFor(() => outcomes.length === 2, 2_000);
+    expect(outcomes.map((one) => one.outcome)).toEqual(['abandoned', 'abandoned']);
+    expect(transactions.fences).toBe(2);
+    // Fetched again from the committed offset (0), they run again and commit.
+    transactions.fail = false;
+    consumer.deliver(record('orders', 0, 0, 'a'), record('orders', 0, 1, 'b'));
+    await waitFor(() => outcomes.length === 4, 2_000);
+    expect(calls.filter((call) => call === 'a').length).toBeGreaterThanOrEqual(2);
+    expect(transactions.committed.flatMap((one) => one.records.map((out) => decode(out.value)))).toEqual(['A', 'B']);
+    expect(transactions.committed.at(-1)?.offsets).toEqual([{ topic: 'orders', partition: 0, offset: '2' }]);
+  });
 });

@@ -63,13 +63,13 @@ describe('handler registry', () => {
     for (const name of ['http', 'headless', 'websocket', 'schedule', 'nats', 'jetstream', 'kafka'] as const) expect(handlerKind(name).name).toBe(name);
   });
 
-  it('registry - stream defaults are planned in compile: queue group, durable, maxDeliver, consumer group, Kafka ordering', () => {
+  it('registry - stream defaults are planned in compile: queue group, durable, maxDeliver, consumer group, Kafka ordering and delivery', () => {
     const plan = compileDirective(directive());
     const byId = new Map(plan.streams.map((handler) => [`${handler.kind} ${handler.handler.resource}`, handler]));
     expect(byId.get('nats core.in')?.nats).toMatchObject({ subject: 'core.in', queue: 'com.example.kinds', retries: { max: 0, backoffMs: 1_000 }, jetstream: undefined });
     expect(byId.get('jetstream js.in')?.nats?.jetstream).toEqual({ stream: undefined, durable: 'com_example_kinds_js_in', ackWaitMs: 30_000, maxDeliver: 3, nakDelayMs: undefined });
     expect(byId.get('jetstream js.named')?.nats).toMatchObject({ queue: 'q', jetstream: { durable: 'd', maxDeliver: 9 } });
-    expect(byId.get('kafka orders')?.kafka).toEqual({ id: 'kafka orders', topic: 'orders', groupId: 'com.example.kinds', ordering: 'partition', respondTo: undefined, deadLetter: undefined, retries: { max: 0, backoffMs: 1_000 } });
+    expect(byId.get('kafka orders')?.kafka).toEqual({ id: 'kafka orders', topic: 'orders', groupId: 'com.example.kinds', ordering: 'partition', delivery: 'at-least-once', respondTo: undefined, deadLetter: undefined, retries: { max: 0, backoffMs: 1_000 } });
     expect(byId.get('kafka named')?.kafka?.groupId).toBe('g');
     expect(plan.schedules.map((schedule) => schedule.kind)).toEqual(['schedule']);
   });

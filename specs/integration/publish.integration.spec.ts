@@ -31,6 +31,9 @@ const names = {
   kIn: unique('pub-k-in'),
   kOut: unique('pub-k-out'),
   group: unique('pub-g'),
+  eoIn: unique('pub-eo-in'),
+  eoOut: unique('pub-eo-out'),
+  eoGroup: unique('pub-eo-g'),
 };
 
 describe('e2rx.publish end to end', () => {
@@ -55,6 +58,8 @@ describe('e2rx.publish end to end', () => {
     await kafka.createTopic(names.topic, 2);
     await kafka.createTopic(names.kIn, 1);
     await kafka.createTopic(names.kOut, 1);
+    await kafka.createTopic(names.eoIn, 1);
+    await kafka.createTopic(names.eoOut, 1);
     for (const subject of [names.subject, names.denied, names.natsOut]) {
       client.subscribe(subject, {
         callback: (_error, msg) => {
@@ -195,5 +200,32 @@ describe('e2rx.publish end to end', () => {
     expect(record?.key).toBe('k-1');
     expect(record?.headers['src']).toBe('kafka');
     expect(published.some((r) => r.value === failing)).toBe(false);
+  });
+
+  it('publish (Kafka, delivery: exactly-once) - what a run publishes to Kafka is committed with its result, once each', async () => {
+    const outputs = await kafka.read(names.eoOut);
+    const published = await kafka.read(names.topic);
+    const app = await startApp({
+      functions: [FN],
+      env: SPEC_ENV,
+      capabilities,
+      extra: CONNECTIONS,
+      handlers: `
+- { type: stream, source: kafka, resource: ${names.eoIn}, respondTo: ${names.eoOut}, consumerGroup: ${names.eoGroup}, delivery: exactly-once, steps: [ { fn: ${FN} } ] }
+`,
+    });
+    apps.push(app);
+    const markers = [unique('eo-a'), unique('eo-b'), unique('eo-c')];
+    await kafka.produce(
+      names.eoIn,
+      markers.map((marker) => ({ key: marker, value: JSON.stringify({ to: 'kafka', target: names.topic, body: marker, key: marker, h0: 'src=eo' }) })),
+    );
+    await waitFor(() => outputs.filter((record) => record.value === 'published 1').length === 3, 30_000, 'the three results');
+    await waitFor(() => markers.every((marker) => published.some((record) => record.value === marker)), 30_000, 'the three published records');
+    for (const marker of markers) {
+      const copies = published.filter((record) => record.value === marker);
+      expect(copies).toHaveLength(1);
+      expect(copies[0]?.headers['src']).toBe('eo');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { map, of } from 'rxjs';
 import { marbleRunner, summarize, testRequest, text } from '../../src/testing/index.js';
 import { runSteps, startRun, stepsOperator, type RunResult } from '../../src/steps/steps.js';
-import type { GuestPublish } from '../../src/messages/guest-publish.js';
+import type { GuestPublish } from '../../src/runtime/guest-publish.js';
 import type { FunctionRequest } from '../../src/runtime/request.js';
 import { fnStep } from '../../src/steps/fn.js';
 import type { Step } from '../../src/directive/model.js';

@@ -5,7 +5,9 @@ import type {
   KafkaConsumerOptions,
   KafkaDriver,
   KafkaOutgoing,
+  KafkaPosition,
   KafkaRecord,
+  KafkaTransactions,
   TopicPartition,
 } from '../../src/connections/kafka-driver.js';
 
@@ -42,6 +44,23 @@ export class FakeConsumer implements KafkaConsumer {
     this.commits.push([...commits]);
     return Promise.resolve();
   }
+  /** The partitions of each rewind. */
+  readonly rewinds: TopicPartition[][] = [];
+  /** Where a rewind puts a partition (by partition number); else its last commit. */
+  readonly positions = new Map<number, string>();
+  /** The transactional producers made, by transactional id. */
+  readonly transactions = new Map<string, FakeTransactions>();
+
+  /** Rewinds to `positions` or what was committed (the specs deliver the records again themselves). */
+  rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
+    this.rewinds.push([...partitions]);
+    return Promise.resolve(partitions.map((tp) => ({ ...tp, offset: this.positions.get(tp.partition) ?? this.committed(tp.topic, tp.partition) })));
+  }
+  transactional(transactionalId: string): KafkaTransactions {
+    const made = new FakeTransactions(transactionalId);
+    this.transactions.set(transactionalId, made);
+    return made;
+  }
   stop(): Promise<void> {
     this.stopped = true;
     return Promise.resolve();
@@ -57,6 +76,28 @@ export class FakeConsumer implements KafkaConsumer {
   /** Hands records over, as the client's fetch loop would. */
   deliver(...records: KafkaRecord[]): void {
     for (const one of records) this.listener?.onRecord(one);
+  }
+}
+
+/** Transactions that record what they are given; `fail` makes the next commits reject. */
+export class FakeTransactions implements KafkaTransactions {
+  fences = 0;
+  readonly committed: Array<{ readonly records: readonly KafkaOutgoing[]; readonly offsets: readonly KafkaCommit[] }> = [];
+  fail = false;
+
+  constructor(readonly transactionalId: string) {}
+
+  fence(): Promise<void> {
+    this.fences += 1;
+    return Promise.resolve();
+  }
+  commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void> {
+    if (this.fail) return Promise.reject(new Error('transaction aborted'));
+    this.committed.push({ records: [...records], offsets: [...offsets] });
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }
 

@@ -75,6 +75,34 @@ export interface KafkaConsumerOptions {
   readonly fromBeginning: boolean;
 }
 
+/** A partition's committed position, read again by {@link KafkaConsumer.rewind}; `undefined`: the group has none. */
+export interface KafkaPosition extends TopicPartition {
+  readonly offset: string | undefined;
+}
+
+/**
+ * A transactional producer of one transactional id, whose transactions commit offsets in its consumer's group
+ * (exactly-once; docs/decisions/0014-exactly-once.md). Consumers read with isolation level read_committed, so that
+ * what an aborted transaction wrote is never seen.
+ */
+export interface KafkaTransactions {
+  readonly transactionalId: string;
+  /**
+   * Initialises the producer id of the transactional id anew, once this producer's transaction in flight settled: a
+   * producer of the same id elsewhere (a zombie) is fenced, and its open transaction aborted, or completed if it was
+   * committing. Resolves once that is settled.
+   */
+  fence(): Promise<void>;
+  /**
+   * One transaction: produces `records` and commits `offsets` in the consumer's group, then commits. Resolves once
+   * committed; otherwise aborts (nothing of it becomes visible to read_committed readers, the offsets stay where
+   * they were) and rejects, and the next call fences again.
+   */
+  commit(records: readonly KafkaOutgoing[], offsets: readonly KafkaCommit[]): Promise<void>;
+  /** Disconnects (an open transaction is left to be aborted by the next owner of the id, or its timeout). */
+  close(): Promise<void>;
+}
+
 /** A group member of one topic. */
 export interface KafkaConsumer {
   /** Connects, joins the group and starts fetching; resolves once started (not necessarily assigned yet). */
@@ -87,6 +115,14 @@ export interface KafkaConsumer {
   resume(partitions: readonly TopicPartition[]): void;
   /** Commits positions; rejects when the group is rebalancing or the generation is stale. */
   commit(commits: readonly KafkaCommit[]): Promise<void>;
+  /**
+   * Fetches these partitions again from the group's committed offsets (read now), which it returns: what was
+   * fetched and not handed over is dropped. A client that cannot seek a partition alone fetches every assigned
+   * partition again from its committed offset (records handed over before come again).
+   */
+  rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]>;
+  /** A transactional producer whose transactions commit offsets in this consumer's group (see {@link KafkaTransactions}). */
+  transactional(transactionalId: string): KafkaTransactions;
   /** Leaves the group and disconnects (without committing anything). */
   stop(): Promise<void>;
   /** Running and not crashed. */

@@ -10,7 +10,17 @@
  * @module
  */
 import type { Logger } from 'pino';
-import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOptions, KafkaDriver, KafkaRecord, TopicPartition } from './kafka-driver.js';
+import type {
+  KafkaCommit,
+  KafkaConsumer,
+  KafkaConsumerListener,
+  KafkaConsumerOptions,
+  KafkaDriver,
+  KafkaPosition,
+  KafkaRecord,
+  KafkaTransactions,
+  TopicPartition,
+} from './kafka-driver.js';
 
 /**
  * Wraps a driver so that consumers of the same group share one real consumer. `groups` maps each shared group to
@@ -49,7 +59,7 @@ export function shareConsumerGroups(driver: KafkaDriver, groups: ReadonlyMap<str
 }
 
 class SharedGroup {
-  private readonly real: KafkaConsumer;
+  readonly real: KafkaConsumer;
   private started: Promise<void> | undefined;
   private readonly members = new Set<Member>();
   private assignment: TopicPartition[] = [];
@@ -202,6 +212,14 @@ class Member implements KafkaConsumer {
 
   commit(commits: readonly KafkaCommit[]): Promise<void> {
     return this.group.commit(commits.filter((commit) => this.topics.has(commit.topic)));
+  }
+
+  rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
+    return this.group.real.rewind(partitions.filter((tp) => this.topics.has(tp.topic)));
+  }
+
+  transactional(transactionalId: string): KafkaTransactions {
+    return this.group.real.transactional(transactionalId);
   }
 
   async stop(): Promise<void> {

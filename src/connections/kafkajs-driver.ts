@@ -4,14 +4,16 @@
  *
  * @module
  */
-import { Kafka, Partitioners, logLevel, type Consumer, type ICustomPartitioner, type IHeaders, type LogEntry, type Message, type Producer } from 'kafkajs';
+import { Kafka, logLevel, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { E2rxError, errorMessage } from '../errors.js';
 import { backoffDelay, CONNECT_JITTER } from '../flow/backoff.js';
-import { produceRequests, type KafkaCommit, type KafkaConsumer, type KafkaConsumerListener, type KafkaConsumerOptions, type KafkaDriver, type KafkaOutgoing, type TopicPartition } from './kafka-driver.js';
+import { produceRequests, type KafkaCommit, type KafkaConsumer, type KafkaConsumerListener, type KafkaConsumerOptions, type KafkaDriver, type KafkaPosition, type KafkaTransactions, type TopicPartition } from './kafka-driver.js';
 import { seedBrokers } from './kafka-brokers.js';
-import { keyPartition } from './murmur2.js';
+import { fromKafkajsHeaders, groupByTopic, javaCompatiblePartitioner, KAFKAJS_REQUEST_BYTES, topicMessages } from './kafkajs-messages.js';
+import { KafkajsTransactions } from './kafkajs-transactions.js';
+import { stableCommittedOffsets } from './stable-offsets.js';
 import { connectWithRetry } from './retry.js';
 
 export { seedBrokers };
@@ -117,7 +119,7 @@ export function createKafkajsDriver(address: string | readonly string[], options
       }
     },
     consumer(consumerOptions) {
-      const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self));
+      const consumer = new KafkajsConsumer(kafka, consumerOptions, logger, options, (self) => consumers.delete(self), display, brokers, clientId);
       consumers.add(consumer);
       return consumer;
     },
@@ -129,9 +131,6 @@ export function createKafkajsDriver(address: string | readonly string[], options
   };
   return driver;
 }
-
-/** The bytes of one produce request at most with kafkajs (see `produce`). */
-const KAFKAJS_REQUEST_BYTES = 64 * 1024;
 
 /** How many times {@link subscribeRetrying} tries. */
 const SUBSCRIBE_ATTEMPTS = 8;
@@ -164,11 +163,14 @@ class KafkajsConsumer implements KafkaConsumer {
   private stopping: Promise<void> | undefined;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly options: KafkaConsumerOptions,
     private readonly logger: Logger,
     driverOptions: KafkajsDriverOptions,
     private readonly onStopped: (self: KafkajsConsumer) => void,
+    private readonly display: string,
+    private readonly brokers: readonly string[],
+    private readonly clientId: string,
   ) {
     this.consumer = kafka.consumer({
       groupId: options.groupId,
@@ -176,6 +178,8 @@ class KafkajsConsumer implements KafkaConsumer {
       maxWaitTimeInMs: driverOptions.maxWaitTimeMs ?? 250,
       sessionTimeout: driverOptions.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: driverOptions.heartbeatIntervalMs ?? 3_000,
+      // What an aborted transaction wrote is never handed over (kafkajs's default, said here: exactly-once needs it).
+      readUncommitted: false,
     });
   }
 
@@ -257,6 +261,33 @@ class KafkajsConsumer implements KafkaConsumer {
     await this.consumer.commitOffsets(commits.map((commit) => ({ topic: commit.topic, partition: commit.partition, offset: commit.offset })));
   }
 
+  async rewind(partitions: readonly TopicPartition[]): Promise<readonly KafkaPosition[]> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const positions: KafkaPosition[] = [];
+      const committed = await stableCommittedOffsets({ clientId: this.clientId, brokers: this.brokers }, this.options.groupId, partitions);
+      for (const { topic, partitions: list } of groupByTopic(partitions)) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        for (const partition of list) {
+          const found = committed[partitions.findIndex((tp) => tp.topic === topic && tp.partition === partition)];
+          const end = ends.find((one) => one.partition === partition);
+          // No committed offset: where the group starts (kafkajs's seek needs an offset).
+          const offset = found !== undefined ? found.toString() : this.options.fromBeginning ? end?.low : end?.high;
+          if (offset !== undefined) this.consumer.seek({ topic, partition, offset });
+          positions.push({ topic, partition, offset });
+        }
+      }
+      return positions;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  transactional(transactionalId: string): KafkaTransactions {
+    return new KafkajsTransactions(transactionalId, this.kafka, this.options.groupId, this.display);
+  }
+
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.running = false;
@@ -267,69 +298,6 @@ class KafkajsConsumer implements KafkaConsumer {
   }
 }
 
-/**
- * kafkajs's default partitioner, with the murmur2 of keys computed in 32-bit arithmetic (kafkajs's own uses 64-bit
- * `Long` objects: a few allocations per record): the same partitions, as Java's.
- */
-const javaCompatiblePartitioner: ICustomPartitioner = () => {
-  const fallback = Partitioners.DefaultPartitioner();
-  return (args) => {
-    const { key, partition } = args.message;
-    if (partition !== undefined || key === null || key === undefined) return fallback(args);
-    return keyPartition(typeof key === 'string' ? Buffer.from(key) : key, args.partitionMetadata.length);
-  };
-};
-
-/** kafkajs's `sendBatch` shape: the records grouped by topic, in order. */
-function topicMessages(records: readonly KafkaOutgoing[]): Array<{ topic: string; messages: Message[] }> {
-  const byTopic = new Map<string, Message[]>();
-  for (const record of records) {
-    let list = byTopic.get(record.topic);
-    if (list === undefined) byTopic.set(record.topic, (list = []));
-    const message: Message = { key: toBuffer(record.key ?? null), value: toBuffer(record.value) };
-    if (record.partition !== undefined) message.partition = record.partition;
-    if (record.headers !== undefined && record.headers.length > 0) message.headers = toKafkajsHeaders(record.headers);
-    list.push(message);
-  }
-  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-}
-
-function groupByTopic(partitions: readonly TopicPartition[]): Array<{ topic: string; partitions: number[] }> {
-  const byTopic = new Map<string, number[]>();
-  for (const { topic, partition } of partitions) byTopic.set(topic, [...(byTopic.get(topic) ?? []), partition]);
-  return [...byTopic].map(([topic, list]) => ({ topic, partitions: list }));
-}
-
-function toBuffer(value: Uint8Array | string | null): Buffer | string | null {
-  if (value === null || typeof value === 'string' || Buffer.isBuffer(value)) return value;
-  return Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-}
-
-const NO_HEADERS: ReadonlyArray<readonly [string, Uint8Array]> = Object.freeze([]);
-const encoder = new TextEncoder();
-
-function fromKafkajsHeaders(headers: IHeaders | undefined): ReadonlyArray<readonly [string, Uint8Array]> {
-  if (headers === undefined) return NO_HEADERS;
-  let entries: Array<readonly [string, Uint8Array]> | undefined;
-  for (const name in headers) {
-    const value = headers[name];
-    if (value === undefined) continue;
-    entries ??= [];
-    for (const one of Array.isArray(value) ? value : [value]) entries.push([name, typeof one === 'string' ? encoder.encode(one) : one]);
-  }
-  return entries ?? NO_HEADERS;
-}
-
-function toKafkajsHeaders(entries: readonly (readonly [string, Uint8Array | string])[]): IHeaders {
-  const out: IHeaders = {};
-  for (const [name, value] of entries) {
-    const converted = typeof value === 'string' ? value : Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
-    const previous = out[name];
-    // A repeated name becomes a list of values, in order.
-    out[name] = previous === undefined ? converted : Array.isArray(previous) ? [...previous, converted] : [previous, converted];
-  }
-  return out;
-}
 
 function kafkajsLogCreator(logger: Logger) {
   return () =>
@@ -348,6 +316,9 @@ function kafkajsLogCreator(logger: Logger) {
  * - an entry with `retryCount` or `retryTime` (kafkajs retrying: a send, a broker connection, a consumer restart) is
  *   a warning, but a consumer crash (`Crash: …`) stays an error;
  * - a rebalance (`The group is rebalancing, re-joining`) is info: groups rebalance whenever a member joins or leaves;
+ * - `Limiting retries for the idempotent producer may invalidate EoS guarantees` (a transactional producer with
+ *   bounded retries) is debug: e2rx aborts a transaction whose send failed and runs its records again from the
+ *   committed offset, so bounded retries keep exactly-once (docs/decisions/0014-exactly-once.md);
  * - anything else keeps its level.
  */
 export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonly<Record<string, unknown>>): 'error' | 'warn' | 'info' | 'debug' {
@@ -355,6 +326,6 @@ export function kafkajsLogLevel(level: logLevel, message: string, extra: Readonl
     if (/^Response \w+\(key: \d+, version: \d+\)$/.test(message)) return 'debug';
     return !message.startsWith('Crash: ') && ('retryCount' in extra || 'retryTime' in extra) ? 'warn' : 'error';
   }
-  if (level === logLevel.WARN) return /^The group is rebalancing/.test(message) ? 'info' : 'warn';
+  if (level === logLevel.WARN) return /^The group is rebalancing/.test(message) ? 'info' : /^Limiting retries for the idempotent producer/.test(message) ? 'debug' : 'warn';
   return level === logLevel.INFO ? 'info' : 'debug';
 }

@@ -73,6 +73,8 @@ export interface Handler {
   readonly consumerGroup: string | undefined;
   /** (e2rx) Kafka: what is kept in order, a partition's records (`partition`) or each key's (`key`). */
   readonly ordering: 'partition' | 'key';
+  /** (e2rx) Kafka: outputs and offsets committed apart (`at-least-once`) or in one transaction (`exactly-once`). */
+  readonly delivery: Delivery;
   readonly jetstream:
     | { readonly stream?: string; readonly durable?: string; readonly ackWaitMs?: number; readonly maxDeliver?: number; readonly nakDelayMs?: number }
     | undefined;
@@ -81,6 +83,9 @@ export interface Handler {
   /** (e2rx) Its inbound `auth` block as written; see `effectiveAuth` for the configuration it runs with. */
   readonly auth: AuthInput | undefined;
 }
+
+/** (e2rx) The delivery guarantee of a Kafka handler (docs/guides/streams.md#exactly-once). */
+export type Delivery = 'at-least-once' | 'exactly-once';
 
 /** A normalised schedule. */
 export interface Schedule {

@@ -137,6 +137,7 @@ function normalizeHandler(handler: HandlerInput, steps: Step[]): Handler {
     queueGroup: handler.queueGroup,
     consumerGroup: handler.consumerGroup,
     ordering: handler.ordering ?? 'partition',
+    delivery: handler.delivery ?? 'at-least-once',
     jetstream: handler.jetstream ? compact({ ...handler.jetstream }) : undefined,
     deadLetter: handler.deadLetter,
     retries: retries ? { max: retries.max ?? 3, backoffMs: retries.backoffMs ?? 100 } : undefined,

@@ -95,6 +95,8 @@ export interface RunSpec {
   readonly response: string | undefined;
   readonly groupTimeoutMs: number;
   readonly requestTimeoutMs: number | undefined;
+  /** (e2rx) Published Kafka messages stay on the result, for a Kafka transaction (see `createHandlerRun`). */
+  readonly holdKafkaPublishes?: boolean;
 }
 
 /** What `build` gets: the injected dependencies, and the handler's gate and run made the same way for every kind. */

@@ -49,6 +49,11 @@ export interface HandlerRunOptions {
    * Without it, the result carries them to the caller (see `RunResult`).
    */
   readonly publish?: PublishSender;
+  /**
+   * (e2rx) Messages published to Kafka stay on the result (`RunResult.publishes`) for the caller to produce in its
+   * transaction (a Kafka handler with `delivery: exactly-once`); the others are still sent by `publish`.
+   */
+  readonly holdKafkaPublishes?: boolean;
 }
 
 /**
@@ -71,6 +76,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   });
   const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, options.scheduler);
   const send = options.publish;
+  const holdKafka = options.holdKafkaPublishes === true;
   const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
     const started = performance.now();
     let settled = false;
@@ -90,9 +96,16 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
       settled = true;
       deadline?.clear();
       if (result.kind === 'ok' && result.publishes !== undefined && send !== undefined) {
-        const { publishes, ...sent } = result;
+        const { publishes, ...rest } = result;
+        const held = holdKafka ? publishes.filter((message) => message.connection === 'kafka') : [];
+        const now = held.length === 0 ? publishes : publishes.filter((message) => message.connection !== 'kafka');
+        const sent: RunResult = held.length === 0 ? rest : { ...rest, publishes: held };
+        if (now.length === 0) {
+          finish(sent);
+          return;
+        }
         sending = true;
-        send(publishes, result.request).then(
+        send(now, result.request).then(
           () => finish(sent),
           (error: unknown) => finish({ kind: 'failure', error: error instanceof Error ? error : new Error(String(error)), request: result.request }),
         );

@@ -143,7 +143,7 @@ async function jetStreamFailure(
   }
   if (config.deadLetter !== undefined) {
     const deadLetter = config.deadLetter;
-    const publishError = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, job.deliveryCount, config.id), (ms: number) => waitFor(deps.scheduler, ms), deps.deadLetterBackoffMs);
+    const publishError = await publishDeadLetter(() => deadLetterNats(nats, deadLetter, job, failure, job.deliveryCount, config.id, `${config.id}:dead-letter`), (ms: number) => waitFor(deps.scheduler, ms), deps.deadLetterBackoffMs);
     if (publishError === undefined) {
       job.term();
       await nats.confirm().catch(() => undefined);

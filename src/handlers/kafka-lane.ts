@@ -25,57 +25,21 @@
  *
  * @module
  */
-import type { SchedulerLike } from 'rxjs';
-import type { Logger } from 'pino';
-import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js';
-import type { HandlerRun } from './handler-run.js';
+import type { KafkaOutgoing } from '../connections/kafka-driver.js';
 import { errorMessage } from '../errors.js';
-import { kafkaDeadLetterRecord, kafkaResultRecord } from '../sinks/respond-to.js';
+import { guestKafkaRecord } from '../sinks/guest-publishes.js';
+import { kafkaResultRecord } from '../sinks/respond-to.js';
 import type { KafkaJob } from '../messages/kafka-job.js';
 import type { RunResult } from '../steps/steps.js';
 import { backoffDelay } from '../flow/backoff.js';
 import { later } from '../flow/later.js';
 import { retryDelay } from '../flow/retry.js';
 import { retryPolicy } from './retries.js';
-import { DEAD_LETTER_ATTEMPTS, deadLetterRetryDelay } from '../flow/give-up.js';
-import { describeFailure, type FailureDescription } from '../messages/headers.js';
-import type { InFlight } from '../flow/in-flight.js';
-import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
+import { deadLetterRetryDelay } from '../flow/give-up.js';
+import { describeFailure } from '../messages/headers.js';
 import { streamRequest } from '../messages/stream-request.js';
+import { completeDelivery, Delivery, dropDeadLetter, giveUp, type KafkaLaneContext } from './kafka-delivery.js';
 import { activeTracing, annotateRun } from '../telemetry/tracing.js';
-
-/** What the lanes of one Kafka handler share. */
-export interface KafkaLaneContext {
-  /** The handler id, in logs, outcomes and dead-letter headers (`kafka orders`). */
-  readonly id: string;
-  readonly resource: string;
-  readonly respondTo: string | undefined;
-  readonly deadLetter: string | undefined;
-  readonly retries: { readonly max: number; readonly backoffMs: number };
-  readonly run: HandlerRun;
-  readonly driver: KafkaDriver;
-  readonly inFlight: InFlight;
-  readonly logger: Logger;
-  readonly scheduler?: SchedulerLike | undefined;
-  /** The first delay before a dead letter is produced again (doubling; at most `DEAD_LETTER_ATTEMPTS` tries). */
-  readonly deadLetterBackoffMs: number;
-  readonly emit: (outcome: StreamOutcome) => void;
-}
-
-/** One record in its lane: its runs, its result or dead letter, its outcome. */
-class Delivery {
-  runs = 0;
-  /** Failed runs and failed produces of its result. */
-  failures = 0;
-  /** Failed produces of its dead letter (see flow/give-up.ts). */
-  deadLetterFailures = 0;
-  /** What it produces, once it ran: the result, the dead letter, or nothing. */
-  out: KafkaOutgoing | undefined;
-  outcome: StreamOutcomeKind = 'done';
-  error: FailureDescription | undefined;
-
-  constructor(readonly job: KafkaJob) {}
-}
 
 /**
  * The lane of one partition (see the module comment). The source hands it a job at a time ({@link take}); it calls
@@ -159,6 +123,12 @@ export class KafkaLane {
   }
 
   #start(delivery: Delivery): void {
+    if (this.context.exactlyOnce && !delivery.job.current) {
+      // Rewound or revoked: it runs again from the committed offset.
+      this.#abandon(delivery);
+      this.#idle();
+      return;
+    }
     this.#running = delivery;
     delivery.runs += 1;
     const { job } = delivery;
@@ -180,6 +150,9 @@ export class KafkaLane {
         delivery.out = kafkaResultRecord(delivery.job, result, respondTo);
         delivery.outcome = 'published';
       }
+      // What its functions published to Kafka and was left on the result (exactly-once) goes in its transaction.
+      delivery.published = result.publishes === undefined ? [] : result.publishes.map((message) => guestKafkaRecord(message, result.request.id));
+      if (delivery.published.length > 0) delivery.outcome = 'published';
       this.#ran(delivery);
       return;
     }
@@ -199,7 +172,7 @@ export class KafkaLane {
       });
       return;
     }
-    this.#giveUp(delivery, describeFailure(result));
+    giveUp(this.context, delivery, describeFailure(result));
     this.#ran(delivery);
   }
 
@@ -219,36 +192,6 @@ export class KafkaLane {
     delivery.job.proceed();
     // With per-key ordering, the next record of the key may be waiting here already (taken while this one ran).
     this.#drain();
-  }
-
-  /** Failed for good: its dead letter replaces its result, or, without a dead letter, it is logged and skipped. */
-  #giveUp(delivery: Delivery, failure: FailureDescription): void {
-    const { id, deadLetter, logger } = this.context;
-    const { record, request } = delivery.job;
-    delivery.error = failure;
-    if (deadLetter !== undefined) {
-      delivery.out = kafkaDeadLetterRecord(delivery.job, failure, delivery.runs, id, deadLetter);
-      delivery.outcome = 'dead-lettered';
-      return;
-    }
-    delivery.out = undefined;
-    delivery.outcome = 'dropped';
-    logger.error(
-      { handler: id, request_id: request.id, topic: record.topic, partition: record.partition, offset: record.offset, attempts: delivery.runs, code: failure.code },
-      `${id}: record failed ${delivery.runs} time(s) and is skipped (no dead letter): ${failure.message}`,
-    );
-  }
-
-  /** Its dead letter failed {@link DEAD_LETTER_ATTEMPTS} times: the record is dropped (logged, then committed). */
-  #dropDeadLetter(delivery: Delivery, produceFailure: FailureDescription): void {
-    const { id, deadLetter, logger } = this.context;
-    const { record, request } = delivery.job;
-    delivery.out = undefined;
-    delivery.outcome = 'dropped';
-    logger.error(
-      { handler: id, request_id: request.id, topic: record.topic, partition: record.partition, offset: record.offset, attempts: delivery.runs, code: delivery.error?.code, err: produceFailure.message },
-      `${id}: the dead letter to ${deadLetter ?? '?'} failed ${DEAD_LETTER_ATTEMPTS} times: the record is skipped: ${delivery.error?.message ?? ''}`,
-    );
   }
 
   #scheduleFlush(): void {
@@ -275,9 +218,10 @@ export class KafkaLane {
           continue;
         }
         kept.push(delivery);
-        if (delivery.out !== undefined) records.push(delivery.out);
+        delivery.outgoing(records);
       }
-      if (records.length === 0) {
+      // Exactly-once: the offsets of records that produce nothing are committed in a transaction too.
+      if (records.length === 0 && (!this.context.exactlyOnce || kept.length === 0)) {
         for (const delivery of kept) this.#complete(delivery);
         continue;
       }
@@ -288,10 +232,45 @@ export class KafkaLane {
 
   #send(batch: Delivery[], records: KafkaOutgoing[]): void {
     this.#sending = batch;
+    if (this.context.exactlyOnce) {
+      this.#transact(batch, records);
+      return;
+    }
     this.context.driver.produce(records).then(
       () => this.#acknowledged(batch),
       (error: unknown) => this.#produceFailed(batch, error),
     );
+  }
+
+  /** Exactly-once: the batch's outputs and the offset after its last record, in one transaction of the partition. */
+  #transact(batch: Delivery[], records: KafkaOutgoing[]): void {
+    const first = (batch[0] as Delivery).job;
+    const last = (batch[batch.length - 1] as Delivery).job.record;
+    const offsets = [{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }];
+    const transactions = first.transactions;
+    const committed = transactions === undefined ? Promise.reject(new Error('no transactional producer for the partition')) : transactions.commit(records, offsets);
+    committed.then(
+      () => this.#acknowledged(batch),
+      (error: unknown) => this.#transactionFailed(batch, error),
+    );
+  }
+
+  /**
+   * Exactly-once: the transaction was aborted. The partition is rewound to its committed offset (the source fences
+   * it again first); the records of the batch and every later one run again there, so they are abandoned here.
+   */
+  #transactionFailed(batch: Delivery[], error: unknown): void {
+    if (this.#sending !== batch) return;
+    const { id, logger } = this.context;
+    const { record } = (batch[0] as Delivery).job;
+    logger.warn(
+      { handler: id, topic: record.topic, partition: record.partition, offset: record.offset, records: batch.length, err: errorMessage(error) },
+      `${id}: the transaction of ${batch.length} record(s) was aborted; partition ${record.partition} runs them again from its committed offset`,
+    );
+    (batch[0] as Delivery).job.rewind();
+    this.#sending = undefined;
+    for (const delivery of batch) this.#abandon(delivery);
+    this.#flush();
   }
 
   #acknowledged(batch: Delivery[]): void {
@@ -310,13 +289,13 @@ export class KafkaLane {
     for (const delivery of batch) {
       if (delivery.outcome === 'dead-lettered') {
         delivery.deadLetterFailures += 1;
-        if (deadLetterRetryDelay(delivery.deadLetterFailures) === undefined) this.#dropDeadLetter(delivery, failure);
+        if (deadLetterRetryDelay(delivery.deadLetterFailures) === undefined) dropDeadLetter(this.context, delivery, failure);
         continue;
       }
       if (delivery.outcome !== 'published') continue;
       results += 1;
       delivery.failures += 1;
-      if (delivery.failures > retries.max) this.#giveUp(delivery, failure);
+      if (delivery.failures > retries.max) giveUp(this.context, delivery, failure);
     }
     this.#produceFailures += 1;
     const baseMs = results > 0 ? retries.backoffMs : this.context.deadLetterBackoffMs;
@@ -336,19 +315,7 @@ export class KafkaLane {
   }
 
   #complete(delivery: Delivery): void {
-    const { id, deadLetter, logger, emit } = this.context;
-    const { job } = delivery;
-    job.complete();
-    if (delivery.outcome === 'dead-lettered') {
-      logger.warn(
-        { handler: id, request_id: job.request.id, topic: job.record.topic, partition: job.record.partition, offset: job.record.offset, attempts: delivery.runs, code: delivery.error?.code },
-        `${id}: record failed ${delivery.runs} time(s) and went to ${deadLetter ?? '?'}: ${delivery.error?.message ?? ''}`,
-      );
-    }
-    const outcome: { -readonly [K in keyof StreamOutcome]: StreamOutcome[K] } = { handler: id, requestId: job.request.id, outcome: delivery.outcome, attempts: delivery.runs };
-    if (delivery.out !== undefined) outcome.publishedTo = delivery.out.topic;
-    if (delivery.error !== undefined) outcome.error = delivery.error;
-    emit(outcome);
+    completeDelivery(this.context, delivery);
   }
 
   #abandon(delivery: Delivery): void {

@@ -8,13 +8,15 @@
  */
 import { Observable, type SchedulerLike } from 'rxjs';
 import type { Logger } from 'pino';
-import type { KafkaDriver } from '../connections/kafka-driver.js';
+import type { KafkaDriver, TopicPartition } from '../connections/kafka-driver.js';
 import type { Gate } from '../flow/gate.js';
 import type { HandlerRun } from './handler-run.js';
 import type { KafkaJob } from '../messages/kafka-job.js';
 import { fromKafkaTopic, type KafkaFlowEvent } from '../sources/kafka.js';
+import { partitionTransactionalId } from '../sources/kafka-exactly-once.js';
 import type { InFlight } from '../flow/in-flight.js';
-import { KafkaLane, type KafkaLaneContext } from './kafka-lane.js';
+import { KafkaLane } from './kafka-lane.js';
+import type { KafkaLaneContext } from './kafka-delivery.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
 import { DEFAULT_DEAD_LETTER_BACKOFF_MS } from '../flow/give-up.js';
 
@@ -30,6 +32,11 @@ export interface KafkaHandlerConfig {
    * its own). Commits stay contiguous either way.
    */
   readonly ordering?: 'partition' | 'key';
+  /**
+   * `exactly-once`: each partition's outputs (results, dead letters) and offsets go in one Kafka transaction, with a
+   * transactional id per group, topic and partition (docs/decisions/0014-exactly-once.md). Default `at-least-once`.
+   */
+  readonly delivery?: 'at-least-once' | 'exactly-once';
   readonly respondTo: string | undefined;
   readonly deadLetter: string | undefined;
   /**
@@ -70,6 +77,7 @@ export interface KafkaPipelineDeps {
  */
 export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate: Gate, deps: KafkaPipelineDeps): Observable<StreamOutcome> {
   const { driver, inFlight, logger } = deps;
+  const exactlyOnce = config.delivery === 'exactly-once';
   return new Observable<StreamOutcome>((subscriber) => {
     const context: KafkaLaneContext = {
       id: config.id,
@@ -83,6 +91,7 @@ export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate:
       logger,
       scheduler: deps.scheduler,
       deadLetterBackoffMs: deps.deadLetterBackoffMs ?? DEFAULT_DEAD_LETTER_BACKOFF_MS,
+      exactlyOnce,
       emit: (outcome) => {
         if (!subscriber.closed) subscriber.next(outcome);
       },
@@ -97,6 +106,7 @@ export function kafkaPipeline(config: KafkaHandlerConfig, run: HandlerRun, gate:
       inFlight,
       ...(deps.onFlow ? { onFlow: deps.onFlow } : {}),
       ...(deps.scheduler ? { scheduler: deps.scheduler } : {}),
+      ...(exactlyOnce ? { exactlyOnce: { transactionalId: (tp: TopicPartition) => partitionTransactionalId(config.groupId, tp) } } : {}),
     }).subscribe({
       next: route,
       error: (error: unknown) => subscriber.error(error),

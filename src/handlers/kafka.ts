@@ -36,6 +36,7 @@ export const kafkaKind: StreamHandlerKind = {
         topic: handler.resource,
         groupId: handler.consumerGroup ?? context.directive.identifier,
         ordering: handler.ordering,
+        delivery: handler.delivery,
         respondTo: handler.respondTo,
         deadLetter: handler.deadLetter,
         retries: retriesOf(handler.retries),
@@ -43,7 +44,9 @@ export const kafkaKind: StreamHandlerKind = {
     };
   },
   load: kafkaPipelines.load,
-  build: (plan, context) => buildStream(plan, context, kafkaKind.pipeline),
+  // (e2rx) Under exactly-once, what functions publish to Kafka goes in the record's transaction (kafka-lane.ts).
+  build: (plan, context) =>
+    buildStream(plan, context, kafkaKind.pipeline, (plan.kafka as KafkaHandlerConfig).delivery === 'exactly-once' ? { holdKafkaPublishes: true } : {}),
   pipeline: (plan, run, gate, streams) =>
     connectedPipeline(plan, streams, 'kafka', () =>
       kafkaPipelines.get().kafkaPipeline(

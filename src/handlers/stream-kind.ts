@@ -9,7 +9,7 @@ import { defer, takeUntil, tap, throwError, type Observable } from 'rxjs';
 import { E2rxError } from '../errors.js';
 import type { Gate } from '../flow/gate.js';
 import type { StreamOutcome } from '../messages/stream-outcome.js';
-import type { BuildContext, StreamHandles } from './handler-kind.js';
+import type { BuildContext, RunSpec, StreamHandles } from './handler-kind.js';
 import type { HandlerRun } from './handler-run.js';
 import type { HandlerPlan } from './plan.js';
 
@@ -47,10 +47,11 @@ export function buildStream(
   plan: HandlerPlan,
   context: BuildContext,
   pipeline: (plan: HandlerPlan, run: HandlerRun, gate: Gate, streams: StreamHandles) => Observable<StreamOutcome>,
+  runOptions: Pick<RunSpec, 'holdKafkaPublishes'> = {},
 ): Observable<StreamOutcome> | undefined {
   const { deps } = context;
   const gate = context.gate(plan.bounds);
-  const run = context.run({ steps: plan.steps, response: plan.response, groupTimeoutMs: plan.groupTimeoutMs, requestTimeoutMs: plan.bounds.requestTimeoutMs });
+  const run = context.run({ steps: plan.steps, response: plan.response, groupTimeoutMs: plan.groupTimeoutMs, requestTimeoutMs: plan.bounds.requestTimeoutMs, ...runOptions });
   if (!deps.streams) {
     deps.logger.error({ handler: plan.id }, `handler ${plan.id} needs a ${plan.handler.source} connection, which is not available`);
     return undefined;

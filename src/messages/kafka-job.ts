@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { KafkaRecord } from '../connections/kafka-driver.js';
+import type { KafkaRecord, KafkaTransactions } from '../connections/kafka-driver.js';
 import type { FunctionRequest } from '../runtime/request.js';
 
 /** One Kafka record to run: emitted with an in-flight slot of the handler's gate. */
@@ -31,4 +31,15 @@ export interface KafkaJob {
    * more until it is reassigned: the record is redelivered after a restart or rebalance. Idempotent.
    */
   abandon(): void;
+  /**
+   * Exactly-once: the transactional producer of the record's partition, whose transactions carry its outputs and
+   * commit its offset (the source commits none itself); `undefined` at least once.
+   */
+  readonly transactions: KafkaTransactions | undefined;
+  /**
+   * Exactly-once: the transaction carrying this record failed and was aborted. The partition drops what it holds,
+   * is fenced again and fetches from its committed offset: every job out of it stops being {@link current}, and
+   * the records run again. Call {@link abandon} on each. Once per epoch; later calls do nothing.
+   */
+  rewind(): void;
 }

@@ -13,7 +13,7 @@
  *
  * @module
  */
-import { guestPublishBytes, type GuestPublish, type PublishConnection } from '../messages/guest-publish.js';
+import { guestPublishBytes, type GuestPublish, type PublishConnection } from './guest-publish.js';
 import type { HostCallMessage } from './bridge.js';
 import type { HostRequest, LogFields, LogLevel } from './host-env.js';
 import type { FunctionDefinition } from './instance.js';

@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import type { HostCallResult } from '../capabilities/host-services.js';
-import type { GuestPublish } from '../messages/guest-publish.js';
+import type { GuestPublish } from './guest-publish.js';
 import { HostMemoryExceeded } from './host-memory.js';
 import type { FunctionRequest } from './request.js';
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { E2rxError, type ErrorCode } from '../errors.js';
-import type { GuestPublish } from '../messages/guest-publish.js';
+import type { GuestPublish } from './guest-publish.js';
 import type { FunctionRequest } from './request.js';
 
 /** The codes a call can fail with besides a Runnable error. */

@@ -11,7 +11,7 @@
 import type { KafkaDriver, KafkaOutgoing } from '../connections/kafka-driver.js';
 import type { NatsConnectionHandle } from '../connections/nats.js';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { GuestPublish, PublishConnection } from '../messages/guest-publish.js';
+import type { GuestPublish, PublishConnection } from '../runtime/guest-publish.js';
 import { CORRELATION_HEADER, type HeaderEntry } from '../messages/headers.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { publishNats } from './respond-to.js';
@@ -40,11 +40,11 @@ export function createPublishSender(connections: PublishConnections): PublishSen
     const sends: Promise<void>[] = [];
     const records: KafkaOutgoing[] = [];
     for (const message of publishes) {
-      const headers = withRequestId(message.headers, request.id);
       if (message.connection === 'kafka') {
-        records.push({ topic: message.target, key: message.key ?? null, value: message.body, headers });
+        records.push(guestKafkaRecord(message, request.id));
         continue;
       }
+      const headers = withRequestId(message.headers, request.id);
       const nats = connected(connections.nats, 'nats', message.target);
       sends.push(guarded(publishNats(nats, message.target, message.body, headers, { confirm: 'auto', jetstreamInput: true }), message));
     }
@@ -56,6 +56,19 @@ export function createPublishSender(connections: PublishConnections): PublishSen
     const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed !== undefined) throw failed.reason;
   };
+}
+
+/**
+ * The Kafka record of a message a function published with `e2rx.publish` (its headers with the run's request id), as
+ * a Kafka handler with `delivery: exactly-once` produces it in its transaction.
+ *
+ * @example
+ * ```ts
+ * const record = guestKafkaRecord(message, result.request.id);
+ * ```
+ */
+export function guestKafkaRecord(message: GuestPublish, requestId: string): KafkaOutgoing {
+  return { topic: message.target, key: message.key ?? null, value: message.body, headers: withRequestId(message.headers, requestId) };
 }
 
 function withRequestId(headers: GuestPublish['headers'], requestId: string): HeaderEntry<string>[] {

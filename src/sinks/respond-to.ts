@@ -208,7 +208,8 @@ export async function replyNatsFailure(nats: NatsConnectionHandle, job: NatsJob,
 /**
  * Publishes a NATS message that failed for good to the dead-letter subject: the payload as received, its headers,
  * and the error headers (subject; for JetStream also stream, sequence). Confirmed: a JetStream publish when a stream
- * stores the subject, else a core publish and a flush.
+ * stores the subject, else a core publish and a flush. With `dedupeScope`, a JetStream input's dead letter without
+ * a `Nats-Msg-Id` of its own is given `<dedupeScope>:<stream>:<sequence>`, as {@link respondNats} does.
  *
  * @example
  * ```ts
@@ -222,6 +223,7 @@ export async function deadLetterNats(
   failure: FailureDescription,
   attempts: number,
   handler: string,
+  dedupeScope?: string,
 ): Promise<void> {
   const source: Record<string, string> = { [DEAD_LETTER_HEADERS.sourceSubject]: job.subject };
   if (job.stream !== undefined) source[DEAD_LETTER_HEADERS.sourceStream] = job.stream;
@@ -233,7 +235,8 @@ export async function deadLetterNats(
     subject,
     'deadLetter',
   );
-  await publishNats(nats, subject, job.payload, headers, { confirm: 'auto', jetstreamInput: true });
+  const msgID = derivedMsgId(job, dedupeScope);
+  await publishNats(nats, subject, job.payload, headers, { confirm: 'auto', jetstreamInput: true, ...(msgID ? { msgID } : {}) });
 }
 
 /** A Kafka job and how its run ended. */

@@ -25,89 +25,21 @@
  *
  * @module
  */
-import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
-import type { Logger } from 'pino';
+import { Observable, type Subscriber } from 'rxjs';
 import { E2rxError, errorMessage } from '../errors.js';
-import type { Gate, Slot, Waiter } from '../flow/gate.js';
-import type { FunctionRequest } from '../runtime/request.js';
-import type { KafkaConsumer, KafkaDriver, KafkaRecord, TopicPartition } from '../connections/kafka-driver.js';
-import type { InFlight } from '../flow/in-flight.js';
-import { createOffsetTracker, type OffsetTracker } from '../flow/offset-tracker.js';
-import { streamRequest } from '../messages/stream-request.js';
-import type { KafkaJob } from '../messages/kafka-job.js';
+import type { Gate, Slot } from '../flow/gate.js';
+import type { KafkaConsumer, KafkaDriver, KafkaRecord, KafkaTransactions, TopicPartition } from '../connections/kafka-driver.js';
+import { createOffsetTracker } from '../flow/offset-tracker.js';
 import { CommitCadence, type PendingCommit } from './kafka-commits.js';
+import { Job } from './kafka-job.js';
+import type { KafkaJob } from '../messages/kafka-job.js';
+import { heldBytes, Partition, type PartitionOwner, type SettledJob } from './kafka-partition.js';
+import { TransactionalPartitions } from './kafka-exactly-once.js';
+import { DEFAULT_COMMIT_INTERVAL_MS, DEFAULT_MAX_HELD_BYTES, DEFAULT_PARTITION_BYTES, RECORDS_PER_SLICE, type KafkaTopicOptions } from './kafka-options.js';
 
-/** The bytes a partition may hold (fetched, not yet completed) before it is paused, by default. */
-export const DEFAULT_PARTITION_BYTES = 8 * 1024 * 1024;
+export { heldBytes, RECORD_OVERHEAD_BYTES } from './kafka-partition.js';
+export * from './kafka-options.js';
 
-/** The bytes all partitions of a handler may hold before the consumer is paused, when the gate sets no bound. */
-export const DEFAULT_MAX_HELD_BYTES = 64 * 1024 * 1024;
-
-/** What a held record costs besides its key, value and headers (its objects, its request), in the byte bounds. */
-export const RECORD_OVERHEAD_BYTES = 256;
-
-/**
- * Records emitted at most before the source yields to the event loop (the next ones are emitted from `setImmediate`):
- * a function that runs on the calling thread completes inside `job`'s emission, and a fetch of thousands of records
- * would otherwise run in one go while produce acknowledgements, fetches and heartbeats wait.
- */
-export const RECORDS_PER_SLICE = 256;
-
-/**
- * Commits are made at most this often: the completions in between go into one commit. A crash redelivers at most
- * what completed in the last interval (the guarantee is at-least-once either way).
- */
-export const DEFAULT_COMMIT_INTERVAL_MS = 100;
-
-
-/** A flow-control event of {@link fromKafkaTopic} (for metrics, logs and specs). */
-export type KafkaFlowEvent =
-  | { readonly type: 'pause' | 'resume'; readonly partition: TopicPartition }
-  | { readonly type: 'assigned'; readonly partitions: readonly TopicPartition[] }
-  | { readonly type: 'revoked' }
-  | { readonly type: 'commit'; readonly commits: readonly { readonly topic: string; readonly partition: number; readonly offset: string }[] };
-
-/** Options of {@link fromKafkaTopic}. */
-export interface KafkaTopicOptions {
-  /** The consumer group. */
-  readonly groupId: string;
-  /** The handler's in-flight bound. */
-  readonly gate: Gate;
-  /** The request url (default: the topic). */
-  readonly resource?: string;
-  /** Where a new group starts: the earliest record (default true) or the end of the topic. */
-  readonly fromBeginning?: boolean;
-  /** Bytes a partition may hold before it is paused (default {@link DEFAULT_PARTITION_BYTES}, at most `maxHeldBytes`). */
-  readonly partitionBytes?: number;
-  /**
-   * Bytes all partitions may hold before the consumer is paused (default: the gate's `maxQueuedBytes`, else
-   * {@link DEFAULT_MAX_HELD_BYTES}).
-   */
-  readonly maxHeldBytes?: number;
-  /** Commits at most this often (default {@link DEFAULT_COMMIT_INTERVAL_MS}); a stop commits at once. */
-  readonly commitIntervalMs?: number;
-  /** The scheduler of the commit cadence (a `TestScheduler` in marble tests; default: Node.js timers). */
-  readonly scheduler?: SchedulerLike;
-  readonly logger?: Logger;
-  /** Receives the background stop task (wait for the jobs out, commit, leave the group). */
-  readonly inFlight?: InFlight;
-  /** Flow-control events. */
-  readonly onFlow?: (event: KafkaFlowEvent) => void;
-}
-
-/**
- * What a record counts for in the byte bounds: its key, value and headers, and {@link RECORD_OVERHEAD_BYTES}.
- *
- * @example
- * ```ts
- * heldBytes({ topic: 't', partition: 0, offset: '0', key: null, value: new Uint8Array(100), headers: [], timestamp: '0' }); // 356
- * ```
- */
-export function heldBytes(record: KafkaRecord): number {
-  let bytes = RECORD_OVERHEAD_BYTES + (record.value?.length ?? 0) + (record.key?.length ?? 0);
-  for (const [name, value] of record.headers) bytes += name.length + value.length;
-  return bytes;
-}
 
 /**
  * The records of `topic` in the consumer group `options.groupId`, as jobs. Cold: subscribing starts a consumer
@@ -129,122 +61,8 @@ export function fromKafkaTopic(driver: KafkaDriver, topic: string, options: Kafk
   });
 }
 
-/** One partition of the topic, in the current assignment or an earlier one. */
-class Partition implements Waiter {
-  readonly tp: TopicPartition;
-  epoch: number;
-  assigned = true;
-  tracker: OffsetTracker = createOffsetTracker();
-  /** The position (in {@link tracker}) of the next record to emit. */
-  position = 0;
-  /** Records received and not yet emitted: `buffer[head..]`, with their held bytes. */
-  buffer: Array<KafkaRecord | undefined> = [];
-  bytes: number[] = [];
-  head = 0;
-  /** A job of this partition is out and has not proceeded (of any epoch): the next record waits for it. */
-  running = false;
-  /** The epoch in which a job was abandoned: nothing more is emitted in it. */
-  blockedEpoch: number | undefined;
-  /** Paused at the consumer. */
-  paused = false;
-  /** At its own byte bound (until it is down to half). */
-  over = false;
-  /** Bytes of the records of the current epoch received and not completed. */
-  held = 0;
-
-  constructor(
-    readonly source: TopicSource,
-    topic: string,
-    partition: number,
-    epoch: number,
-  ) {
-    this.tp = { topic, partition };
-    this.epoch = epoch;
-  }
-
-  /** The gate gave a slot: emit the next record. */
-  start(slot: Slot): void {
-    this.source.begin(this, slot);
-  }
-
-  shed(): void {
-    // Work is offered to the gate only when a slot is free: it never waits in the gate's queue.
-  }
-
-  /** Drops the records not emitted; returns their bytes. */
-  clear(): number {
-    let dropped = 0;
-    for (let index = this.head; index < this.bytes.length; index += 1) dropped += this.bytes[index] as number;
-    this.buffer = [];
-    this.bytes = [];
-    this.head = 0;
-    return dropped;
-  }
-}
-
-/** A job: one record out of its partition, from its slot to its completion. */
-class Job implements KafkaJob {
-  readonly request: FunctionRequest;
-  #slot: Slot | undefined;
-  #settled = false;
-  #detached = false;
-
-  constructor(
-    readonly source: TopicSource,
-    readonly partition: Partition,
-    readonly record: KafkaRecord,
-    readonly epoch: number,
-    readonly tracker: OffsetTracker,
-    readonly position: number,
-    readonly bytes: number,
-    slot: Slot,
-  ) {
-    this.#slot = slot;
-    this.request = streamRequest(source.resource, record.value ?? EMPTY, record.headers);
-  }
-
-  get current(): boolean {
-    return this.partition.epoch === this.epoch && this.partition.assigned;
-  }
-
-  proceed(): void {
-    const slot = this.#slot;
-    if (slot === undefined) return;
-    this.#slot = undefined;
-    slot.release();
-    // A detached job let its partition go on already: a later job of the partition may be the one running now.
-    if (!this.#detached) this.partition.running = false;
-    this.source.proceeded(this.partition);
-  }
-
-  detach(): void {
-    if (this.#slot === undefined || this.#detached) return;
-    this.#detached = true;
-    this.partition.running = false;
-    this.source.proceeded(this.partition);
-  }
-
-  complete(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    this.proceed();
-    this.source.finished(this, true);
-  }
-
-  abandon(): void {
-    if (this.#settled) return;
-    this.#settled = true;
-    // Blocked before the slot is freed, so that nothing more of the partition is emitted.
-    if (this.partition.epoch === this.epoch) this.partition.blockedEpoch = this.epoch;
-    this.proceed();
-    this.source.finished(this, false);
-  }
-}
-
-const EMPTY = new Uint8Array(0);
-
 /** The state of one subscription of {@link fromKafkaTopic}. */
-class TopicSource {
+class TopicSource implements PartitionOwner {
   readonly resource: string;
   readonly gate: Gate;
   readonly consumer: KafkaConsumer;
@@ -269,6 +87,8 @@ class TopicSource {
   sinceYield = 0;
   /** Yielding: partitions to pump once the event loop has turned. */
   yielding: Set<Partition> | undefined;
+  /** Exactly-once: the partitions' transactional producers. */
+  readonly exactlyOnce: TransactionalPartitions | undefined;
 
   constructor(
     readonly driver: KafkaDriver,
@@ -297,6 +117,27 @@ class TopicSource {
       onFailed: (commits, error) => options.logger?.warn({ topic, groupId: options.groupId, commits, err: error }, 'Kafka commit failed; it is retried with the next one'),
     });
     this.consumer = driver.consumer({ groupId: options.groupId, topics: [topic], fromBeginning: options.fromBeginning ?? true });
+    if (options.exactlyOnce !== undefined) {
+      this.exactlyOnce = new TransactionalPartitions(
+        topic,
+        this.consumer,
+        options.exactlyOnce,
+        {
+          current: (number, epoch) => {
+            const partition = this.partitions.get(number);
+            return !this.stopped && partition !== undefined && partition.epoch === epoch && partition.assigned && partition.rewinding;
+          },
+          rewound: (number, _epoch, position) => {
+            const partition = this.partitions.get(number) as Partition;
+            partition.rewinding = false;
+            partition.from = position.offset === undefined ? undefined : BigInt(position.offset);
+            this.pump(partition);
+          },
+        },
+        options.scheduler,
+        options.logger,
+      );
+    }
   }
 
   start(): void {
@@ -336,7 +177,13 @@ class TopicSource {
     if (partition === undefined) {
       partition = new Partition(this, this.topic, record.partition, this.epoch);
       this.partitions.set(record.partition, partition);
+      if (this.exactlyOnce !== undefined) this.rewind(partition, partition.epoch);
     } else if (!partition.assigned) return; // fetched before a revocation: it will be fetched again
+    if (partition.rewinding) return; // fetched again once rewound
+    if (partition.from !== undefined) {
+      if (BigInt(record.offset) < partition.from) return; // fetched before the rewind
+      partition.from = undefined;
+    }
     try {
       partition.tracker.received(record.offset);
     } catch {
@@ -368,26 +215,57 @@ class TopicSource {
     this.options.onFlow?.({ type: 'assigned', partitions: mine });
     // ...unless the source is stopped or still over its bound with the jobs of the old assignment.
     for (const partition of this.partitions.values()) this.reconcile(partition);
+    if (this.exactlyOnce !== undefined) this.rewindAll(mine.map((tp) => this.partitions.get(tp.partition) as Partition));
+  }
+
+  transactions(partition: Partition): KafkaTransactions | undefined {
+    return this.exactlyOnce?.of(partition.tp.partition);
+  }
+
+  rewind(partition: Partition, epoch: number): void {
+    if (partition.epoch === epoch && partition.assigned && !this.stopped) this.rewindAll([partition]);
+  }
+
+  /** Exactly-once: a new epoch for each partition, emitting nothing until it is fenced and fetches from its committed offset. */
+  rewindAll(partitions: readonly Partition[]): void {
+    const exactlyOnce = this.exactlyOnce;
+    if (exactlyOnce === undefined || partitions.length === 0) return;
+    for (const partition of partitions) {
+      this.epoch += 1;
+      this.reset(partition);
+      partition.epoch = this.epoch;
+      partition.rewinding = true;
+      this.waiting.delete(partition);
+      this.reconcile(partition);
+    }
+    exactlyOnce.rewind(partitions.map((partition) => ({ partition: partition.tp.partition, epoch: partition.epoch })));
+  }
+
+  /** Drops what a partition holds and starts its offsets afresh (a revocation or a rewind). */
+  reset(partition: Partition): void {
+    this.held -= partition.clear();
+    partition.tracker = createOffsetTracker();
+    partition.position = 0;
+    partition.held = 0;
+    partition.over = false;
+    partition.rewinding = false;
+    partition.from = undefined;
   }
 
   revokeAll(): void {
     this.epoch += 1;
     this.waiting.clear();
     for (const partition of this.partitions.values()) {
-      this.held -= partition.clear();
+      this.reset(partition);
       partition.epoch = this.epoch;
       partition.assigned = false;
-      partition.tracker = createOffsetTracker();
-      partition.position = 0;
-      partition.held = 0;
       partition.paused = false;
-      partition.over = false;
     }
   }
 
   /** Emits the partition's next record if it may run now. */
   pump(partition: Partition): void {
-    if (this.stopped || partition.running || !partition.assigned || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
+    if (this.stopped || partition.running || !partition.assigned || partition.rewinding || partition.head >= partition.buffer.length || partition.blockedEpoch === partition.epoch) return;
     if (this.yielding !== undefined) {
       this.yielding.add(partition);
       return;
@@ -448,7 +326,7 @@ class TopicSource {
     if (this.waiting.size > 0) for (const other of [...this.waiting]) this.pump(other);
   }
 
-  finished(job: Job, completed: boolean): void {
+  finished(job: SettledJob, completed: boolean): void {
     const partition = job.partition;
     this.held -= job.bytes;
     const current = partition.epoch === job.epoch && partition.tracker === job.tracker;
@@ -494,7 +372,8 @@ class TopicSource {
   }
 
   scheduleCommit(): void {
-    this.commits.schedule();
+    // Exactly-once: offsets are committed in the transactions that carry the outputs.
+    if (this.exactlyOnce === undefined) this.commits.schedule();
   }
 
   stop(): void {
@@ -514,6 +393,7 @@ class TopicSource {
       this.scheduleCommit();
       await this.commits.idle;
       await this.consumer.stop();
+      await this.exactlyOnce?.close();
     })().catch((error: unknown) => this.options.logger?.warn({ topic: this.topic, err: errorMessage(error) }, 'Kafka consumer shutdown failed'));
     this.options.inFlight?.add(shutdown);
   }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { GuestPublish } from '../messages/guest-publish.js';
+import type { GuestPublish } from '../runtime/guest-publish.js';
 import type { FunctionRequest } from '../runtime/request.js';
 
 /** A Runnable error that ended the run (`onErr` said return). */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapabilityConfig, DEFAULT_CAPABILITIES } from '../../../src/directive/capability-config.js';
 import type { HostCallResult, HostServices } from '../../../src/capabilities/host-services.js';
 import type { FunctionRequest } from '../../../src/runtime/request.js';
-import type { GuestPublish } from '../../../src/messages/guest-publish.js';
+import type { GuestPublish } from '../../../src/runtime/guest-publish.js';
 import { type Runtime, createRuntime } from '../../../src/runtime/runtime.js';
 import { fixtureBinary } from './support/fixtures.js';
 

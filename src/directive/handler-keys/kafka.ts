@@ -16,5 +16,11 @@ export const kafkaKeys = defineHandlerKeys('kafka', {
     .enum(['partition', 'key'])
     .describe('(e2rx) Kafka: `partition` (default) runs the records of a partition one at a time; `key` runs records with the same key in order and records with different keys in parallel.')
     .optional(),
+  delivery: z
+    .enum(['at-least-once', 'exactly-once'])
+    .describe(
+      '(e2rx) Kafka: `at-least-once` (default) commits a record once its outputs are acknowledged; `exactly-once` produces its results and dead letters in one Kafka transaction with its offset, read with read_committed.',
+    )
+    .optional(),
   ...GIVE_UP_FIELDS,
 });

@@ -98,6 +98,25 @@ function checkExtensions(context: RuleContext, handler: HandlerInput, index: num
   misplaced('jetstream', 'nats', 'nats');
   misplaced('consumerGroup', 'kafka', 'kafka');
   misplaced('ordering', 'kafka', 'kafka');
+  if (handler.delivery !== undefined && source !== 'kafka') {
+    const jetstream = source === 'nats' && handler.jetstream !== undefined;
+    context.report(
+      [...path, 'delivery'],
+      jetstream
+        ? `'delivery' only applies to handlers with source kafka; a JetStream handler's publishes already carry a Nats-Msg-Id that the output stream de-duplicates: remove 'delivery'`
+        : `'delivery' only applies to handlers with source kafka (Kafka transactions); remove it or change the source`,
+      'error',
+      'key',
+    );
+  }
+  if (handler.delivery === 'exactly-once' && source === 'kafka' && handler.ordering === 'key') {
+    context.report(
+      [...path, 'ordering'],
+      `'ordering: key' cannot be combined with 'delivery: exactly-once' (a Kafka transaction commits a partition's offsets in order); use 'ordering: partition' or 'delivery: at-least-once'`,
+      'error',
+      'key',
+    );
+  }
   const external = source === 'nats' || source === 'kafka';
   if (!external) {
     for (const key of ['deadLetter', 'retries'] as const) {

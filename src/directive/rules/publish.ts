@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { patternProblem } from '../../capabilities/publish-rules.js';
+import { patternProblem } from '../publish-rules.js';
 import type { Rule } from './context.js';
 
 /** The publish capability: every pattern well-formed; when on, a non-empty `allow` and a NATS or Kafka connection. */

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { targetAllowed } from '../../capabilities/publish-rules.js';
-import { guestPublishBytes, PUBLISH_CONNECTION_CODES, type GuestPublish, type PublishConnection } from '../../messages/guest-publish.js';
+import { targetAllowed } from '../../directive/publish-rules.js';
+import { guestPublishBytes, PUBLISH_CONNECTION_CODES, type GuestPublish, type PublishConnection } from '../guest-publish.js';
 import type { Invocation } from '../invocation.js';
 import type { HostFunction, InstanceContext } from './context.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { patternProblem, targetAllowed, targetMatches } from '../../src/capabilities/publish-rules.js';
+import { patternProblem, targetAllowed, targetMatches } from '../../src/directive/publish-rules.js';
 
 describe('publish rules', () => {
   it.each([
