@@ -42,7 +42,8 @@ import { describeFailure, type FailureDescription } from '../messages/headers.js
 import type { InFlight } from '../flow/in-flight.js';
 import type { StreamOutcome, StreamOutcomeKind } from '../messages/stream-outcome.js';
 import { streamRequest } from '../messages/stream-request.js';
-import { activeTracing, annotateRun } from '../telemetry/tracing.js';
+import { annotateRun } from '../telemetry/run-annotations.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /** What the lanes of one Kafka handler share. */
 export interface KafkaLaneContext {
