@@ -28,7 +28,7 @@ import pino from 'pino';
 import { of } from 'rxjs';
 import { createHandlerRun } from '../dist/handlers/handler-run.js';
 import type { FunctionRunner, FunctionStart } from '../dist/steps/function-runner.js';
-import { startTracing } from '../dist/telemetry/tracing.js';
+import { startTracing } from '../dist/telemetry/start-tracing.js';
 import { testRequest } from '../dist/testing/index.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));

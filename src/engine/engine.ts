@@ -26,7 +26,8 @@ import type { Gate } from '../flow/gate.js';
 import { buildPipelines } from '../handlers/pipeline.js';
 import type { HandlerPlan, Plan } from '../handlers/plan.js';
 import { runtimeRunner } from './runtime-runner.js';
-import { startTracing, type Tracing } from '../telemetry/tracing.js';
+import { startTracing } from '../telemetry/start-tracing.js';
+import type { Tracing } from '../telemetry/tracing.js';
 import { startMetricsExport, type MetricsExport } from '../telemetry/metrics-export.js';
 
 /** How often the health of Redis and SQL connections is checked again. */

@@ -39,7 +39,8 @@ import { deadLetterRetryDelay } from '../flow/give-up.js';
 import { describeFailure } from '../messages/headers.js';
 import { streamRequest } from '../messages/stream-request.js';
 import { completeDelivery, Delivery, dropDeadLetter, giveUp, type KafkaLaneContext } from './kafka-delivery.js';
-import { activeTracing, annotateRun } from '../telemetry/tracing.js';
+import { annotateRun } from '../telemetry/run-annotations.js';
+import { activeTracing } from '../telemetry/tracing.js';
 
 /**
  * The lane of one partition (see the module comment). The source hands it a job at a time ({@link take}); it calls

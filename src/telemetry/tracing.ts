@@ -4,14 +4,12 @@
  * message published for the run (respondTo, reply, dead letter), with W3C trace context read from the request's
  * headers and written on what leaves.
  *
- * Tracing is process-wide and off unless the environment configures it ({@link startTracing}). While it is off,
- * {@link activeTracing} is `undefined` and nothing here runs: the engine's hot paths test that once, when a handler
- * is built (its run, steps and runner are wrapped or not), or once per published message.
+ * Tracing is process-wide and off unless the environment configures it (`startTracing`, in start-tracing.ts). While
+ * it is off, {@link activeTracing} is `undefined` and nothing here runs: the engine's hot paths test that once, when a
+ * handler is built (its run, steps and runner are wrapped or not), or once per published message.
  *
- * The spans of a run find their parent through the request id (a run's request keeps its id through its steps):
- * the run registers its span under the id while it runs, and, for a stream handler, keeps it a little longer once it
- * ended, for the messages published after it. Two runs that share an id at the same moment (a client reusing an `X-Request-ID`)
- * share that entry: the later one's spans may hang under the earlier one.
+ * The spans of a run find their parent through the request id (see run-registry.ts); the attributes of call spans are
+ * made once per function (call-attributes.ts).
  *
  * @module
  */
@@ -26,34 +24,20 @@ import type { RunState } from '../steps/run-state.js';
 import type { StepStart } from '../steps/step-operator.js';
 import type { RunResult } from '../steps/steps.js';
 import { Observable } from 'rxjs';
-import { tracingSettings, type TracingConfig } from './config.js';
+import { CallAttributeCache } from './call-attributes.js';
+import type { TracingConfig } from './config.js';
 import type { RecordedSpan } from './recorded-span.js';
+import { runAnnotations } from './run-annotations.js';
+import { endThen, RunRegistry, type RunTrace } from './run-registry.js';
 import { requestAttributes, runEnd, runSourceOf } from './run-source.js';
-import { startTracingSdk, type ServiceFacts, type TracingSdk } from './sdk.js';
+import type { TracingSdk } from './sdk.js';
 
 /** The callback form of a run (a `HandlerRun`'s `start`). */
 export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) => void) => (() => void) | undefined;
 
-/** One run being traced: its source span, and where its children hang. */
-interface RunTrace {
-  readonly span: RecordedSpan;
-  /** The step running now (steps run one after the other). */
-  step: RecordedSpan | undefined;
-  /** The function calls running now, by FQFN (their host calls hang under them). */
-  calls: Map<string, RecordedSpan> | undefined;
-  /**
-   * The clock reading (`performance.now()`) of a moment of this run, while the code that read it is still running
-   * synchronously (a start, an end); `undefined` otherwise. A span that starts or ends in that window takes it for
-   * its time instead of reading the clock again (see {@link Tracing}).
-   */
-  instant: number | undefined;
-}
-
 /** Span kinds, as the API numbers them (`SpanKind`). */
 export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
 const STATUS_ERROR = 2;
-/** How many ended runs (at least, and at most twice as many) stay findable for the messages published after them. */
-const RECENT_RUNS = 4096;
 
 /** Where a message for a run goes: the transport, the subject or topic, and why. */
 export interface MessageTarget {
@@ -64,9 +48,6 @@ export interface MessageTarget {
 
 /** A header entry of an outgoing message (NATS values are strings, Kafka's bytes). */
 export type MessageHeader = readonly [name: string, value: string | Uint8Array];
-
-/** The attributes of a function's call spans, one object per FQFN and lane (shared by its calls, encoded once). */
-type CallAttributes = Map<string, [inline: Attributes | undefined, worker: Attributes | undefined, unknown: Attributes | undefined]>;
 
 /**
  * The tracing of this process, while it is on.
@@ -79,14 +60,8 @@ type CallAttributes = Map<string, [inline: Attributes | undefined, worker: Attri
  */
 export class Tracing {
   readonly #sdk: TracingSdk;
-  readonly #runs = new Map<string, RunTrace>();
-  /**
-   * Ended runs, in two generations: when the newer holds {@link RECENT_RUNS}, it becomes the older and the older is
-   * dropped (O(1); evicting a Map's oldest entry one at a time walks the holes its deletions leave).
-   */
-  #recent = new Map<string, RunTrace>();
-  #older = new Map<string, RunTrace>();
-  readonly #callAttributes: CallAttributes = new Map();
+  readonly #runs = new RunRegistry();
+  readonly #callAttributes = new CallAttributeCache();
   /** Where a function's calls go now (the runtime's placement), when the engine knows. */
   lanes: ((fqfn: string) => Lane | undefined) | undefined = undefined;
 
@@ -119,24 +94,16 @@ export class Tracing {
       const recording = span.sampled;
       if (recording) {
         span.adoptAttributes(requestAttributes(request, source.kind));
-        const extra = annotations.get(request);
+        const extra = runAnnotations(request);
         if (extra !== undefined) span.setAttributes(extra);
       }
       const trace: RunTrace = { span, step: undefined, calls: undefined, instant: now };
       const id = request.id;
-      this.#runs.set(id, trace);
+      this.#runs.start(id, trace);
       let over = false;
       const finish = (): void => {
         over = true;
-        if (this.#runs.get(id) === trace) this.#runs.delete(id);
-        trace.step = undefined;
-        trace.calls = undefined;
-        if (!publishesAfter) return;
-        if (this.#recent.size >= RECENT_RUNS) {
-          this.#older = this.#recent;
-          this.#recent = new Map();
-        }
-        this.#recent.set(id, trace);
+        this.#runs.end(id, trace, publishesAfter);
       };
       let cancel: (() => void) | undefined;
       try {
@@ -177,7 +144,7 @@ export class Tracing {
     };
     const tracer = this.#sdk.tracer;
     return (state, next) => {
-      const run = this.#runs.get(state.request.id);
+      const run = this.#runs.running(state.request.id);
       if (run === undefined || !run.span.sampled) return start(state, next);
       const now = run.instant ?? performance.now();
       const span = tracer.startChild(run.span, name, SPAN_KIND.internal, attributes, now);
@@ -213,9 +180,9 @@ export class Tracing {
   traceRunner(runner: FunctionRunner): FunctionRunner {
     const tracer = this.#sdk.tracer;
     const start: FunctionStart = (fn, request, next, fail) => {
-      const run = this.#runs.get(request.id);
+      const run = this.#runs.running(request.id);
       if (run === undefined || !run.span.sampled) return startFunction(runner, fn, request, next, fail);
-      const span = tracer.startChild(run.step ?? run.span, `function ${fn.fn}`, SPAN_KIND.internal, this.#callAttributesOf(fn), run.instant ?? performance.now());
+      const span = tracer.startChild(run.step ?? run.span, `function ${fn.fn}`, SPAN_KIND.internal, this.#callAttributes.of(fn, this.lanes?.(fn.fqfn)), run.instant ?? performance.now());
       (run.calls ??= new Map()).set(fn.fqfn, span);
       let over = false;
       const settle = (): void => {
@@ -270,21 +237,6 @@ export class Tracing {
     return Object.assign(observe, { start });
   }
 
-  /** The attributes of the call spans of `fn` where it runs now: FQFN, name, lane (one object per FQFN and lane). */
-  #callAttributesOf(fn: FunctionRef): Attributes {
-    const lane = this.lanes?.(fn.fqfn);
-    const slot = lane === 'calling-thread' ? 0 : lane === 'workers' ? 1 : 2;
-    let byLane = this.#callAttributes.get(fn.fqfn);
-    if (byLane === undefined) this.#callAttributes.set(fn.fqfn, (byLane = [undefined, undefined, undefined]));
-    let attributes = byLane[slot];
-    if (attributes === undefined) {
-      attributes = { 'e2rx.function.fqfn': fn.fqfn, 'e2rx.function.name': fn.fn };
-      if (lane !== undefined) attributes['e2rx.function.lane'] = lane === 'workers' ? 'worker' : 'inline';
-      byLane[slot] = attributes;
-    }
-    return attributes;
-  }
-
   /**
    * Starts a child span of the run of `requestId` (under the call of `fn` when it is running): for host calls and
    * messages. Under an unsampled run, a span that records nothing but carries the run's trace (not sampled) on.
@@ -292,7 +244,7 @@ export class Tracing {
    * the span's own (give a fresh object).
    */
   startChild(requestId: string, fn: string | undefined, name: string, kind: number, attributes: Attributes): RecordedSpan {
-    const run = this.#runs.get(requestId) ?? this.#recent.get(requestId) ?? this.#older.get(requestId);
+    const run = this.#runs.find(requestId);
     const tracer = this.#sdk.tracer;
     const span =
       run === undefined
@@ -366,79 +318,26 @@ export class Tracing {
   }
 }
 
-/** Ends `span` at `time`, then calls `next(value)` with `time` as the run's instant (see {@link Tracing}). */
-function endThen<T>(run: RunTrace, span: RecordedSpan, time: number, next: (value: T) => void, value: T): void {
-  span.endAt(time);
-  run.instant = time;
-  try {
-    next(value);
-  } finally {
-    run.instant = undefined;
-  }
-}
-
-/** Attributes a source gives a run before it starts (Kafka: partition and offset), read by {@link Tracing.traceRun}. */
-const annotations = new WeakMap<FunctionRequest, Attributes>();
-
-/**
- * Adds source facts to the span of the run of `request` (call before the run starts, and only while tracing is on).
- *
- * @example
- * ```ts
- * if (activeTracing !== undefined) annotateRun(request, { 'messaging.kafka.offset': 42 });
- * ```
- */
-export function annotateRun(request: FunctionRequest, attributes: Attributes): void {
-  annotations.set(request, attributes);
-}
-
 /** The process's tracing, or `undefined` while tracing is off (the one test of the hot paths). */
 export let activeTracing: Tracing | undefined = undefined;
 /** How many engines hold {@link activeTracing} (a hot reload runs the old and the new version side by side). */
 let holders = 0;
 
 /**
- * Turns tracing on when `env` configures it (see `config.ts`): loads the SDK, starts the exporter, and makes it the
- * process's {@link activeTracing}. Returns `undefined` when tracing is off. When it is on already (another engine of
- * this process, such as the version a hot reload replaces, started it), the engine shares it: each holder calls
- * {@link Tracing.stop}, and the last one shuts it down. Warnings about ignored values go to `logger`.
+ * Holds the process's tracing: the one on already (one holder more), else the one `create` makes, which becomes
+ * {@link activeTracing}. Each holder releases it with {@link Tracing.stop}; the last one shuts it down.
  *
  * @example
  * ```ts
- * const tracing = await startTracing(process.env, { name: 'com.example.hello' }, logger);
- * // … on stop:
- * await tracing?.stop();
+ * const tracing = holdTracing(() => new Tracing(sdk, config, logger));
  * ```
  */
-export function startTracing(env: Readonly<Record<string, string | undefined>>, service: ServiceFacts, logger: Logger): Tracing | undefined {
-  const settings = tracingSettings(env);
-  for (const warning of settings.warnings) logger.warn(`tracing: ${warning}`);
-  const config = settings.config;
-  if (config === undefined) return undefined;
+export function holdTracing(create: () => Tracing): Tracing {
   if (activeTracing !== undefined) {
     holders += 1;
     return activeTracing;
   }
-  let tracing: Tracing | undefined;
-  const sdk = startTracingSdk(config, service, {
-    dropped: (count) => logger.warn(`tracing: ${count} spans dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE=${config.batch.maxQueueSize})`),
-    exportFailed: (error) => tracing?.exportFailed(error),
-  });
-  sdk.api.diag.setLogger(
-    {
-      error: (message: string) => logger.warn(`OpenTelemetry: ${message}`),
-      warn: (message: string) => logger.warn(`OpenTelemetry: ${message}`),
-      info: () => undefined,
-      debug: () => undefined,
-      verbose: () => undefined,
-    },
-    { logLevel: sdk.api.DiagLogLevel.WARN, suppressOverrideMessage: true },
-  );
-  activeTracing = tracing = new Tracing(sdk, config, logger);
+  activeTracing = create();
   holders = 1;
-  logger.info(
-    { exporter: config.exporter, protocol: config.protocol, url: config.url, sampler: config.sampler, ratio: config.ratio },
-    config.exporter === 'console' ? 'tracing on: spans printed to stdout' : `tracing on: exporting spans to ${config.url} (${config.protocol})`,
-  );
   return activeTracing;
 }
