@@ -10,6 +10,7 @@ import { Observable as RxObservable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
+import { holdReading, latestReading, releaseReading } from '../runtime/clock.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
 import type { PublishSender } from '../sinks/guest-publishes.js';
@@ -78,7 +79,11 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   const send = options.publish;
   const holdKafka = options.holdKafkaPublishes === true;
   const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
-    const started = performance.now();
+    // The clock reading is held while the steps run synchronously (src/runtime/clock.ts): a call starting there takes
+    // it, and a run that ends there ended at the latest reading, its last call's end. Released before the result is
+    // handed on (a reply, other work), and when `run.start` returns.
+    const started = holdReading();
+    let holding = true;
     let settled = false;
     // (e2rx) While the run's published messages are being sent: cancelling then drops the result.
     let sending = false;
@@ -87,7 +92,12 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
     const finish = (result: RunResult): void => {
       sending = false;
       if (abandoned) return;
-      metrics?.run(outcomeOf(result), (performance.now() - started) / 1000);
+      const ended = holding ? latestReading() : performance.now();
+      if (holding) {
+        holding = false;
+        releaseReading();
+      }
+      metrics?.run(outcomeOf(result), (ended - started) / 1000);
       logResult(logger, id, request, result);
       onResult(result);
     };
@@ -113,7 +123,15 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
       }
       finish(result);
     };
-    const cancel = run.start(request, settle);
+    let cancel: (() => void) | undefined;
+    try {
+      cancel = run.start(request, settle);
+    } finally {
+      if (holding) {
+        holding = false;
+        releaseReading();
+      }
+    }
     if (settled) {
       return sending
         ? () => {

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { randomInt } from 'node:crypto';
 import type { HostCallResult } from '../capabilities/host-services.js';
 import type { GuestPublish } from './guest-publish.js';
 import { HostMemoryExceeded } from './host-memory.js';
@@ -163,10 +162,13 @@ export class IdentRegistry {
   /** The live invocations: one at a time on a thread (a guest call runs to its end), so a list beats a map. */
   readonly #live: Invocation[] = [];
 
-  /** A fresh random ident not in use. */
+  /**
+   * A fresh random ident not in use. `Math.random` rather than `crypto.randomInt` (about 30 ns less per call): an
+   * ident tells the live calls of one thread apart, it guards no secret.
+   */
   next(): number {
     for (;;) {
-      const ident = randomInt(0, IDENT_LIMIT);
+      const ident = Math.floor(Math.random() * IDENT_LIMIT);
       if (this.get(ident) === undefined) return ident;
     }
   }

@@ -7,6 +7,7 @@
 import { availableParallelism } from 'node:os';
 import type { CapabilityConfig } from '../directive/capability-config.js';
 import { abortReason, E2rxError } from '../errors.js';
+import { currentReading, readClock } from './clock.js';
 import { InlineLane } from './inline.js';
 import { DEFAULT_INLINE_SLICE_MS, DEFAULT_LAG_LIMIT_MS, InlineTurns } from './inline-turns.js';
 import { pagesOf, type ResolvedLimits, resolveLimits } from './limits.js';
@@ -150,11 +151,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
    */
   const runHere = (name: string, entry: Registered, request: FunctionRequest, done: OutcomeHandler, queuedAt: number | undefined): Ticket | undefined => {
     const placement = entry.placement;
-    const started = performance.now();
+    const started = currentReading();
     const since = queuedAt ?? started;
     const ran = lane.run(name, request, inlineMode ? { at: started + limits.timeoutMs, reason: 'timeout' } : placement.deadline(started));
     if (ran.kind !== 'relocate') {
-      const ended = performance.now();
+      const ended = readClock();
       if (!inlineMode) moved(name, placement.ran(ended - started));
       deliver(name, entry, ran, done, ended - since);
       return undefined;

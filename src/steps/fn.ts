@@ -26,7 +26,10 @@ export function fnStart(call: Call, runner: FunctionRunner): StepStart {
         next(
           outcome.kind === 'runError'
             ? { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: outcome.code, message: outcome.message }, request } }
-            : { request, lastKey: call.key, ...addPublishes(state.publishes, outcome.publishes) },
+            : // A run that publishes nothing (the common case) skips the spread: a literal with a spread is ~10x slower.
+              state.publishes === undefined && outcome.publishes === undefined
+              ? { request, lastKey: call.key }
+              : { request, lastKey: call.key, ...addPublishes(state.publishes, outcome.publishes) },
         );
       },
       (error) => next(failed(state, error)),
