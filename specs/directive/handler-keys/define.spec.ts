@@ -43,6 +43,7 @@ describe('handler keys', () => {
       'queueGroup',
       'consumerGroup',
       'ordering',
+      'delivery',
       'jetstream',
       'deadLetter',
       'retries',
