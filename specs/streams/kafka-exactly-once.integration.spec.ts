@@ -22,6 +22,7 @@ import { Consumer, FetchIsolationLevels } from '@platformatic/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specFunctions } from '../engine/support/functions.js';
 import { functionWasm } from '../integration/support/functions.js';
+import { guardReadCommitted } from '../../src/connections/platformatic-read-committed.js';
 import { isStaleBuild } from '../support/dist.js';
 import { problems, startInstance, type Instance } from '../support/e2rx-process.js';
 import { KAFKA_BROKERS, requireServices } from '../support/services.js';
@@ -30,9 +31,12 @@ import { KAFKA_DRIVERS, unique, waitFor } from './support.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** The values of `topic` from the beginning, read with read_committed by @platformatic/kafka, once `count` came and nothing more for a second. */
+/**
+ * The values of `topic` from the beginning, read with read_committed by @platformatic/kafka (guarded as e2rx's own
+ * consumers are: the output holds the killed process's aborted transactions), once `count` came and nothing more for a second.
+ */
 async function readCommitted(topic: string, count: number): Promise<Array<{ value: string; offset: string }>> {
-  const reader = new Consumer({ clientId: 'e2rx-spec-eos', groupId: unique('eos-verdict'), bootstrapBrokers: [...KAFKA_BROKERS], isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 });
+  const reader = guardReadCommitted(new Consumer({ clientId: 'e2rx-spec-eos', groupId: unique('eos-verdict'), bootstrapBrokers: [...KAFKA_BROKERS], isolationLevel: FetchIsolationLevels.READ_COMMITTED, maxWaitTime: 200 }));
   const values: Array<{ value: string; offset: string }> = [];
   const stream = await reader.consume({ topics: [topic], mode: 'earliest', autocommit: false });
   stream.on('data', (message: { value: Buffer | undefined; offset: bigint }) => values.push({ value: message.value?.toString() ?? '', offset: message.offset.toString() }));

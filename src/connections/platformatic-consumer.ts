@@ -12,6 +12,7 @@ import type { KafkaCommit, KafkaConsumer, KafkaConsumerListener, KafkaConsumerOp
 import { PlatformaticRecord, platformaticErrorMessage } from './platformatic-messages.js';
 import { PlatformaticTransactions } from './platformatic-transactions.js';
 import { stableCommittedOffsets } from './stable-offsets.js';
+import { guardReadCommitted } from './platformatic-read-committed.js';
 
 /** The group timings of a {@link PlatformaticConsumer} (the driver's options). */
 export interface PlatformaticConsumerTimings {
@@ -58,7 +59,8 @@ export class PlatformaticConsumer implements KafkaConsumer {
     this.#brokers = brokers;
     this.#clientId = clientId;
     const sessionTimeout = driverOptions.sessionTimeoutMs ?? 30_000;
-    this.#consumer = new Consumer({
+    // read_committed made safe on this client line (platformatic-read-committed.ts).
+    this.#consumer = guardReadCommitted(new Consumer({
       clientId,
       groupId: options.groupId,
       bootstrapBrokers: [...brokers],
@@ -74,7 +76,7 @@ export class PlatformaticConsumer implements KafkaConsumer {
       timeout: 30_000,
       retries: 8,
       retryDelay: 300,
-    });
+    }));
   }
 
   /** Started, in its group, and not crashed (a consumer restarting after a crash is unhealthy until it re-joins). */
