@@ -41,6 +41,11 @@ describe('dropAborted', () => {
     expect(kept([data(7, 20), data(9, 21)], [{ producerId: 7n, firstOffset: 30n }])).toEqual([20, 21]);
   });
 
+  it("dropAborted - a producer's next transaction after its abort marker is not taken for the aborted one when its own marker is past the response", () => {
+    expect(kept([data(7, 0), marker(7, 1, 'abort'), data(7, 2)], [{ producerId: 7n, firstOffset: 0n }])).toEqual([1, 2]);
+    expect(kept([data(7, 0), marker(7, 1, 'commit'), data(7, 2)], [{ producerId: 7n, firstOffset: 2n }])).toEqual([0, 1]);
+  });
+
   it('dropAborted - non-transactional records and other producers are untouched; an aborted batch stays, emptied, so the stream moves past it', () => {
     const records = [data(1, 0, false), data(2, 1), marker(2, 2, 'abort')];
     const partition: FetchedPartition = { records, abortedTransactions: [{ producerId: 2n, firstOffset: 1n }] };

@@ -66,17 +66,22 @@ export function dropAborted(response: FetchedResponse): void {
       for (const offsets of listed.values()) offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
       // Walking back: the kind of each producer's next marker after a batch (true: abort).
       const nextMarkerAborts = new Map<bigint, boolean>();
-      const aborted = new Array<boolean>(batches.length).fill(false);
+      const aborted = new Array<boolean | undefined>(batches.length).fill(false);
       for (let i = batches.length - 1; i >= 0; i -= 1) {
         const batch = batches[i] as FetchedBatch;
-        if (batch.attributes & IS_CONTROL) {
-          nextMarkerAborts.set(batch.producerId, isAbortMarker(batch));
-          continue;
+        if (batch.attributes & IS_CONTROL) nextMarkerAborts.set(batch.producerId, isAbortMarker(batch));
+        else if (batch.attributes & IS_TRANSACTIONAL) aborted[i] = nextMarkerAborts.get(batch.producerId);
+      }
+      // Walking on: a batch whose marker is not in this response is aborted when the broker listed an aborted
+      // transaction of its producer that began after the producer's last marker and at or before it (the Java rule).
+      const lastMarker = new Map<bigint, bigint>();
+      for (let i = 0; i < batches.length; i += 1) {
+        const batch = batches[i] as FetchedBatch;
+        if (batch.attributes & IS_CONTROL) lastMarker.set(batch.producerId, batch.firstOffset);
+        else if (aborted[i] === undefined) {
+          const after = lastMarker.get(batch.producerId) ?? -1n;
+          aborted[i] = listed.get(batch.producerId)?.some((first) => first > after && first <= batch.firstOffset) ?? false;
         }
-        if (!(batch.attributes & IS_TRANSACTIONAL)) continue;
-        const marker = nextMarkerAborts.get(batch.producerId);
-        // Its marker is in this response: that says it. Else the broker's list: in an aborted transaction from its first offset on.
-        aborted[i] = marker ?? (listed.get(batch.producerId)?.some((first) => first <= batch.firstOffset) ?? false);
       }
       // An aborted batch stays, emptied: the client's stream takes the next fetch offset from the last batch.
       if (aborted.includes(true)) partition.records = batches.map((batch, i) => (aborted[i] ? { ...batch, records: [] } : batch));
