@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { readClock } from '../../src/runtime/clock.js';
 import { LAG_INTERVAL_MS, loopLagMs } from '../../src/runtime/loop-lag.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -23,6 +24,30 @@ describe('loopLagMs', () => {
     }
     expect(seen).toBeGreaterThan(150);
     // A few intervals later it keeps time again.
+    await sleep(LAG_INTERVAL_MS * 4);
+    expect(loopLagMs()).toBeLessThan(50);
+  });
+
+  it('loopLagMs - counts the turn in progress: a turn of calls that read the clock shows its length before the timer can run', async () => {
+    loopLagMs();
+    await sleep(LAG_INTERVAL_MS * 4);
+    expect(loopLagMs()).toBeLessThan(50);
+    // One long turn, as many requests run at once on the calling thread make it: each "call" reads the clock as it
+    // ends (as the runtime's calls do), and nothing yields to the timer.
+    const start = performance.now();
+    const seen: number[] = [];
+    while (performance.now() - start < 300) {
+      const until = performance.now() + 1;
+      while (performance.now() < until) {
+        // a call's work
+      }
+      readClock();
+      seen.push(loopLagMs());
+    }
+    // Early in the turn it keeps time; 300 ms in, it lags by about that much, though the timer has not fired since.
+    expect(seen[0]).toBeLessThan(50);
+    expect(seen.at(-1)).toBeGreaterThan(200);
+    // Once the loop turns again, it keeps time.
     await sleep(LAG_INTERVAL_MS * 4);
     expect(loopLagMs()).toBeLessThan(50);
   });
