@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { createGate, type Refusal, type Slot, type Waiter } from '../../src/flow/gate.js';
+import { createGate, PLANNED_SHARE, type Refusal, type Slot, type Waiter } from '../../src/flow/gate.js';
 
 /** A waiter that records what the gate did with it. */
 function waiter(): Waiter & { slot: Slot | undefined; shedFor: Refusal | undefined; started: boolean } {
@@ -94,15 +94,17 @@ describe('createGate', () => {
     time.advance(100);
     first.slot?.release();
     expect(gate.averageRunMs).toBe(100);
-    // Two run; each queued one waits 100 ms / 2 slots = 50 ms more: with 100 ms to run, the 18th in the queue would
-    // start at 900 ms and end at 1000 ms; the 19th would not finish in time.
+    // Two run; each queued one waits 100 ms / 2 slots = 50 ms more: with 100 ms to run, the 16th in the queue would
+    // start at 800 ms and end at 900 ms, the share of its time admission plans for (PLANNED_SHARE, 0.9); the 17th
+    // would end past it.
+    expect(PLANNED_SHARE).toBe(0.9);
     gate.enter(0, waiter());
     gate.enter(0, waiter());
     const verdicts: (string | object)[] = [];
     for (let i = 0; i < 20; i += 1) verdicts.push(gate.enter(0, waiter()));
-    expect(verdicts.filter((verdict) => typeof verdict === 'object')).toHaveLength(18);
-    expect(verdicts.slice(18)).toEqual(['time', 'time']);
-    expect(gate.estimatedWaitMs()).toBeCloseTo(19 * 50);
+    expect(verdicts.filter((verdict) => typeof verdict === 'object')).toHaveLength(16);
+    expect(verdicts.slice(16)).toEqual(['time', 'time', 'time', 'time']);
+    expect(gate.estimatedWaitMs()).toBeCloseTo(17 * 50);
   });
 
   it('gate - sheds work that waited so long it could no longer finish in time, as it leaves the queue', () => {
