@@ -128,6 +128,32 @@ describe('createGate', () => {
     expect(gate).toMatchObject({ waiting: 0, queuedBytes: 0, inFlight: 1 });
   });
 
+  it('gate - work leaving the queue is shed when it would end past the planned share of its time, though within the whole', () => {
+    const time = clock();
+    const gate = createGate({ maxInFlight: 1, requestTimeoutMs: 1_000, now: time.now });
+    const first = waiter();
+    gate.enter(0, first);
+    time.advance(100);
+    first.slot?.release();
+    // A run takes 100 ms. Queued behind a run, the next leaves the queue 850 ms after it came: it would end at 950 ms,
+    // within its 1,000 ms but past the 900 ms admission plans for.
+    const running = waiter();
+    gate.enter(0, running);
+    const queued = waiter();
+    expect(typeof gate.enter(0, queued)).toBe('object');
+    time.advance(850);
+    running.slot?.release();
+    expect(queued.shedFor).toBe('time');
+    // One that leaves at 750 ms (ending at 850 ms) starts.
+    const next = waiter();
+    gate.enter(0, next);
+    const after = waiter();
+    gate.enter(0, after);
+    time.advance(750);
+    next.slot?.release();
+    expect(after.started).toBe(true);
+  });
+
   it('gate - the event loop lag counts in the age of work: refused at the door, and shed sooner from the queue', () => {
     const time = clock();
     let lag = 0;
