@@ -51,6 +51,24 @@ describe('createDeadlines in virtual time', () => {
     expect(deadlines.size).toBe(0);
   });
 
+  it('deadlines - a limit counted from an earlier moment expires that much sooner, in its place among the others', () => {
+    const { scheduler, advance } = virtualTime();
+    const deadlines = createDeadlines(100, scheduler);
+    const expired: string[] = [];
+    advance(50);
+    deadlines.track(() => expired.push(`a@${scheduler.now()}`));
+    deadlines.track(() => expired.push(`b@${scheduler.now()}`), 50);
+    // Work that arrived 40 ms ago, behind two that arrived now: its limit ends first.
+    deadlines.track(() => expired.push(`c@${scheduler.now()}`), 10);
+    const cleared = deadlines.track(() => expired.push('d'), 20);
+    advance(10);
+    deadlines.track(() => expired.push(`e@${scheduler.now()}`), 0);
+    cleared.clear();
+    advance(200);
+    expect(expired).toEqual(['e@100', 'c@110', 'a@150', 'b@150']);
+    expect(deadlines.size).toBe(0);
+  });
+
   it('deadlines - a cleared run never expires; clearing the earliest leaves the later ones on time', () => {
     const { scheduler, advance } = virtualTime();
     const deadlines = createDeadlines(100, scheduler);

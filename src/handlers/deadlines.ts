@@ -1,6 +1,7 @@
 /**
  * Request time limits without a timer per request: every run of a handler has the same time limit, so their
- * deadlines come in the order the runs start, and one timer set for the earliest live deadline serves them all.
+ * deadlines come in about the order the runs start (a run whose limit counts from its arrival, after a wait, may come
+ * a little earlier: it is put in its place), and one timer set for the earliest live deadline serves them all.
  * Runs that end early leave the queue in constant time (the queue is compacted when ended runs pile up behind a
  * long one). Given an RxJS scheduler, the timer runs on it (marble tests drive it in virtual time); by default it is a
  * Node.js timer that does not keep the process alive.
@@ -17,8 +18,12 @@ export interface DeadlineHandle {
 
 /** The deadlines of one handler's runs. */
 export interface Deadlines {
-  /** Calls `expire` once `timeoutMs` from now, unless cleared first. */
-  track(expire: () => void): DeadlineHandle;
+  /**
+   * Calls `expire` once `timeoutMs` from `from` (default now: the clock of the deadlines, `performance.now()` or the
+   * scheduler's), unless cleared first. A deadline earlier than some tracked before it (work that had waited
+   * longer) goes in its place in the order.
+   */
+  track(expire: () => void, from?: number): DeadlineHandle;
   /** Deadlines tracked and not cleared nor expired. */
   readonly size: number;
 }
@@ -107,10 +112,10 @@ export function createDeadlines(timeoutMs: number, scheduler?: SchedulerLike): D
     get size() {
       return live;
     },
-    track(expire) {
+    track(expire, from) {
       if (none) return noop;
       const entry: Entry = {
-        at: now() + timeoutMs,
+        at: (from ?? now()) + timeoutMs,
         expire,
         clear() {
           if (entry.expire === undefined) return;
@@ -123,7 +128,10 @@ export function createDeadlines(timeoutMs: number, scheduler?: SchedulerLike): D
           else if (queue.length - head > 4096 && live * 4 < queue.length - head) compact();
         },
       };
-      queue.push(entry);
+      let at = queue.length;
+      while (at > head && (queue[at - 1] as Entry).at > entry.at) at -= 1;
+      if (at === queue.length) queue.push(entry);
+      else queue.splice(at, 0, entry);
       live += 1;
       arm();
       return entry;
