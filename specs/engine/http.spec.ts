@@ -131,6 +131,14 @@ handlers:
       queueSize: 0
     steps:
       - fn: sleep
+  - type: request
+    resource: /queued
+    method: GET
+    limits:
+      maxInFlight: 1
+      requestTimeoutMs: 1000
+    steps:
+      - fn: sleep
 runtime:
   workers: 3
 `,
@@ -287,6 +295,24 @@ describe('HTTP handlers through createEngine', () => {
     expect(JSON.parse(reply.body)).toEqual({ status: 504, message: 'request timed out after 300 ms' });
     expect(elapsed).toBeLessThan(3_000);
     expect((await call('/echo', { method: 'POST', body: 'after timeout' })).body).toBe('after timeout');
+  });
+
+  it('http - the request time limit counts from arrival: a request that waited for a slot gets 504 at its limit, not a full limit after it started', async () => {
+    // Warm the function up on the workers through another handler, then teach this handler's gate a short run (its
+    // first run's time is its average), so that the second request below is queued, not refused.
+    for (let i = 0; i < 4; i += 1) await call('/overload', { headers: { 'x-sleep-ms': '1' } });
+    expect((await call('/queued', { headers: { 'x-sleep-ms': '10' } })).status).toBe(200);
+    const first = call('/queued', { headers: { 'x-sleep-ms': '500' } });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Waits ~450 ms for the slot, then would run 600 ms: ~1,050 ms from its arrival, past its 1,000.
+    const started = performance.now();
+    const second = await call('/queued', { headers: { 'x-sleep-ms': '600' } });
+    const elapsed = performance.now() - started;
+    expect((await first).status).toBe(200);
+    expect(second.status).toBe(504);
+    expect(JSON.parse(second.body)).toEqual({ status: 504, message: 'request timed out after 1000 ms' });
+    expect(elapsed).toBeGreaterThan(900);
+    expect(elapsed).toBeLessThan(1_300);
   });
 
   it('http - the members of a group run concurrently (two slow calls take about one duration)', async () => {

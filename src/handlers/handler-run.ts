@@ -25,9 +25,11 @@ export interface HandlerRun {
   (request: FunctionRequest): Observable<RunResult>;
   /**
    * Starts the run: `onResult` gets the result once (possibly before `start` returns). Returns the function that
-   * cancels it, or `undefined` when it was over before returning.
+   * cancels it, or `undefined` when it was over before returning. `arrivedAt` (`performance.now()`): when the work
+   * arrived, for a time limit that counts from there rather than from now (HTTP requests; ignored when the run's
+   * timers are on a scheduler).
    */
-  start(request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined;
+  start(request: FunctionRequest, onResult: (result: RunResult) => void, arrivedAt?: number): (() => void) | undefined;
 }
 
 /** What a handler run is made of. */
@@ -78,7 +80,8 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
   const deadlines = createDeadlines(requestTimeoutMs ?? Number.POSITIVE_INFINITY, options.scheduler);
   const send = options.publish;
   const holdKafka = options.holdKafkaPublishes === true;
-  const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
+  const onScheduler = options.scheduler !== undefined;
+  const untraced = (request: FunctionRequest, onResult: (result: RunResult) => void, arrivedAt?: number): (() => void) | undefined => {
     // The clock reading is held while the steps run synchronously (src/runtime/clock.ts): a call starting there takes
     // it, and a run that ends there ended at the latest reading, its last call's end. Released before the result is
     // handed on (a reply, other work), and when `run.start` returns.
@@ -146,7 +149,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
         error: new E2rxError('E2RX_REQUEST_TIMEOUT', `request timed out after ${requestTimeoutMs} ms`, { details: { requestTimeoutMs } }),
         request,
       });
-    });
+    }, onScheduler ? undefined : arrivedAt);
     return () => {
       deadline?.clear();
       cancel?.();

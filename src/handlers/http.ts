@@ -62,10 +62,14 @@ export function serveHttp(job: HttpJob, run: HandlerRun, extraHeaders: Readonly<
     job.release();
     done();
   };
-  const cancelRun = run.start(job.request, (result) => {
-    replyHttp(job.response, result, extraHeaders);
-    finish();
-  });
+  const cancelRun = run.start(
+    job.request,
+    (result) => {
+      replyHttp(job.response, result, extraHeaders);
+      finish();
+    },
+    job.arrivedAt,
+  );
   if (over) return undefined;
   const cancel = (): void => {
     cancelRun?.();

@@ -10,6 +10,11 @@ import type { FunctionRequest } from '../runtime/request.js';
 export interface HttpJob {
   readonly request: FunctionRequest;
   readonly response: ServerResponse;
+  /**
+   * When the request arrived (`performance.now()`: its head had been read), when known: its time limit counts from
+   * there, so that a request that waited for a slot is answered within it all the same.
+   */
+  readonly arrivedAt?: number | undefined;
   /** Whether the client went away before the reply. */
   readonly aborted: boolean;
   /**

@@ -11,6 +11,7 @@ import { Observable } from 'rxjs';
 import type { Gate, Refusal, Slot } from '../flow/gate.js';
 import { concatBytes, copyBytes, createRequest, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
+import type { ServedResponse } from '../server/access-log.js';
 import { sendJson } from '../server/send-json.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
@@ -129,12 +130,16 @@ class PendingJob implements HttpJob {
   #aborted = false;
   #started = false;
   #watching = false;
+  /** From e2rx's server, which notes when each request's head was read (see `ServedResponse`). */
+  readonly arrivedAt: number | undefined;
 
   constructor(
     readonly request: FunctionRequest,
     readonly response: ServerResponse,
     private readonly subscriber: { readonly closed: boolean; next(job: HttpJob): void },
-  ) {}
+  ) {
+    this.arrivedAt = (response as Partial<ServedResponse>).startedAt;
+  }
 
   /**
    * Listens for the client going away, from the moment it matters: the request waits in the queue, or its run did

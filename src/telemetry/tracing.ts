@@ -33,7 +33,7 @@ import { requestAttributes, runEnd, runSourceOf } from './run-source.js';
 import type { TracingSdk } from './sdk.js';
 
 /** The callback form of a run (a `HandlerRun`'s `start`). */
-export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) => void) => (() => void) | undefined;
+export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) => void, arrivedAt?: number) => (() => void) | undefined;
 
 /** Span kinds, as the API numbers them (`SpanKind`). */
 export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
@@ -88,7 +88,7 @@ export class Tracing {
     // Only the runs of stream handlers publish messages once they ended (respondTo, replies, dead letters): only
     // theirs are kept findable after the end (keeping every run would keep thousands of spans alive).
     const publishesAfter = source.kind === 'nats' || source.kind === 'kafka';
-    return (request, onResult) => {
+    return (request, onResult, arrivedAt) => {
       const now = performance.now();
       const span = tracer.startRoot(source.spanName, kind, source.attributes, this.#remoteParent(request.headers), now);
       const recording = span.sampled;
@@ -118,7 +118,7 @@ export class Tracing {
             finish();
           }
           onResult(result);
-        });
+        }, arrivedAt);
       } finally {
         trace.instant = undefined;
       }
