@@ -58,7 +58,7 @@ export interface ServiceFacts {
  */
 export function startTracingSdk(config: TracingConfig, service: ServiceFacts, events: BatcherEvents): TracingSdk {
   const resource = serviceResourceOf(config, service);
-  const { queue, exporter } = createSpanExport(config, resource, { name: INSTRUMENTATION_SCOPE }) as SpanExport<unknown>;
+  const { queue, exporter } = createSpanExport(config, resource, { name: INSTRUMENTATION_SCOPE }, (message) => events.warn(message)) as SpanExport<unknown>;
   const batcher = new SpanBatcher(queue, exporter, config.batch, events);
   return {
     api: api(),
