@@ -53,7 +53,8 @@ function sampleSpans(): RecordedSpan[] {
   call.end();
   step.setAttribute('e2rx.step.outcome', 'failure');
   step.end();
-  const producer = spans.startChild(run, 'send out', 3, undefined).adoptAttributes({ 'messaging.system': 'nats' });
+  // A span over 16 kB (its length takes three bytes), besides spans under 128 bytes (one) and the others (two).
+  const producer = spans.startChild(run, 'send out', 3, undefined).adoptAttributes({ 'messaging.system': 'nats', 'e2rx.spec.large': 'y'.repeat(20_000) });
   producer.end();
   run.setAttributes({ 'e2rx.run.outcome': 'ok', 'http.response.status_code': 200 });
   run.end();
