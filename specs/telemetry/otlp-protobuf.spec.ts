@@ -60,6 +60,10 @@ function sampleSpans(): RecordedSpan[] {
   run.end();
   const root = spans.startRoot('schedule nightly', 0, undefined, undefined);
   root.end();
+  // Shared end attributes (an outcome constant): as they are, and written to afterwards.
+  const outcome = Object.freeze({ 'e2rx.step.outcome': 'ok' });
+  spans.startChild(root, 'shared as is', 0, { 'e2rx.step.index': 1 }).adoptShared(outcome).end();
+  spans.startChild(root, 'shared then set', 0, undefined).adoptShared(outcome).setAttribute('e2rx.extra', 3).end();
   return ended;
 }
 
@@ -99,6 +103,16 @@ describe('OtlpProtobufEncoder', () => {
     }
     expect(encoder.count).toBe(spans.length - taken);
     expect(Buffer.from(encoder.take(spans.length)).equals(sdkBytes(spans.slice(taken)))).toBe(true);
+  });
+
+  it('OTLP protobuf - a shared attribute object a span adopted is never written to by the span', () => {
+    const { recorder: spans } = recorder();
+    const outcome = { 'e2rx.function.outcome': 'output' };
+    const span = spans.startRoot('x', 0, undefined, undefined).adoptShared(outcome);
+    span.setAttribute('e2rx.function.outcome', 'failure');
+    span.setAttributes({ more: 1 });
+    expect(outcome).toEqual({ 'e2rx.function.outcome': 'output' });
+    expect(span.own).toEqual({ 'e2rx.function.outcome': 'failure', more: 1 });
   });
 
   it('OTLP protobuf - an attribute set again over a starting one is exported once, with the new value', () => {

@@ -1,7 +1,7 @@
 /**
  * OTLP/protobuf encoding of a batch of recorded spans: an `ExportTraceServiceRequest`
  * (`opentelemetry/proto/collector/trace/v1`) with one resource and one instrumentation scope, written straight from
- * the spans' words and numbers into one reused buffer, in one pass. The bytes are those the SDK's
+ * the spans' words and numbers into the queue's buffer, in one pass, and taken off without a copy. The bytes are those the SDK's
  * `ProtobufTraceSerializer` writes for the same spans (same fields, same order; `specs/telemetry/otlp-protobuf.spec.ts`
  * compares them), without its per-span costs: ids are written from their 32-bit words (no hex strings and
  * `hexToBinary`), and the attributes a handler's every run shares (one object) are encoded once and copied after.
@@ -58,7 +58,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   #first = 0;
   /** The room before the spans: the request's header at most (its two length-delimited fields and their lengths). */
   readonly #headroom: number;
-  /** The size of the queue's buffer (the largest batch taken so far, and some), so that a batch rarely grows it. */
+  /** The size of the queue's buffer (the most it held so far, and some), so that the queue rarely grows it. */
   #capacity = 64 * 1024;
   /** The resource and scope fields, encoded once. */
   readonly #resource: Uint8Array;
@@ -150,7 +150,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     w.bytes(this.#scope);
     const request = queue.subarray(from - header, cut);
     // The queue goes on in a new buffer, with the spans left (the request keeps the old one).
-    this.#capacity = Math.max(this.#capacity, Math.ceil((cut - from + this.#headroom) * 1.25));
+    this.#capacity = Math.max(this.#capacity, Math.ceil(this.#end * 1.25));
     const rest = this.#end - cut;
     const next = Buffer.allocUnsafe(Math.max(this.#capacity, this.#headroom + rest + 1024));
     if (rest > 0) queue.copy(next, this.#headroom, cut, this.#end);
@@ -224,7 +224,18 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
         } else w.bytes(encoded);
       }
     }
-    if (own !== undefined) this.#ownAttributes(own);
+    if (own !== undefined) {
+      if (!span.ownShared) this.#ownAttributes(own);
+      else {
+        // A constant object of many spans (an outcome): encoded once.
+        const encoded = this.#shared.get(own);
+        if (encoded === undefined) {
+          const from = w.pos;
+          attributes(9, own, undefined);
+          this.#shared.set(own, w.copyOf(from));
+        } else w.bytes(encoded);
+      }
+    }
     // dropped_attributes_count = 10
     w.ensure(2);
     w.buf[w.pos++] = 0x50;
