@@ -47,7 +47,7 @@ export function clockOf(time: TimeInput | undefined): number {
 
 /** A span (see the module comment). Made by `SpanRecorder`, never directly. */
 export class RecordedSpan implements Span {
-  /** The trace id, four 32-bit words, high first. */
+  /** The trace id, four 32-bit words (signed integers, see `randomWord`), high first. */
   readonly t0: number;
   readonly t1: number;
   readonly t2: number;
