@@ -23,6 +23,7 @@ describe('tracing configuration from OTEL_* variables', () => {
       headers: {},
       timeoutMs: 10_000,
       compression: 'none',
+      tls: {},
       sampler: 'parentbased_always_on',
       ratio: 1,
       batch: { scheduledDelayMillis: 5000, exportTimeoutMillis: 30_000, maxQueueSize: 2048, maxExportBatchSize: 512 },
@@ -61,6 +62,22 @@ describe('tracing configuration from OTEL_* variables', () => {
       resource: { 'service.name': 'from-resource', 'deployment.environment.name': 'prod' },
     });
     expect(tracingSettings({ OTEL_TRACES_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'svc', OTEL_RESOURCE_ATTRIBUTES: 'service.name=x' }).config?.serviceName).toBe('svc');
+  });
+
+  it('tracingSettings - both header lists apply (the signal\'s wins) and the TLS files are named, signal-specific ones first', () => {
+    const { config } = tracingSettings({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'https://c:4318',
+      OTEL_EXPORTER_OTLP_HEADERS: 'api-key=general,x-tenant=t1',
+      OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'api-key=traces',
+      OTEL_EXPORTER_OTLP_CERTIFICATE: 'general-ca.pem',
+      OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE: 'traces-ca.pem',
+      OTEL_EXPORTER_OTLP_CLIENT_KEY: 'client.key',
+    });
+    expect(config?.headers).toEqual({ 'api-key': 'traces', 'x-tenant': 't1' });
+    expect(config?.tls).toEqual({
+      certificate: { variable: 'OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE', path: 'traces-ca.pem' },
+      clientKey: { variable: 'OTEL_EXPORTER_OTLP_CLIENT_KEY', path: 'client.key' },
+    });
   });
 
   it('tracingSettings - invalid values are warned about and replaced by their defaults', () => {
@@ -134,6 +151,8 @@ describe('tracing configuration from OTEL_* variables', () => {
     const literal = [...source.matchAll(/'(OTEL_[A-Z_]+)'/g)].map((match) => match[1] as string);
     // The signal-specific exporter variables are built from their general name.
     const specific = ['ENDPOINT', 'PROTOCOL', 'HEADERS', 'TIMEOUT', 'COMPRESSION'].flatMap((name) => ['TRACES', 'METRICS'].map((signal) => `OTEL_EXPORTER_OTLP_${signal}_${name}`));
+    // The TLS file variables, general and per signal, are built from their name too.
+    specific.push(...['CERTIFICATE', 'CLIENT_CERTIFICATE', 'CLIENT_KEY'].flatMap((name) => ['', 'TRACES_', 'METRICS_'].map((signal) => `OTEL_EXPORTER_OTLP_${signal}${name}`)));
     const names = [...new Set([...literal, ...specific, 'OTEL_TRACES_EXPORTER', 'OTEL_METRICS_EXPORTER'])];
     expect(names.length).toBeGreaterThan(15);
     for (const name of names) expect(doc, name).toContain(`\`${name}\``);

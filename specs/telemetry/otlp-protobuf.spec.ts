@@ -53,12 +53,17 @@ function sampleSpans(): RecordedSpan[] {
   call.end();
   step.setAttribute('e2rx.step.outcome', 'failure');
   step.end();
-  const producer = spans.startChild(run, 'send out', 3, undefined).adoptAttributes({ 'messaging.system': 'nats' });
+  // A span over 16 kB (its length takes three bytes), besides spans under 128 bytes (one) and the others (two).
+  const producer = spans.startChild(run, 'send out', 3, undefined).adoptAttributes({ 'messaging.system': 'nats', 'e2rx.spec.large': 'y'.repeat(20_000) });
   producer.end();
   run.setAttributes({ 'e2rx.run.outcome': 'ok', 'http.response.status_code': 200 });
   run.end();
   const root = spans.startRoot('schedule nightly', 0, undefined, undefined);
   root.end();
+  // Shared end attributes (an outcome constant): as they are, and written to afterwards.
+  const outcome = Object.freeze({ 'e2rx.step.outcome': 'ok' });
+  spans.startChild(root, 'shared as is', 0, { 'e2rx.step.index': 1 }).adoptShared(outcome).end();
+  spans.startChild(root, 'shared then set', 0, undefined).adoptShared(outcome).setAttribute('e2rx.extra', 3).end();
   return ended;
 }
 
@@ -98,6 +103,16 @@ describe('OtlpProtobufEncoder', () => {
     }
     expect(encoder.count).toBe(spans.length - taken);
     expect(Buffer.from(encoder.take(spans.length)).equals(sdkBytes(spans.slice(taken)))).toBe(true);
+  });
+
+  it('OTLP protobuf - a shared attribute object a span adopted is never written to by the span', () => {
+    const { recorder: spans } = recorder();
+    const outcome = { 'e2rx.function.outcome': 'output' };
+    const span = spans.startRoot('x', 0, undefined, undefined).adoptShared(outcome);
+    span.setAttribute('e2rx.function.outcome', 'failure');
+    span.setAttributes({ more: 1 });
+    expect(outcome).toEqual({ 'e2rx.function.outcome': 'output' });
+    expect(span.own).toEqual({ 'e2rx.function.outcome': 'failure', more: 1 });
   });
 
   it('OTLP protobuf - an attribute set again over a starting one is exported once, with the new value', () => {

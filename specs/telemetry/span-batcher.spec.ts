@@ -35,7 +35,7 @@ function batcher(settings: BatchSettings, answer: 'at once' | 'never') {
     shutdown: () => Promise.resolve(),
   };
   const queue = new SpanRing(settings.maxQueueSize);
-  const processor = new SpanBatcher(queue, exporter, settings, { dropped: (count) => dropped.push(count), exportFailed: (error) => failures.push(error) });
+  const processor = new SpanBatcher(queue, exporter, settings, { dropped: (count) => dropped.push(count), exportFailed: (error) => failures.push(error), warn: (message) => failures.push(message) });
   const spans = new SpanRecorder(processor, rootSampler('always_on', 1), api);
   const end = (count: number, from = 0): void => {
     for (let i = from; i < from + count; i += 1) spans.startRoot(`s${i}`, 0, undefined, undefined).end();

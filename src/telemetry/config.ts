@@ -36,6 +36,18 @@ export interface OtlpExport {
   readonly headers: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
   readonly compression: 'gzip' | 'none';
+  /** The TLS files of an `https` endpoint (`…CERTIFICATE`, `…CLIENT_CERTIFICATE`, `…CLIENT_KEY`), each with its variable. */
+  readonly tls: {
+    readonly certificate?: TlsFile;
+    readonly clientCertificate?: TlsFile;
+    readonly clientKey?: TlsFile;
+  };
+}
+
+/** A file named by a variable (a path, relative to the working directory). */
+export interface TlsFile {
+  readonly variable: string;
+  readonly path: string;
 }
 
 /** The service the telemetry describes (`OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`). */
@@ -195,14 +207,24 @@ function otlpExport(env: Env, signal: 'TRACES' | 'METRICS', read: ReturnType<typ
   const compressionText = text(compressionVariable)?.toLowerCase() ?? 'none';
   const compression = compressionText === 'gzip' ? 'gzip' : 'none';
   if (compressionText !== 'gzip' && compressionText !== 'none') warnings.push(`${compressionVariable}=${compressionText} is not gzip or none; using none`);
-  const headersVariable = text(specific('HEADERS')) !== undefined ? specific('HEADERS') : 'OTEL_EXPORTER_OTLP_HEADERS';
+  // Both header lists apply, the signal's own winning (as the official exporters combine them).
+  const headers = { ...keyValueList(text('OTEL_EXPORTER_OTLP_HEADERS'), 'OTEL_EXPORTER_OTLP_HEADERS', warnings), ...keyValueList(text(specific('HEADERS')), specific('HEADERS'), warnings) };
+  const file = (name: string): TlsFile | undefined => {
+    const variable = text(specific(name)) !== undefined ? specific(name) : `OTEL_EXPORTER_OTLP_${name}`;
+    const path = text(variable);
+    return path === undefined ? undefined : { variable, path };
+  };
+  const certificate = file('CERTIFICATE');
+  const clientCertificate = file('CLIENT_CERTIFICATE');
+  const clientKey = file('CLIENT_KEY');
   return {
     exporter,
     protocol,
     url: signalUrl(text(specific('ENDPOINT')), text('OTEL_EXPORTER_OTLP_ENDPOINT'), signal === 'TRACES' ? 'v1/traces' : 'v1/metrics'),
-    headers: keyValueList(text(headersVariable), headersVariable, warnings),
+    headers,
     timeoutMs: number(specific('TIMEOUT'), number('OTEL_EXPORTER_OTLP_TIMEOUT', 10_000, positiveInteger), positiveInteger),
     compression,
+    tls: { ...(certificate && { certificate }), ...(clientCertificate && { clientCertificate }), ...(clientKey && { clientKey }) },
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * OTLP/protobuf encoding of a batch of recorded spans: an `ExportTraceServiceRequest`
  * (`opentelemetry/proto/collector/trace/v1`) with one resource and one instrumentation scope, written straight from
- * the spans' words and numbers into one reused buffer, in one pass. The bytes are those the SDK's
+ * the spans' words and numbers into the queue's buffer, in one pass, and taken off without a copy. The bytes are those the SDK's
  * `ProtobufTraceSerializer` writes for the same spans (same fields, same order; `specs/telemetry/otlp-protobuf.spec.ts`
  * compares them), without its per-span costs: ids are written from their 32-bit words (no hex strings and
  * `hexToBinary`), and the attributes a handler's every run shares (one object) are encoded once and copied after.
@@ -48,13 +48,18 @@ export interface EncoderScope {
  */
 export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   /**
-   * The encoded spans (each a `ScopeSpans.spans` field), where each starts, and the first still waiting: the bytes
-   * before it are dropped when the queue empties, or moved out when they are most of the buffer.
+   * The encoded spans (each a `ScopeSpans.spans` field) after {@link HEADROOM} bytes kept free for the request's
+   * header, where each starts, and the first still waiting. A request is taken off without copying its spans: its
+   * header is written in the room before them, and the queue goes on in a new buffer (the spans left are copied there).
    */
-  #queue = Buffer.allocUnsafe(64 * 1024);
-  #end = 0;
+  #queue: Buffer<ArrayBuffer>;
+  #end: number;
   #starts: number[] = [];
   #first = 0;
+  /** The room before the spans: the request's header at most (its two length-delimited fields and their lengths). */
+  readonly #headroom: number;
+  /** The size of the queue's buffer (the most it held so far, and some), so that the queue rarely grows it. */
+  #capacity = 64 * 1024;
   /** The resource and scope fields, encoded once. */
   readonly #resource: Uint8Array;
   readonly #scope: Uint8Array;
@@ -69,7 +74,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   readonly #originLow = Number(TIME_ORIGIN_NS & 0xffffffffn);
 
   constructor(what: EncoderScope) {
-    w.buf = this.#queue;
+    w.buf = Buffer.allocUnsafe(1024);
     w.pos = 0;
     // Resource { attributes = 1; dropped_attributes_count = 2 }, as ResourceSpans.resource (field 1).
     w.tag(1, 2);
@@ -90,7 +95,10 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     }
     w.finish(at);
     this.#scope = w.take();
-    this.#queue = w.buf;
+    // Two tags, two lengths of at most 5 bytes, and the resource and scope.
+    this.#headroom = 12 + this.#resource.length + this.#scope.length;
+    this.#queue = Buffer.allocUnsafe(this.#capacity);
+    this.#end = this.#headroom;
   }
 
   /** How many spans wait. */
@@ -101,7 +109,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   /** Encodes `span` at the end of the queue. */
   push(span: RecordedSpan): void {
     if (this.#first === this.#starts.length) {
-      this.#end = 0;
+      this.#end = this.#headroom;
       this.#starts.length = 0;
       this.#first = 0;
     }
@@ -110,9 +118,11 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     this.#starts.push(w.pos);
     w.ensure(96);
     w.buf[w.pos++] = 0x12; // ScopeSpans.spans = 2
-    const at = w.begin();
+    // A span takes 128 bytes to 16 kB but for the smallest: two bytes for its length.
+    const at = w.pos;
+    w.pos += 2;
     this.#span(span);
-    w.finish(at);
+    w.finishTwo(at);
     this.#queue = w.buf;
     this.#end = w.pos;
   }
@@ -126,25 +136,29 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     const cut = last === starts.length ? this.#end : (starts[last] as number);
     const scopeSpans = this.#scope.length + cut - from;
     const resourceSpans = this.#resource.length + 1 + varintSize(scopeSpans) + scopeSpans;
-    // (Room for the varints' `ensure`, which asks for 10 bytes each.)
-    w.buf = Buffer.allocUnsafe(1 + varintSize(resourceSpans) + resourceSpans + 16);
-    w.pos = 0;
+    const header = 1 + varintSize(resourceSpans) + resourceSpans - (cut - from);
+    // The header goes in the room just before the spans (`from` is the room's end: spans taken before are gone).
+    const queue = this.#queue;
+    if (from < header) throw new Error('the OTLP encoder lost its headroom');
+    w.buf = queue;
+    w.pos = from - header;
     w.tag(1, 2);
     w.varint(resourceSpans);
     w.bytes(this.#resource);
     w.tag(2, 2);
     w.varint(scopeSpans);
     w.bytes(this.#scope);
-    const request = w.buf.subarray(0, w.pos + cut - from);
-    this.#queue.copy(request, w.pos, from, cut);
-    this.#first = last;
-    if (last > 0 && cut > this.#queue.length / 2) {
-      // The spans left move to the front.
-      this.#queue.copyWithin(0, cut, this.#end);
-      this.#end -= cut;
-      this.#starts = starts.slice(last).map((start) => start - cut);
-      this.#first = 0;
-    }
+    const request = queue.subarray(from - header, cut);
+    // The queue goes on in a new buffer, with the spans left (the request keeps the old one).
+    this.#capacity = Math.max(this.#capacity, Math.ceil(this.#end * 1.25));
+    const rest = this.#end - cut;
+    const next = Buffer.allocUnsafe(Math.max(this.#capacity, this.#headroom + rest + 1024));
+    if (rest > 0) queue.copy(next, this.#headroom, cut, this.#end);
+    this.#queue = next;
+    this.#end = this.#headroom + rest;
+    const shift = cut - this.#headroom;
+    this.#starts = last === starts.length ? [] : starts.slice(last).map((start) => start - shift);
+    this.#first = 0;
     return request;
   }
 
@@ -210,7 +224,18 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
         } else w.bytes(encoded);
       }
     }
-    if (own !== undefined) this.#ownAttributes(own);
+    if (own !== undefined) {
+      if (!span.ownShared) this.#ownAttributes(own);
+      else {
+        // A constant object of many spans (an outcome): encoded once.
+        const encoded = this.#shared.get(own);
+        if (encoded === undefined) {
+          const from = w.pos;
+          attributes(9, own, undefined);
+          this.#shared.set(own, w.copyOf(from));
+        } else w.bytes(encoded);
+      }
+    }
     // dropped_attributes_count = 10
     w.ensure(2);
     w.buf[w.pos++] = 0x50;

@@ -111,7 +111,7 @@ export class ProtobufWriter {
     const length = data.length;
     this.ensure(length);
     const buf = this.buf;
-    if (length < 48) {
+    if (length < 16) {
       let pos = this.pos;
       for (let i = 0; i < length; i += 1) buf[pos++] = data[i] as number;
       this.pos = pos;
@@ -146,6 +146,23 @@ export class ProtobufWriter {
       rest >>>= 7;
     }
     buf[write] = rest;
+  }
+
+  /**
+   * Writes the length of what was written since the two bytes reserved at `at` (for content of 128 bytes to 16 kB,
+   * whose length takes two): the content moves when its length takes one byte, or more than two.
+   */
+  finishTwo(at: number): void {
+    const length = this.pos - at - 2;
+    if (length < 0x80 || length >= 0x4000) {
+      // Back to the one byte `finish` expects, then `finish`.
+      this.buf.copyWithin(at + 1, at + 2, this.pos);
+      this.pos -= 1;
+      this.finish(at);
+      return;
+    }
+    this.buf[at] = (length & 0x7f) | 0x80;
+    this.buf[at + 1] = length >>> 7;
   }
 
   /** Makes room for `more` bytes, in a buffer twice as large (at least) when they do not fit. */

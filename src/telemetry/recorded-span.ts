@@ -47,7 +47,7 @@ export function clockOf(time: TimeInput | undefined): number {
 
 /** A span (see the module comment). Made by `SpanRecorder`, never directly. */
 export class RecordedSpan implements Span {
-  /** The trace id, four 32-bit words, high first. */
+  /** The trace id, four 32-bit words (signed integers, see `randomWord`), high first. */
   readonly t0: number;
   readonly t1: number;
   readonly t2: number;
@@ -72,6 +72,8 @@ export class RecordedSpan implements Span {
   readonly base: Attributes | undefined;
   /** The attributes set afterwards, this span's own. */
   own: Attributes | undefined = undefined;
+  /** Whether `own` is an object shared with other spans (copied before it is written to). */
+  ownShared = false;
   /** Whether `own` sets a key of `base` (whose value then is not exported). */
   shadows = false;
   statusCode = 0;
@@ -131,6 +133,10 @@ export class RecordedSpan implements Span {
 
   setAttribute(key: string, value: AttributeValue): this {
     if (this.endedAt < 0 && this.#sink !== undefined && value !== undefined && value !== null) {
+      if (this.ownShared) {
+        this.own = { ...this.own };
+        this.ownShared = false;
+      }
       (this.own ??= {})[key] = value;
       if (this.base !== undefined && key in this.base) this.shadows = true;
     }
@@ -154,6 +160,19 @@ export class RecordedSpan implements Span {
   adoptAttributes(attributes: Attributes): this {
     if (this.own === undefined && this.#sink !== undefined) this.own = attributes;
     else this.setAttributes(attributes);
+    return this;
+  }
+
+  /**
+   * Takes `attributes`, an object shared by many spans and never written to (a frozen constant), as this span's own:
+   * the encoder encodes such an object once. Copied first if the span sets an attribute afterwards. Only before any
+   * other attribute was set (else its attributes are set one by one).
+   */
+  adoptShared(attributes: Attributes): this {
+    if (this.own !== undefined || this.#sink === undefined || this.endedAt >= 0) return this.setAttributes(attributes);
+    this.own = attributes;
+    this.ownShared = true;
+    if (this.base !== undefined) for (const key in attributes) if (key in this.base) this.shadows = true;
     return this;
   }
 

@@ -13,7 +13,12 @@ export interface RunTrace {
   readonly span: RecordedSpan;
   /** The step running now (steps run one after the other). */
   step: RecordedSpan | undefined;
-  /** The function calls running now, by FQFN (their host calls hang under them). */
+  /**
+   * The function calls running now (their host calls hang under them): the one of a step of one call in `call`
+   * (with its FQFN in `callFqfn`), and those of a group's concurrent calls by FQFN in `calls` (a map only when needed).
+   */
+  call: RecordedSpan | undefined;
+  callFqfn: string | undefined;
   calls: Map<string, RecordedSpan> | undefined;
   /**
    * The clock reading (`performance.now()`) of a moment of this run, while the code that read it is still running
@@ -66,6 +71,8 @@ export class RunRegistry {
   end(id: string, trace: RunTrace, keep: boolean): void {
     if (this.#running.get(id) === trace) this.#running.delete(id);
     trace.step = undefined;
+    trace.call = undefined;
+    trace.callFqfn = undefined;
     trace.calls = undefined;
     if (!keep) return;
     if (this.#recent.size >= RECENT_RUNS) {
@@ -74,6 +81,27 @@ export class RunRegistry {
     }
     this.#recent.set(id, trace);
   }
+}
+
+/** Registers `span` as the running call of `fqfn` in `run`. */
+export function callStarted(run: RunTrace, fqfn: string, span: RecordedSpan): void {
+  if (run.call === undefined) {
+    run.call = span;
+    run.callFqfn = fqfn;
+  } else (run.calls ??= new Map()).set(fqfn, span);
+}
+
+/** `span`, the call of `fqfn` in `run`, is over. */
+export function callEnded(run: RunTrace, fqfn: string, span: RecordedSpan): void {
+  if (run.call === span) {
+    run.call = undefined;
+    run.callFqfn = undefined;
+  } else if (run.calls?.get(fqfn) === span) run.calls.delete(fqfn);
+}
+
+/** The running call of `fqfn` in `run`, if any. */
+export function runningCall(run: RunTrace, fqfn: string): RecordedSpan | undefined {
+  return run.callFqfn === fqfn ? run.call : run.calls?.get(fqfn);
 }
 
 /** Ends `span` at `time`, then calls `next(value)` with `time` as the run's instant (see the `Tracing` class). */

@@ -90,6 +90,19 @@ export interface RunEnd {
  * 4xx is the client's error, per the HTTP conventions); other sources: an error unless the run succeeded.
  */
 export function runEnd(source: RunSource, result: RunResult): RunEnd {
+  if (result.kind === 'ok') {
+    // The same for every successful run of a source: made once (its attributes are copied onto each span).
+    let ok = successes.get(source);
+    if (ok === undefined) successes.set(source, (ok = runEndOf(source, result)));
+    return ok;
+  }
+  return runEndOf(source, result);
+}
+
+/** The end of a successful run, by source. */
+const successes = new WeakMap<RunSource, RunEnd>();
+
+function runEndOf(source: RunSource, result: RunResult): RunEnd {
   const outcome = result.kind === 'ok' ? 'ok' : result.kind === 'runError' ? 'run_error' : E2rxError.is(result.error, 'E2RX_REQUEST_TIMEOUT') ? 'timeout' : 'failure';
   const attributes: Attributes = { 'e2rx.run.outcome': outcome };
   const message = result.kind === 'ok' ? undefined : result.error.message;

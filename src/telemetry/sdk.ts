@@ -1,7 +1,7 @@
 /**
  * Tracing's machinery, loaded only when tracing is on: e2rx's tracer (`span-recorder.ts`, an OpenTelemetry API
  * `Tracer` recording compact spans), its batch queue (`span-batcher.ts`, the `OTEL_BSP_*` knobs), the exporter of
- * the configured protocol (`span-exporter.ts`, the official OTLP/HTTP transport), the resource
+ * the configured protocol (`span-exporter.ts`, over e2rx's OTLP/HTTP transport), the resource
  * (`@opentelemetry/resources`) and the W3C propagator (`@opentelemetry/core`). An app without tracing never loads
  * these packages (see `src/lazy-module.ts`).
  *
@@ -58,7 +58,7 @@ export interface ServiceFacts {
  */
 export function startTracingSdk(config: TracingConfig, service: ServiceFacts, events: BatcherEvents): TracingSdk {
   const resource = serviceResourceOf(config, service);
-  const { queue, exporter } = createSpanExport(config, resource, { name: INSTRUMENTATION_SCOPE }) as SpanExport<unknown>;
+  const { queue, exporter } = createSpanExport(config, resource, { name: INSTRUMENTATION_SCOPE }, (message) => events.warn(message)) as SpanExport<unknown>;
   const batcher = new SpanBatcher(queue, exporter, config.batch, events);
   return {
     api: api(),

@@ -66,10 +66,12 @@ export class SpanRing implements SpanQueue<RecordedSpan[]> {
 /** At most one report of dropped spans in this time (ms): a saturated queue drops spans at every export. */
 const DROP_REPORT_INTERVAL_MS = 10_000;
 
-/** What the batcher reports (dropped spans, failed exports), for the log. */
+/** What the batcher and its exporter report (dropped spans, failed exports, other warnings), for the log. */
 export interface BatcherEvents {
   dropped(count: number): void;
   exportFailed(error: unknown): void;
+  /** What is not an export failure but should be seen (a partial success, a TLS file that cannot be read). */
+  warn(message: string): void;
 }
 
 /**

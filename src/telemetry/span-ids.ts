@@ -17,15 +17,16 @@ let c = state[2] as number;
 let d = state[3] as number;
 
 /**
- * The next random 32-bit word (unsigned).
+ * The next random 32-bit word, as a signed 32-bit integer (what V8 keeps unboxed: a span's id words stay small
+ * integers instead of a heap number each; `>>> 0` reads it unsigned).
  *
  * @example
  * ```ts
- * const high = randomWord(); // 0 ≤ high < 2 ** 32
+ * const high = randomWord(); // -(2 ** 31) ≤ high < 2 ** 31
  * ```
  */
 export function randomWord(): number {
-  const result = Math.imul(rotl(Math.imul(b, 5), 7), 9) >>> 0;
+  const result = Math.imul(rotl(Math.imul(b, 5), 7), 9);
   const t = b << 9;
   c ^= a;
   d ^= b;
@@ -46,15 +47,16 @@ export function wordHex(word: number): string {
 }
 
 /**
- * The 32-bit words of a hex id (`traceId`: 4, `spanId`: 2), as the W3C trace context writes them.
+ * The 32-bit words of a hex id (`traceId`: 4, `spanId`: 2), as the W3C trace context writes them, each a signed
+ * 32-bit integer as {@link randomWord} makes them.
  *
  * @example
  * ```ts
- * hexWords('00f067aa0ba902b7', 2); // [0x00f067aa, 0x0ba902b7]
+ * hexWords('00f067aa8ba902b7', 2); // [0x00f067aa, 0x8ba902b7 | 0]
  * ```
  */
 export function hexWords(hex: string, count: 2 | 4): number[] {
   const words: number[] = [];
-  for (let i = 0; i < count; i += 1) words.push(Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16) >>> 0);
+  for (let i = 0; i < count; i += 1) words.push(Number.parseInt(hex.slice(i * 8, i * 8 + 8), 16) | 0);
   return words;
 }

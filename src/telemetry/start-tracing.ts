@@ -33,6 +33,7 @@ export function startTracing(env: Readonly<Record<string, string | undefined>>, 
     const sdk = startTracingSdk(config, service, {
       dropped: (count) => logger.warn(`tracing: ${count} spans dropped: the export queue was full (OTEL_BSP_MAX_QUEUE_SIZE=${config.batch.maxQueueSize})`),
       exportFailed: (error) => tracing?.exportFailed(error),
+      warn: (message) => logger.warn(`tracing: ${message}`),
     });
     sdk.api.diag.setLogger(
       {

@@ -28,7 +28,7 @@ import { CallAttributeCache } from './call-attributes.js';
 import type { TracingConfig } from './config.js';
 import type { RecordedSpan } from './recorded-span.js';
 import { runAnnotations } from './run-annotations.js';
-import { endThen, RunRegistry, type RunTrace } from './run-registry.js';
+import { callEnded, callStarted, endThen, RunRegistry, runningCall, type RunTrace } from './run-registry.js';
 import { requestAttributes, runEnd, runSourceOf } from './run-source.js';
 import type { TracingSdk } from './sdk.js';
 
@@ -38,6 +38,10 @@ export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) 
 /** Span kinds, as the API numbers them (`SpanKind`). */
 export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
 const STATUS_ERROR = 2;
+
+/** The end attributes of most step and call spans, one object each (encoded once, see `RecordedSpan.adoptShared`). */
+const STEP_OK: Attributes = Object.freeze({ 'e2rx.step.outcome': 'ok' });
+const CALL_OUTPUT: Attributes = Object.freeze({ 'e2rx.function.outcome': 'output' });
 
 /** Where a message for a run goes: the transport, the subject or topic, and why. */
 export interface MessageTarget {
@@ -97,7 +101,7 @@ export class Tracing {
         const extra = runAnnotations(request);
         if (extra !== undefined) span.setAttributes(extra);
       }
-      const trace: RunTrace = { span, step: undefined, calls: undefined, instant: now };
+      const trace: RunTrace = { span, step: undefined, call: undefined, callFqfn: undefined, calls: undefined, instant: now };
       const id = request.id;
       this.#runs.start(id, trace);
       let over = false;
@@ -159,7 +163,7 @@ export class Tracing {
           if (after.stopped !== undefined) {
             span.setAttribute('e2rx.step.outcome', after.stopped.kind === 'runError' ? 'run_error' : 'failure');
             span.setStatus({ code: STATUS_ERROR, message: after.stopped.error.message });
-          } else span.setAttribute('e2rx.step.outcome', 'ok');
+          } else span.adoptShared(STEP_OK);
           endThen(run, span, run.instant ?? performance.now(), next, after);
         });
       } finally {
@@ -183,11 +187,11 @@ export class Tracing {
       const run = this.#runs.running(request.id);
       if (run === undefined || !run.span.sampled) return startFunction(runner, fn, request, next, fail);
       const span = tracer.startChild(run.step ?? run.span, `function ${fn.fn}`, SPAN_KIND.internal, this.#callAttributes.of(fn, this.lanes?.(fn.fqfn)), run.instant ?? performance.now());
-      (run.calls ??= new Map()).set(fn.fqfn, span);
+      callStarted(run, fn.fqfn, span);
       let over = false;
       const settle = (): void => {
         over = true;
-        if (run.calls?.get(fn.fqfn) === span) run.calls.delete(fn.fqfn);
+        callEnded(run, fn.fqfn, span);
       };
       const cancel = startFunction(
         runner,
@@ -195,7 +199,8 @@ export class Tracing {
         request,
         (outcome: FunctionOutcome) => {
           settle();
-          span.setAttribute('e2rx.function.outcome', outcome.kind === 'runError' ? 'run_error' : outcome.kind);
+          if (outcome.kind === 'output') span.adoptShared(CALL_OUTPUT);
+          else span.setAttribute('e2rx.function.outcome', outcome.kind === 'runError' ? 'run_error' : outcome.kind);
           if (outcome.kind === 'runError') {
             span.setAttribute('e2rx.function.error_code', outcome.code);
             span.setStatus({ code: STATUS_ERROR, message: outcome.message });
@@ -249,7 +254,7 @@ export class Tracing {
     const span =
       run === undefined
         ? tracer.startRoot(name, kind, undefined, undefined)
-        : tracer.startChild((fn === undefined ? undefined : run.calls?.get(fn)) ?? run.step ?? run.span, name, kind, undefined);
+        : tracer.startChild((fn === undefined ? undefined : runningCall(run, fn)) ?? run.step ?? run.span, name, kind, undefined);
     return span.adoptAttributes(attributes);
   }
 
