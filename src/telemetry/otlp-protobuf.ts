@@ -48,9 +48,9 @@ interface SpanTemplate {
   readonly flags: number;
   /** The name and kind fields and the start time's tag. */
   readonly head: Uint8Array;
-  /** The starting and shared attributes, and (without attributes of its own) the fields after them. */
+  /** The starting attributes, and (without attributes of its own) the shared ones and the fields after them. */
   readonly rest: Uint8Array;
-  /** The fields after the attributes, when the span has attributes of its own. */
+  /** The shared attributes and the fields after them, when the span has attributes of its own. */
   readonly tail: Uint8Array | undefined;
 }
 
@@ -252,8 +252,8 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   #templateOf(span: RecordedSpan): SpanTemplate | undefined {
     const base = span.base;
     if (base === undefined || span.shadows || span.traceState !== undefined || span.events !== undefined || span.links !== undefined || span.statusMessage !== undefined) return undefined;
-    const shared = span.ownShared ? span.own : undefined;
-    const own = !span.ownShared && span.own !== undefined;
+    const shared = span.shared;
+    const own = span.own !== undefined;
     const flags = this.#flags(span);
     let templates = this.#shapes.get(base);
     if (templates === undefined) this.#shapes.set(base, (templates = []));
@@ -269,17 +269,14 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     this.#head(span);
     const head = w.take();
     this.#sharedAttributes(base);
+    // With attributes of its own, they go between the starting attributes and the shared ones.
+    const before = own ? w.take() : undefined;
     if (shared !== undefined) this.#sharedAttributes(shared);
-    if (!own) this.#tail(span);
-    const rest = w.take();
-    let tail: Uint8Array | undefined;
-    if (own) {
-      this.#tail(span);
-      tail = w.take();
-    }
+    this.#tail(span);
+    const after = w.take();
     w.buf = buf;
     w.pos = pos;
-    const template: SpanTemplate = { name: span.name, kind: span.kind, shared, own, status: span.statusCode, flags, head, rest, tail };
+    const template: SpanTemplate = { name: span.name, kind: span.kind, shared, own, status: span.statusCode, flags, head, rest: before ?? after, tail: before === undefined ? undefined : after };
     templates.push(template);
     return template;
   }
@@ -321,14 +318,12 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     const own = span.own;
     const base = span.base;
     if (base !== undefined) {
-      if (span.shadows) attributes(9, base, own);
+      if (span.shadows) attributes(9, base, own === undefined ? span.shared : span.shared === undefined ? own : { ...own, ...span.shared });
       else this.#sharedAttributes(base);
     }
-    if (own !== undefined) {
-      // A constant object of many spans (an outcome) is encoded once.
-      if (span.ownShared) this.#sharedAttributes(own);
-      else this.#ownAttributes(own);
-    }
+    if (own !== undefined) this.#ownAttributes(own);
+    // A constant object of many spans (an outcome) is encoded once.
+    if (span.shared !== undefined) this.#sharedAttributes(span.shared);
   }
 
   /** The attributes of an object shared by many spans (never written to): encoded once. */
