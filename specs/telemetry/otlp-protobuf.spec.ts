@@ -67,7 +67,63 @@ function sampleSpans(): RecordedSpan[] {
   return ended;
 }
 
+/**
+ * Runs as the engine records them (a server span with the request's own attributes, a step and a call span ending
+ * with a shared outcome), most of the common shape, some not: an error, an attribute set by code, an event, a remote
+ * parent, a second handler.
+ */
+function engineRuns(): RecordedSpan[] {
+  const { recorder: spans, ended } = recorder();
+  const handler = { 'e2rx.handler': 'POST /echo', 'http.request.method': 'POST', 'http.route': '/echo' };
+  const other = { 'e2rx.handler': 'GET /other', 'http.request.method': 'GET', 'http.route': '/other' };
+  const step = { 'e2rx.step.index': 0, 'e2rx.step.kind': 'fn', 'e2rx.step.functions': ['com.x#default::echo@v1'] };
+  const call = { 'e2rx.function.fqfn': 'com.x#default::echo@v1', 'e2rx.function.lane': 'inline' };
+  const stepOk = Object.freeze({ 'e2rx.step.outcome': 'ok' });
+  const output = Object.freeze({ 'e2rx.function.outcome': 'output' });
+  const ok = { 'e2rx.run.outcome': 'ok', 'http.response.status_code': 200 };
+  const remote = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: 1, isRemote: true };
+  for (let i = 0; i < 40; i += 1) {
+    const run = spans.startRoot(i % 7 === 3 ? 'GET /other' : 'POST /echo', 1, i % 7 === 3 ? other : handler, i % 9 === 4 ? remote : undefined);
+    run.adoptAttributes({ 'e2rx.request.id': `req-${i}`, 'url.path': '/echo', 'user_agent.original': 'spec' });
+    const stepSpan = spans.startChild(run, 'step 1: fn echo', 0, step);
+    const callSpan = spans.startChild(stepSpan, 'function echo', 0, call);
+    if (i % 5 === 2) {
+      callSpan.setAttribute('e2rx.function.outcome', 'run_error');
+      callSpan.setStatus({ code: 2, message: `failed ${i}` });
+      stepSpan.setAttribute('e2rx.step.outcome', 'failure');
+      stepSpan.setStatus({ code: 2, message: `failed ${i}` });
+      run.setAttributes({ 'e2rx.run.outcome': 'run_error', 'http.response.status_code': 500 });
+      run.setStatus({ code: 2, message: `failed ${i}` });
+    } else {
+      callSpan.adoptShared(output);
+      if (i % 6 === 1) callSpan.setAttribute('e2rx.extra', i);
+      if (i % 8 === 5) callSpan.addEvent('checkpoint', { at: i });
+      stepSpan.adoptShared(stepOk);
+      run.setAttributes(ok);
+    }
+    callSpan.end();
+    stepSpan.end();
+    run.end();
+  }
+  return ended;
+}
+
 describe('OtlpProtobufEncoder', () => {
+  it('OTLP protobuf - spans written from their templates decode to what the general encoder writes (and the SDK)', () => {
+    const runs = engineRuns();
+    const templated = new OtlpProtobufEncoder({ resource: RESOURCE, scope: SCOPE });
+    const general = new OtlpProtobufEncoder({ resource: RESOURCE, scope: SCOPE }, { templates: false });
+    for (const batch of [runs.slice(0, 30), runs.slice(30)]) {
+      const fromTemplates = Buffer.from(templated.encode(batch));
+      expect(fromTemplates.equals(Buffer.from(general.encode(batch)))).toBe(true);
+      expect(fromTemplates.equals(sdkBytes(batch))).toBe(true);
+    }
+    // Most spans were of a common shape, the others (errors, an event, code's attributes) were not.
+    expect(general.templated).toBe(0);
+    expect(templated.templated).toBeGreaterThan(runs.length / 2);
+    expect(templated.templated).toBeLessThan(runs.length);
+  });
+
   it('OTLP protobuf - writes the bytes the SDK serializer writes for the same spans', () => {
     const spans = sampleSpans();
     const encoded = Buffer.from(new OtlpProtobufEncoder({ resource: RESOURCE, scope: SCOPE }).encode(spans));

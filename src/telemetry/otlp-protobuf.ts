@@ -28,6 +28,32 @@ const CACHED_KEYS = 1024;
 const FLAGS_HAS_IS_REMOTE = 0x100;
 const FLAGS_IS_REMOTE = 0x200;
 
+/** How many shapes (names, kinds, outcomes, statuses) of spans with the same starting attributes get a template. */
+const TEMPLATES_PER_SHAPE = 8;
+
+/**
+ * The encoded bytes of a common span shape, all but the ids, the parent, the times and the span's own attributes:
+ * a handler's, step's or function's spans share their name, kind, starting attributes (one object), outcome and
+ * flags, so most of their bytes are the same run after run. Its span is written as: ids, parent, `head`, times, `rest`,
+ * and, when the span has attributes of its own (`own`), those and `tail`.
+ */
+interface SpanTemplate {
+  readonly name: string;
+  readonly kind: number;
+  /** The span's shared own attributes (an outcome constant), or `undefined`. */
+  readonly shared: Attributes | undefined;
+  /** Whether the span has attributes of its own, not shared, written between `rest` and `tail`. */
+  readonly own: boolean;
+  readonly status: number;
+  readonly flags: number;
+  /** The name and kind fields and the start time's tag. */
+  readonly head: Uint8Array;
+  /** The starting attributes, and (without attributes of its own) the shared ones and the fields after them. */
+  readonly rest: Uint8Array;
+  /** The shared attributes and the fields after them, when the span has attributes of its own. */
+  readonly tail: Uint8Array | undefined;
+}
+
 /** What every span of a batch shares: the resource's attributes and the instrumentation scope. */
 export interface EncoderScope {
   readonly resource: Attributes;
@@ -67,13 +93,18 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   readonly #shared = new WeakMap<Attributes, Uint8Array>();
   /** Encoded `KeyValue` fields 9 by key and value; `undefined` for a key whose values vary too much to cache. */
   readonly #pairs = new Map<string, Map<AttributeValue, Uint8Array> | undefined>();
+  /** The templates of the common span shapes (see {@link SpanTemplate}), by their starting attributes. */
+  readonly #shapes = new WeakMap<Attributes, SpanTemplate[]>();
+  /** Whether spans of a common shape are written from their template (off: the general encoder only, for specs). */
+  readonly #templates: boolean;
   /** Encoded names (field 5). */
   readonly #names = new Map<string, Uint8Array>();
   /** `performance.timeOrigin` in nanoseconds since the epoch, as two 32-bit halves. */
   readonly #originHigh = Number(TIME_ORIGIN_NS >> 32n);
   readonly #originLow = Number(TIME_ORIGIN_NS & 0xffffffffn);
 
-  constructor(what: EncoderScope) {
+  constructor(what: EncoderScope, options: { readonly templates?: boolean } = {}) {
+    this.#templates = options.templates ?? true;
     w.buf = Buffer.allocUnsafe(1024);
     w.pos = 0;
     // Resource { attributes = 1; dropped_attributes_count = 2 }, as ResourceSpans.resource (field 1).
@@ -100,6 +131,9 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     this.#queue = Buffer.allocUnsafe(this.#capacity);
     this.#end = this.#headroom;
   }
+
+  /** How many spans were written from a template (see {@link SpanTemplate}) so far. */
+  templated = 0;
 
   /** How many spans wait. */
   get count(): number {
@@ -180,21 +214,84 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     w.buf[w.pos++] = 8;
     w.word(span.s0);
     w.word(span.s1);
+    const template = this.#templates ? this.#templateOf(span) : undefined;
+    if (template !== undefined) {
+      this.templated += 1;
+      // The common shape: the parent, the times and the span's own attributes written into the template's bytes.
+      w.ensure(10 + template.head.length);
+      this.#parent(span);
+      w.bytes(template.head);
+      this.#times(span);
+      if (template.tail === undefined) w.bytes(template.rest);
+      else {
+        w.bytes(template.rest);
+        this.#ownAttributes(span.own as Attributes);
+        w.bytes(template.tail);
+      }
+      return;
+    }
     // trace_state = 3
     const traceState = span.traceState?.serialize();
     if (traceState) {
       w.tag(3, 2);
       w.string(traceState);
     }
-    // parent_span_id = 4
-    if (span.parent) {
-      w.ensure(10);
-      w.buf[w.pos++] = 0x22;
-      w.buf[w.pos++] = 8;
-      w.word(span.p0);
-      w.word(span.p1);
+    w.ensure(10);
+    this.#parent(span);
+    this.#head(span);
+    this.#times(span);
+    this.#attributes(span);
+    this.#tail(span);
+  }
+
+  /**
+   * The template of `span`'s shape (see {@link SpanTemplate}), made the first time it is seen; `undefined` for a span
+   * that is not of a common shape (no starting attributes, a trace state, events, links, an error message, a starting
+   * attribute set again), which the general encoder writes.
+   */
+  #templateOf(span: RecordedSpan): SpanTemplate | undefined {
+    const base = span.base;
+    if (base === undefined || span.shadows || span.traceState !== undefined || span.events !== undefined || span.links !== undefined || span.statusMessage !== undefined) return undefined;
+    const shared = span.shared;
+    const own = span.own !== undefined;
+    const flags = this.#flags(span);
+    let templates = this.#shapes.get(base);
+    if (templates === undefined) this.#shapes.set(base, (templates = []));
+    for (const template of templates) {
+      if (template.name === span.name && template.kind === span.kind && template.shared === shared && template.own === own && template.status === span.statusCode && template.flags === flags) return template;
     }
-    // name = 5
+    if (templates.length >= TEMPLATES_PER_SHAPE) return undefined;
+    // Made by the general encoder's own pieces, in a scratch buffer (so that they cannot differ from what it writes).
+    const buf = w.buf;
+    const pos = w.pos;
+    w.buf = Buffer.allocUnsafe(256);
+    w.pos = 0;
+    this.#head(span);
+    const head = w.take();
+    this.#sharedAttributes(base);
+    // With attributes of its own, they go between the starting attributes and the shared ones.
+    const before = own ? w.take() : undefined;
+    if (shared !== undefined) this.#sharedAttributes(shared);
+    this.#tail(span);
+    const after = w.take();
+    w.buf = buf;
+    w.pos = pos;
+    const template: SpanTemplate = { name: span.name, kind: span.kind, shared, own, status: span.statusCode, flags, head, rest: before ?? after, tail: before === undefined ? undefined : after };
+    templates.push(template);
+    return template;
+  }
+
+  /** parent_span_id = 4 (room ensured by the caller). */
+  #parent(span: RecordedSpan): void {
+    if (!span.parent) return;
+    w.buf[w.pos++] = 0x22;
+    w.buf[w.pos++] = 8;
+    w.word(span.p0);
+    w.word(span.p1);
+  }
+
+  /** name = 5, kind = 6 (the API's kind + 1), and the tag of start_time_unix_nano = 7. */
+  #head(span: RecordedSpan): void {
     const name = this.#names.get(span.name);
     if (name === undefined) {
       const from = w.pos;
@@ -202,40 +299,45 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
       w.string(span.name);
       if (this.#names.size < 4096) this.#names.set(span.name, w.copyOf(from));
     } else w.bytes(name);
-    // kind = 6 (the API's kind + 1), start_time_unix_nano = 7, end_time_unix_nano = 8
-    w.ensure(20);
+    w.ensure(3);
     w.buf[w.pos++] = 0x30;
     w.buf[w.pos++] = span.kind + 1;
     w.buf[w.pos++] = 0x39;
+  }
+
+  /** start_time_unix_nano = 7 (its tag written by `#head`), end_time_unix_nano = 8. */
+  #times(span: RecordedSpan): void {
+    w.ensure(17);
     this.#time(span.start);
     w.buf[w.pos++] = 0x41;
     this.#time(span.endedAt);
-    // attributes = 9: the shared ones (encoded once), then the span's own
+  }
+
+  /** attributes = 9: the shared ones (encoded once), then the span's own. */
+  #attributes(span: RecordedSpan): void {
     const own = span.own;
     const base = span.base;
     if (base !== undefined) {
-      if (span.shadows) attributes(9, base, own);
-      else {
-        const encoded = this.#shared.get(base);
-        if (encoded === undefined) {
-          const from = w.pos;
-          attributes(9, base, undefined);
-          this.#shared.set(base, w.copyOf(from));
-        } else w.bytes(encoded);
-      }
+      if (span.shadows) attributes(9, base, own === undefined ? span.shared : span.shared === undefined ? own : { ...own, ...span.shared });
+      else this.#sharedAttributes(base);
     }
-    if (own !== undefined) {
-      if (!span.ownShared) this.#ownAttributes(own);
-      else {
-        // A constant object of many spans (an outcome): encoded once.
-        const encoded = this.#shared.get(own);
-        if (encoded === undefined) {
-          const from = w.pos;
-          attributes(9, own, undefined);
-          this.#shared.set(own, w.copyOf(from));
-        } else w.bytes(encoded);
-      }
-    }
+    if (own !== undefined) this.#ownAttributes(own);
+    // A constant object of many spans (an outcome) is encoded once.
+    if (span.shared !== undefined) this.#sharedAttributes(span.shared);
+  }
+
+  /** The attributes of an object shared by many spans (never written to): encoded once. */
+  #sharedAttributes(shared: Attributes): void {
+    const encoded = this.#shared.get(shared);
+    if (encoded === undefined) {
+      const from = w.pos;
+      attributes(9, shared, undefined);
+      this.#shared.set(shared, w.copyOf(from));
+    } else w.bytes(encoded);
+  }
+
+  /** The fields after the attributes: the dropped counts, events, links, status and flags. */
+  #tail(span: RecordedSpan): void {
     // dropped_attributes_count = 10
     w.ensure(2);
     w.buf[w.pos++] = 0x50;
@@ -269,11 +371,16 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     w.ensure(6);
     w.buf[w.pos++] = 0x85;
     w.buf[w.pos++] = 0x01;
-    const flags = (span.traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (span.remoteParent ? FLAGS_IS_REMOTE : 0);
+    const flags = this.#flags(span);
     w.buf[w.pos++] = flags & 0xff;
     w.buf[w.pos++] = (flags >>> 8) & 0xff;
     w.buf[w.pos++] = 0;
     w.buf[w.pos++] = 0;
+  }
+
+  /** The `Span.flags` of `span`: its trace flags, and whether its parent is remote. */
+  #flags(span: RecordedSpan): number {
+    return (span.traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (span.remoteParent ? FLAGS_IS_REMOTE : 0);
   }
 
   /** A span's own attributes: a pair seen before is copied from the cache. */

@@ -34,7 +34,7 @@ export function readableSpan(span: RecordedSpan, resource: Resource, scope: Inst
     startTime,
     endTime,
     status: span.statusMessage === undefined ? { code: span.statusCode } : { code: span.statusCode, message: span.statusMessage },
-    attributes: { ...span.base, ...span.own },
+    attributes: { ...span.base, ...span.own, ...span.shared },
     links: span.links ?? [],
     events: (span.events ?? []).map((event) => ({ name: event.name, time: hrTime(event.time), ...(event.attributes === undefined ? {} : { attributes: event.attributes }) })),
     duration: hrTime(span.endedAt - span.start, 0n),

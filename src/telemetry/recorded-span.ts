@@ -72,9 +72,12 @@ export class RecordedSpan implements Span {
   readonly base: Attributes | undefined;
   /** The attributes set afterwards, this span's own. */
   own: Attributes | undefined = undefined;
-  /** Whether `own` is an object shared with other spans (copied before it is written to). */
-  ownShared = false;
-  /** Whether `own` sets a key of `base` (whose value then is not exported). */
+  /**
+   * Attributes after `own`, from an object shared with other spans and never written to (an outcome constant): the
+   * encoder encodes such an object once. Merged into `own` when the span sets an attribute afterwards.
+   */
+  shared: Attributes | undefined = undefined;
+  /** Whether `own` or `shared` sets a key of `base` (whose value then is not exported). */
   shadows = false;
   statusCode = 0;
   statusMessage: string | undefined = undefined;
@@ -133,9 +136,9 @@ export class RecordedSpan implements Span {
 
   setAttribute(key: string, value: AttributeValue): this {
     if (this.endedAt < 0 && this.#sink !== undefined && value !== undefined && value !== null) {
-      if (this.ownShared) {
-        this.own = { ...this.own };
-        this.ownShared = false;
+      if (this.shared !== undefined) {
+        this.own = { ...this.own, ...this.shared };
+        this.shared = undefined;
       }
       (this.own ??= {})[key] = value;
       if (this.base !== undefined && key in this.base) this.shadows = true;
@@ -164,14 +167,18 @@ export class RecordedSpan implements Span {
   }
 
   /**
-   * Takes `attributes`, an object shared by many spans and never written to (a frozen constant), as this span's own:
-   * the encoder encodes such an object once. Copied first if the span sets an attribute afterwards. Only before any
-   * other attribute was set (else its attributes are set one by one).
+   * Takes `attributes`, an object shared by many spans and never written to (a frozen constant: an outcome, a
+   * successful run's end), as attributes of this span after its own: the encoder encodes such an object once. Copied
+   * into the span's own first if the span sets an attribute afterwards. Set one by one instead when the span has
+   * shared attributes already or sets one of these keys.
    */
   adoptShared(attributes: Attributes): this {
-    if (this.own !== undefined || this.#sink === undefined || this.endedAt >= 0) return this.setAttributes(attributes);
-    this.own = attributes;
-    this.ownShared = true;
+    if (this.#sink === undefined || this.endedAt >= 0) return this;
+    let plain = this.shared !== undefined;
+    const own = this.own;
+    if (own !== undefined) for (const key in attributes) if (key in own) plain = true;
+    if (plain) return this.setAttributes(attributes);
+    this.shared = attributes;
     if (this.base !== undefined) for (const key in attributes) if (key in this.base) this.shadows = true;
     return this;
   }

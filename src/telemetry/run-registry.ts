@@ -44,6 +44,13 @@ const RECENT_RUNS = 4096;
  * ```
  */
 export class RunRegistry {
+  /**
+   * The runs running now: the one started when none other was in `#id` and `#trace` (a run that ends before the next
+   * starts, the usual case of a busy handler on the calling thread, never touches the map: a map's entry added and
+   * deleted per run rehashes its table every few runs), the others in the map.
+   */
+  #id: string | undefined = undefined;
+  #trace: RunTrace | undefined = undefined;
   readonly #running = new Map<string, RunTrace>();
   /**
    * Ended runs, in two generations: when the newer holds {@link RECENT_RUNS}, it becomes the older and the older is
@@ -54,22 +61,29 @@ export class RunRegistry {
 
   /** Registers `trace` as the run of `id`. */
   start(id: string, trace: RunTrace): void {
-    this.#running.set(id, trace);
+    if (this.#trace === undefined || this.#id === id) {
+      this.#id = id;
+      this.#trace = trace;
+    } else this.#running.set(id, trace);
   }
 
   /** The run of `id` running now. */
   running(id: string): RunTrace | undefined {
-    return this.#running.get(id);
+    if (this.#id === id) return this.#trace;
+    return this.#running.size === 0 ? undefined : this.#running.get(id);
   }
 
   /** The run of `id` running now, or ended recently and kept. */
   find(id: string): RunTrace | undefined {
-    return this.#running.get(id) ?? this.#recent.get(id) ?? this.#older.get(id);
+    return this.running(id) ?? this.#recent.get(id) ?? this.#older.get(id);
   }
 
   /** The run `trace` of `id` ended: nothing hangs under its steps and calls any more; `keep` keeps it findable. */
   end(id: string, trace: RunTrace, keep: boolean): void {
-    if (this.#running.get(id) === trace) this.#running.delete(id);
+    if (this.#trace === trace) {
+      this.#id = undefined;
+      this.#trace = undefined;
+    } else if (this.#running.get(id) === trace) this.#running.delete(id);
     trace.step = undefined;
     trace.call = undefined;
     trace.callFqfn = undefined;

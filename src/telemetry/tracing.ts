@@ -115,7 +115,9 @@ export class Tracing {
           if (!over && !recording) finish();
           else if (!over) {
             const end = runEnd(source, result);
-            span.setAttributes(end.attributes);
+            // A successful run's end is one object per source (see runEnd): shared, encoded once.
+            if (result.kind === 'ok') span.adoptShared(end.attributes);
+            else span.setAttributes(end.attributes);
             if (end.error !== undefined) span.setStatus({ code: STATUS_ERROR, message: end.error });
             if (result.kind === 'failure') span.recordException(result.error);
             span.endAt(trace.instant ?? performance.now());
