@@ -7,26 +7,22 @@
  * `hexToBinary`), and the attributes a handler's every run shares (one object) are encoded once and copied after.
  *
  * The bytes are written with the protobuf writer (src/telemetry/protobuf-writer.ts), the attributes as OTLP
- * `KeyValue`s (src/telemetry/otlp-attributes.ts). An attribute whose value repeats (`e2rx.run.outcome: ok`) is
+ * `KeyValue`s (src/telemetry/otlp-attributes.ts), times, events and links by src/telemetry/otlp-span-parts.ts. An attribute whose value repeats (`e2rx.run.outcome: ok`) is
  * encoded once and copied after; a key that keeps getting new values (`e2rx.request.id`) stops being cached after
  * {@link CACHED_VALUES} of them.
  *
  * @module
  */
-import type { Attributes, AttributeValue, Link } from '@opentelemetry/api';
+import type { Attributes, AttributeValue } from '@opentelemetry/api';
 import { attributes, pair } from './otlp-attributes.js';
+import { spanFlags, writeEvent, writeLink, writeTime } from './otlp-span-parts.js';
 import { varintSize, writer as w } from './protobuf-writer.js';
-import { TIME_ORIGIN_NS, type RecordedEvent, type RecordedSpan } from './recorded-span.js';
+import type { RecordedSpan } from './recorded-span.js';
 import type { SpanQueue } from './span-batcher.js';
-import { hexWords } from './span-ids.js';
 
-const TWO_32 = 4294967296;
 /** How many values of one attribute key are kept encoded, and for how many keys at most. */
 const CACHED_VALUES = 32;
 const CACHED_KEYS = 1024;
-/** The `Span.flags` bits of the OTLP specification: the parent's remoteness is known, and it is remote. */
-const FLAGS_HAS_IS_REMOTE = 0x100;
-const FLAGS_IS_REMOTE = 0x200;
 
 /** How many shapes (names, kinds, outcomes, statuses) of spans with the same starting attributes get a template. */
 const TEMPLATES_PER_SHAPE = 8;
@@ -99,9 +95,6 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   readonly #templates: boolean;
   /** Encoded names (field 5). */
   readonly #names = new Map<string, Uint8Array>();
-  /** `performance.timeOrigin` in nanoseconds since the epoch, as two 32-bit halves. */
-  readonly #originHigh = Number(TIME_ORIGIN_NS >> 32n);
-  readonly #originLow = Number(TIME_ORIGIN_NS & 0xffffffffn);
 
   constructor(what: EncoderScope, options: { readonly templates?: boolean } = {}) {
     this.#templates = options.templates ?? true;
@@ -254,7 +247,7 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     if (base === undefined || span.shadows || span.traceState !== undefined || span.events !== undefined || span.links !== undefined || span.statusMessage !== undefined) return undefined;
     const shared = span.shared;
     const own = span.own !== undefined;
-    const flags = this.#flags(span);
+    const flags = spanFlags(span);
     let templates = this.#shapes.get(base);
     if (templates === undefined) this.#shapes.set(base, (templates = []));
     for (const template of templates) {
@@ -308,9 +301,9 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
   /** start_time_unix_nano = 7 (its tag written by `#head`), end_time_unix_nano = 8. */
   #times(span: RecordedSpan): void {
     w.ensure(17);
-    this.#time(span.start);
+    writeTime(span.start);
     w.buf[w.pos++] = 0x41;
-    this.#time(span.endedAt);
+    writeTime(span.endedAt);
   }
 
   /** attributes = 9: the shared ones (encoded once), then the span's own. */
@@ -343,12 +336,12 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     w.buf[w.pos++] = 0x50;
     w.buf[w.pos++] = 0;
     // events = 11, dropped_events_count = 12
-    if (span.events !== undefined) for (const event of span.events) this.#event(event);
+    if (span.events !== undefined) for (const event of span.events) writeEvent(event);
     w.ensure(2);
     w.buf[w.pos++] = 0x60;
     w.buf[w.pos++] = 0;
     // links = 13, dropped_links_count = 14
-    if (span.links !== undefined) for (const link of span.links) this.#link(link);
+    if (span.links !== undefined) for (const link of span.links) writeLink(link);
     w.ensure(6);
     w.buf[w.pos++] = 0x70;
     w.buf[w.pos++] = 0;
@@ -371,16 +364,11 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
     w.ensure(6);
     w.buf[w.pos++] = 0x85;
     w.buf[w.pos++] = 0x01;
-    const flags = this.#flags(span);
+    const flags = spanFlags(span);
     w.buf[w.pos++] = flags & 0xff;
     w.buf[w.pos++] = (flags >>> 8) & 0xff;
     w.buf[w.pos++] = 0;
     w.buf[w.pos++] = 0;
-  }
-
-  /** The `Span.flags` of `span`: its trace flags, and whether its parent is remote. */
-  #flags(span: RecordedSpan): number {
-    return (span.traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (span.remoteParent ? FLAGS_IS_REMOTE : 0);
   }
 
   /** A span's own attributes: a pair seen before is copied from the cache. */
@@ -406,63 +394,5 @@ export class OtlpProtobufEncoder implements SpanQueue<Uint8Array> {
       if (values.size < CACHED_VALUES) values.set(value, w.copyOf(from));
       else this.#pairs.set(key, undefined);
     }
-  }
-
-  #event(event: RecordedEvent): void {
-    w.tag(11, 2);
-    const at = w.begin();
-    w.ensure(9);
-    w.buf[w.pos++] = 0x09;
-    this.#time(event.time);
-    w.tag(2, 2);
-    w.string(event.name);
-    if (event.attributes !== undefined) attributes(3, event.attributes, undefined);
-    w.tag(4, 0);
-    w.varint(0);
-    w.finish(at);
-  }
-
-  #link(link: Link): void {
-    w.tag(13, 2);
-    const at = w.begin();
-    w.ensure(30);
-    w.buf[w.pos++] = 0x0a;
-    w.buf[w.pos++] = 16;
-    for (const part of hexWords(link.context.traceId, 4)) w.word(part);
-    w.buf[w.pos++] = 0x12;
-    w.buf[w.pos++] = 8;
-    for (const part of hexWords(link.context.spanId, 2)) w.word(part);
-    const traceState = link.context.traceState?.serialize();
-    if (traceState) {
-      w.tag(3, 2);
-      w.string(traceState);
-    }
-    if (link.attributes !== undefined) attributes(4, link.attributes, undefined);
-    w.tag(5, 0);
-    w.varint(link.droppedAttributesCount ?? 0);
-    w.tag(6, 5);
-    w.ensure(4);
-    w.pos = w.buf.writeUInt32LE((link.context.traceFlags & 0xff) | FLAGS_HAS_IS_REMOTE | (link.context.isRemote === true ? FLAGS_IS_REMOTE : 0), w.pos);
-    w.finish(at);
-  }
-
-  /** A fixed64 of nanoseconds since the epoch, from `performance.now()` milliseconds (room ensured by the caller). */
-  #time(ms: number): void {
-    const offset = Math.round(ms * 1e6);
-    let high = Math.floor(offset / TWO_32);
-    let low = offset - high * TWO_32 + this.#originLow;
-    if (low >= TWO_32) {
-      low -= TWO_32;
-      high += 1;
-    }
-    high = (high + this.#originHigh) >>> 0;
-    w.buf[w.pos++] = low & 0xff;
-    w.buf[w.pos++] = (low >>> 8) & 0xff;
-    w.buf[w.pos++] = (low >>> 16) & 0xff;
-    w.buf[w.pos++] = low >>> 24;
-    w.buf[w.pos++] = high & 0xff;
-    w.buf[w.pos++] = (high >>> 8) & 0xff;
-    w.buf[w.pos++] = (high >>> 16) & 0xff;
-    w.buf[w.pos++] = high >>> 24;
   }
 }
