@@ -131,6 +131,19 @@ describe('singleCallStart', () => {
     expect(result).toMatchObject({ kind: 'failure', error: { message: 'runner broke' } });
   });
 
+  it('single call - a throw from the result callback, once the call ended, propagates and is not taken for a failure', () => {
+    const runner = callbackRunner((request) => ({ kind: 'output', output: text('x'), request }));
+    const results: string[] = [];
+    const start = singleCallStart([fn('echo')], undefined, runner);
+    expect(() =>
+      start?.(testRequest(), (result) => {
+        results.push(result.kind);
+        throw new Error('the reply broke');
+      }),
+    ).toThrow('the reply broke');
+    expect(results).toEqual(['ok']);
+  });
+
   it('single call - what the call published stays on an ok result; a call that returned an error carries none', () => {
     const message: GuestPublish = { connection: 'nats', target: 'audit', body: text('m'), headers: [] };
     const ok = bothWays(fn('pub'), (request) => ({ kind: 'output', output: text('done'), request, publishes: [message] }), testRequest());

@@ -55,7 +55,7 @@ export function createRequest(fields: RequestFields): FunctionRequest {
 }
 
 /** UUIDs made at once: their random bytes drawn together, their text written into one string. */
-const IDS_PER_BLOCK = 128;
+const IDS_PER_BLOCK = 512;
 const UUID_LENGTH = 36;
 /** Where the two hex digits of each of a UUID's 16 bytes go in its text (the dashes are in between). */
 const DIGITS_AT = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
