@@ -115,6 +115,13 @@ handlers:
           any: continue
       - fn: after
   - type: request
+    resource: /continue-alone
+    method: GET
+    steps:
+      - fn: fail
+        onErr:
+          any: continue
+  - type: request
     resource: /continue-404
     method: GET
     steps:
@@ -335,6 +342,13 @@ describe('HTTP handlers through createEngine', () => {
     const reply = await call('/continue');
     expect(reply.status).toBe(200);
     expect(reply.body).toBe('after saw {"code":404,"message":"failed with 404"}');
+  });
+
+  it('http - onErr continue on the only step (a single-call run): the error JSON is the 200 body', async () => {
+    const reply = await call('/continue-alone');
+    expect(reply.status).toBe(200);
+    expect(reply.body).toBe('{"code":404,"message":"failed with 404"}');
+    expect(reply.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('http - onErr code 404: continue continues on 404 and returns on any other code', async () => {

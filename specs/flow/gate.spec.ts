@@ -2,6 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createGate, PLANNED_SHARE, type Refusal, type Slot, type Waiter } from '../../src/flow/gate.js';
+import { holdReading, releaseReading } from '../../src/runtime/clock.js';
 
 /** A waiter that records what the gate did with it. */
 function waiter(): Waiter & { slot: Slot | undefined; shedFor: Refusal | undefined; started: boolean } {
@@ -430,5 +431,33 @@ describe('createGate, the queue', () => {
     gate.enter(0, waiter());
     for (let i = 0; i < 100; i += 1) gate.pressed();
     expect(gate).toMatchObject({ inFlight: 1, waiting: 0, free: 1, limit: 2 });
+  });
+});
+
+describe('createGate, its clock', () => {
+  /** A run that takes some real time before it releases its slot. */
+  const busyRun = (): Waiter => ({
+    start(slot) {
+      const until = performance.now() + 0.2;
+      while (performance.now() < until) {
+        // spin
+      }
+      slot.release();
+    },
+    shed: () => undefined,
+  });
+
+  it('gate - by default it reads the calling thread clock: a run that begins and ends inside a held reading takes none', () => {
+    const held = createGate({ maxInFlight: 2 });
+    holdReading();
+    try {
+      held.enter(0, busyRun());
+    } finally {
+      releaseReading();
+    }
+    expect(held.averageRunMs).toBe(0);
+    const unheld = createGate({ maxInFlight: 2 });
+    unheld.enter(0, busyRun());
+    expect(unheld.averageRunMs).toBeGreaterThan(0.1);
   });
 });

@@ -38,10 +38,12 @@ describe('clock', () => {
     expect(currentReading()).toBeGreaterThan(held);
   });
 
-  it('holdReading - holds nest: the reading stays held until the outer hold is released', () => {
+  it('holdReading - holds nest: an inner hold takes the held reading, which stays held until the outer hold is released', () => {
     const outer = holdReading();
     try {
+      tick(outer);
       const inner = holdReading();
+      expect(inner).toBe(outer);
       releaseReading();
       tick(inner);
       expect(currentReading()).toBe(inner);

@@ -19,6 +19,7 @@
  * @module
  */
 
+import { currentReading } from '../runtime/clock.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 
 /** Why work was refused. */
@@ -49,7 +50,10 @@ export interface GateOptions {
   readonly maxQueuedBytes?: number | undefined;
   /** The time a piece of work has, from its arrival (default: none, no refusal by time). */
   readonly requestTimeoutMs?: number | undefined;
-  /** The clock, in ms (default `performance.now`). */
+  /**
+   * The clock, in ms (default: the calling thread's current reading, src/runtime/clock.ts: `performance.now()`, or
+   * the reading held by the work that enters or ends synchronously).
+   */
   readonly now?: () => number;
   /**
    * How long work has already waited when it is read (ms): the event loop's lag (loop-lag.ts), counted in its age.
@@ -146,7 +150,7 @@ const SAMPLE_EVERY = 4;
  * ```
  */
 export function createGate(options: GateOptions): Gate {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? currentReading;
   const queueSize = options.queueSize ?? Number.POSITIVE_INFINITY;
   const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.requestTimeoutMs ?? Number.POSITIVE_INFINITY;

@@ -6,7 +6,6 @@
  * @module
  */
 import type { Observable, SchedulerLike } from 'rxjs';
-import { Observable as RxObservable } from 'rxjs';
 import type { Logger } from 'pino';
 import type { Step } from '../directive/model.js';
 import { E2rxError } from '../errors.js';
@@ -15,7 +14,7 @@ import type { FunctionRequest } from '../runtime/request.js';
 import type { HandlerMetrics, Outcome } from '../server/metrics.js';
 import type { PublishSender } from '../sinks/guest-publishes.js';
 import type { FunctionRunner } from '../steps/function-runner.js';
-import { compileRun, type RunResult } from '../steps/steps.js';
+import { compileRun, observeRun, type RunResult, type RunStart } from '../steps/steps.js';
 import { activeTracing } from '../telemetry/tracing.js';
 import { createDeadlines, type DeadlineHandle } from './deadlines.js';
 
@@ -23,13 +22,8 @@ import { createDeadlines, type DeadlineHandle } from './deadlines.js';
 export interface HandlerRun {
   /** As an Observable that emits the result once. */
   (request: FunctionRequest): Observable<RunResult>;
-  /**
-   * Starts the run: `onResult` gets the result once (possibly before `start` returns). Returns the function that
-   * cancels it, or `undefined` when it was over before returning. `arrivedAt` (`performance.now()`): when the work
-   * arrived, for a time limit that counts from there rather than from now (HTTP requests; ignored when the run's
-   * timers are on a scheduler).
-   */
-  start(request: FunctionRequest, onResult: (result: RunResult) => void, arrivedAt?: number): (() => void) | undefined;
+  /** Starts the run (see {@link RunStart}): the result comes once, possibly before `start` returns. */
+  readonly start: RunStart;
 }
 
 /** What a handler run is made of. */
@@ -157,14 +151,7 @@ export function createHandlerRun(options: HandlerRunOptions): HandlerRun {
     };
   };
   const start = tracing === undefined ? untraced : tracing.traceRun(id, untraced);
-  const observe = (request: FunctionRequest): Observable<RunResult> =>
-    new RxObservable<RunResult>((subscriber) =>
-      start(request, (result) => {
-        subscriber.next(result);
-        subscriber.complete();
-      }),
-    );
-  return Object.assign(observe, { start });
+  return Object.assign((request: FunctionRequest) => observeRun(start, request), { start });
 }
 
 /** How a run ended, for the metrics. */
@@ -195,7 +182,7 @@ function logResult(logger: Logger, id: string, request: FunctionRequest, result:
  * ```
  */
 export function handlerRunOf(observe: (request: FunctionRequest) => Observable<RunResult>): HandlerRun {
-  const start = (request: FunctionRequest, onResult: (result: RunResult) => void): (() => void) | undefined => {
+  const start: RunStart = (request, onResult) => {
     let settled = false;
     const subscription = observe(request).subscribe({
       next: (result) => {
@@ -217,12 +204,5 @@ export function handlerRunOf(observe: (request: FunctionRequest) => Observable<R
     });
     return settled ? undefined : () => subscription.unsubscribe();
   };
-  const run = (request: FunctionRequest): Observable<RunResult> =>
-    new RxObservable<RunResult>((subscriber) =>
-      start(request, (result) => {
-        subscriber.next(result);
-        subscriber.complete();
-      }),
-    );
-  return Object.assign(run, { start });
+  return Object.assign((request: FunctionRequest) => observeRun(start, request), { start });
 }

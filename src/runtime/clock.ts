@@ -1,12 +1,14 @@
 /**
  * The calling thread's latest clock reading, shared on the request path: a read of `performance.now()` costs about
- * 50 ns here, and a request used to read it seven times.
+ * 40-50 ns here, and a request used to read it seven times.
  *
- * Code that times something reads the clock through {@link readClock}. A handler run *holds* the reading while its
- * steps run synchronously ({@link holdReading} … {@link releaseReading}): in that window only step code and function
- * calls run, and every call reads the clock when it ends, so the latest reading is at most the step code's few
- * microseconds old; a call that starts there takes it ({@link currentReading}) instead of reading again, and a run
- * that ends there ended at it ({@link latestReading}).
+ * Code that times something reads the clock through {@link readClock}. Code that runs a piece of work synchronously
+ * *holds* the reading while it does ({@link holdReading} … {@link releaseReading}): an HTTP request from its body's
+ * end through its admission, its run and its reply when these end at once; a handler run while its steps run
+ * synchronously. In that window only that work runs, and every function call reads the clock when it ends, so the
+ * latest reading is at most a few microseconds old: a call or a run that starts there takes it
+ * ({@link currentReading}, or an inner {@link holdReading}) instead of reading again, and one that ends there ended at
+ * it ({@link latestReading}).
  *
  * @module
  */
@@ -52,8 +54,9 @@ export function currentReading(): number {
 }
 
 /**
- * Reads the clock and holds the reading: {@link currentReading} gives it (or a later one) until the matching
- * {@link releaseReading}. Holds nest; release each one exactly once (in a `finally`).
+ * Holds a reading: {@link currentReading} gives it (or a later one) until the matching {@link releaseReading}. The
+ * clock is read unless a reading is held already (holds nest: an inner one takes the latest reading). Release each
+ * hold exactly once (in a `finally`).
  *
  * @example
  * ```ts
@@ -67,7 +70,7 @@ export function currentReading(): number {
  */
 export function holdReading(): number {
   held += 1;
-  return readClock();
+  return held > 1 ? latest : readClock();
 }
 
 /** Ends a {@link holdReading}. */

@@ -250,19 +250,21 @@ function sleepUntil(meter: Meter, mode: HostEnvironment['sleeps'], ns: bigint): 
 function decide(invocation: Invocation, failure: Failure | undefined, maxOutput: number): RunOutcome {
   if (failure?.code === 'E2RX_HOST_MEMORY') return { kind: 'failure', failure };
   const { request, settlement } = invocation;
-  // (e2rx) The messages it published go on with a call that succeeded only.
-  const published = invocation.publishes.length === 0 ? {} : { publishes: invocation.publishes };
+  // (e2rx) The messages it published go on with a call that succeeded only. (No spread for the common case: a literal
+  // with a spread is about ten times slower to build.)
+  const publishes = invocation.published;
   switch (settlement?.kind) {
     case 'runError':
       return { kind: 'runError', code: settlement.code, message: settlement.message, request };
     case 'output':
-      return { kind: 'output', output: settlement.output, request, ...published };
+      return publishes === undefined ? { kind: 'output', output: settlement.output, request } : { kind: 'output', output: settlement.output, request, publishes };
     case 'outputTooLarge':
       return {
         kind: 'failure',
         failure: { code: 'E2RX_OUTPUT_TOO_LARGE', message: `the output of ${settlement.size} bytes is above the limit of ${maxOutput}`, details: { size: settlement.size } },
       };
     default:
-      return failure === undefined ? { kind: 'none', request, ...published } : { kind: 'failure', failure };
+      if (failure !== undefined) return { kind: 'failure', failure };
+      return publishes === undefined ? { kind: 'none', request } : { kind: 'none', request, publishes };
   }
 }

@@ -46,10 +46,9 @@ export class Invocation {
   #copied = false;
   /** What the guest returned, if it did. */
   settlement: Settlement | undefined;
-  /** Variables added with add_ffi_var, consumed by the next db_exec. */
-  readonly ffiVars: Array<readonly [name: string, value: string]> = [];
-  /** (e2rx) The messages the guest published (`e2rx.publish`), in order, and their bytes: handed on only if the call succeeds. */
-  readonly publishes: GuestPublish[] = [];
+  #ffiVars: Array<readonly [name: string, value: string]> | undefined = undefined;
+  #publishes: GuestPublish[] | undefined = undefined;
+  /** (e2rx) The bytes of {@link publishes}. */
   publishedBytes = 0;
   #pending: Uint8Array | undefined;
   #bodyJson: { readonly body: Uint8Array; readonly value: Record<string, unknown> } | undefined;
@@ -63,6 +62,25 @@ export class Invocation {
     readonly hostBudget = Number.POSITIVE_INFINITY,
   ) {
     this.#request = request;
+  }
+
+  /** Variables added with add_ffi_var, consumed by the next db_exec (made on first use: most calls add none). */
+  get ffiVars(): Array<readonly [name: string, value: string]> {
+    return (this.#ffiVars ??= []);
+  }
+
+  /**
+   * (e2rx) The messages the guest published (`e2rx.publish`), in order: handed on only if the call succeeds (made on
+   * first use: most calls publish nothing).
+   */
+  get publishes(): GuestPublish[] {
+    return (this.#publishes ??= []);
+  }
+
+  /** (e2rx) The messages the guest published, or `undefined` when it published none. */
+  get published(): readonly GuestPublish[] | undefined {
+    const publishes = this.#publishes;
+    return publishes === undefined || publishes.length === 0 ? undefined : publishes;
   }
 
   /** The bytes the call holds on the host beyond its input: what it added, minus what it replaced or released. */
@@ -190,7 +208,9 @@ export class IdentRegistry {
     const live = this.#live;
     for (let i = live.length - 1; i >= 0; i -= 1) {
       if ((live[i] as Invocation).ident === ident) {
-        live.splice(i, 1);
+        // The call that ends is nearly always the latest one: `pop` allocates nothing (`splice` returns an array).
+        if (i === live.length - 1) live.pop();
+        else live.splice(i, 1);
         return;
       }
     }

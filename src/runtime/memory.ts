@@ -18,7 +18,9 @@ const decoder = new TextDecoder();
 
 /**
  * The linear memory of one instance. Bound after instantiation (exported memories exist only then); views are
- * re-created whenever `memory.grow` replaced the underlying buffer.
+ * re-created whenever `memory.grow` replaced the underlying buffer. Growing detaches the old buffer (its views read
+ * as empty), so a view that is not empty is current: `memory.buffer`, a call into V8's runtime, is read again only
+ * then (and always for a shared memory, whose old buffers stay attached).
  *
  * @example
  * ```ts
@@ -29,7 +31,8 @@ const decoder = new TextDecoder();
  */
 export class GuestMemory {
   #memory: WebAssembly.Memory | undefined;
-  #buffer: ArrayBuffer | undefined;
+  #buffer: ArrayBuffer | SharedArrayBuffer | undefined;
+  #shared = false;
   #bytes = new Uint8Array(0);
   #view = new DataView(new ArrayBuffer(0));
 
@@ -46,28 +49,30 @@ export class GuestMemory {
 
   /** The current size in bytes (0 before binding). */
   get byteLength(): number {
-    return this.#memory?.buffer.byteLength ?? 0;
+    return this.#memory === undefined ? 0 : this.bytes.length;
   }
 
   #refresh(): void {
     const memory = this.#memory;
     if (memory === undefined) throw new GuestFault('the guest memory is not available yet (host call during instantiation)');
-    if (memory.buffer !== this.#buffer) {
-      this.#buffer = memory.buffer;
-      this.#bytes = new Uint8Array(this.#buffer);
-      this.#view = new DataView(this.#buffer);
+    const buffer = memory.buffer;
+    if (buffer !== this.#buffer) {
+      this.#buffer = buffer;
+      this.#shared = typeof SharedArrayBuffer === 'function' && buffer instanceof SharedArrayBuffer;
+      this.#bytes = new Uint8Array(buffer);
+      this.#view = new DataView(buffer);
     }
   }
 
   /** All of memory as bytes (current view). */
   get bytes(): Uint8Array {
-    this.#refresh();
+    if (this.#bytes.length === 0 || this.#shared) this.#refresh();
     return this.#bytes;
   }
 
   /** All of memory as a DataView (current view). */
   get view(): DataView {
-    this.#refresh();
+    if (this.#bytes.length === 0 || this.#shared) this.#refresh();
     return this.#view;
   }
 
@@ -83,7 +88,8 @@ export class GuestMemory {
   /** A view of `[ptr, ptr+length)` without copying; valid until the guest runs again. */
   slice(ptr: number, length: number): Uint8Array {
     const start = this.check(ptr, length);
-    return this.#bytes.subarray(start, start + (length >>> 0));
+    // The constructor rather than `subarray` (no species lookup); `check` made the buffer current.
+    return new Uint8Array(this.#bytes.buffer, start, length >>> 0);
   }
 
   /** A copy of `[ptr, ptr+length)` (see `allocBytes`). */

@@ -70,7 +70,8 @@ export function executeCall<T>(
   );
 }
 
-function hasAliases(aliases: Readonly<Record<string, string>>): boolean {
+/** Whether a call's `with` names any alias (its desired state differs from the run's). */
+export function hasAliases(aliases: Readonly<Record<string, string>>): boolean {
   for (const _ in aliases) return true;
   return false;
 }
@@ -82,7 +83,7 @@ function hasAliases(aliases: Readonly<Record<string, string>>): boolean {
  * the call): the function's own changes to state count only without `with`. An outcome with nothing to change is
  * passed on as it is.
  */
-function stepOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutcome, aliased: boolean, replacedBody: boolean): FunctionOutcome {
+export function stepOutcome(call: Call, request: FunctionRequest, outcome: FunctionOutcome, aliased: boolean, replacedBody: boolean): FunctionOutcome {
   const continues = outcome.kind === 'runError' && decideOnError(call.onErr, outcome.code) === 'continue';
   if (!continues && !replacedBody && !aliased) return outcome;
   const result = outcome.request;

@@ -5,8 +5,10 @@
  */
 import type { OperatorFunction } from 'rxjs';
 import type { Call } from '../directive/model.js';
+import type { GuestPublish } from '../runtime/guest-publish.js';
+import type { FunctionRequest } from '../runtime/request.js';
 import { applyCallOutcome, startCall } from './call.js';
-import type { FunctionRunner } from './function-runner.js';
+import type { FunctionOutcome, FunctionRunner } from './function-runner.js';
 import { addPublishes, type RunState } from './run-state.js';
 import { failed, stepOperator, type StepStart } from './step-operator.js';
 
@@ -21,19 +23,26 @@ export function fnStart(call: Call, runner: FunctionRunner): StepStart {
       state.request,
       runner,
       undefined,
-      (outcome) => {
-        const request = applyCallOutcome(state.request, state.request, call.key, outcome);
-        next(
-          outcome.kind === 'runError'
-            ? { request, lastKey: call.key, stopped: { kind: 'runError', error: { code: outcome.code, message: outcome.message }, request } }
-            : // A run that publishes nothing (the common case) skips the spread: a literal with a spread is ~10x slower.
-              state.publishes === undefined && outcome.publishes === undefined
-              ? { request, lastKey: call.key }
-              : { request, lastKey: call.key, ...addPublishes(state.publishes, outcome.publishes) },
-        );
-      },
+      (outcome) => next(stateAfterCall(state.request, state.publishes, call, outcome)),
       (error) => next(failed(state, error)),
     );
+}
+
+/**
+ * The run's state after a fn step: `request` is the run's request before the call and `publishes` the messages its
+ * earlier steps published; `outcome` is the call's as the step sees it (from {@link startCall}: `onErr` applied). The
+ * output goes into state under the call's key; a Runnable error left stops the run.
+ *
+ * @example
+ * ```ts
+ * const state = stateAfterCall(request, undefined, call, { kind: 'output', output, request });
+ * ```
+ */
+export function stateAfterCall(request: FunctionRequest, publishes: readonly GuestPublish[] | undefined, call: Call, outcome: FunctionOutcome): RunState {
+  const after = applyCallOutcome(request, request, call.key, outcome);
+  if (outcome.kind === 'runError') return { request: after, lastKey: call.key, stopped: { kind: 'runError', error: { code: outcome.code, message: outcome.message }, request: after } };
+  // A run that publishes nothing (the common case) skips the spread: a literal with a spread is ~10x slower.
+  return publishes === undefined && outcome.publishes === undefined ? { request: after, lastKey: call.key } : { request: after, lastKey: call.key, ...addPublishes(publishes, outcome.publishes) };
 }
 
 /**

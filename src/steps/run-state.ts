@@ -42,6 +42,14 @@ export type RunResult =
 export type StoppedRun = Exclude<RunResult, { readonly kind: 'ok' }>;
 
 /**
+ * Starts the run of a request: `done` gets its result once, possibly before this returns. Returns the function that
+ * cancels it, or `undefined` when it was over before returning. `arrivedAt` (`performance.now()`): when the work
+ * arrived, for a handler run whose time limit counts from there rather than from now (HTTP requests; a handler run
+ * whose timers are on a scheduler, and a compiled run of steps, which has no time limit, ignore it).
+ */
+export type RunStart = (request: FunctionRequest, done: (result: RunResult) => void, arrivedAt?: number) => (() => void) | undefined;
+
+/**
  * One run between steps. `stopped` is set when a step ended the run, as the run's result (the request it ended with):
  * the following steps pass it through untouched, and it is what the run gives.
  */
@@ -89,4 +97,28 @@ export function cloneRequest(request: FunctionRequest): FunctionRequest {
     state: { ...request.state },
     respHeaders: { ...request.respHeaders },
   };
+}
+
+/** The state a run starts in. */
+export function startRun(request: FunctionRequest): RunState {
+  return { request, lastKey: undefined };
+}
+
+const EMPTY_BODY = new Uint8Array(0);
+
+/**
+ * The {@link RunResult} of a run's final state: a stopped run is its own result; otherwise the body is
+ * `state[response]` when `response` is set (empty when absent), else empty after a group, else the last step's output
+ * (docs/reference/directive.md#http-responses-of-type-request).
+ *
+ * @example
+ * ```ts
+ * resultOf(startRun(request), undefined); // { kind: 'ok', body: <empty>, request }
+ * ```
+ */
+export function resultOf(state: RunState, response: string | undefined): RunResult {
+  if (state.stopped !== undefined) return state.stopped;
+  const key = response ?? state.lastKey;
+  const body = (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY;
+  return state.publishes === undefined ? { kind: 'ok', body, request: state.request } : { kind: 'ok', body, request: state.request, publishes: state.publishes };
 }

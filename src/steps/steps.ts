@@ -3,17 +3,19 @@
  *
  * @module
  */
-import { identity, map, pipe, type Observable, type OperatorFunction, type SchedulerLike } from 'rxjs';
+import { identity, map, Observable, pipe, type OperatorFunction, type SchedulerLike } from 'rxjs';
 import type { Step } from '../directive/model.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import { forEachStart } from './for-each.js';
 import { fnStart } from './fn.js';
 import type { FunctionRunner } from './function-runner.js';
 import { groupStart } from './group.js';
-import type { RunResult, RunState } from './run-state.js';
+import { resultOf, startRun, type RunResult, type RunStart, type RunState } from './run-state.js';
+import { singleCallStart } from './single-call.js';
 import { runStepSequence, startStepSequence, stepOperator, type StepStart } from './step-operator.js';
 
-export type { RunResult } from './run-state.js';
+export type { RunResult, RunStart } from './run-state.js';
+export { resultOf, startRun } from './run-state.js';
 
 /** Options shared by the step operators. */
 export interface StepOptions {
@@ -23,11 +25,6 @@ export interface StepOptions {
   readonly scheduler?: SchedulerLike;
   /** Wraps each step of a compiled run once, at compile time (tracing gives each step its span). */
   readonly wrapStep?: (start: StepStart, step: Step, index: number) => StepStart;
-}
-
-/** The state a run starts in. */
-export function startRun(request: FunctionRequest): RunState {
-  return { request, lastKey: undefined };
 }
 
 /** One step for one run: the one place that maps a Directive step to what runs it. */
@@ -70,24 +67,11 @@ export function toRunResult(response: string | undefined): OperatorFunction<RunS
   return map((state) => resultOf(state, response));
 }
 
-const EMPTY_BODY = new Uint8Array(0);
-
-/** The {@link RunResult} of a run's final state (see {@link toRunResult}): a stopped run is its own result. */
-export function resultOf(state: RunState, response: string | undefined): RunResult {
-  if (state.stopped !== undefined) return state.stopped;
-  const key = response ?? state.lastKey;
-  const body = (key === undefined ? undefined : state.request.state[key]) ?? EMPTY_BODY;
-  return state.publishes === undefined ? { kind: 'ok', body, request: state.request } : { kind: 'ok', body, request: state.request, publishes: state.publishes };
-}
-
 /** A handler's steps compiled once: each call gives the run of one request, which emits its result once. */
 export interface CompiledRun {
   (request: FunctionRequest): Observable<RunResult>;
-  /**
-   * Starts the run of a request: `done` gets its result once, possibly before this returns. Returns the function that
-   * cancels it, or `undefined` when it was over before returning.
-   */
-  start(request: FunctionRequest, done: (result: RunResult) => void): (() => void) | undefined;
+  /** Starts the run of a request (see {@link RunStart}). */
+  readonly start: RunStart;
 }
 
 /**
@@ -103,12 +87,33 @@ export interface CompiledRun {
  */
 export function compileRun(steps: readonly Step[], response: string | undefined, runner: FunctionRunner, options: StepOptions = {}): CompiledRun {
   const wrap = options.wrapStep;
+  // One fn step without `with` (and no step wrapped for tracing) runs without the step sequence: see single-call.ts.
+  const single = wrap === undefined ? singleCallStart(steps, response, runner) : undefined;
+  if (single !== undefined) return Object.assign((request: FunctionRequest) => observeRun(single, request), { start: single });
   const starts = steps.map((step, index) => (wrap === undefined ? stepToStart(step, runner, options) : wrap(stepToStart(step, runner, options), step, index)));
   const project = (state: RunState): RunResult => resultOf(state, response);
   const run = (request: FunctionRequest): Observable<RunResult> => runStepSequence(starts, startRun(request), project);
   return Object.assign(run, {
     start: (request: FunctionRequest, done: (result: RunResult) => void) => startStepSequence(starts, startRun(request), (state) => done(resultOf(state, response))),
   });
+}
+
+/**
+ * The run of `request` started with `start`, as an Observable: it starts on subscribe, emits the result once and
+ * completes; unsubscribing before cancels it.
+ *
+ * @example
+ * ```ts
+ * observeRun(run.start, request).subscribe((result) => console.log(result.kind));
+ * ```
+ */
+export function observeRun(start: RunStart, request: FunctionRequest): Observable<RunResult> {
+  return new Observable<RunResult>((subscriber) =>
+    start(request, (result) => {
+      subscriber.next(result);
+      subscriber.complete();
+    }),
+  );
 }
 
 /** Runs `steps` for one request and emits its result once. */

@@ -20,9 +20,8 @@ import { errorMessage } from '../errors.js';
 import type { FunctionRequest } from '../runtime/request.js';
 import type { Lane } from '../runtime/placement.js';
 import { startFunction, type FunctionOutcome, type FunctionRef, type FunctionRunner, type FunctionStart } from '../steps/function-runner.js';
-import type { RunState } from '../steps/run-state.js';
+import type { RunStart, RunState } from '../steps/run-state.js';
 import type { StepStart } from '../steps/step-operator.js';
-import type { RunResult } from '../steps/steps.js';
 import { Observable } from 'rxjs';
 import { CallAttributeCache } from './call-attributes.js';
 import type { TracingConfig } from './config.js';
@@ -32,8 +31,6 @@ import { callEnded, callStarted, endThen, RunRegistry, runningCall, type RunTrac
 import { requestAttributes, runEnd, runSourceOf } from './run-source.js';
 import type { TracingSdk } from './sdk.js';
 
-/** The callback form of a run (a `HandlerRun`'s `start`). */
-export type RunStart = (request: FunctionRequest, onResult: (result: RunResult) => void, arrivedAt?: number) => (() => void) | undefined;
 
 /** Span kinds, as the API numbers them (`SpanKind`). */
 export const SPAN_KIND = { internal: 0, server: 1, client: 2, producer: 3, consumer: 4 } as const;
