@@ -2,7 +2,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createGate, PLANNED_SHARE, type Refusal, type Slot, type Waiter } from '../../src/flow/gate.js';
-import { holdReading, releaseReading } from '../../src/runtime/clock.js';
+import { currentReading, holdReading, releaseReading } from '../../src/runtime/clock.js';
 
 /** A waiter that records what the gate did with it. */
 function waiter(): Waiter & { slot: Slot | undefined; shedFor: Refusal | undefined; started: boolean } {
@@ -447,8 +447,8 @@ describe('createGate, its clock', () => {
     shed: () => undefined,
   });
 
-  it('gate - by default it reads the calling thread clock: a run that begins and ends inside a held reading takes none', () => {
-    const held = createGate({ maxInFlight: 2 });
+  it('gate - on the calling thread shared reading (as the engine builds it), a run that begins and ends inside a held reading takes none', () => {
+    const held = createGate({ maxInFlight: 2, now: currentReading });
     holdReading();
     try {
       held.enter(0, busyRun());
@@ -456,7 +456,7 @@ describe('createGate, its clock', () => {
       releaseReading();
     }
     expect(held.averageRunMs).toBe(0);
-    const unheld = createGate({ maxInFlight: 2 });
+    const unheld = createGate({ maxInFlight: 2, now: currentReading });
     unheld.enter(0, busyRun());
     expect(unheld.averageRunMs).toBeGreaterThan(0.1);
   });

@@ -19,7 +19,6 @@
  * @module
  */
 
-import { currentReading } from '../runtime/clock.js';
 import { ConcurrencyLimit } from './concurrency-limit.js';
 
 /** Why work was refused. */
@@ -51,8 +50,8 @@ export interface GateOptions {
   /** The time a piece of work has, from its arrival (default: none, no refusal by time). */
   readonly requestTimeoutMs?: number | undefined;
   /**
-   * The clock, in ms (default: the calling thread's current reading, src/runtime/clock.ts: `performance.now()`, or
-   * the reading held by the work that enters or ends synchronously).
+   * The clock, in ms (default `performance.now`; the engine gives its gates the calling thread's current reading,
+   * src/runtime/clock.ts, which is the reading held by the work that enters or ends synchronously).
    */
   readonly now?: () => number;
   /**
@@ -150,7 +149,7 @@ const SAMPLE_EVERY = 4;
  * ```
  */
 export function createGate(options: GateOptions): Gate {
-  const now = options.now ?? currentReading;
+  const now = options.now ?? (() => performance.now());
   const queueSize = options.queueSize ?? Number.POSITIVE_INFINITY;
   const maxQueuedBytes = options.maxQueuedBytes ?? Number.POSITIVE_INFINITY;
   const timeoutMs = options.requestTimeoutMs ?? Number.POSITIVE_INFINITY;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Observable } from 'rxjs';
+import { currentReading } from '../runtime/clock.js';
 import { loopLagMs } from '../runtime/loop-lag.js';
 import { createGate, type Gate } from '../flow/gate.js';
 import type { BuildContext, PipelineDeps } from './handler-kind.js';
@@ -46,8 +47,9 @@ export function buildPipelines(plan: Plan, deps: PipelineDeps): Pipelines {
     const context: BuildContext = {
       deps,
       gate: (bounds: HandlerBounds): Gate => {
-        // Under a test scheduler, virtual time only; otherwise the event loop's lag counts in the age of work.
-        const gate = createGate({ ...bounds, ...(scheduler ? { now: () => scheduler.now() } : { lagMs: loopLagMs }) });
+        // Under a test scheduler, virtual time only; otherwise the event loop's lag counts in the age of work, and the
+        // gate reads the calling thread's shared clock reading (runtime/clock.ts: the one an HTTP request holds).
+        const gate = createGate({ ...bounds, ...(scheduler ? { now: () => scheduler.now() } : { lagMs: loopLagMs, now: currentReading }) });
         gates.set(id, gate);
         deps.metrics?.watchInFlight(id, () => gate.inFlight);
         return gate;
