@@ -11,7 +11,7 @@ export interface HttpJob {
   readonly request: FunctionRequest;
   readonly response: ServerResponse;
   /**
-   * When the request arrived (`performance.now()`: its head had been read), when known: its time limit counts from
+   * When the request arrived (`performance.now()`: its body had been read), when known: its time limit counts from
    * there, so that a request that waited for a slot is answered within it all the same.
    */
   readonly arrivedAt?: number | undefined;

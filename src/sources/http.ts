@@ -12,7 +12,6 @@ import type { Gate, Refusal, Slot } from '../flow/gate.js';
 import { holdReading, releaseReading } from '../runtime/clock.js';
 import { concatBytes, copyBytes, type FunctionRequest } from '../runtime/request.js';
 import type { HttpServer } from '../server/http-server.js';
-import type { ServedResponse } from '../server/access-log.js';
 import { sendJson } from '../server/send-json.js';
 import { requestIdOf } from '../server/request-id.js';
 import { toRouterPath } from '../directive/index.js';
@@ -85,9 +84,9 @@ export function fromHttpRoute(server: HttpServer, options: HttpRouteOptions): Ob
         }
         const request = toRequest(incoming, body, params);
         if (identity !== undefined) applyIdentity(request, identity);
-        const job = new PendingJob(request, response, subscriber);
-        // One clock reading serves the admission, the run and its end when the run ends at once (runtime/clock.ts).
-        holdReading();
+        // One clock reading serves the admission, the run and its end when the run ends at once (runtime/clock.ts),
+        // and is the request's arrival: its body has been read (a slow upload costs a socket, never run time).
+        const job = new PendingJob(request, response, subscriber, holdReading());
         try {
           const verdict = gate.enter(body.length, job);
           if (typeof verdict === 'string') {
@@ -137,16 +136,13 @@ class PendingJob implements HttpJob {
   #aborted = false;
   #started = false;
   #watching = false;
-  /** From e2rx's server, which notes when each request's head was read (see `ServedResponse`). */
-  readonly arrivedAt: number | undefined;
-
   constructor(
     readonly request: FunctionRequest,
     readonly response: ServerResponse,
     private readonly subscriber: { readonly closed: boolean; next(job: HttpJob): void },
-  ) {
-    this.arrivedAt = (response as Partial<ServedResponse>).startedAt;
-  }
+    /** When the request was whole (its body read), `performance.now()`. */
+    readonly arrivedAt: number,
+  ) {}
 
   /**
    * Listens for the client going away, from the moment it matters: the request waits in the queue, or its run did
